@@ -1,0 +1,55 @@
+//! The contract between the `handover-migrate` engine and every contact-center provider.
+//!
+//! A provider answers for one or more **migration pairs**: a legacy endpoint kind
+//! (`handoverSettings.provider`, e.g. `liveAgent`) and the Handover Provider service it
+//! migrates to (usually the vendor's own new service; a vendor switch such as legacy
+//! Salesforce chat → Salesforce MIAW is just another pair).
+//!
+//! Everything here is data in, data out, and serializable, so that the same trait can be
+//! carried across a dynamic-library boundary as JSON later without changing its shape.
+//! This crate does no I/O and holds no engine logic: the engine lives in
+//! `handover-migrate-host`, the vendors in `providers/*`.
+//!
+//! - [`ProviderMigration`]: the trait every provider implements.
+//! - [`model`]: the request/response types the trait speaks.
+//! - [`spec`]: a declarative description of a vendor's settings and node fields, with a
+//!   generic implementation of the trait ([`spec::SpecProvider`]) that most vendors use.
+//! - [`registry`]: built-in providers registered with `inventory`.
+//! - [`secret`]: how masked secrets are recognised and how secrets are shown.
+
+pub mod model;
+pub mod registry;
+pub mod secret;
+pub mod spec;
+pub mod validate;
+
+pub use model::*;
+#[doc(hidden)]
+pub use registry::inventory;
+pub use registry::{builtin_providers, BuiltinProvider};
+
+/// Version of this contract. Plugins built against a different major version are refused;
+/// a plugin built against a newer minor version than the host is refused too.
+pub const CONTRACT_VERSION: &str = "1.0";
+
+/// The migration hooks a provider implements for the pairs it declares in
+/// [`ProviderInfo::pairs`]. Every call names the pair it is about.
+pub trait ProviderMigration: Send + Sync {
+    /// Identity: name, own version, contract version, supported pairs.
+    fn info(&self) -> ProviderInfo;
+
+    /// Translate a legacy endpoint's `providerSettings` into the new provider's
+    /// properties, or list every problem (each naming the field).
+    fn map_settings(&self, request: &MapSettingsRequest) -> Result<ProviderDraft, Vec<SettingsIssue>>;
+
+    /// What a person must supply or do for one provider. Steps whose input is already
+    /// known (e.g. a secret copied in clear text) are not returned.
+    fn manual_steps(&self, request: &ManualStepsRequest) -> Vec<ManualStep>;
+
+    /// Node-level field changes for one Handover to Agent / Check Agent Availability
+    /// node once it points at the new provider. The host sets the provider selector itself.
+    fn rewrite_node(&self, request: &NodeRewriteRequest) -> Result<NodeRewrite, String>;
+
+    /// Vendor-specific checks of a provider after apply.
+    fn verify(&self, request: &VerifyRequest) -> Vec<Finding>;
+}

@@ -1,0 +1,273 @@
+//! The data the [`crate::ProviderMigration`] trait speaks. All of it is serializable: it is
+//! what crosses a plugin boundary as JSON.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// JSON object, key order preserved.
+pub type Object = Map<String, Value>;
+
+/// A migration: from a legacy endpoint kind to a Handover Provider service.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct MigrationPair {
+    /// `handoverSettings.provider` of the endpoint, e.g. `liveAgent`.
+    pub source_kind: String,
+    /// The service of the new Handover Provider, e.g. `liveAgent`.
+    pub target_service: String,
+}
+
+impl MigrationPair {
+    pub fn new(source_kind: impl Into<String>, target_service: impl Into<String>) -> Self {
+        Self { source_kind: source_kind.into(), target_service: target_service.into() }
+    }
+
+    /// The usual pair: a legacy kind to its own new service.
+    pub fn same(kind: impl Into<String>) -> Self {
+        let kind = kind.into();
+        Self { target_service: kind.clone(), source_kind: kind }
+    }
+}
+
+impl std::fmt::Display for MigrationPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} → {}", self.source_kind, self.target_service)
+    }
+}
+
+/// Who a provider is and what it can migrate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProviderInfo {
+    /// Short machine name, e.g. `live-agent`.
+    pub name: String,
+    /// The provider's own version.
+    pub version: String,
+    /// The [`crate::CONTRACT_VERSION`] it was built against.
+    pub contract_version: String,
+    pub pairs: Vec<PairInfo>,
+}
+
+/// What a provider says about one pair it supports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PairInfo {
+    pub pair: MigrationPair,
+    /// Human name of the contact center, e.g. "Cognigy Live Agent".
+    pub display_name: String,
+    /// Path the contact center calls back on (`/handover/<type>`), if any.
+    #[serde(default)]
+    pub webhook_path: Option<String>,
+    /// Where the vendor side itself changed (a retired API, a deprecated channel).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// The mapping table, for `providers show` and the plan.
+    #[serde(default)]
+    pub mapping: Vec<MappingRow>,
+    /// Node config keys this vendor owns on Handover to Agent / Check Agent Availability.
+    #[serde(default)]
+    pub node_fields: Vec<String>,
+}
+
+/// One legacy key and where it goes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MappingRow {
+    pub legacy_key: String,
+    pub destination: Destination,
+    pub class: PropertyClass,
+    pub required: bool,
+    pub format: String,
+    #[serde(default)]
+    pub label: String,
+}
+
+/// Where a legacy `providerSettings` key ends up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "to", content = "key")]
+pub enum Destination {
+    /// A property of the new provider.
+    Property(String),
+    /// An endpoint-level default that belongs on nodes (e.g. a default inbox id): it does
+    /// not split provider groups and is handed to `rewrite_node`.
+    NodeDefault(String),
+    /// A fixed or obsolete value that the new provider does not keep (documented why).
+    Dropped(String),
+}
+
+/// How a provider property must be treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PropertyClass {
+    /// API keys, tokens, client and webhook secrets: never shown, logged or journaled.
+    Secret,
+    /// A reference to a Cognigy Connection (e.g. Genesys Cloud Authentication).
+    ConnectionRef,
+    Plain,
+}
+
+/// Input of [`crate::ProviderMigration::map_settings`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MapSettingsRequest {
+    pub pair: MigrationPair,
+    /// Endpoint name, for messages.
+    pub endpoint: String,
+    /// `handoverSettings.providerSettings` exactly as stored (absent = empty object).
+    pub settings: Object,
+}
+
+/// The new provider as mapped from one endpoint's legacy settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProviderDraft {
+    pub properties: Vec<DraftProperty>,
+    /// Endpoint-level defaults handed to node rewrites (see [`Destination::NodeDefault`]).
+    #[serde(default)]
+    pub node_defaults: Object,
+    /// Notes for the plan about this mapping (never containing secret values).
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DraftProperty {
+    pub key: String,
+    pub class: PropertyClass,
+    pub value: DraftValue,
+}
+
+/// A property value, or why it is not known yet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "value")]
+pub enum DraftValue {
+    Known(Value),
+    /// Not in the legacy settings: a person must supply it.
+    Missing,
+    /// Read back masked (e.g. `"****"`): a person must supply it; the mask is never written.
+    Masked,
+}
+
+/// One problem with legacy settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsIssue {
+    /// The `providerSettings` key (or `""` for the object as a whole).
+    pub field: String,
+    /// What is wrong and what to do, never quoting a secret value.
+    pub message: String,
+}
+
+/// Input of [`crate::ProviderMigration::manual_steps`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ManualStepsRequest {
+    pub pair: MigrationPair,
+    pub provider_name: String,
+    pub draft: ProviderDraft,
+}
+
+/// Something a person must supply or do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ManualStep {
+    /// Stable key; for input steps it is the answers-file entry under the provider, e.g.
+    /// `secrets.apiKey` or `connections.oAuth2Connection`.
+    pub key: String,
+    pub kind: ManualStepKind,
+    /// What to do, in words a Cognigy engineer understands.
+    pub prompt: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "property")]
+pub enum ManualStepKind {
+    /// A secret property value is needed (blocks until answered).
+    Secret(String),
+    /// A Connection reference is needed (blocks until answered).
+    Connection(String),
+    /// Something to confirm or check; never blocks.
+    Confirm,
+    /// A reminder for after the migration; never blocks.
+    Reminder,
+}
+
+impl ManualStepKind {
+    /// The property this step supplies, for input steps.
+    pub fn property(&self) -> Option<&str> {
+        match self {
+            Self::Secret(p) | Self::Connection(p) => Some(p),
+            Self::Confirm | Self::Reminder => None,
+        }
+    }
+}
+
+/// Node types the migration rewrites.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum HandoverNodeType {
+    #[serde(rename = "handoverToAgent")]
+    HandoverToAgent,
+    #[serde(rename = "checkAgentAvailability")]
+    CheckAgentAvailability,
+}
+
+impl HandoverNodeType {
+    pub fn from_type(node_type: &str) -> Option<Self> {
+        match node_type {
+            "handoverToAgent" => Some(Self::HandoverToAgent),
+            "checkAgentAvailability" => Some(Self::CheckAgentAvailability),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HandoverToAgent => "handoverToAgent",
+            Self::CheckAgentAvailability => "checkAgentAvailability",
+        }
+    }
+}
+
+/// Input of [`crate::ProviderMigration::rewrite_node`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NodeRewriteRequest {
+    pub pair: MigrationPair,
+    pub node_type: HandoverNodeType,
+    /// The node's config in the locale being rewritten.
+    pub config: Object,
+    /// The node defaults of the endpoint the node is attributed to.
+    pub endpoint_defaults: Object,
+}
+
+/// Field changes for one node (besides the selector, which the host sets).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeRewrite {
+    /// Keys to set, with their new values (types as the node stores them).
+    #[serde(default)]
+    pub set: Object,
+    /// Fields a person must fill in by hand (vendor switches).
+    #[serde(default)]
+    pub needs_person: Vec<FieldNote>,
+    /// Fields with no counterpart in the target (vendor switches); left as they are.
+    #[serde(default)]
+    pub no_counterpart: Vec<FieldNote>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldNote {
+    pub field: String,
+    pub note: String,
+}
+
+/// A provider as it exists after apply, for [`crate::ProviderMigration::verify`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VerifyRequest {
+    pub pair: MigrationPair,
+    pub provider_name: String,
+    /// `properties` as `{key: value}`.
+    pub properties: Object,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Error,
+}

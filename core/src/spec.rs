@@ -1,0 +1,400 @@
+//! A declarative description of how one vendor migrates, and a generic implementation of
+//! [`ProviderMigration`] on top of it.
+//!
+//! Most vendors are fully described by a table: which legacy key goes where, which keys
+//! are secret, required or URLs, which node fields the vendor owns and which of them take
+//! an endpoint default. A vendor crate builds a [`PairSpec`] and wraps it in a
+//! [`SpecProvider`]; it only writes code where its vendor really differs. The same types
+//! deserialize from a mapping file, which is how declarative plugins describe a provider.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::model::*;
+use crate::secret::looks_masked;
+use crate::validate::{is_absolute_http_url, is_bare_host, is_unset, type_name};
+use crate::{ProviderMigration, CONTRACT_VERSION};
+
+/// Everything about one migration pair.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PairSpec {
+    pub pair: MigrationPair,
+    pub display_name: String,
+    #[serde(default)]
+    pub webhook_path: Option<String>,
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    pub fields: Vec<FieldSpec>,
+    /// Node config keys the vendor owns (kept as they are unless a fill applies).
+    #[serde(default)]
+    pub node_fields: Vec<String>,
+    #[serde(default)]
+    pub node_fills: Vec<NodeFill>,
+    /// Steps that need no input: checks and reminders shown in the plan.
+    #[serde(default)]
+    pub reminders: Vec<ReminderSpec>,
+}
+
+/// One legacy `providerSettings` key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldSpec {
+    pub legacy_key: String,
+    pub destination: Destination,
+    pub class: PropertyClass,
+    #[serde(default)]
+    pub required: bool,
+    /// Not required while this boolean setting is `true` (Live Agent's `usePlatformToken`).
+    #[serde(default)]
+    pub required_unless: Option<String>,
+    #[serde(default)]
+    pub format: Format,
+    /// The UI label, for prompts.
+    pub label: String,
+}
+
+/// What a setting's value must look like.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "max")]
+pub enum Format {
+    #[default]
+    Text,
+    /// Absolute `http(s)://` URL.
+    Url,
+    /// Bare host name such as `mypurecloud.de`.
+    Host,
+    Bool,
+    Integer,
+    /// A string of at most this many characters.
+    MaxLength(usize),
+}
+
+impl Format {
+    fn describe(self) -> String {
+        match self {
+            Format::Text => "string".into(),
+            Format::Url => "absolute URL".into(),
+            Format::Host => "host name".into(),
+            Format::Bool => "boolean".into(),
+            Format::Integer => "integer".into(),
+            Format::MaxLength(n) => format!("string, at most {n} characters"),
+        }
+    }
+
+    /// `None` when the value fits, else what is wrong (never quoting the value, which may be secret).
+    fn check(self, value: &Value) -> Option<String> {
+        let want_string = |ok: &dyn Fn(&str) -> bool, what: &str| match value {
+            Value::String(s) if ok(s) => None,
+            Value::String(_) => Some(format!("is not {what}")),
+            other => Some(format!("must be a string, found {}", type_name(other))),
+        };
+        match self {
+            Format::Text => want_string(&|_| true, "a string"),
+            Format::Url => want_string(&is_absolute_http_url, "an absolute URL (https://…)"),
+            Format::Host => {
+                want_string(&is_bare_host, "a bare host name such as mypurecloud.de (no https://, no path)")
+            }
+            Format::MaxLength(max) => {
+                want_string(&|s| s.chars().count() <= max, &format!("at most {max} characters long"))
+            }
+            Format::Bool => (!value.is_boolean()).then(|| format!("must be true or false, found {}", type_name(value))),
+            Format::Integer => (!(value.is_i64() || value.is_u64()))
+                .then(|| format!("must be a whole number, found {}", type_name(value))),
+        }
+    }
+}
+
+/// Fill an empty node field from an endpoint default when the node moves off Legacy,
+/// because Legacy read the default from the endpoint and the new provider does not hold it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeFill {
+    pub node_key: String,
+    /// Key in [`ProviderDraft::node_defaults`].
+    pub default_key: String,
+    pub node_types: Vec<HandoverNodeType>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReminderSpec {
+    pub key: String,
+    /// `{provider}` and `{webhook_path}` are replaced.
+    pub prompt: String,
+    #[serde(default)]
+    pub confirm: bool,
+    /// Only shown when this legacy setting maps to `true` on the provider.
+    #[serde(default)]
+    pub when_true: Option<String>,
+}
+
+/// A [`ProviderMigration`] driven entirely by [`PairSpec`]s.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpecProvider {
+    pub name: String,
+    pub version: String,
+    pub specs: Vec<PairSpec>,
+}
+
+impl SpecProvider {
+    pub fn spec(&self, pair: &MigrationPair) -> Option<&PairSpec> {
+        self.specs.iter().find(|s| &s.pair == pair)
+    }
+
+    fn spec_or_empty(&self, pair: &MigrationPair) -> Result<&PairSpec, String> {
+        self.spec(pair).ok_or_else(|| format!("provider {} does not support {pair}", self.name))
+    }
+}
+
+impl PairSpec {
+    pub fn info(&self) -> PairInfo {
+        PairInfo {
+            pair: self.pair.clone(),
+            display_name: self.display_name.clone(),
+            webhook_path: self.webhook_path.clone(),
+            warnings: self.warnings.clone(),
+            mapping: self
+                .fields
+                .iter()
+                .map(|f| MappingRow {
+                    legacy_key: f.legacy_key.clone(),
+                    destination: f.destination.clone(),
+                    class: f.class,
+                    required: f.required,
+                    format: f.format.describe(),
+                    label: f.label.clone(),
+                })
+                .collect(),
+            node_fields: self.node_fields.clone(),
+        }
+    }
+
+    fn field_required(&self, field: &FieldSpec, lookup: &dyn Fn(&str) -> Option<Value>) -> bool {
+        field.required
+            && !field.required_unless.as_deref().is_some_and(|toggle| lookup(toggle) == Some(Value::Bool(true)))
+    }
+
+    pub fn map_settings(&self, request: &MapSettingsRequest) -> Result<ProviderDraft, Vec<SettingsIssue>> {
+        let settings = &request.settings;
+        let mut issues = Vec::new();
+        for key in settings.keys() {
+            if !self.fields.iter().any(|f| &f.legacy_key == key) {
+                let known: Vec<&str> = self.fields.iter().map(|f| f.legacy_key.as_str()).collect();
+                issues.push(SettingsIssue {
+                    field: key.clone(),
+                    message: format!(
+                        "unknown key `{key}` in {} settings (known keys: {}); Cognigy's schema rejects it too. \
+                         Remove it from the endpoint, or install a plugin that knows it",
+                        self.pair.source_kind,
+                        known.join(", ")
+                    ),
+                });
+            }
+        }
+        let lookup = |k: &str| settings.get(k).cloned();
+        let mut draft = ProviderDraft::default();
+        for field in &self.fields {
+            let value = settings.get(&field.legacy_key);
+            let required = self.field_required(field, &lookup);
+            let masked_secret =
+                field.class == PropertyClass::Secret && value.and_then(Value::as_str).is_some_and(looks_masked);
+            if is_unset(value) {
+                if required && field.class == PropertyClass::Plain {
+                    issues.push(SettingsIssue {
+                        field: field.legacy_key.clone(),
+                        message: format!(
+                            "required setting `{}` ({}) is missing or empty; set it on the endpoint in Cognigy (or in the clone) and run again",
+                            field.legacy_key, field.label
+                        ),
+                    });
+                    continue;
+                }
+                if let Destination::Property(key) = &field.destination {
+                    if required {
+                        draft.properties.push(DraftProperty {
+                            key: key.clone(),
+                            class: field.class,
+                            value: DraftValue::Missing,
+                        });
+                    }
+                }
+                continue;
+            }
+            let Some(value) = value else { continue };
+            if !masked_secret {
+                if let Some(problem) = field.format.check(value) {
+                    issues.push(SettingsIssue {
+                        field: field.legacy_key.clone(),
+                        message: format!("`{}` ({}) {problem}", field.legacy_key, field.label),
+                    });
+                    continue;
+                }
+            }
+            match &field.destination {
+                Destination::Property(key) => draft.properties.push(DraftProperty {
+                    key: key.clone(),
+                    class: field.class,
+                    value: if masked_secret { DraftValue::Masked } else { DraftValue::Known(value.clone()) },
+                }),
+                Destination::NodeDefault(key) => {
+                    draft.node_defaults.insert(key.clone(), value.clone());
+                }
+                Destination::Dropped(why) => {
+                    draft.notes.push(format!("`{}` is not carried over: {why}", field.legacy_key));
+                }
+            }
+        }
+        if issues.is_empty() {
+            Ok(draft)
+        } else {
+            Err(issues)
+        }
+    }
+
+    pub fn manual_steps(&self, request: &ManualStepsRequest) -> Vec<ManualStep> {
+        let name = &request.provider_name;
+        let mut steps = Vec::new();
+        for property in &request.draft.properties {
+            let why = match property.value {
+                DraftValue::Known(_) => continue,
+                DraftValue::Missing => "is not in the endpoint settings",
+                DraftValue::Masked => "was read back masked",
+            };
+            let label = self
+                .fields
+                .iter()
+                .find(|f| f.destination == Destination::Property(property.key.clone()))
+                .map_or(property.key.as_str(), |f| f.label.as_str());
+            let (key, kind, what) = match property.class {
+                PropertyClass::Secret => {
+                    (format!("secrets.{}", property.key), ManualStepKind::Secret(property.key.clone()), "Enter")
+                }
+                PropertyClass::ConnectionRef => (
+                    format!("connections.{}", property.key),
+                    ManualStepKind::Connection(property.key.clone()),
+                    "Pick the Connection (its referenceId) for",
+                ),
+                PropertyClass::Plain => {
+                    (format!("values.{}", property.key), ManualStepKind::Connection(property.key.clone()), "Enter")
+                }
+            };
+            steps.push(ManualStep {
+                key,
+                kind,
+                prompt: format!("{what} the {label} (`{}`) of provider \"{name}\": it {why}.", property.key),
+            });
+        }
+        let property_is_true = |legacy: &str| {
+            let Some(field) = self.fields.iter().find(|f| f.legacy_key == legacy) else { return false };
+            let Destination::Property(key) = &field.destination else { return false };
+            request.draft.properties.iter().any(|p| &p.key == key && p.value == DraftValue::Known(Value::Bool(true)))
+        };
+        for reminder in &self.reminders {
+            if reminder.when_true.as_deref().is_some_and(|legacy| !property_is_true(legacy)) {
+                continue;
+            }
+            steps.push(ManualStep {
+                key: reminder.key.clone(),
+                kind: if reminder.confirm { ManualStepKind::Confirm } else { ManualStepKind::Reminder },
+                prompt: reminder
+                    .prompt
+                    .replace("{provider}", name)
+                    .replace("{webhook_path}", self.webhook_path.as_deref().unwrap_or("")),
+            });
+        }
+        steps
+    }
+
+    pub fn rewrite_node(&self, request: &NodeRewriteRequest) -> NodeRewrite {
+        let mut rewrite = NodeRewrite::default();
+        for fill in &self.node_fills {
+            if !fill.node_types.contains(&request.node_type) || !is_unset(request.config.get(&fill.node_key)) {
+                continue;
+            }
+            if let Some(default) = request.endpoint_defaults.get(&fill.default_key).filter(|v| !is_unset(Some(v))) {
+                rewrite.set.insert(fill.node_key.clone(), default.clone());
+            }
+        }
+        rewrite
+    }
+
+    pub fn verify(&self, request: &VerifyRequest) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let property_of = |field: &FieldSpec| match &field.destination {
+            Destination::Property(key) => Some(key.clone()),
+            _ => None,
+        };
+        let lookup = |legacy: &str| {
+            self.fields
+                .iter()
+                .find(|f| f.legacy_key == legacy)
+                .and_then(property_of)
+                .and_then(|key| request.properties.get(&key).cloned())
+        };
+        for field in &self.fields {
+            let Some(key) = property_of(field) else { continue };
+            let value = request.properties.get(&key);
+            if is_unset(value) {
+                if self.field_required(field, &lookup) {
+                    findings.push(Finding {
+                        severity: Severity::Error,
+                        message: format!(
+                            "provider \"{}\": required property `{key}` ({}) is not set",
+                            request.provider_name, field.label
+                        ),
+                    });
+                }
+                continue;
+            }
+            let Some(value) = value else { continue };
+            if field.class == PropertyClass::Secret && value.as_str().is_some_and(looks_masked) {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    message: format!(
+                        "provider \"{}\": property `{key}` ({}) holds a masked value, not the secret",
+                        request.provider_name, field.label
+                    ),
+                });
+            } else if let Some(problem) = field.format.check(value) {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    message: format!(
+                        "provider \"{}\": property `{key}` ({}) {problem}",
+                        request.provider_name, field.label
+                    ),
+                });
+            }
+        }
+        findings
+    }
+}
+
+impl ProviderMigration for SpecProvider {
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            contract_version: CONTRACT_VERSION.to_string(),
+            pairs: self.specs.iter().map(PairSpec::info).collect(),
+        }
+    }
+
+    fn map_settings(&self, request: &MapSettingsRequest) -> Result<ProviderDraft, Vec<SettingsIssue>> {
+        match self.spec_or_empty(&request.pair) {
+            Ok(spec) => spec.map_settings(request),
+            Err(message) => Err(vec![SettingsIssue { field: String::new(), message }]),
+        }
+    }
+
+    fn manual_steps(&self, request: &ManualStepsRequest) -> Vec<ManualStep> {
+        self.spec(&request.pair).map(|s| s.manual_steps(request)).unwrap_or_default()
+    }
+
+    fn rewrite_node(&self, request: &NodeRewriteRequest) -> Result<NodeRewrite, String> {
+        Ok(self.spec_or_empty(&request.pair)?.rewrite_node(request))
+    }
+
+    fn verify(&self, request: &VerifyRequest) -> Vec<Finding> {
+        match self.spec_or_empty(&request.pair) {
+            Ok(spec) => spec.verify(request),
+            Err(message) => vec![Finding { severity: Severity::Error, message }],
+        }
+    }
+}
