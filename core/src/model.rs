@@ -177,6 +177,8 @@ pub enum ManualStepKind {
     Secret(String),
     /// A Connection reference is needed (blocks until answered).
     Connection(String),
+    /// A plain property value is needed (blocks until answered).
+    Value(String),
     /// Something to confirm or check; never blocks.
     Confirm,
     /// A reminder for after the migration; never blocks.
@@ -187,7 +189,7 @@ impl ManualStepKind {
     /// The property this step supplies, for input steps.
     pub fn property(&self) -> Option<&str> {
         match self {
-            Self::Secret(p) | Self::Connection(p) => Some(p),
+            Self::Secret(p) | Self::Connection(p) | Self::Value(p) => Some(p),
             Self::Confirm | Self::Reminder => None,
         }
     }

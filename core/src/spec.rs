@@ -272,7 +272,7 @@ impl PairSpec {
                     "Pick the Connection (its referenceId) for",
                 ),
                 PropertyClass::Plain => {
-                    (format!("values.{}", property.key), ManualStepKind::Connection(property.key.clone()), "Enter")
+                    (format!("values.{}", property.key), ManualStepKind::Value(property.key.clone()), "Enter")
                 }
             };
             steps.push(ManualStep {

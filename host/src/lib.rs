@@ -1,1 +1,26 @@
+//! The `handover-migrate` engine.
+//!
+//! Everything between the command line and the provider contract lives here:
+//!
+//! - [`clone`]: the offline store (a `cognigy clone` directory) and its input checks;
+//! - [`analysis`]: discovery, grouping of endpoints into providers, attribution of nodes;
+//! - [`plan`]: the secret-free change set and the file contents that realise it;
+//! - [`journal`] and [`run`]: journaled, crash-safe apply, cleanup and rollback;
+//! - [`verify`]: what is left to migrate; [`cleanup`]: removing legacy settings;
+//! - [`registry`]: the providers this run knows;
+//! - [`fsio`], [`jsonedit`], [`lock`], [`failpoint`]: the safety mechanics.
+//!
+//! The CLI (`handover-migrate`) only parses flags, prompts and prints.
 
+pub mod analysis;
+pub mod clone;
+pub mod error;
+pub mod failpoint;
+pub mod fsio;
+pub mod jsonedit;
+pub mod names;
+pub mod plan;
+pub mod registry;
+pub mod settings;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,756 @@
+//! Discovery and attribution: which endpoints have legacy settings, which providers they
+//! become, and which Handover to Agent / Check Agent Availability node belongs to which.
+//!
+//! *Legacy* means "the provider of the endpoint the conversation came in through", so a
+//! node belongs to every endpoint whose flow reaches the node's flow (directly via
+//! `endpoint.flowId`, or through Execute Flow / Go To). A node reached from endpoints that
+//! would give it different providers or different node defaults is a conflict: it is
+//! never guessed, only answered.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use handover_migrate_core::validate::is_unset;
+use handover_migrate_core::{
+    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest, MigrationPair,
+    NodeRewrite, NodeRewriteRequest, Object, PairInfo, PropertyClass, ProviderDraft, SettingsIssue,
+};
+use serde_json::Value;
+
+use crate::clone::{Handover, Node, Project};
+use crate::error::{Error, Result};
+use crate::names::{check_provider_name, derive_provider_name, unique_name};
+use crate::registry::Registry;
+use crate::settings::{secret_env_var, Answers, Secret, KEEP_LEGACY};
+
+/// How the run is scoped.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Node config key holding the selected provider.
+    pub selector_key: String,
+    /// Limit changes to these endpoints (attribution still uses the whole project).
+    pub endpoint_filter: Vec<String>,
+}
+
+/// What an endpoint is, migration-wise.
+#[derive(Debug, Clone)]
+pub enum EndpointState {
+    /// No legacy settings (`none`, `cognigy`, absent).
+    NoHandover,
+    /// A legacy kind no provider knows.
+    Unsupported { kind: String },
+    /// Settings a provider rejected.
+    Invalid { kind: String, issues: Vec<SettingsIssue> },
+    /// Member of [`Analysis::groups`].
+    Grouped { group: usize, defaults: Object },
+}
+
+/// One new (or reused) Handover Provider and the endpoints behind it.
+#[derive(Debug)]
+pub struct Group {
+    pub pair: MigrationPair,
+    pub info: PairInfo,
+    /// Endpoint names, sorted; the first is the anchor that answers are keyed by.
+    pub endpoints: Vec<String>,
+    pub draft: ProviderDraft,
+    pub name: String,
+    pub reference_id: String,
+    /// Index of an existing provider file this group reuses.
+    pub existing: Option<usize>,
+    /// Properties in draft order; `None` where an answer is still missing.
+    pub properties: Vec<ResolvedProperty>,
+    pub steps: Vec<ResolvedStep>,
+    /// True when a secret was masked and so the endpoint could not be compared with others.
+    pub masked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResolvedProperty {
+    pub key: String,
+    pub class: PropertyClass,
+    pub value: Option<Value>,
+    pub source: ValueSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueSource {
+    Endpoint,
+    Answers,
+    Environment,
+    Missing,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResolvedStep {
+    pub step: ManualStep,
+    /// Blocks apply until answered.
+    pub blocking: bool,
+    pub satisfied: bool,
+    /// The answers-file entry that satisfies it (`[providers."X"] secrets.apiKey`).
+    pub answers_entry: Option<String>,
+}
+
+impl Group {
+    pub fn anchor(&self) -> &str {
+        &self.endpoints[0]
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.properties.iter().all(|p| p.value.is_some())
+    }
+
+    /// `{key: value}` of the complete property list.
+    pub fn property_map(&self) -> Option<Object> {
+        self.properties.iter().map(|p| p.value.clone().map(|v| (p.key.clone(), v))).collect()
+    }
+}
+
+/// The provider selector of a node.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selector {
+    Legacy,
+    Provider(String),
+}
+
+/// What happens to one node instance (a node in the chart of its own locale).
+#[derive(Debug, Clone)]
+pub enum Resolution {
+    /// Switched to group's provider, with this endpoint's defaults.
+    Migrate {
+        group: usize,
+        endpoint: usize,
+        rewrite: NodeRewrite,
+    },
+    /// Already points at a provider (file index, `None` if no such provider exists).
+    AlreadySwitched {
+        provider: Option<usize>,
+    },
+    Conflict {
+        reason: String,
+    },
+    /// An answer keeps it on Legacy.
+    KeptLegacy,
+    /// No endpoint reaches its flow.
+    Orphan,
+    /// Reached only from endpoints without handover settings.
+    NoHandover,
+    /// Reached from endpoints whose kind no provider supports (or whose settings are invalid).
+    Unsupported {
+        kinds: Vec<String>,
+    },
+    /// Outside `--endpoint`.
+    OutOfScope,
+}
+
+#[derive(Debug, Clone)]
+pub struct HandoverNode {
+    pub flow: usize,
+    pub chart: usize,
+    pub node: usize,
+    pub node_type: HandoverNodeType,
+    /// Endpoint indices whose flows reach this node's flow.
+    pub endpoints: Vec<usize>,
+    pub selector: Selector,
+    pub resolution: Resolution,
+}
+
+/// A node the migration reports but never touches.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OutOfScope {
+    pub flow: String,
+    pub node_id: String,
+    pub node_type: String,
+    pub label: String,
+    pub reason: String,
+}
+
+#[derive(Debug)]
+pub struct Analysis {
+    pub options: Options,
+    pub endpoint_states: Vec<EndpointState>,
+    pub groups: Vec<Group>,
+    pub nodes: Vec<HandoverNode>,
+    pub out_of_scope: Vec<OutOfScope>,
+    /// Flows no endpoint reaches.
+    pub orphan_flows: Vec<usize>,
+    /// Endpoints whose `flowId` matches no flow.
+    pub orphan_endpoints: Vec<usize>,
+    /// Per flow, the endpoints that reach it.
+    pub flow_endpoints: Vec<Vec<usize>>,
+    pub warnings: Vec<String>,
+}
+
+impl Analysis {
+    pub fn node<'p>(&self, project: &'p Project, node: &HandoverNode) -> &'p Node {
+        &project.flows[node.flow].charts[node.chart].nodes[node.node]
+    }
+
+    pub fn in_filter(&self, endpoint: &str) -> bool {
+        self.options.endpoint_filter.is_empty() || self.options.endpoint_filter.iter().any(|e| e == endpoint)
+    }
+
+    /// Groups the run creates or reuses (those with an endpoint inside the filter).
+    pub fn groups_in_scope(&self) -> impl Iterator<Item = (usize, &Group)> {
+        self.groups.iter().enumerate().filter(|(_, g)| g.endpoints.iter().any(|e| self.in_filter(e)))
+    }
+}
+
+/// Analyse a loaded project.
+pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, options: Options) -> Result<Analysis> {
+    for name in &options.endpoint_filter {
+        if project.endpoint(name).is_none() {
+            let known: Vec<&str> = project.endpoints.iter().map(|e| e.name.as_str()).collect();
+            return Err(Error::usage(format!(
+                "--endpoint {name:?}: no such endpoint (endpoints: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    let (endpoint_states, mut groups) = group_endpoints(project, registry);
+    resolve_groups(project, registry, answers, &mut groups)?;
+    let (flow_endpoints, orphan_endpoints, mut warnings) = attribute_flows(project);
+    let orphan_flows =
+        (0..project.flows.len()).filter(|f| flow_endpoints[*f].is_empty() && has_handover_nodes(project, *f)).collect();
+    let mut analysis = Analysis {
+        options,
+        endpoint_states,
+        groups,
+        nodes: Vec::new(),
+        out_of_scope: find_out_of_scope(project),
+        orphan_flows,
+        orphan_endpoints,
+        flow_endpoints,
+        warnings: Vec::new(),
+    };
+    analysis.nodes = resolve_nodes(project, registry, answers, &analysis)?;
+    for group in &analysis.groups {
+        warnings
+            .extend(group.info.warnings.iter().map(|w| format!("{} ({}): {w}", group.name, group.pair.source_kind)));
+    }
+    warnings.dedup();
+    analysis.warnings = warnings;
+    Ok(analysis)
+}
+
+fn has_handover_nodes(project: &Project, flow: usize) -> bool {
+    project.flows[flow]
+        .charts
+        .iter()
+        .flat_map(|c| &c.nodes)
+        .any(|n| HandoverNodeType::from_type(&n.node_type).is_some())
+}
+
+/// Map every endpoint's settings and group identical provider-level settings.
+fn group_endpoints(project: &Project, registry: &Registry) -> (Vec<EndpointState>, Vec<Group>) {
+    let mut states = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    for endpoint in &project.endpoints {
+        let Handover::Legacy { kind, settings } = &endpoint.handover else {
+            states.push(EndpointState::NoHandover);
+            continue;
+        };
+        let Some(pair) = registry.default_pair(kind) else {
+            states.push(EndpointState::Unsupported { kind: kind.clone() });
+            continue;
+        };
+        let Some((provider, info)) = registry.find(&pair) else {
+            states.push(EndpointState::Unsupported { kind: kind.clone() });
+            continue;
+        };
+        let request =
+            MapSettingsRequest { pair: pair.clone(), endpoint: endpoint.name.clone(), settings: settings.clone() };
+        let draft = match provider.map_settings(&request) {
+            Ok(draft) => draft,
+            Err(issues) => {
+                states.push(EndpointState::Invalid { kind: kind.clone(), issues });
+                continue;
+            }
+        };
+        let masked = draft.properties.iter().any(|p| p.value == DraftValue::Masked);
+        // Masked secrets cannot be compared: such an endpoint gets a group of its own.
+        let key = if masked {
+            format!("masked\u{0}{}", endpoint.name)
+        } else {
+            let properties: Vec<_> = draft.properties.iter().map(|p| (&p.key, &p.value)).collect();
+            format!("{pair}\u{0}{}", serde_json::to_string(&properties).unwrap_or_default())
+        };
+        let defaults = draft.node_defaults.clone();
+        let group = match keys.iter().position(|k| *k == key) {
+            Some(index) => {
+                groups[index].endpoints.push(endpoint.name.clone());
+                index
+            }
+            None => {
+                keys.push(key);
+                groups.push(Group {
+                    pair,
+                    info: info.clone(),
+                    endpoints: vec![endpoint.name.clone()],
+                    draft,
+                    name: String::new(),
+                    reference_id: String::new(),
+                    existing: None,
+                    properties: Vec::new(),
+                    steps: Vec::new(),
+                    masked,
+                });
+                groups.len() - 1
+            }
+        };
+        states.push(EndpointState::Grouped { group, defaults });
+    }
+    for group in &mut groups {
+        group.endpoints.sort();
+    }
+    (states, groups)
+}
+
+/// Names, answers, manual steps and reuse of existing providers, per group.
+fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, groups: &mut [Group]) -> Result<()> {
+    // Which group each answers entry belongs to (any endpoint of a group may key it).
+    let mut answer_for: BTreeMap<usize, &str> = BTreeMap::new();
+    for key in answers.providers.keys() {
+        match groups.iter().position(|g| g.endpoints.iter().any(|e| e == key)) {
+            Some(index) => {
+                if let Some(previous) = answer_for.insert(index, key) {
+                    return Err(Error::usage(format!(
+                        "answers file: [providers.\"{previous}\"] and [providers.\"{key}\"] both answer for the same provider \
+                         (endpoints {}); keep one",
+                        groups[index].endpoints.join(", ")
+                    )));
+                }
+            }
+            None => {
+                return Err(Error::usage(format!(
+                    "answers file: [providers.\"{key}\"] names no endpoint with legacy handover settings; \
+                     key provider answers by an endpoint name shown in `plan`"
+                )))
+            }
+        }
+    }
+    let mut taken: Vec<String> = Vec::new();
+    for (index, group) in groups.iter_mut().enumerate() {
+        let answer = answer_for.get(&index).and_then(|key| answers.providers.get(*key));
+        let answer_key = answer_for.get(&index).copied().unwrap_or(group.anchor()).to_string();
+        group.properties = group
+            .draft
+            .properties
+            .iter()
+            .map(|property| {
+                let (value, source) = match &property.value {
+                    DraftValue::Known(value) => (Some(value.clone()), ValueSource::Endpoint),
+                    DraftValue::Missing | DraftValue::Masked => {
+                        lookup_answer(answer, &answer_key, &property.key, property.class)
+                    }
+                };
+                ResolvedProperty { key: property.key.clone(), class: property.class, value, source }
+            })
+            .collect();
+        // Reuse an existing provider with the same service and properties.
+        if let Some(map) = group.property_map() {
+            group.existing = project
+                .providers
+                .iter()
+                .position(|p| p.service == group.pair.target_service && same_properties(&p.properties, &map));
+        }
+        let explicit = answer.and_then(|a| a.name.clone());
+        if let Some(name) = &explicit {
+            check_provider_name(name).map_err(|why| {
+                Error::usage(format!(
+                    "answers file: [providers.\"{answer_key}\"] name = {name:?} {why}; choose another name"
+                ))
+            })?;
+        }
+        group.name = match (group.existing, explicit) {
+            (Some(existing), _) => project.providers[existing].name.clone(),
+            (None, Some(name)) => {
+                if let Some(other) = project.providers.iter().find(|p| p.name.eq_ignore_ascii_case(&name)) {
+                    return Err(Error::needs_input(format!(
+                        "the provider name {name:?} (answers file, [providers.\"{answer_key}\"]) is already used by {} \
+                         with other properties; choose another name there",
+                        other.path
+                    )));
+                }
+                if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+                    return Err(Error::usage(format!(
+                        "answers file: the provider name {name:?} is given to two providers; names must be unique"
+                    )));
+                }
+                name
+            }
+            (None, None) => {
+                let base = derive_provider_name(&group.info.display_name, group.anchor());
+                unique_name(&base, &|candidate| {
+                    taken.iter().any(|t| t.eq_ignore_ascii_case(candidate))
+                        || project.providers.iter().any(|p| p.name.eq_ignore_ascii_case(candidate))
+                })
+            }
+        };
+        taken.push(group.name.clone());
+        group.reference_id = match group.existing {
+            Some(existing) => project.providers[existing].reference_id.clone(),
+            None => mint_reference_id(project, group),
+        };
+        let Some((provider, _)) = registry.find(&group.pair) else { continue };
+        let steps = provider.manual_steps(&ManualStepsRequest {
+            pair: group.pair.clone(),
+            provider_name: group.name.clone(),
+            draft: group.draft.clone(),
+        });
+        group.steps = steps
+            .into_iter()
+            .map(|step| {
+                let property = step.kind.property().map(str::to_string);
+                let blocking = property.is_some();
+                let satisfied =
+                    property.as_ref().is_none_or(|p| group.properties.iter().any(|r| &r.key == p && r.value.is_some()));
+                let answers_entry =
+                    blocking.then(|| format!("[providers.{}] {}", crate::settings::toml_key(&answer_key), step.key));
+                ResolvedStep { step, blocking, satisfied, answers_entry }
+            })
+            .collect();
+    }
+    Ok(())
+}
+
+fn lookup_answer(
+    answer: Option<&crate::settings::ProviderAnswers>,
+    answer_key: &str,
+    property: &str,
+    class: PropertyClass,
+) -> (Option<Value>, ValueSource) {
+    let from_file = answer.and_then(|a| match class {
+        PropertyClass::Secret => a.secrets.get(property).map(|Secret(s)| Value::String(s.clone())),
+        PropertyClass::ConnectionRef => a.connections.get(property).map(|s| Value::String(s.clone())),
+        PropertyClass::Plain => a.values.get(property).and_then(|v| serde_json::to_value(v).ok()),
+    });
+    if let Some(value) = from_file.filter(|v| !is_unset(Some(v))) {
+        return (Some(value), ValueSource::Answers);
+    }
+    if class == PropertyClass::Secret {
+        if let Ok(value) = std::env::var(secret_env_var(answer_key, property)) {
+            if !value.trim().is_empty() {
+                return (Some(Value::String(value)), ValueSource::Environment);
+            }
+        }
+    }
+    (None, ValueSource::Missing)
+}
+
+fn same_properties(existing: &Object, wanted: &Object) -> bool {
+    existing.len() == wanted.len() && wanted.iter().all(|(k, v)| existing.get(k) == Some(v))
+}
+
+/// A deterministic id, so that a rerun after a crash, or a saved plan, mints the same one.
+fn mint_reference_id(project: &Project, group: &Group) -> String {
+    let mut ids: Vec<&str> =
+        group.endpoints.iter().filter_map(|name| project.endpoint(name)).map(|e| e.id.as_str()).collect();
+    ids.sort();
+    let seed = format!("handover-migrate\u{0}{}\u{0}{}\u{0}{}", group.pair.target_service, group.name, ids.join(","));
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, seed.as_bytes()).to_string()
+}
+
+/// The flow `config.flowNode.flow` of an Execute Flow / Go To node points at.
+fn link_target(node: &Node) -> Option<&str> {
+    if node.node_type != "executeFlow" && node.node_type != "goTo" {
+        return None;
+    }
+    node.config.as_ref()?.get("flowNode")?.get("flow")?.as_str().filter(|s| !s.is_empty())
+}
+
+/// Which endpoints reach which flow.
+fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); project.flows.len()];
+    for (index, flow) in project.flows.iter().enumerate() {
+        for node in flow.charts.iter().flat_map(|c| &c.nodes) {
+            let Some(target) = link_target(node) else { continue };
+            match project.flow_by_ref(target) {
+                Some(target) => {
+                    edges[index].insert(target);
+                }
+                None => warnings.push(format!(
+                    "flow \"{}\": {} node `{}` points at flow `{target}`, which is not in the project",
+                    flow.name, node.node_type, node.id
+                )),
+            }
+        }
+    }
+    warnings.sort();
+    warnings.dedup();
+    let mut flow_endpoints = vec![Vec::new(); project.flows.len()];
+    let mut orphan_endpoints = Vec::new();
+    for (endpoint_index, endpoint) in project.endpoints.iter().enumerate() {
+        let Some(start) = project.flow_by_ref(&endpoint.flow_id) else {
+            orphan_endpoints.push(endpoint_index);
+            continue;
+        };
+        let mut seen = vec![false; project.flows.len()];
+        let mut queue = VecDeque::from([start]);
+        seen[start] = true;
+        while let Some(flow) = queue.pop_front() {
+            flow_endpoints[flow].push(endpoint_index);
+            for &next in &edges[flow] {
+                if !seen[next] {
+                    seen[next] = true;
+                    queue.push_back(next);
+                }
+            }
+        }
+    }
+    (flow_endpoints, orphan_endpoints, warnings)
+}
+
+fn selector_of(node: &Node, key: &str) -> Selector {
+    match node.config.as_ref().and_then(|c| c.get(key)) {
+        value if is_unset(value) => Selector::Legacy,
+        Some(Value::String(s)) => Selector::Provider(s.clone()),
+        Some(other) => Selector::Provider(other.to_string()),
+        None => Selector::Legacy,
+    }
+}
+
+/// Assignment answer for a node: by node referenceId, node _id, then flow name.
+fn assignment<'a>(answers: &'a Answers, project: &Project, node: &Node, flow: usize) -> Option<(&'a str, String)> {
+    [node.reference_id.as_str(), node.id.as_str(), project.flows[flow].name.as_str()]
+        .into_iter()
+        .filter(|k| !k.is_empty())
+        .find_map(|key| answers.assign.get(key).map(|v| (v.as_str(), key.to_string())))
+}
+
+fn resolve_nodes(
+    project: &Project,
+    registry: &Registry,
+    answers: &Answers,
+    analysis: &Analysis,
+) -> Result<Vec<HandoverNode>> {
+    for (key, value) in &answers.assign {
+        if value != KEEP_LEGACY && project.endpoint(value).is_none() {
+            return Err(Error::usage(format!(
+                "answers file: [assign] {} = {value:?}: no endpoint has that name (use an endpoint name, or \"{KEEP_LEGACY}\")",
+                crate::settings::toml_key(key)
+            )));
+        }
+    }
+    let selector_key = analysis.options.selector_key.as_str();
+    let mut nodes = Vec::new();
+    for (flow_index, flow) in project.flows.iter().enumerate() {
+        for (chart_index, chart) in flow.charts.iter().enumerate() {
+            for (node_index, node) in chart.nodes.iter().enumerate() {
+                let Some(node_type) = HandoverNodeType::from_type(&node.node_type) else { continue };
+                // A node's config belongs to this chart's locale only when localeReference says so.
+                if node.locale != chart.locale {
+                    continue;
+                }
+                let endpoints = analysis.flow_endpoints[flow_index].clone();
+                let selector = selector_of(node, selector_key);
+                let resolution = match &selector {
+                    Selector::Provider(reference) => Resolution::AlreadySwitched {
+                        provider: project.providers.iter().position(|p| &p.reference_id == reference),
+                    },
+                    Selector::Legacy => resolve_legacy_node(
+                        project, registry, answers, analysis, node, node_type, flow_index, &endpoints,
+                    )?,
+                };
+                nodes.push(HandoverNode {
+                    flow: flow_index,
+                    chart: chart_index,
+                    node: node_index,
+                    node_type,
+                    endpoints,
+                    selector,
+                    resolution,
+                });
+            }
+        }
+    }
+    Ok(nodes)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resolve_legacy_node(
+    project: &Project,
+    registry: &Registry,
+    answers: &Answers,
+    analysis: &Analysis,
+    node: &Node,
+    node_type: HandoverNodeType,
+    flow: usize,
+    endpoints: &[usize],
+) -> Result<Resolution> {
+    let rewrite_for = |endpoint: usize| -> Result<Option<(usize, NodeRewrite)>> {
+        let EndpointState::Grouped { group, defaults } = &analysis.endpoint_states[endpoint] else { return Ok(None) };
+        let pair = &analysis.groups[*group].pair;
+        let Some((provider, _)) = registry.find(pair) else { return Ok(None) };
+        let request = NodeRewriteRequest {
+            pair: pair.clone(),
+            node_type,
+            config: node.config.clone().unwrap_or_default(),
+            endpoint_defaults: defaults.clone(),
+        };
+        provider.rewrite_node(&request).map(|rewrite| Some((*group, rewrite))).map_err(|message| {
+            Error::failed(format!(
+                "provider for {pair} failed to rewrite node `{}` in flow \"{}\": {message}",
+                node.id, project.flows[flow].name
+            ))
+        })
+    };
+    let in_scope = |endpoint: usize| analysis.in_filter(&project.endpoints[endpoint].name);
+    if let Some((target, key)) = assignment(answers, project, node, flow) {
+        if target == KEEP_LEGACY {
+            return Ok(Resolution::KeptLegacy);
+        }
+        let endpoint = project.endpoints.iter().position(|e| e.name == target).unwrap_or_default();
+        if !in_scope(endpoint) {
+            return Ok(Resolution::OutOfScope);
+        }
+        return match rewrite_for(endpoint)? {
+            Some((group, rewrite)) => Ok(Resolution::Migrate { group, endpoint, rewrite }),
+            None => Err(Error::usage(format!(
+                "answers file: [assign] {} = {target:?}: that endpoint has no legacy handover settings a provider can migrate",
+                crate::settings::toml_key(&key)
+            ))),
+        };
+    }
+    if endpoints.is_empty() {
+        return Ok(Resolution::Orphan);
+    }
+    if !endpoints.iter().any(|e| in_scope(*e)) {
+        return Ok(Resolution::OutOfScope);
+    }
+    let mut candidates: Vec<(usize, usize, NodeRewrite)> = Vec::new();
+    let mut unsupported: Vec<String> = Vec::new();
+    for &endpoint in endpoints {
+        match &analysis.endpoint_states[endpoint] {
+            EndpointState::NoHandover => {}
+            EndpointState::Unsupported { kind } | EndpointState::Invalid { kind, .. } => {
+                unsupported.push(format!("{} ({kind})", project.endpoints[endpoint].name))
+            }
+            EndpointState::Grouped { .. } => {
+                if let Some((group, rewrite)) = rewrite_for(endpoint)? {
+                    candidates.push((endpoint, group, rewrite));
+                }
+            }
+        }
+    }
+    let names = |list: &[(usize, usize, NodeRewrite)]| {
+        list.iter().map(|(e, _, _)| format!("\"{}\"", project.endpoints[*e].name)).collect::<Vec<_>>().join(", ")
+    };
+    if candidates.is_empty() {
+        return Ok(if unsupported.is_empty() {
+            Resolution::NoHandover
+        } else {
+            Resolution::Unsupported { kinds: unsupported }
+        });
+    }
+    if !unsupported.is_empty() {
+        return Ok(Resolution::Conflict {
+            reason: format!(
+                "also reached from {} whose settings cannot be migrated; switching it would change handover for those conversations",
+                unsupported.join(", ")
+            ),
+        });
+    }
+    let (first_endpoint, first_group, first_rewrite) = candidates[0].clone();
+    if candidates.iter().any(|(_, group, _)| *group != first_group) {
+        let providers: BTreeSet<&str> = candidates.iter().map(|(_, g, _)| analysis.groups[*g].name.as_str()).collect();
+        return Ok(Resolution::Conflict {
+            reason: format!(
+                "reached from endpoints {} with different handover settings (providers {})",
+                names(&candidates),
+                providers.into_iter().map(|p| format!("\"{p}\"")).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    if candidates.iter().any(|(_, _, rewrite)| *rewrite != first_rewrite) {
+        let fields: BTreeSet<&String> = candidates.iter().flat_map(|(_, _, r)| r.set.keys()).collect();
+        return Ok(Resolution::Conflict {
+            reason: format!(
+                "reached from endpoints {} that share a provider but give this node different defaults ({})",
+                names(&candidates),
+                fields.into_iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    Ok(Resolution::Migrate { group: first_group, endpoint: first_endpoint, rewrite: first_rewrite })
+}
+
+/// Nodes with handover behaviour the migration does not rewrite: reported, never touched.
+fn find_out_of_scope(project: &Project) -> Vec<OutOfScope> {
+    let mut found: BTreeMap<(usize, String), OutOfScope> = BTreeMap::new();
+    for (flow_index, flow) in project.flows.iter().enumerate() {
+        for node in flow.charts.iter().flat_map(|c| &c.nodes) {
+            let reason = match node.node_type.as_str() {
+                "handover" => {
+                    Some("deprecated v1 Handover node: replace it with Handover to Agent by hand".to_string())
+                }
+                "handoverToHumanAgentTool" => Some(
+                    "AI Agent handover tool: whether it has a provider selector is not documented; check it by hand"
+                        .into(),
+                ),
+                "question" | "optionalQuestion" => node.config.as_ref().and_then(|config| {
+                    let uses_handover = config.iter().any(|(key, value)| {
+                        (key.starts_with("escalate") && key.ends_with("Action") && value == "handover")
+                            || (key.starts_with("escalate") && key.contains("Handover") && !is_unset(Some(value)))
+                    });
+                    uses_handover.then(|| {
+                        "escalates to a handover (escalate*Handover* keys); whether these have a provider selector is \
+                         not documented: check it by hand"
+                            .to_string()
+                    })
+                }),
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                found.entry((flow_index, node.id.clone())).or_insert_with(|| OutOfScope {
+                    flow: flow.name.clone(),
+                    node_id: node.id.clone(),
+                    node_type: node.node_type.clone(),
+                    label: node.label.clone(),
+                    reason,
+                });
+            }
+        }
+    }
+    found.into_values().collect()
+}
+
+/// Config keys on handover nodes that look like a provider selector: the hint shown when
+/// the selector key is not configured.
+pub fn selector_key_candidates(project: &Project) -> Vec<String> {
+    let mut candidates = BTreeSet::new();
+    for node in project.flows.iter().flat_map(|f| &f.charts).flat_map(|c| &c.nodes) {
+        if HandoverNodeType::from_type(&node.node_type).is_none() {
+            continue;
+        }
+        for (key, value) in node.config.iter().flatten() {
+            let lower = key.to_ascii_lowercase();
+            if lower.contains("provider") && value.is_string() && !is_unset(Some(value)) {
+                candidates.insert(key.clone());
+            }
+        }
+    }
+    candidates.into_iter().collect()
+}
+
+/// Every blocking manual step of groups in scope, as answers-file lines.
+pub fn missing_answers(analysis: &Analysis) -> Vec<(String, String)> {
+    analysis
+        .groups_in_scope()
+        .flat_map(|(_, g)| &g.steps)
+        .filter(|s| s.blocking && !s.satisfied)
+        .filter_map(|s| s.answers_entry.clone().map(|entry| (entry, s.step.prompt.clone())))
+        .collect()
+}
+
+/// Kinds of steps, for display.
+pub fn step_kind_name(kind: &ManualStepKind) -> &'static str {
+    match kind {
+        ManualStepKind::Secret(_) => "secret",
+        ManualStepKind::Connection(_) => "connection",
+        ManualStepKind::Value(_) => "value",
+        ManualStepKind::Confirm => "confirm",
+        ManualStepKind::Reminder => "reminder",
+    }
+}

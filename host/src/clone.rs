@@ -1,0 +1,542 @@
+//! The offline store: a project directory as `cognigy clone` writes it, plus the
+//! `handoverProviders/` folder this tool adds.
+//!
+//! Loading reads every endpoint, locale, flow and chart once, keeps only what the
+//! migration needs (endpoint handover settings, the handover-relevant nodes, the flow
+//! links) and a SHA-256 of every file read, and checks the input thoroughly: any problem
+//! is reported with the file and field, and all problems are listed together.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use handover_migrate_core::Object;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::fsio::{self, sha256_hex, Entry};
+use crate::names::check_resource_name;
+
+pub const ENDPOINTS_DIR: &str = "endpoints";
+pub const FLOWS_DIR: &str = "flows";
+pub const PROVIDERS_DIR: &str = "handoverProviders";
+pub const LOCALES_FILE: &str = "flows/locales.json";
+pub const CONFIG_FILE: &str = "config.json";
+pub const CHART_FILE: &str = "chart.json";
+
+/// Node types whose config the migration reads; every other node is skipped unparsed.
+pub const READ_CONFIG_TYPES: &[&str] = &[
+    "handoverToAgent",
+    "checkAgentAvailability",
+    "executeFlow",
+    "goTo",
+    "handover",
+    "question",
+    "optionalQuestion",
+    "handoverToHumanAgentTool",
+];
+
+#[derive(Debug)]
+pub struct Project {
+    pub root: PathBuf,
+    pub endpoints: Vec<Endpoint>,
+    pub locales: Vec<Locale>,
+    pub flows: Vec<Flow>,
+    pub providers: Vec<ProviderFile>,
+    /// SHA-256 of every file read, by path relative to the root (`/`-separated).
+    pub fingerprint: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub flow_id: String,
+    pub handover: Handover,
+}
+
+/// `handoverSettings` of an endpoint, as far as the migration cares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handover {
+    /// No `handoverSettings` at all.
+    Absent,
+    /// `provider` is `none`/`cognigy` or empty: nothing to migrate.
+    Nothing(String),
+    /// A legacy provider kind with its settings (`providerSettings`, empty if absent).
+    Legacy { kind: String, settings: Object },
+}
+
+#[derive(Debug, Clone)]
+pub struct Locale {
+    pub id: String,
+    pub reference_id: String,
+    pub name: String,
+}
+
+#[derive(Debug)]
+pub struct Flow {
+    pub name: String,
+    pub id: String,
+    pub reference_id: String,
+    pub charts: Vec<Chart>,
+}
+
+#[derive(Debug)]
+pub struct Chart {
+    /// Index into [`Project::locales`].
+    pub locale: usize,
+    pub path: String,
+    pub nodes: Vec<Node>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: String,
+    pub reference_id: String,
+    pub node_type: String,
+    pub label: String,
+    /// Index into [`Project::locales`] of the node's `localeReference`.
+    pub locale: usize,
+    /// Parsed only for [`READ_CONFIG_TYPES`].
+    pub config: Option<Object>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderFile {
+    pub path: String,
+    pub reference_id: String,
+    pub name: String,
+    pub service: String,
+    pub properties: Object,
+}
+
+impl Project {
+    pub fn abs(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn flow_by_ref(&self, reference: &str) -> Option<usize> {
+        self.flows.iter().position(|f| f.reference_id == reference || f.id == reference)
+    }
+
+    pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.name == name)
+    }
+}
+
+/// Collects every input problem so the user can fix them all in one go.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, problem: impl Into<String>) {
+        self.0.push(problem.into());
+    }
+    fn take<T>(&mut self, result: Result<T>) -> Option<T> {
+        result.map_err(|e| self.push(e.message)).ok()
+    }
+}
+
+fn rel(parts: &[&str]) -> String {
+    parts.join("/")
+}
+
+/// Sorted names of the entries of a directory; `what` is for messages.
+fn list_dir(root: &Path, rel_dir: &str) -> Result<Vec<String>> {
+    let path = root.join(rel_dir);
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&path).map_err(|e| Error::io("list", &path, e))? {
+        let entry = entry.map_err(|e| Error::io("list", &path, e))?;
+        match entry.file_name().into_string() {
+            Ok(name) => names.push(name),
+            Err(raw) => {
+                return Err(Error::failed(format!(
+                    "{}: the entry {raw:?} is not valid UTF-8; rename it",
+                    path.display()
+                )))
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn require_dir(root: &Path, rel_dir: &str) -> Result<()> {
+    match fsio::entry(&root.join(rel_dir))? {
+        Entry::Dir => Ok(()),
+        Entry::Symlink => Err(Error::failed(format!(
+            "{rel_dir} is a symbolic link; handover-migrate never follows links out of the project. Replace it with the directory itself"
+        ))),
+        Entry::Missing => Err(Error::failed(format!("{rel_dir} is missing"))),
+        _ => Err(Error::failed(format!("{rel_dir} is not a directory"))),
+    }
+}
+
+struct Reader<'a> {
+    root: &'a Path,
+    fingerprint: BTreeMap<String, String>,
+}
+
+impl Reader<'_> {
+    fn text(&mut self, rel_path: &str) -> Result<String> {
+        let text = fsio::read_text(&self.root.join(rel_path)).map_err(|e| relativize(e, self.root))?;
+        self.fingerprint.insert(rel_path.to_string(), sha256_hex(text.as_bytes()));
+        Ok(text)
+    }
+
+    fn json_object(&mut self, rel_path: &str) -> Result<Object> {
+        let text = self.text(rel_path)?;
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(object)) => Ok(object),
+            Ok(other) => Err(Error::failed(format!(
+                "{rel_path}: expected a JSON object, found {}",
+                handover_migrate_core::validate::type_name(&other)
+            ))),
+            Err(e) => Err(json_error(rel_path, &e)),
+        }
+    }
+}
+
+fn relativize(mut error: Error, root: &Path) -> Error {
+    let prefix = format!("{}/", root.display());
+    error.message = error.message.replace(&prefix, "");
+    error
+}
+
+fn json_error(rel_path: &str, error: &serde_json::Error) -> Error {
+    let what = if error.is_eof() { "is truncated or incomplete JSON" } else { "is not valid JSON" };
+    Error::failed(format!(
+        "{rel_path} {what} ({error}); restore it from your clone (e.g. `cognigy clone` again) or fix it by hand"
+    ))
+}
+
+fn string_field(object: &Object, field: &str, rel_path: &str, required: bool) -> Result<String> {
+    match object.get(field) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        None if !required => Ok(String::new()),
+        None => Err(Error::failed(format!("{rel_path}: the field `{field}` is missing"))),
+        Some(other) => Err(Error::failed(format!(
+            "{rel_path}: the field `{field}` must be a string, found {}",
+            handover_migrate_core::validate::type_name(other)
+        ))),
+    }
+}
+
+/// Load and check a cloned project.
+pub fn load(root: &Path) -> Result<Project> {
+    match fsio::entry(root)? {
+        Entry::Dir => {}
+        Entry::Missing => {
+            return Err(Error::usage(format!(
+                "the project directory {} does not exist; pass the folder `cognigy clone` wrote (its agentDir)",
+                root.display()
+            )))
+        }
+        _ => return Err(Error::usage(format!("{} is not a directory", root.display()))),
+    }
+    let has_endpoints = fsio::entry(&root.join(ENDPOINTS_DIR))? != Entry::Missing;
+    let has_flows = fsio::entry(&root.join(FLOWS_DIR))? != Entry::Missing;
+    if !has_endpoints && !has_flows {
+        return Err(Error::failed(format!(
+            "{} has neither an endpoints/ nor a flows/ folder: it does not look like a Cognigy CLI clone (an empty project?). \
+             Point --project at the folder `cognigy clone` wrote",
+            root.display()
+        )));
+    }
+    let mut reader = Reader { root, fingerprint: BTreeMap::new() };
+    let mut problems = Problems::default();
+    let locales = if has_flows { problems.take(load_locales(&mut reader)).unwrap_or_default() } else { Vec::new() };
+    let endpoints = if has_endpoints { load_endpoints(&mut reader, &mut problems) } else { Vec::new() };
+    let flows = if has_flows { load_flows(&mut reader, &locales, &mut problems) } else { Vec::new() };
+    let providers = load_providers(&mut reader, &mut problems);
+    if !problems.0.is_empty() {
+        let count = problems.0.len();
+        let list = problems.0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n");
+        return Err(Error::failed(format!(
+            "the project {} has {count} problem{}; nothing was changed:\n{list}",
+            root.display(),
+            if count == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(Project { root: root.to_path_buf(), endpoints, locales, flows, providers, fingerprint: reader.fingerprint })
+}
+
+fn load_locales(reader: &mut Reader) -> Result<Vec<Locale>> {
+    let text = reader.text(LOCALES_FILE)?;
+    let items: Vec<Value> = serde_json::from_str(&text).map_err(|e| json_error(LOCALES_FILE, &e))?;
+    let mut locales = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let where_ = format!("{LOCALES_FILE} item {index}");
+        let object = item.as_object().ok_or_else(|| Error::failed(format!("{where_}: expected an object")))?;
+        let locale = Locale {
+            id: string_field(object, "_id", &where_, true)?,
+            reference_id: string_field(object, "referenceId", &where_, false)?,
+            name: string_field(object, "name", &where_, true)?,
+        };
+        if locales.iter().any(|l: &Locale| l.name == locale.name || l.id == locale.id) {
+            return Err(Error::failed(format!("{where_}: duplicate locale `{}`", locale.name)));
+        }
+        locales.push(locale);
+    }
+    if locales.is_empty() {
+        return Err(Error::failed(format!("{LOCALES_FILE} lists no locale")));
+    }
+    Ok(locales)
+}
+
+fn load_endpoints(reader: &mut Reader, problems: &mut Problems) -> Vec<Endpoint> {
+    let Some(()) = problems.take(require_dir(reader.root, ENDPOINTS_DIR)) else { return Vec::new() };
+    let Some(dirs) = problems.take(list_dir(reader.root, ENDPOINTS_DIR)) else { return Vec::new() };
+    let mut endpoints: Vec<Endpoint> = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for dir in dirs {
+        let rel_dir = rel(&[ENDPOINTS_DIR, &dir]);
+        if problems.take(require_dir(reader.root, &rel_dir)).is_none() {
+            continue;
+        }
+        let path = rel(&[&rel_dir, CONFIG_FILE]);
+        let Some(endpoint) = problems.take(load_endpoint(reader, &path)) else { continue };
+        if let Some(other) = seen.insert(endpoint.name.clone(), path.clone()) {
+            problems.push(format!(
+                "{path} and {other} both name an endpoint `{}`; endpoint names must be unique — rename one in Cognigy and clone again",
+                endpoint.name
+            ));
+            continue;
+        }
+        endpoints.push(endpoint);
+    }
+    endpoints
+}
+
+fn load_endpoint(reader: &mut Reader, path: &str) -> Result<Endpoint> {
+    let object = reader.json_object(path)?;
+    let name = string_field(&object, "name", path, true)?;
+    check_resource_name(&name).map_err(|why| Error::failed(format!("{path}: the endpoint name {name:?} {why}")))?;
+    let handover = match object.get("handoverSettings") {
+        None | Some(Value::Null) => Handover::Absent,
+        Some(Value::Object(settings)) => {
+            let where_ = format!("{path}: handoverSettings");
+            let kind = string_field(settings, "provider", &where_, false)?;
+            match settings.get("providerSettings") {
+                _ if matches!(kind.as_str(), "" | "none" | "cognigy") => Handover::Nothing(kind),
+                None | Some(Value::Null) => Handover::Legacy { kind, settings: Object::new() },
+                Some(Value::Object(provider_settings)) => {
+                    Handover::Legacy { kind, settings: provider_settings.clone() }
+                }
+                Some(other) => {
+                    return Err(Error::failed(format!(
+                        "{where_}.providerSettings must be an object, found {}",
+                        handover_migrate_core::validate::type_name(other)
+                    )))
+                }
+            }
+        }
+        Some(other) => {
+            return Err(Error::failed(format!(
+                "{path}: handoverSettings must be an object, found {}",
+                handover_migrate_core::validate::type_name(other)
+            )))
+        }
+    };
+    Ok(Endpoint {
+        id: string_field(&object, "_id", path, false)?,
+        flow_id: string_field(&object, "flowId", path, false)?,
+        name,
+        path: path.to_string(),
+        handover,
+    })
+}
+
+fn load_flows(reader: &mut Reader, locales: &[Locale], problems: &mut Problems) -> Vec<Flow> {
+    let Some(()) = problems.take(require_dir(reader.root, FLOWS_DIR)) else { return Vec::new() };
+    let Some(entries) = problems.take(list_dir(reader.root, FLOWS_DIR)) else { return Vec::new() };
+    let mut flows: Vec<Flow> = Vec::new();
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut references: HashMap<String, String> = HashMap::new();
+    for entry in entries {
+        if entry == "locales.json" {
+            continue;
+        }
+        let rel_dir = rel(&[FLOWS_DIR, &entry]);
+        if problems.take(require_dir(reader.root, &rel_dir)).is_none() {
+            continue;
+        }
+        let Some(flow) = problems.take(load_flow(reader, &rel_dir, locales)) else { continue };
+        let config = rel(&[&rel_dir, CONFIG_FILE]);
+        if let Some(other) = names.insert(flow.name.clone(), config.clone()) {
+            problems.push(format!("{config} and {other} both name a flow `{}`; flow names must be unique", flow.name));
+            continue;
+        }
+        if let Some(other) = references.insert(flow.reference_id.clone(), config.clone()) {
+            problems.push(format!("{config} and {other} have the same referenceId `{}`", flow.reference_id));
+            continue;
+        }
+        flows.push(flow);
+    }
+    flows
+}
+
+fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale]) -> Result<Flow> {
+    let config_path = rel(&[rel_dir, CONFIG_FILE]);
+    let config = reader.json_object(&config_path)?;
+    let name = string_field(&config, "name", &config_path, true)?;
+    check_resource_name(&name).map_err(|why| Error::failed(format!("{config_path}: the flow name {name:?} {why}")))?;
+    let mut flow = Flow {
+        id: string_field(&config, "_id", &config_path, true)?,
+        reference_id: string_field(&config, "referenceId", &config_path, true)?,
+        name,
+        charts: Vec::new(),
+    };
+    for entry in list_dir(reader.root, rel_dir)? {
+        if entry == CONFIG_FILE {
+            continue;
+        }
+        let locale_dir = rel(&[rel_dir, &entry]);
+        if fsio::entry(&reader.root.join(&locale_dir))? != Entry::Dir {
+            tracing::debug!("skipping {locale_dir}: not a locale folder");
+            continue;
+        }
+        let Some(locale) = locales.iter().position(|l| l.name == entry) else {
+            return Err(Error::failed(format!(
+                "{locale_dir}: no locale named `{entry}` in {LOCALES_FILE}; clone the project again or remove the folder"
+            )));
+        };
+        let chart_path = rel(&[&locale_dir, CHART_FILE]);
+        if fsio::entry(&reader.root.join(&chart_path))? == Entry::Missing {
+            continue;
+        }
+        let text = reader.text(&chart_path)?;
+        let nodes = parse_chart_nodes(&text, &chart_path, locales)?;
+        flow.charts.push(Chart { locale, path: chart_path, nodes });
+    }
+    Ok(flow)
+}
+
+/// The envelope of a chart node; `config` stays raw so that unrelated nodes cost nothing.
+#[derive(Deserialize)]
+pub(crate) struct RawNode<'a> {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(rename = "referenceId", default)]
+    pub reference_id: String,
+    #[serde(rename = "type")]
+    pub node_type: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(rename = "localeReference", default)]
+    pub locale_reference: Option<String>,
+    #[serde(borrow, default)]
+    pub config: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RawChart<'a> {
+    #[serde(borrow)]
+    pub nodes: Vec<RawNode<'a>>,
+}
+
+pub(crate) fn parse_raw_chart<'a>(text: &'a str, chart_path: &str) -> Result<RawChart<'a>> {
+    serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            json_error(chart_path, &e)
+        } else {
+            Error::failed(format!("{chart_path}: not a chart as `cognigy clone` writes it ({e})"))
+        }
+    })
+}
+
+fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale]) -> Result<Vec<Node>> {
+    let chart = parse_raw_chart(text, chart_path)?;
+    let mut ids = HashSet::new();
+    let mut nodes = Vec::with_capacity(chart.nodes.len());
+    for raw in chart.nodes {
+        if !ids.insert(raw.id.clone()) {
+            return Err(Error::failed(format!("{chart_path}: node `{}` appears twice", raw.id)));
+        }
+        let locale_reference = raw.locale_reference.unwrap_or_default();
+        let Some(locale) = locales.iter().position(|l| l.id == locale_reference) else {
+            return Err(Error::failed(format!(
+                "{chart_path}: node `{}` ({}) has localeReference `{locale_reference}`, which is no locale in {LOCALES_FILE}; \
+                 clone the project again",
+                raw.id, raw.node_type
+            )));
+        };
+        let config = if READ_CONFIG_TYPES.contains(&raw.node_type.as_str()) {
+            match raw.config {
+                None => Some(Object::new()),
+                Some(config) => match serde_json::from_str::<Value>(config.get()) {
+                    Ok(Value::Object(object)) => Some(object),
+                    _ => {
+                        return Err(Error::failed(format!(
+                            "{chart_path}: node `{}` ({}) has a config that is not a JSON object",
+                            raw.id, raw.node_type
+                        )))
+                    }
+                },
+            }
+        } else {
+            None
+        };
+        nodes.push(Node {
+            id: raw.id,
+            reference_id: raw.reference_id,
+            node_type: raw.node_type,
+            label: raw.label.unwrap_or_default(),
+            locale,
+            config,
+        });
+    }
+    Ok(nodes)
+}
+
+fn load_providers(reader: &mut Reader, problems: &mut Problems) -> Vec<ProviderFile> {
+    if fsio::entry(&reader.root.join(PROVIDERS_DIR)).ok() == Some(Entry::Missing) {
+        return Vec::new();
+    }
+    let Some(()) = problems.take(require_dir(reader.root, PROVIDERS_DIR)) else { return Vec::new() };
+    let Some(dirs) = problems.take(list_dir(reader.root, PROVIDERS_DIR)) else { return Vec::new() };
+    let mut providers: Vec<ProviderFile> = Vec::new();
+    for dir in dirs {
+        let rel_dir = rel(&[PROVIDERS_DIR, &dir]);
+        if problems.take(require_dir(reader.root, &rel_dir)).is_none() {
+            continue;
+        }
+        let path = rel(&[&rel_dir, CONFIG_FILE]);
+        let Some(provider) = problems.take(load_provider(reader, &path)) else { continue };
+        if let Some(other) =
+            providers.iter().find(|p| p.name == provider.name || p.reference_id == provider.reference_id)
+        {
+            problems.push(format!("{path} and {} describe the same provider (name or referenceId)", other.path));
+            continue;
+        }
+        providers.push(provider);
+    }
+    providers
+}
+
+fn load_provider(reader: &mut Reader, path: &str) -> Result<ProviderFile> {
+    let object = reader.json_object(path)?;
+    let mut properties = Object::new();
+    match object.get("properties") {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                let entry = item.as_object().ok_or_else(|| {
+                    Error::failed(format!("{path}: properties[{index}] must be an object {{\"key\", \"value\"}}"))
+                })?;
+                let key = string_field(entry, "key", &format!("{path}: properties[{index}]"), true)?;
+                properties.insert(key, entry.get("value").cloned().unwrap_or(Value::Null));
+            }
+        }
+        Some(_) => return Err(Error::failed(format!("{path}: properties must be a list of {{\"key\", \"value\"}}"))),
+    }
+    Ok(ProviderFile {
+        path: path.to_string(),
+        reference_id: string_field(&object, "referenceId", path, true)?,
+        name: string_field(&object, "name", path, true)?,
+        service: string_field(&object, "service", path, true)?,
+        properties,
+    })
+}

@@ -1,0 +1,216 @@
+//! File access with the project's safety rules: never follow symlinks, refuse anything
+//! that is not a regular file, and replace files atomically and durably.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Largest JSON file the tool reads (a chart of a very large flow is a few MiB).
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// What is at a path, without following a symlink.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Entry {
+    Missing,
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+pub fn entry(path: &Path) -> Result<Entry> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) => {
+            let ty = meta.file_type();
+            Ok(if ty.is_symlink() {
+                Entry::Symlink
+            } else if ty.is_file() {
+                Entry::File
+            } else if ty.is_dir() {
+                Entry::Dir
+            } else {
+                Entry::Other
+            })
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Entry::Missing),
+        Err(err) => Err(Error::io("inspect", path, err)),
+    }
+}
+
+/// Read a regular file; a symlink, directory, FIFO or oversized file is an error naming it.
+pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
+    match entry(path)? {
+        Entry::File => {}
+        Entry::Missing => return Err(Error::failed(format!("{} is missing", path.display()))),
+        Entry::Symlink => {
+            return Err(Error::failed(format!(
+                "{} is a symbolic link; handover-migrate never follows links. Replace it with the file itself",
+                path.display()
+            )))
+        }
+        Entry::Dir => return Err(Error::failed(format!("{} is a directory where a file is expected", path.display()))),
+        Entry::Other => {
+            return Err(Error::failed(format!(
+                "{} is not a regular file (a FIFO, socket or device?) where a file is expected",
+                path.display()
+            )))
+        }
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| Error::io("open", path, e))?;
+    let size = file.metadata().map_err(|e| Error::io("inspect", path, e))?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(Error::failed(format!(
+            "{} is {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit for a project file",
+            path.display()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
+    Ok(bytes)
+}
+
+/// Read a file as UTF-8 text, refusing a byte-order mark (Cognigy never writes one, and
+/// JSON parsers disagree about it).
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = read_regular(path)?;
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return Err(Error::failed(format!(
+            "{} starts with a UTF-8 byte-order mark; save it without the BOM (as the Cognigy CLI writes it)",
+            path.display()
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| Error::failed(format!("{} is not valid UTF-8: {e}", path.display())))
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io("sync directory", dir, e))
+}
+
+/// Create a directory (and parents) with the given mode, syncing each new parent entry.
+/// Returns the directories that did not exist before, outermost first.
+pub fn create_dirs(dir: &Path, mode: u32) -> Result<Vec<std::path::PathBuf>> {
+    let mut missing = Vec::new();
+    let mut cursor = Some(dir);
+    while let Some(path) = cursor {
+        match entry(path)? {
+            Entry::Dir => break,
+            Entry::Missing => missing.push(path.to_path_buf()),
+            _ => {
+                return Err(Error::failed(format!(
+                    "{} exists but is not a directory (or is a link); move it away",
+                    path.display()
+                )))
+            }
+        }
+        cursor = path.parent();
+    }
+    missing.reverse();
+    for path in &missing {
+        fs::DirBuilder::new().mode(mode).create(path).map_err(|e| Error::io("create directory", path, e))?;
+        if let Some(parent) = path.parent() {
+            sync_dir(parent)?;
+        }
+    }
+    Ok(missing)
+}
+
+/// Replace (or create) `path` atomically and durably: temp file in the same directory,
+/// write, fsync, rename, fsync the directory. `mode` applies to a new file; an existing
+/// file keeps its permissions.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    crate::failpoint::hit("write_atomic:before")?;
+    let dir = path.parent().ok_or_else(|| Error::failed(format!("{} has no parent directory", path.display())))?;
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mode = match entry(path)? {
+        Entry::File => fs::symlink_metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(mode),
+        Entry::Missing => mode,
+        _ => return Err(Error::failed(format!("{} is not a regular file; refusing to replace it", path.display()))),
+    };
+    let temp = dir.join(format!(".{file_name}.handover-migrate-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&temp)
+            .map_err(|e| Error::io("create", &temp, e))?;
+        file.write_all(bytes).map_err(|e| Error::io("write", &temp, e))?;
+        file.set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::io("set permissions of", &temp, e))?;
+        file.sync_all().map_err(|e| Error::io("sync", &temp, e))?;
+        crate::failpoint::hit("write_atomic:before_rename")?;
+        fs::rename(&temp, path).map_err(|e| Error::io("replace", path, e))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Remove a file durably (a missing file is fine).
+pub fn remove_file(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("remove", path, e)),
+    }
+    match path.parent() {
+        Some(dir) => sync_dir(dir),
+        None => Ok(()),
+    }
+}
+
+/// Remove an empty directory (a missing or non-empty one is left alone).
+pub fn remove_empty_dir(path: &Path) -> Result<()> {
+    match fs::remove_dir(path) {
+        Ok(()) => path.parent().map_or(Ok(()), sync_dir),
+        Err(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_keeps_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        write_atomic(&path, b"one", 0o600).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"one");
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        write_atomic(&path, b"two", 0o644).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
+    }
+
+    #[test]
+    fn symlinks_and_dirs_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t");
+        fs::write(&target, "x").unwrap();
+        let link = dir.path().join("l");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(read_regular(&link).unwrap_err().message.contains("symbolic link"));
+        assert!(read_regular(dir.path()).unwrap_err().message.contains("directory"));
+        assert!(read_text(&dir.path().join("missing")).unwrap_err().message.contains("missing"));
+        fs::write(&target, b"\xEF\xBB\xBF{}").unwrap();
+        assert!(read_text(&target).unwrap_err().message.contains("byte-order mark"));
+    }
+}
