@@ -24,3 +24,8 @@ pub mod registry;
 pub mod settings;
 
 pub use error::{Error, ErrorKind, Result};
+pub mod journal;
+pub mod lock;
+pub mod ops;
+pub mod run;
+pub mod verify;

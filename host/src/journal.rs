@@ -1,0 +1,168 @@
+//! The run journal: an append-only, checksummed, fsynced record of every write.
+//!
+//! One JSON object per line: `{"record": …, "check": "<sha256 of the record's JSON>"}`.
+//! A record is synced to disk before the side effect it announces. The journal holds
+//! paths and hashes only; pre-images (which may contain secrets) live in owner-only
+//! backup files beside it. A torn last line (a crash mid-append) is detected by its
+//! checksum and ignored; damage anywhere else is an error.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::fsio::{self, sha256_hex};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    Apply,
+    Cleanup,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Apply => "apply",
+            RunKind::Cleanup => "cleanup",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Record {
+    Begin {
+        kind: RunKind,
+        tool_version: String,
+        plan_digest: String,
+    },
+    /// About to write `path`. `backup` names the pre-image file (absent for a new file).
+    Write {
+        path: String,
+        before: Option<String>,
+        after: String,
+        backup: Option<String>,
+        mode: Option<u32>,
+        created_dirs: Vec<String>,
+        summary: String,
+    },
+    /// `path` now holds its new content.
+    Done {
+        path: String,
+    },
+    End,
+    RollbackBegin,
+    Restored {
+        path: String,
+    },
+    RollbackEnd,
+    /// The backups were deleted: the run can no longer be rolled back.
+    Purged,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Line {
+    record: Record,
+    check: String,
+}
+
+/// An open journal, appended to with [`Journal::append`].
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+}
+
+impl Journal {
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
+            .map_err(|e| Error::io("open journal", path, e))?;
+        Ok(Self { path: path.to_path_buf(), file })
+    }
+
+    /// Append a record and sync it to disk before returning.
+    pub fn append(&mut self, record: Record) -> Result<()> {
+        let json = serde_json::to_string(&record).map_err(|e| Error::failed(format!("journal: {e}")))?;
+        let line = serde_json::to_string(&Line { check: sha256_hex(json.as_bytes()), record })
+            .map_err(|e| Error::failed(format!("journal: {e}")))?;
+        self.file
+            .write_all(format!("{line}\n").as_bytes())
+            .and_then(|()| self.file.sync_all())
+            .map_err(|e| Error::io("append to journal", &self.path, e))?;
+        crate::failpoint::hit("journal:after_append")
+    }
+}
+
+/// Read a journal. Returns the records and whether a torn last line was dropped.
+pub fn read(path: &Path) -> Result<(Vec<Record>, bool)> {
+    let text = fsio::read_text(path)?;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut records = Vec::new();
+    let mut torn = false;
+    for (index, line) in lines.iter().enumerate() {
+        let is_last = index + 1 == lines.len();
+        let parsed = line.strip_suffix('\n').and_then(|body| serde_json::from_str::<Line>(body).ok()).filter(|l| {
+            serde_json::to_string(&l.record).map(|j| sha256_hex(j.as_bytes())).ok().as_ref() == Some(&l.check)
+        });
+        match parsed {
+            Some(line) => records.push(line.record),
+            None if is_last => torn = true,
+            None => {
+                return Err(Error::failed(format!(
+                    "journal {} is damaged at line {} (checksum or format); it was edited or the disk is failing. \
+                     Restore it from a backup, or move the run directory away to give up on rolling that run back",
+                    path.display(),
+                    index + 1
+                )))
+            }
+        }
+    }
+    Ok((records, torn))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut journal = Journal::open(&path).unwrap();
+        journal
+            .append(Record::Begin { kind: RunKind::Apply, tool_version: "t".into(), plan_digest: "d".into() })
+            .unwrap();
+        journal.append(Record::Done { path: "a".into() }).unwrap();
+        drop(journal);
+        let (records, torn) = read(&path).unwrap();
+        assert_eq!(records.len(), 2);
+        assert!(!torn);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"record\":{\"type\":\"En");
+        std::fs::write(&path, &text).unwrap();
+        let (records, torn) = read(&path).unwrap();
+        assert_eq!(records.len(), 2);
+        assert!(torn);
+    }
+
+    #[test]
+    fn edited_middle_line_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut journal = Journal::open(&path).unwrap();
+        journal.append(Record::Done { path: "a".into() }).unwrap();
+        journal.append(Record::End).unwrap();
+        drop(journal);
+        let text = std::fs::read_to_string(&path).unwrap().replacen("\"a\"", "\"b\"", 1);
+        std::fs::write(&path, text).unwrap();
+        assert!(read(&path).unwrap_err().message.contains("damaged at line 1"));
+    }
+}

@@ -1,0 +1,414 @@
+//! Runs: executing a change set under the journal, resuming an interrupted run, rolling
+//! runs back, and purging backups.
+//!
+//! Architecture invariant: no project file is written unless a journal record naming it
+//! (and, for an existing file, its backed-up pre-image) is on disk first. Rollback only
+//! touches a file whose current content is the run's pre- or post-image; anything else
+//! was changed by someone else and is refused unless forced.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fsio::{self, sha256_hex, Entry};
+use crate::journal::{self, Journal, Record, RunKind};
+use crate::plan::FileChange;
+
+pub const RUNS_DIR: &str = "runs";
+pub const JOURNAL_FILE: &str = "journal.jsonl";
+pub const BACKUP_DIR: &str = "backup";
+
+/// The tool's state directory (`<project>/.handover-migrate` unless `--state-dir`).
+pub struct StateDir {
+    pub path: PathBuf,
+}
+
+impl StateDir {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+
+    /// Create the directory (owner-only).
+    pub fn ensure(&self) -> Result<()> {
+        fsio::create_dirs(&self.path.join(RUNS_DIR), 0o700)?;
+        Ok(())
+    }
+
+    pub fn runs(&self) -> Result<Vec<RunInfo>> {
+        let dir = self.path.join(RUNS_DIR);
+        if fsio::entry(&dir)? != Entry::Dir {
+            return Ok(Vec::new());
+        }
+        let mut ids: Vec<String> = std::fs::read_dir(&dir)
+            .map_err(|e| Error::io("list", &dir, e))?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        ids.sort();
+        ids.into_iter().map(|id| RunInfo::load(&dir.join(&id), id)).collect()
+    }
+}
+
+/// Where a run stands, from its journal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    /// Stopped before its end record: resume by rerunning, or roll back.
+    Interrupted,
+    Complete,
+    /// A rollback was stopped midway: rerun `rollback`.
+    RollbackInterrupted,
+    RolledBack,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub id: String,
+    pub dir: PathBuf,
+    pub kind: RunKind,
+    pub state: RunState,
+    pub purged: bool,
+    pub records: Vec<Record>,
+    pub torn_tail: bool,
+}
+
+impl RunInfo {
+    fn load(dir: &Path, id: String) -> Result<Self> {
+        let (records, torn_tail) = journal::read(&dir.join(JOURNAL_FILE))?;
+        let kind = records
+            .iter()
+            .find_map(|r| match r {
+                Record::Begin { kind, .. } => Some(*kind),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                Error::failed(format!(
+                    "run {id}: its journal has no begin record (truncated?); move {} away if it holds nothing you need",
+                    dir.display()
+                ))
+            })?;
+        let has = |want: fn(&Record) -> bool| records.iter().any(want);
+        let state = if has(|r| matches!(r, Record::RollbackEnd)) {
+            RunState::RolledBack
+        } else if has(|r| matches!(r, Record::RollbackBegin)) {
+            RunState::RollbackInterrupted
+        } else if has(|r| matches!(r, Record::End)) {
+            RunState::Complete
+        } else {
+            RunState::Interrupted
+        };
+        Ok(Self {
+            id,
+            dir: dir.to_path_buf(),
+            kind,
+            state,
+            purged: has(|r| matches!(r, Record::Purged)),
+            records,
+            torn_tail,
+        })
+    }
+
+    /// Paths written, each with its first pre-image and every post-image hash.
+    fn writes(&self) -> Vec<PathWrites> {
+        let mut out: Vec<PathWrites> = Vec::new();
+        for record in &self.records {
+            let Record::Write { path, before, after, backup, mode, created_dirs, .. } = record else { continue };
+            match out.iter_mut().find(|w| &w.path == path) {
+                Some(existing) => {
+                    existing.afters.insert(after.clone());
+                }
+                None => out.push(PathWrites {
+                    path: path.clone(),
+                    before: before.clone(),
+                    backup: backup.clone(),
+                    mode: *mode,
+                    afters: BTreeSet::from([after.clone()]),
+                    created_dirs: created_dirs.clone(),
+                }),
+            }
+        }
+        out
+    }
+
+    pub fn changed_files(&self) -> Vec<String> {
+        self.writes().into_iter().map(|w| w.path).collect()
+    }
+}
+
+struct PathWrites {
+    path: String,
+    before: Option<String>,
+    backup: Option<String>,
+    mode: Option<u32>,
+    afters: BTreeSet<String>,
+    created_dirs: Vec<String>,
+}
+
+fn now_id(kind: RunKind) -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z-{}", rem / 3600, rem % 3600 / 60, rem % 60, kind.as_str())
+}
+
+/// What a run did.
+#[derive(Debug, serde::Serialize)]
+pub struct RunOutcome {
+    pub run_id: Option<String>,
+    pub resumed: bool,
+    pub written: Vec<String>,
+}
+
+/// Refuse to start a new run while an earlier one needs attention first.
+fn check_previous_runs(state: &StateDir, kind: RunKind) -> Result<Option<RunInfo>> {
+    let runs = state.runs()?;
+    if let Some(run) = runs.iter().find(|r| r.state == RunState::RollbackInterrupted) {
+        return Err(Error::failed(format!(
+            "the rollback of run {} was interrupted; run `handover-migrate rollback` again to finish it first",
+            run.id
+        )));
+    }
+    let interrupted: Vec<&RunInfo> = runs.iter().filter(|r| r.state == RunState::Interrupted).collect();
+    match interrupted.as_slice() {
+        [] => Ok(None),
+        [run] if run.kind == kind => Ok(Some((*run).clone())),
+        [run] => Err(Error::failed(format!(
+            "run {} ({}) was interrupted; rerun `handover-migrate {}` to finish it, or `handover-migrate rollback` to undo it",
+            run.id,
+            run.kind.as_str(),
+            run.kind.as_str()
+        ))),
+        _ => Err(Error::failed(format!(
+            "several interrupted runs ({}); undo them with `handover-migrate rollback`",
+            interrupted.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// Apply file changes as a journaled run (resuming an interrupted run of the same kind).
+/// A run that changes nothing is not recorded.
+pub fn execute(
+    project_root: &Path,
+    state: &StateDir,
+    kind: RunKind,
+    plan_digest: &str,
+    changes: &[FileChange],
+) -> Result<RunOutcome> {
+    let previous = check_previous_runs(state, kind)?;
+    let resumed = previous.is_some();
+    if changes.is_empty() {
+        if let Some(run) = &previous {
+            Journal::open(&run.dir.join(JOURNAL_FILE))?.append(Record::End)?;
+        }
+        return Ok(RunOutcome { run_id: previous.map(|r| r.id), resumed, written: Vec::new() });
+    }
+    let (run_id, run_dir, mut seq) = match previous {
+        Some(run) => {
+            let seq = run.records.len();
+            (run.id, run.dir, seq)
+        }
+        None => {
+            let runs_dir = state.path.join(RUNS_DIR);
+            let base = now_id(kind);
+            let id = crate::names::unique_name(&base, &|c| runs_dir.join(c).exists());
+            let dir = runs_dir.join(&id);
+            fsio::create_dirs(&dir.join(BACKUP_DIR), 0o700)?;
+            (id, dir, 0)
+        }
+    };
+    let mut journal = Journal::open(&run_dir.join(JOURNAL_FILE))?;
+    if !resumed {
+        journal.append(Record::Begin {
+            kind,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            plan_digest: plan_digest.to_string(),
+        })?;
+    }
+    let mut written = Vec::new();
+    for change in changes {
+        seq += 1;
+        let target = project_root.join(&change.path);
+        let (backup, mode) = match &change.before {
+            Some(_) => {
+                let bytes = fsio::read_regular(&target)?;
+                if Some(sha256_hex(&bytes)) != change.before {
+                    return Err(Error::failed(format!(
+                        "{} changed while handover-migrate was running; nothing more was written. Rerun the command",
+                        change.path
+                    )));
+                }
+                let name = format!("{seq:06}");
+                fsio::write_atomic(&run_dir.join(BACKUP_DIR).join(&name), &bytes, 0o600)?;
+                let mode = std::fs::symlink_metadata(&target).map(|m| {
+                    use std::os::unix::fs::PermissionsExt;
+                    m.permissions().mode() & 0o7777
+                });
+                (Some(name), mode.ok())
+            }
+            None => {
+                if fsio::entry(&target)? != Entry::Missing {
+                    return Err(Error::failed(format!(
+                        "{} appeared while handover-migrate was running; nothing more was written. Rerun the command",
+                        change.path
+                    )));
+                }
+                (None, None)
+            }
+        };
+        let parent = target.parent().unwrap_or(project_root);
+        let mut missing_dirs = Vec::new();
+        let mut cursor = Some(parent);
+        while let Some(dir) = cursor {
+            if dir == project_root || fsio::entry(dir)? != Entry::Missing {
+                break;
+            }
+            missing_dirs.push(relative(project_root, dir));
+            cursor = dir.parent();
+        }
+        missing_dirs.reverse();
+        journal.append(Record::Write {
+            path: change.path.clone(),
+            before: change.before.clone(),
+            after: sha256_hex(&change.after),
+            backup,
+            mode,
+            created_dirs: missing_dirs,
+            summary: change.summary.clone(),
+        })?;
+        fsio::create_dirs(parent, 0o755)?;
+        fsio::write_atomic(&target, &change.after, change.mode)?;
+        journal.append(Record::Done { path: change.path.clone() })?;
+        written.push(change.path.clone());
+    }
+    journal.append(Record::End)?;
+    Ok(RunOutcome { run_id: Some(run_id), resumed, written })
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| path.display().to_string())
+}
+
+/// What a rollback did.
+#[derive(Debug, serde::Serialize)]
+pub struct RollbackOutcome {
+    pub run_id: Option<String>,
+    pub kind: Option<RunKind>,
+    pub restored: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// Undo the most recent run that has not been rolled back (or the one named).
+pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, force: bool) -> Result<RollbackOutcome> {
+    let runs = state.runs()?;
+    let run = match run_id {
+        Some(id) => runs.iter().find(|r| r.id == id).ok_or_else(|| {
+            Error::usage(format!(
+                "no run {id}; runs: {}",
+                runs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?,
+        None => match runs.iter().rev().find(|r| r.state != RunState::RolledBack) {
+            Some(run) => run,
+            None => return Ok(RollbackOutcome { run_id: None, kind: None, restored: Vec::new(), removed: Vec::new() }),
+        },
+    };
+    if run.state == RunState::RolledBack {
+        return Err(Error::failed(format!("run {} is already rolled back", run.id)));
+    }
+    if run.purged {
+        return Err(Error::failed(format!(
+            "run {} cannot be rolled back: its backups were deleted by `purge`",
+            run.id
+        )));
+    }
+    let writes = run.writes();
+    let mut foreign = Vec::new();
+    for write in &writes {
+        let current = match fsio::entry(&project_root.join(&write.path))? {
+            Entry::Missing => None,
+            _ => Some(sha256_hex(&fsio::read_regular(&project_root.join(&write.path))?)),
+        };
+        let known = current == write.before || current.as_ref().is_some_and(|c| write.afters.contains(c));
+        if !known {
+            foreign.push(write.path.clone());
+        }
+    }
+    if !foreign.is_empty() && !force {
+        return Err(Error::failed(format!(
+            "run {} cannot be rolled back safely: these files were changed by someone else after the run \
+             (they are neither its original nor its result):\n{}\nCommit or save those edits elsewhere, then use \
+             `rollback --force` to overwrite them with the originals",
+            run.id,
+            foreign.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n")
+        )));
+    }
+    let mut journal = Journal::open(&run.dir.join(JOURNAL_FILE))?;
+    if run.state != RunState::RollbackInterrupted {
+        journal.append(Record::RollbackBegin)?;
+    }
+    let mut outcome = RollbackOutcome {
+        run_id: Some(run.id.clone()),
+        kind: Some(run.kind),
+        restored: Vec::new(),
+        removed: Vec::new(),
+    };
+    for write in writes.iter().rev() {
+        let target = project_root.join(&write.path);
+        match (&write.before, &write.backup) {
+            (None, _) => {
+                if fsio::entry(&target)? != Entry::Missing {
+                    fsio::remove_file(&target)?;
+                    outcome.removed.push(write.path.clone());
+                }
+                for dir in write.created_dirs.iter().rev() {
+                    fsio::remove_empty_dir(&project_root.join(dir))?;
+                }
+            }
+            (Some(before), Some(backup)) => {
+                let bytes = fsio::read_regular(&run.dir.join(BACKUP_DIR).join(backup))?;
+                if &sha256_hex(&bytes) != before {
+                    return Err(Error::failed(format!(
+                        "the backup of {} in run {} is damaged (its hash does not match the journal); nothing more was restored",
+                        write.path, run.id
+                    )));
+                }
+                let current = fsio::read_regular(&target).ok().map(|b| sha256_hex(&b));
+                if current.as_ref() != Some(before) {
+                    fsio::write_atomic(&target, &bytes, write.mode.unwrap_or(0o644))?;
+                    outcome.restored.push(write.path.clone());
+                }
+            }
+            (Some(_), None) => {
+                return Err(Error::failed(format!("run {}: the journal has no backup for {}", run.id, write.path)))
+            }
+        }
+        journal.append(Record::Restored { path: write.path.clone() })?;
+    }
+    journal.append(Record::RollbackEnd)?;
+    Ok(outcome)
+}
+
+/// Delete the backups of finished runs (complete or rolled back). Returns the run ids.
+pub fn purge(state: &StateDir) -> Result<Vec<String>> {
+    let mut purged = Vec::new();
+    for run in state.runs()? {
+        if run.purged || !matches!(run.state, RunState::Complete | RunState::RolledBack) {
+            continue;
+        }
+        let backups = run.dir.join(BACKUP_DIR);
+        if fsio::entry(&backups)? == Entry::Dir {
+            std::fs::remove_dir_all(&backups).map_err(|e| Error::io("remove", &backups, e))?;
+        }
+        Journal::open(&run.dir.join(JOURNAL_FILE))?.append(Record::Purged)?;
+        purged.push(run.id);
+    }
+    Ok(purged)
+}
