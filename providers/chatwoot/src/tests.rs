@@ -1,0 +1,213 @@
+use super::*;
+use handover_migrate_core::{
+    DraftValue, ManualStepKind, ManualStepsRequest, MapSettingsRequest, NodeRewrite, NodeRewriteRequest, Object,
+    ProviderDraft, ProviderMigration, SettingsIssue, Severity, VerifyRequest,
+};
+use serde_json::{json, Value};
+
+fn settings(value: Value) -> Object {
+    value.as_object().cloned().expect("object")
+}
+
+/// The Chatwoot example of `cognigy-model.md` §1.5 (IDs from the Chatwoot provider doc).
+fn realistic() -> Object {
+    settings(json!({
+        "baseUrl": "https://app.chatwoot.com/api/v1",
+        "accountId": "6607",
+        "apiKey": "CANARY-cw-api-key",
+        "chatwootInboxId": "5446",
+        "forwardOnlyHandoverConversations": true
+    }))
+}
+
+fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
+    provider().map_settings(&MapSettingsRequest {
+        pair: MigrationPair::same(KIND),
+        endpoint: "Webchat Production".into(),
+        settings,
+    })
+}
+
+fn steps(draft: ProviderDraft) -> Vec<handover_migrate_core::ManualStep> {
+    provider().manual_steps(&ManualStepsRequest {
+        pair: MigrationPair::same(KIND),
+        provider_name: "Chatwoot Support".into(),
+        draft,
+    })
+}
+
+fn rewrite(config: &Value, node_type: HandoverNodeType, endpoint_defaults: &Object) -> NodeRewrite {
+    provider()
+        .rewrite_node(&NodeRewriteRequest {
+            pair: MigrationPair::same(KIND),
+            node_type,
+            config: settings(config.clone()),
+            endpoint_defaults: endpoint_defaults.clone(),
+        })
+        .expect("rewrite")
+}
+
+/// The node config, the rewrite, and the config once the rewrite is applied.
+fn node_case(config: Value, node_type: HandoverNodeType, endpoint_defaults: &Object) -> Value {
+    let rewrite = rewrite(&config, node_type, endpoint_defaults);
+    let mut after = settings(config.clone());
+    after.extend(rewrite.set.clone());
+    json!({"node_type": node_type, "config": config, "rewrite": rewrite, "after": after})
+}
+
+#[test]
+fn maps_realistic_settings() {
+    let draft = map(realistic()).expect("valid");
+    insta::assert_json_snapshot!(draft);
+}
+
+#[test]
+fn manual_steps_for_a_masked_api_key() {
+    let mut s = realistic();
+    s.insert("apiKey".into(), json!("********"));
+    let steps = steps(map(s).expect("valid"));
+    insta::assert_json_snapshot!(steps);
+}
+
+#[test]
+fn clear_text_secrets_leave_only_the_webhook_confirmation() {
+    let steps = steps(map(realistic()).expect("valid"));
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0].key, "confirm.webhook");
+    assert_eq!(steps[0].kind, ManualStepKind::Confirm);
+    assert!(steps[0].prompt.contains("/handover/chatwoot"), "{}", steps[0].prompt);
+}
+
+#[test]
+fn node_rewrites() {
+    let defaults = map(realistic()).expect("valid").node_defaults;
+    let cases = vec![
+        node_case(
+            json!({"text": "Connecting you to an agent", "chatwootInboxId": "", "sendResolveEvent": true}),
+            HandoverNodeType::HandoverToAgent,
+            &defaults,
+        ),
+        node_case(
+            json!({"chatwootInboxId": "7001", "storeLocation": "input", "inputKey": "availableAgents"}),
+            HandoverNodeType::CheckAgentAvailability,
+            &defaults,
+        ),
+        node_case(json!({"storeLocation": "context"}), HandoverNodeType::CheckAgentAvailability, &defaults),
+    ];
+    insta::assert_json_snapshot!(cases);
+}
+
+#[test]
+fn node_fill_needs_an_endpoint_default() {
+    let mut s = realistic();
+    s.shift_remove("chatwootInboxId");
+    let defaults = map(s).expect("valid").node_defaults;
+    assert!(defaults.is_empty());
+    let rewrite = rewrite(&json!({"chatwootInboxId": ""}), HandoverNodeType::HandoverToAgent, &defaults);
+    assert!(rewrite.set.is_empty(), "{rewrite:?}");
+}
+
+#[test]
+fn each_required_field_is_named_when_missing() {
+    for key in ["baseUrl", "accountId"] {
+        for absent in [None, Some(json!("  "))] {
+            let mut s = realistic();
+            match &absent {
+                None => s.shift_remove(key),
+                Some(v) => s.insert(key.into(), v.clone()),
+            };
+            let issues = map(s).expect_err(key);
+            assert_eq!(issues.len(), 1, "{issues:?}");
+            assert_eq!(issues[0].field, key);
+            assert!(issues[0].message.contains("missing"), "{}", issues[0].message);
+            assert!(!issues[0].message.contains("CANARY"));
+        }
+    }
+}
+
+#[test]
+fn format_rules_name_the_field() {
+    let cases = [
+        ("baseUrl", json!("CANARY.chatwoot.example/api/v1"), "absolute URL"),
+        ("baseUrl", json!(5), "must be a string"),
+        ("accountId", json!(6607), "must be a string"),
+        ("chatwootInboxId", json!(5446), "must be a string"),
+        ("forwardOnlyHandoverConversations", json!("CANARY"), "true or false"),
+    ];
+    for (key, value, expected) in cases {
+        let mut s = realistic();
+        s.insert(key.into(), value);
+        let issues = map(s).expect_err(key);
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].field, key);
+        assert!(issues[0].message.contains(expected), "{}", issues[0].message);
+        assert!(!issues[0].message.contains("CANARY"), "{}", issues[0].message);
+    }
+}
+
+#[test]
+fn unknown_keys_are_errors() {
+    let mut s = realistic();
+    s.insert("liveAgentInboxId".into(), json!("32852"));
+    let issues = map(s).expect_err("unknown key");
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].field, "liveAgentInboxId");
+    assert!(issues[0].message.contains("liveAgentInboxId"));
+    assert!(!issues[0].message.contains("CANARY"));
+}
+
+#[test]
+fn masked_secret_is_never_kept() {
+    let mut s = realistic();
+    s.insert("apiKey".into(), json!("********"));
+    let draft = map(s).expect("valid");
+    assert_eq!(draft.properties.iter().find(|p| p.key == "apiKey").map(|p| &p.value), Some(&DraftValue::Masked));
+}
+
+#[test]
+fn missing_secret_becomes_a_manual_step_not_an_error() {
+    let mut s = realistic();
+    s.shift_remove("apiKey");
+    let draft = map(s).expect("missing secret is asked for");
+    let api_key = draft.properties.iter().find(|p| p.key == "apiKey").expect("apiKey");
+    assert_eq!(api_key.value, DraftValue::Missing);
+    assert_eq!(api_key.class, PropertyClass::Secret);
+    let steps = steps(draft);
+    assert!(steps.iter().any(|s| s.key == "secrets.apiKey" && s.kind == ManualStepKind::Secret("apiKey".into())));
+}
+
+#[test]
+fn verify_requires_every_property() {
+    let request = |properties: Value| VerifyRequest {
+        pair: MigrationPair::same(KIND),
+        provider_name: "Chatwoot Support".into(),
+        properties: settings(properties),
+    };
+    let complete = json!({"baseUrl": "https://app.chatwoot.com/api/v1", "accountId": "6607", "apiKey": "k"});
+    assert!(provider().verify(&request(complete.clone())).is_empty());
+    for key in ["baseUrl", "accountId", "apiKey"] {
+        let mut properties = complete.clone();
+        properties.as_object_mut().expect("object").shift_remove(key);
+        let findings = provider().verify(&request(properties));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(findings[0].message.contains(key), "{}", findings[0].message);
+    }
+    let masked = provider()
+        .verify(&request(json!({"baseUrl": "https://app.chatwoot.com/api/v1", "accountId": "6607", "apiKey": "****"})));
+    assert!(masked[0].message.contains("masked"));
+}
+
+#[test]
+fn info_lists_the_pair_webhook_and_node_fields() {
+    let info = provider().info();
+    assert_eq!(info.name, "chatwoot");
+    assert_eq!(info.contract_version, handover_migrate_core::CONTRACT_VERSION);
+    assert_eq!(info.pairs.len(), 1);
+    let pair = &info.pairs[0];
+    assert_eq!(pair.pair, MigrationPair::same("chatwoot"));
+    assert_eq!(pair.webhook_path.as_deref(), Some("/handover/chatwoot"));
+    assert!(pair.warnings.is_empty());
+    assert_eq!(pair.node_fields, vec!["chatwootInboxId"]);
+    assert_eq!(pair.mapping.len(), 5);
+}

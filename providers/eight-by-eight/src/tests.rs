@@ -1,0 +1,195 @@
+use super::*;
+use handover_migrate_core::{
+    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest,
+    NodeRewriteRequest, Object, ProviderDraft, ProviderMigration, SettingsIssue, Severity, VerifyRequest,
+};
+use serde_json::{json, Value};
+
+fn settings(value: Value) -> Object {
+    value.as_object().cloned().expect("object")
+}
+
+/// The 8x8 example of `cognigy-model.md` §1.5, with the elided URL path filled in.
+fn realistic() -> Object {
+    settings(json!({
+        "baseUrl": "https://api.8x8.com/chat-gateway/v1",
+        "apiKey": "CANARY-8x8-api-key",
+        "apiTenant": "acme",
+        "forwardOnlyHandoverConversations": true
+    }))
+}
+
+fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
+    provider().map_settings(&MapSettingsRequest {
+        pair: MigrationPair::same(KIND),
+        endpoint: "Webchat Production".into(),
+        settings,
+    })
+}
+
+fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
+    provider().manual_steps(&ManualStepsRequest {
+        pair: MigrationPair::same(KIND),
+        provider_name: "8x8 Support".into(),
+        draft,
+    })
+}
+
+fn one_issue(settings: Object, key: &str) -> SettingsIssue {
+    let issues = map(settings).expect_err(key);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].field, key);
+    assert!(!issues[0].message.contains("CANARY"), "{}", issues[0].message);
+    issues[0].clone()
+}
+
+#[test]
+fn maps_realistic_settings() {
+    let draft = map(realistic()).expect("valid");
+    insta::assert_json_snapshot!(draft);
+}
+
+#[test]
+fn manual_steps_for_a_masked_api_key() {
+    let mut s = realistic();
+    s.insert("apiKey".into(), json!("********"));
+    let steps = steps(map(s).expect("valid"));
+    insta::assert_json_snapshot!(steps);
+}
+
+#[test]
+fn clear_text_secrets_leave_only_the_webhook_confirmation() {
+    let steps = steps(map(realistic()).expect("valid"));
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0].key, "confirm.webhook");
+    assert_eq!(steps[0].kind, ManualStepKind::Confirm);
+    assert!(steps[0].prompt.contains("/handover/eightByEight"), "{}", steps[0].prompt);
+}
+
+#[test]
+fn node_rewrites_keep_the_nodes_own_fields_and_types() {
+    let defaults = map(realistic()).expect("valid").node_defaults;
+    assert!(defaults.is_empty());
+    let config = json!({
+        "text": "Connecting you to an agent",
+        "eightByEightChannelId": "webchat-channel-01",
+        "eightByEightQueueId": "1024",
+        "eightByEightJSONProps": {
+            "name": "{{input.data.name}}", "userId": null, "email": "{{input.data.email}}", "phone": null,
+            "company": null, "caseId": null, "language": "en",
+            "additionalProperties": [{"key": "Key name", "value": "Value from Cognigy"}]
+        }
+    });
+    let rewrite = provider()
+        .rewrite_node(&NodeRewriteRequest {
+            pair: MigrationPair::same(KIND),
+            node_type: HandoverNodeType::HandoverToAgent,
+            config: settings(config.clone()),
+            endpoint_defaults: defaults,
+        })
+        .expect("rewrite");
+    let mut after = settings(config.clone());
+    after.extend(rewrite.set.clone());
+    assert_eq!(Value::Object(after.clone()), config, "nothing changes");
+    let case = json!({"node_type": "handoverToAgent", "config": config, "rewrite": rewrite, "after": after});
+    insta::assert_json_snapshot!(case);
+}
+
+#[test]
+fn each_required_field_is_named_when_missing() {
+    for key in ["baseUrl", "apiTenant"] {
+        let mut s = realistic();
+        s.shift_remove(key);
+        let issue = one_issue(s, key);
+        assert!(issue.message.contains("missing"), "{}", issue.message);
+    }
+}
+
+#[test]
+fn format_rules_name_the_field() {
+    let cases = [
+        ("baseUrl", json!("CANARY.8x8.com/chat-gateway/v1"), "absolute URL"),
+        ("baseUrl", json!(true), "must be a string"),
+        ("apiTenant", json!(format!("CANARY{}", "t".repeat(250))), "at most 255 characters"),
+        ("apiTenant", json!(42), "must be a string"),
+        ("forwardOnlyHandoverConversations", json!("CANARY"), "true or false"),
+    ];
+    for (key, value, expected) in cases {
+        let mut s = realistic();
+        s.insert(key.into(), value);
+        let issue = one_issue(s, key);
+        assert!(issue.message.contains(expected), "{}", issue.message);
+    }
+}
+
+#[test]
+fn a_tenant_of_exactly_255_characters_is_fine() {
+    let mut s = realistic();
+    // Counted in characters, not bytes.
+    s.insert("apiTenant".into(), json!("ä".repeat(255)));
+    let draft = map(s).expect("255 characters are allowed");
+    assert!(draft.properties.iter().any(|p| p.key == "apiTenant"));
+}
+
+#[test]
+fn unknown_keys_are_errors() {
+    let mut s = realistic();
+    s.insert("accountId".into(), json!("CANARY"));
+    let issue = one_issue(s, "accountId");
+    assert!(issue.message.contains("unknown key `accountId`"), "{}", issue.message);
+}
+
+#[test]
+fn masked_secret_is_never_kept() {
+    let mut s = realistic();
+    s.insert("apiKey".into(), json!("********"));
+    let draft = map(s).expect("valid");
+    assert_eq!(draft.properties.iter().find(|p| p.key == "apiKey").map(|p| &p.value), Some(&DraftValue::Masked));
+}
+
+#[test]
+fn missing_secret_becomes_a_manual_step_not_an_error() {
+    let mut s = realistic();
+    s.shift_remove("apiKey");
+    let draft = map(s).expect("missing secret is asked for");
+    let api_key = draft.properties.iter().find(|p| p.key == "apiKey").expect("apiKey");
+    assert_eq!(api_key.value, DraftValue::Missing);
+    assert_eq!(api_key.class, PropertyClass::Secret);
+    let steps = steps(draft);
+    assert!(steps.iter().any(|s| s.key == "secrets.apiKey" && s.kind == ManualStepKind::Secret("apiKey".into())));
+}
+
+#[test]
+fn verify_requires_every_property() {
+    let request = |properties: &Value| VerifyRequest {
+        pair: MigrationPair::same(KIND),
+        provider_name: "8x8 Support".into(),
+        properties: settings(properties.clone()),
+    };
+    let complete = json!({"baseUrl": "https://api.8x8.com/chat-gateway/v1", "apiKey": "k", "apiTenant": "acme"});
+    assert!(provider().verify(&request(&complete)).is_empty());
+    for key in ["baseUrl", "apiKey", "apiTenant"] {
+        let mut properties = complete.clone();
+        properties.as_object_mut().expect("object").shift_remove(key);
+        let findings = provider().verify(&request(&properties));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(findings[0].message.contains(key), "{}", findings[0].message);
+    }
+    let mut long_tenant = complete.clone();
+    long_tenant["apiTenant"] = json!("t".repeat(256));
+    assert!(provider().verify(&request(&long_tenant))[0].message.contains("255"));
+}
+
+#[test]
+fn info_lists_the_pair_webhook_and_node_fields() {
+    let info = provider().info();
+    assert_eq!(info.name, "eight-by-eight");
+    assert_eq!(info.contract_version, handover_migrate_core::CONTRACT_VERSION);
+    let pair = &info.pairs[0];
+    assert_eq!(pair.pair, MigrationPair::same("eightByEight"));
+    assert_eq!(pair.webhook_path.as_deref(), Some("/handover/eightByEight"));
+    assert!(pair.warnings.is_empty());
+    assert_eq!(pair.node_fields, NODE_FIELDS);
+    assert_eq!(pair.mapping.len(), 4);
+}

@@ -1,0 +1,229 @@
+use super::*;
+use handover_migrate_core::{
+    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest,
+    NodeRewriteRequest, Object, ProviderDraft, ProviderMigration, SettingsIssue, Severity, VerifyRequest,
+};
+use serde_json::{json, Value};
+
+fn settings(value: Value) -> Object {
+    value.as_object().cloned().expect("object")
+}
+
+/// The Genesys Guest Chat example of `cognigy-model.md` §1.5, with the elided UUIDs filled
+/// in and a session duration in minutes, as the UI label says.
+fn realistic() -> Object {
+    settings(json!({
+        "host": "mypurecloud.de",
+        "organizationId": "3b1c5a8e-2f4d-4e6a-9b7c-1d2e3f4a5b6c",
+        "deploymentId": "7c9d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
+        "queue": "Support",
+        "queueId": "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
+        "sendProfile": true,
+        "sessionDuration": 60,
+        "oAuth2Connection": "5f6e7d8c-9b0a-4c1d-8e2f-3a4b5c6d7e8f",
+        "forwardOnlyHandoverConversations": true
+    }))
+}
+
+const REQUIRED: [&str; 5] = ["host", "organizationId", "deploymentId", "queue", "queueId"];
+
+fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
+    provider().map_settings(&MapSettingsRequest {
+        pair: MigrationPair::same(KIND),
+        endpoint: "Webchat Production".into(),
+        settings,
+    })
+}
+
+fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
+    provider().manual_steps(&ManualStepsRequest {
+        pair: MigrationPair::same(KIND),
+        provider_name: "Genesys Guest Chat".into(),
+        draft,
+    })
+}
+
+fn one_issue(settings: Object, key: &str) -> SettingsIssue {
+    let issues = map(settings).expect_err(key);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].field, key);
+    assert!(!issues[0].message.contains("CANARY"), "{}", issues[0].message);
+    issues[0].clone()
+}
+
+#[test]
+fn maps_realistic_settings() {
+    let draft = map(realistic()).expect("valid");
+    insta::assert_json_snapshot!(draft);
+}
+
+#[test]
+fn manual_steps_without_a_connection() {
+    let mut s = realistic();
+    s.shift_remove("oAuth2Connection");
+    let steps = steps(map(s).expect("a missing Connection is asked for, not an error"));
+    insta::assert_json_snapshot!(steps);
+}
+
+#[test]
+fn a_known_connection_needs_only_the_reminder() {
+    let draft = map(realistic()).expect("valid");
+    let connection = draft.properties.iter().find(|p| p.key == "oAuth2Connection").expect("carried");
+    assert_eq!(connection.class, PropertyClass::ConnectionRef);
+    assert_eq!(connection.value, DraftValue::Known(json!("5f6e7d8c-9b0a-4c1d-8e2f-3a4b5c6d7e8f")));
+    let steps = steps(draft);
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0].key, "check.authenticationConnection");
+    assert_eq!(steps[0].kind, ManualStepKind::Reminder);
+}
+
+#[test]
+fn missing_connection_becomes_a_connection_step() {
+    for absent in [None, Some(json!("")), Some(json!(null))] {
+        let mut s = realistic();
+        match absent {
+            None => s.shift_remove("oAuth2Connection"),
+            Some(v) => s.insert("oAuth2Connection".into(), v),
+        };
+        let draft = map(s).expect("valid");
+        let connection = draft.properties.iter().find(|p| p.key == "oAuth2Connection").expect("asked for");
+        assert_eq!(connection.value, DraftValue::Missing);
+        let steps = steps(draft);
+        let step = steps.iter().find(|s| s.key == "connections.oAuth2Connection").expect("connection step");
+        assert_eq!(step.kind, ManualStepKind::Connection("oAuth2Connection".into()));
+        assert!(step.prompt.contains("Genesys Cloud Authentication"), "{}", step.prompt);
+    }
+}
+
+#[test]
+fn node_rewrites_keep_the_nodes_own_fields_and_types() {
+    let defaults = map(realistic()).expect("valid").node_defaults;
+    assert!(defaults.is_empty());
+    let cases: Vec<Value> = [
+        (
+            HandoverNodeType::HandoverToAgent,
+            json!({
+                "text": "Connecting you to an agent",
+                "genesysLanguage": "English",
+                "genesysSkills": ["Billing", "Premium"],
+                "genesysPriority": "5",
+                "genesysCustomAttributes": {"customerTier": "gold"}
+            }),
+        ),
+        (
+            HandoverNodeType::CheckAgentAvailability,
+            json!({
+                "genesysCloudSkills": ["Billing"],
+                "genesysCloudProfileSkills": [],
+                "genesysCloudLanguageSkills": ["English"],
+                "storeLocation": "input",
+                "inputKey": "availableAgents"
+            }),
+        ),
+    ]
+    .into_iter()
+    .map(|(node_type, config)| {
+        let rewrite = provider()
+            .rewrite_node(&NodeRewriteRequest {
+                pair: MigrationPair::same(KIND),
+                node_type,
+                config: settings(config.clone()),
+                endpoint_defaults: defaults.clone(),
+            })
+            .expect("rewrite");
+        let mut after = settings(config.clone());
+        after.extend(rewrite.set.clone());
+        assert_eq!(Value::Object(after.clone()), config, "nothing changes");
+        json!({"node_type": node_type, "config": config, "rewrite": rewrite, "after": after})
+    })
+    .collect();
+    insta::assert_json_snapshot!(cases);
+}
+
+#[test]
+fn each_required_field_is_named_when_missing() {
+    for key in REQUIRED {
+        let mut s = realistic();
+        s.shift_remove(key);
+        let issue = one_issue(s, key);
+        assert!(issue.message.contains("missing"), "{}", issue.message);
+    }
+}
+
+#[test]
+fn format_rules_name_the_field() {
+    let cases = [
+        ("host", json!("https://CANARY.mypurecloud.de"), "bare host name"),
+        ("host", json!("apps.mypurecloud.de/CANARY"), "bare host name"),
+        ("host", json!("mypure cloud.de"), "bare host name"),
+        ("sessionDuration", json!("60"), "whole number"),
+        ("sessionDuration", json!(1.5), "whole number"),
+        ("sendProfile", json!("CANARY"), "true or false"),
+        ("queueId", json!(42), "must be a string"),
+        ("oAuth2Connection", json!({"referenceId": "CANARY"}), "must be a string"),
+    ];
+    for (key, value, expected) in cases {
+        let mut s = realistic();
+        s.insert(key.into(), value);
+        let issue = one_issue(s, key);
+        assert!(issue.message.contains(expected), "{}", issue.message);
+    }
+}
+
+#[test]
+fn optional_fields_may_be_absent() {
+    let mut s = realistic();
+    for key in ["sessionDuration", "sendProfile", "forwardOnlyHandoverConversations"] {
+        s.shift_remove(key);
+    }
+    let draft = map(s).expect("valid");
+    let keys: Vec<&str> = draft.properties.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["host", "organizationId", "deploymentId", "queue", "queueId", "oAuth2Connection"]);
+}
+
+#[test]
+fn unknown_keys_are_errors() {
+    let mut s = realistic();
+    s.insert("clientSecret".into(), json!("CANARY-secret"));
+    let issue = one_issue(s, "clientSecret");
+    assert!(issue.message.contains("unknown key `clientSecret`"), "{}", issue.message);
+}
+
+#[test]
+fn verify_requires_the_connection_and_every_required_property() {
+    let request = |properties: &Value| VerifyRequest {
+        pair: MigrationPair::same(KIND),
+        provider_name: "Genesys Guest Chat".into(),
+        properties: settings(properties.clone()),
+    };
+    let mut complete = Value::Object(realistic());
+    complete.as_object_mut().expect("object").shift_remove("forwardOnlyHandoverConversations");
+    assert!(provider().verify(&request(&complete)).is_empty());
+    for key in REQUIRED.into_iter().chain(["oAuth2Connection"]) {
+        let mut properties = complete.clone();
+        properties.as_object_mut().expect("object").shift_remove(key);
+        let findings = provider().verify(&request(&properties));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(findings[0].message.contains(key), "{}", findings[0].message);
+    }
+    let mut bad_host = complete.clone();
+    bad_host["host"] = json!("https://mypurecloud.de");
+    assert!(provider().verify(&request(&bad_host))[0].message.contains("host"));
+}
+
+#[test]
+fn info_warns_about_the_deprecation_and_has_no_webhook() {
+    let info = provider().info();
+    assert_eq!(info.name, "genesys-cloud");
+    assert_eq!(info.contract_version, handover_migrate_core::CONTRACT_VERSION);
+    let pair = &info.pairs[0];
+    assert_eq!(pair.pair, MigrationPair::same("genesysCloud"));
+    assert_eq!(pair.webhook_path, None);
+    assert_eq!(pair.warnings.len(), 1);
+    assert!(pair.warnings[0].contains("11 Jun 2025") && pair.warnings[0].contains("Open Messaging"));
+    assert_eq!(pair.node_fields, NODE_FIELDS);
+    let connection = pair.mapping.iter().find(|row| row.legacy_key == "oAuth2Connection").expect("row");
+    assert_eq!(connection.class, PropertyClass::ConnectionRef);
+    assert!(connection.required);
+}

@@ -1,0 +1,199 @@
+use super::*;
+use handover_migrate_core::{
+    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest, NodeRewrite,
+    NodeRewriteRequest, Object, ProviderDraft, ProviderMigration, SettingsIssue, Severity, VerifyRequest,
+};
+use serde_json::{json, Value};
+
+fn settings(value: Value) -> Object {
+    value.as_object().cloned().expect("object")
+}
+
+/// The Salesforce example of `cognigy-model.md` §1.5 (API version from the Salesforce
+/// provider doc; the base URL without `/chat/rest` as that doc asks).
+fn realistic() -> Object {
+    settings(json!({
+        "apiVersion": "52",
+        "baseUrl": "https://d.la1-c2-fra.salesforceliveagent.com",
+        "organizationId": "00D5g00000ABCDE",
+        "deploymentId": "5725g000000ABCD",
+        "buttonId": "5735g000000ABCD",
+        "forwardOnlyHandoverConversations": true,
+        "forwardUnknownEventsToFlow": false
+    }))
+}
+
+const REQUIRED: [&str; 5] = ["baseUrl", "apiVersion", "organizationId", "deploymentId", "buttonId"];
+
+fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
+    provider().map_settings(&MapSettingsRequest {
+        pair: MigrationPair::same(KIND),
+        endpoint: "Webchat Production".into(),
+        settings,
+    })
+}
+
+fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
+    provider().manual_steps(&ManualStepsRequest {
+        pair: MigrationPair::same(KIND),
+        provider_name: "Salesforce Support".into(),
+        draft,
+    })
+}
+
+fn rewrite(config: &Value, endpoint_defaults: &Object) -> NodeRewrite {
+    provider()
+        .rewrite_node(&NodeRewriteRequest {
+            pair: MigrationPair::same(KIND),
+            node_type: HandoverNodeType::HandoverToAgent,
+            config: settings(config.clone()),
+            endpoint_defaults: endpoint_defaults.clone(),
+        })
+        .expect("rewrite")
+}
+
+fn one_issue(settings: Object, key: &str) -> SettingsIssue {
+    let issues = map(settings).expect_err(key);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].field, key);
+    assert!(!issues[0].message.contains("CANARY"), "{}", issues[0].message);
+    issues[0].clone()
+}
+
+#[test]
+fn maps_realistic_settings() {
+    let draft = map(realistic()).expect("valid");
+    insta::assert_json_snapshot!(draft);
+}
+
+#[test]
+fn manual_steps_are_only_the_retirement_reminder() {
+    let steps = steps(map(realistic()).expect("valid"));
+    assert!(steps.iter().all(|s| s.kind.property().is_none()), "no input is ever needed: {steps:?}");
+    insta::assert_json_snapshot!(steps);
+}
+
+#[test]
+fn node_rewrites_keep_the_nodes_own_fields_and_types() {
+    let defaults = map(realistic()).expect("valid").node_defaults;
+    assert!(defaults.is_empty(), "the Button ID stays on the provider: {defaults:?}");
+    let cases: Vec<Value> = [
+        // The node's own Button ID overrides the provider's; JSON fields stored as strings.
+        json!({
+            "text": "Connecting you to an agent",
+            "sendTranscriptAsFirstMessage": true,
+            "buttonId": "5735g000000WXYZ",
+            "salesforcePrechatEntities": "[]",
+            "salesforcePrechatDetails": "[]"
+        }),
+        // No override: the provider's default Button ID applies; JSON fields stored as arrays.
+        json!({
+            "sendTranscriptAsFirstMessage": false,
+            "buttonId": "",
+            "salesforcePrechatEntities": [{"entityName": "Contact", "saveToTranscript": "contactId"}],
+            "salesforcePrechatDetails": [{"label": "Email", "value": "{{input.data.email}}", "transcriptFields": ["Email__c"]}]
+        }),
+    ]
+    .into_iter()
+    .map(|config| {
+        let rewrite = rewrite(&config, &defaults);
+        let mut after = settings(config.clone());
+        after.extend(rewrite.set.clone());
+        assert_eq!(Value::Object(after.clone()), config, "nothing changes");
+        json!({"node_type": "handoverToAgent", "config": config, "rewrite": rewrite, "after": after})
+    })
+    .collect();
+    insta::assert_json_snapshot!(cases);
+}
+
+#[test]
+fn each_required_field_is_named_when_missing() {
+    for key in REQUIRED {
+        let mut s = realistic();
+        s.shift_remove(key);
+        let issue = one_issue(s, key);
+        assert!(issue.message.contains("missing"), "{}", issue.message);
+    }
+}
+
+#[test]
+fn format_rules_name_the_field() {
+    let cases = [
+        ("baseUrl", json!("CANARY.salesforceliveagent.com"), "absolute URL"),
+        ("baseUrl", json!(["https://d.la1-c2-fra.salesforceliveagent.com"]), "must be a string"),
+        ("apiVersion", json!(52), "must be a string"),
+        ("forwardUnknownEventsToFlow", json!("CANARY"), "true or false"),
+        ("forwardOnlyHandoverConversations", json!(1), "true or false"),
+    ];
+    for (key, value, expected) in cases {
+        let mut s = realistic();
+        s.insert(key.into(), value);
+        let issue = one_issue(s, key);
+        assert!(issue.message.contains(expected), "{}", issue.message);
+    }
+}
+
+#[test]
+fn unknown_keys_are_errors() {
+    let mut s = realistic();
+    s.insert("deploymentName".into(), json!("CANARY"));
+    let issue = one_issue(s, "deploymentName");
+    assert!(issue.message.contains("unknown key `deploymentName`"), "{}", issue.message);
+}
+
+#[test]
+fn there_are_no_secrets() {
+    // Salesforce holds IDs only: nothing is masked or asked for, and a value that merely
+    // looks masked in an ID field is plain data, kept as it is.
+    assert!(pair_spec().fields.iter().all(|f| f.class == PropertyClass::Plain));
+    let mut s = realistic();
+    s.insert("deploymentId".into(), json!("********"));
+    let draft = map(s).expect("valid");
+    assert!(draft.properties.iter().all(|p| matches!(p.value, DraftValue::Known(_))));
+}
+
+#[test]
+fn optional_forward_events_toggle_is_carried_when_set() {
+    let draft = map(realistic()).expect("valid");
+    let toggle = draft.properties.iter().find(|p| p.key == "forwardUnknownEventsToFlow").expect("carried");
+    assert_eq!(toggle.value, DraftValue::Known(json!(false)));
+    let mut s = realistic();
+    s.shift_remove("forwardUnknownEventsToFlow");
+    assert!(map(s).expect("valid").properties.iter().all(|p| p.key != "forwardUnknownEventsToFlow"));
+}
+
+#[test]
+fn verify_requires_every_required_property() {
+    let request = |properties: &Value| VerifyRequest {
+        pair: MigrationPair::same(KIND),
+        provider_name: "Salesforce Support".into(),
+        properties: settings(properties.clone()),
+    };
+    let mut complete = Value::Object(realistic());
+    complete.as_object_mut().expect("object").shift_remove("forwardOnlyHandoverConversations");
+    assert!(provider().verify(&request(&complete)).is_empty());
+    for key in REQUIRED {
+        let mut properties = complete.clone();
+        properties.as_object_mut().expect("object").shift_remove(key);
+        let findings = provider().verify(&request(&properties));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].severity, Severity::Error);
+        assert!(findings[0].message.contains(key), "{}", findings[0].message);
+    }
+}
+
+#[test]
+fn info_warns_about_the_retired_api_and_has_no_webhook() {
+    let info = provider().info();
+    assert_eq!(info.name, "salesforce");
+    assert_eq!(info.contract_version, handover_migrate_core::CONTRACT_VERSION);
+    let pair = &info.pairs[0];
+    assert_eq!(pair.pair, MigrationPair::same("salesforce"));
+    assert_eq!(pair.webhook_path, None);
+    assert_eq!(pair.warnings.len(), 1);
+    assert!(pair.warnings[0].contains("14 Feb 2026") && pair.warnings[0].contains("MIAW"), "{}", pair.warnings[0]);
+    assert_eq!(pair.node_fields, NODE_FIELDS);
+    assert_eq!(pair.mapping.len(), 7);
+    let steps = steps(map(realistic()).expect("valid"));
+    assert!(steps.iter().all(|s| s.kind == ManualStepKind::Reminder && !s.prompt.contains("/handover/")));
+}
