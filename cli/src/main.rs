@@ -1,1 +1,347 @@
-fn main() {}
+//! `handover-migrate`: the command line. Parses flags, sets up logging, asks for
+//! confirmation, prints; the engine (`handover-migrate-host`) does the work.
+
+mod builtin;
+mod render;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use handover_migrate_host::ops::{self, Context, SavedPlan};
+use handover_migrate_host::registry::Registry;
+use handover_migrate_host::{plan, Error, Result};
+
+const LONG_VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (provider contract ", "1.0", ")");
+
+#[derive(Parser)]
+#[command(name = "handover-migrate", version, long_version = LONG_VERSION, about, propagate_version = true)]
+#[command(after_help = "Exit codes: 0 success, 1 error, 2 usage, 3 input needed, 4 verify found remaining work.")]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// The project: a folder written by `cognigy clone`.
+    #[arg(long, global = true, value_name = "DIR")]
+    project: Option<PathBuf>,
+    /// Where journals, backups and the lock live [default: <project>/.handover-migrate].
+    #[arg(long, global = true, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// The node config key holding the selected Handover Provider (see README).
+    #[arg(long, global = true, value_name = "KEY")]
+    node_selector_key: Option<String>,
+    /// Limit the run to these endpoints (repeatable); attribution still uses the whole project.
+    #[arg(long = "endpoint", global = true, value_name = "NAME")]
+    endpoints: Vec<String>,
+    /// Answers file (TOML): provider names, conflict choices, secrets.
+    #[arg(long, global = true, value_name = "FILE")]
+    answers: Option<PathBuf>,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    /// More log output (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Less output.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Confirm; never prompt.
+    #[arg(long, global = true)]
+    yes: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Inventory: legacy settings by kind, dependent flows and nodes, conflicts, orphans.
+    Scan,
+    /// Show the complete change set; --out saves it bound to the project state.
+    Plan {
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Create providers and switch nodes (journaled, resumable).
+    Apply {
+        /// Apply a plan saved with `plan --out` (refused if the project changed since).
+        #[arg(long, value_name = "FILE")]
+        plan: Option<PathBuf>,
+    },
+    /// Check that every node that depended on a migrated endpoint points at an existing provider.
+    Verify,
+    /// Remove legacy settings from endpoints whose nodes are all migrated.
+    Cleanup {
+        /// Show what would be removed; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Undo the most recent run (call again to undo the one before).
+    Rollback {
+        /// Undo this run instead of the most recent.
+        #[arg(long, value_name = "ID")]
+        run: Option<String>,
+        /// Overwrite files that were changed by someone else after the run.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete the backups of finished runs (they may hold secrets).
+    Purge,
+    /// Remove a lock left by a killed run.
+    Unlock,
+    /// The providers this binary knows.
+    Providers {
+        #[command(subcommand)]
+        command: ProvidersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProvidersCommand {
+    /// List registered providers.
+    List,
+    /// Show a provider's mapping, manual steps and warnings.
+    Show { kind: String },
+}
+
+fn init_logging(global: &Global) {
+    let level = if global.quiet {
+        "error"
+    } else {
+        match global.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| format!("handover_migrate={level},handover_migrate_host={level}"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_target(false)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    builtin::link();
+    let cli = Cli::parse();
+    init_logging(&cli.global);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {}", error.message);
+            ExitCode::from(error.kind.exit_code() as u8)
+        }
+    }
+}
+
+fn context(global: &Global) -> Result<Context> {
+    let project = global.project.clone().ok_or_else(|| {
+        Error::usage("--project DIR is required: the folder `cognigy clone` wrote (e.g. --project ./agent)")
+    })?;
+    Ok(Context {
+        project,
+        state_dir: global.state_dir.clone(),
+        selector_key: global.node_selector_key.clone(),
+        endpoint_filter: global.endpoints.clone(),
+        answers: global.answers.clone(),
+        registry: Registry::builtin(),
+    })
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+/// Ask for confirmation on a terminal; `--yes` confirms; otherwise refuse.
+fn confirm(global: &Global, question: &str) -> Result<bool> {
+    if global.yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() || global.json {
+        return Err(Error::needs_input(format!("{question} — no terminal to ask on; pass --yes to confirm. Nothing was written")));
+    }
+    eprint!("{question} [y/N] ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| Error::failed(format!("cannot read the answer: {e}")))?;
+    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Providers { command } => {
+            let registry = Registry::builtin();
+            match command {
+                ProvidersCommand::List => {
+                    if global.json {
+                        print_json(&render::providers_json(&registry));
+                    } else {
+                        print!("{}", render::providers_list(&registry));
+                    }
+                }
+                ProvidersCommand::Show { kind } => {
+                    let Some(pair) = registry.default_pair(kind) else {
+                        return Err(Error::usage(format!(
+                            "no provider for legacy kind `{kind}`; known kinds: {}",
+                            registry.pairs().iter().map(|p| p.source_kind.as_str()).collect::<Vec<_>>().join(", ")
+                        )));
+                    };
+                    let (_, info) = registry.find(&pair).ok_or_else(|| Error::failed("provider vanished"))?;
+                    if global.json {
+                        print_json(info);
+                    } else {
+                        print!("{}", render::provider_show(info));
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Scan => {
+            let ctx = context(global)?;
+            let loaded = ctx.load()?;
+            let report = render::scan_report(&loaded);
+            if global.json {
+                print_json(&report);
+            } else {
+                print!("{}", render::scan_text(&report));
+            }
+            Ok(0)
+        }
+        Command::Plan { out } => {
+            let ctx = context(global)?;
+            let loaded = ctx.load()?;
+            let plan = plan::build(&loaded.project, &loaded.analysis);
+            if let Some(out) = out {
+                SavedPlan::write(&plan, out)?;
+            }
+            if global.json {
+                print_json(&plan);
+            } else {
+                print!("{}", render::plan_text(&plan));
+                if let Some(out) = out {
+                    println!("Saved to {}; apply exactly this with `apply --plan {}`.", out.display(), out.display());
+                }
+            }
+            Ok(if !plan.errors.is_empty() {
+                1
+            } else if !plan.is_applicable() {
+                3
+            } else {
+                0
+            })
+        }
+        Command::Apply { plan: plan_file } => {
+            let ctx = context(global)?;
+            let saved = plan_file.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
+            let saved_ref = saved.as_ref().zip(plan_file.as_deref());
+            let outcome = ops::apply(&ctx, saved_ref, &mut |plan| {
+                if !global.json && !global.quiet && saved_ref.is_none() {
+                    print!("{}", render::plan_text(plan));
+                }
+                confirm(global, "Apply these changes?")
+            })?;
+            if global.json {
+                print_json(&outcome);
+            } else if !outcome.confirmed {
+                println!("Nothing was written.");
+            } else {
+                print!("{}", render::apply_text(&outcome));
+            }
+            Ok(0)
+        }
+        Command::Verify => {
+            let ctx = context(global)?;
+            let report = ops::verify(&ctx)?;
+            if global.json {
+                print_json(&serde_json::json!({"passed": report.passed(), "report": report}));
+            } else {
+                print!("{}", render::verify_text(&report));
+            }
+            Ok(if report.passed() { 0 } else { 4 })
+        }
+        Command::Cleanup { dry_run } => {
+            let ctx = context(global)?;
+            let outcome = ops::cleanup(&ctx, *dry_run, &mut |items| {
+                if !global.json && !global.quiet {
+                    print!("{}", render::cleanup_items_text(items));
+                }
+                confirm(global, "Remove these legacy settings? (a backup is kept; `rollback` restores them)")
+            })?;
+            if global.json {
+                print_json(&outcome);
+            } else {
+                print!("{}", render::cleanup_text(&outcome));
+            }
+            let eligible = outcome.items.iter().filter(|i| i.refused.is_none()).count();
+            Ok(if eligible == 0 && !outcome.items.is_empty() { 4 } else { 0 })
+        }
+        Command::Rollback { run, force } => {
+            let ctx = context(global)?;
+            let state = ctx.state();
+            let runs = state.runs()?;
+            let target = match run {
+                Some(id) => runs.iter().find(|r| &r.id == id),
+                None => runs.iter().rev().find(|r| r.state != handover_migrate_host::run::RunState::RolledBack),
+            };
+            let Some(target) = target else {
+                if run.is_some() {
+                    return Err(Error::usage(format!("no run {}", run.as_deref().unwrap_or_default())));
+                }
+                if global.json {
+                    print_json(&serde_json::json!({"rolled_back": null}));
+                } else {
+                    println!("Nothing to roll back.");
+                }
+                return Ok(0);
+            };
+            if !global.json && !global.quiet {
+                print!("{}", render::rollback_preview(target));
+            }
+            if !confirm(global, &format!("Roll back run {}?", target.id))? {
+                println!("Nothing was changed.");
+                return Ok(0);
+            }
+            let outcome = ops::rollback(&ctx, Some(&target.id.clone()), *force)?;
+            if global.json {
+                print_json(&outcome);
+            } else {
+                print!("{}", render::rollback_text(&outcome));
+            }
+            Ok(0)
+        }
+        Command::Purge => {
+            let ctx = context(global)?;
+            if !confirm(global, "Delete the backups of finished runs? They can then no longer be rolled back")? {
+                println!("Nothing was deleted.");
+                return Ok(0);
+            }
+            let purged = ops::purge(&ctx)?;
+            if global.json {
+                print_json(&serde_json::json!({"purged": purged}));
+            } else if purged.is_empty() {
+                println!("No finished run has backups left.");
+            } else {
+                println!("Deleted the backups of {} run(s): {}", purged.len(), purged.join(", "));
+            }
+            Ok(0)
+        }
+        Command::Unlock => {
+            let ctx = context(global)?;
+            let removed = handover_migrate_host::lock::Lock::force_remove(&ctx.state().path)?;
+            if global.json {
+                print_json(&serde_json::json!({"removed": removed}));
+            } else if removed {
+                println!("Removed the lock. Rerun your command to resume, or `rollback` to undo an interrupted run.");
+            } else {
+                println!("There was no lock.");
+            }
+            Ok(0)
+        }
+    }
+}

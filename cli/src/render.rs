@@ -1,0 +1,420 @@
+//! Human-readable output. Secrets never reach this module: plans and reports already
+//! carry them masked.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use handover_migrate_core::{Destination, PairInfo, PropertyClass};
+use handover_migrate_host::analysis::{EndpointState, Resolution, Selector};
+use handover_migrate_host::clone::Handover;
+use handover_migrate_host::ops::{ApplyOutcome, CleanupOutcome, Loaded};
+use handover_migrate_host::plan::{self, Plan};
+use handover_migrate_host::registry::{Registry, Source};
+use handover_migrate_host::run::{RollbackOutcome, RunInfo};
+use handover_migrate_host::verify::{CleanupItem, VerifyReport};
+use serde::Serialize;
+use serde_json::Value;
+
+fn show(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+pub fn providers_json(registry: &Registry) -> Value {
+    Value::Array(
+        registry
+            .entries()
+            .iter()
+            .flat_map(|entry| {
+                entry.info.pairs.iter().map(move |pair| {
+                    serde_json::json!({
+                        "source_kind": pair.pair.source_kind,
+                        "target_service": pair.pair.target_service,
+                        "display_name": pair.display_name,
+                        "provider": entry.info.name,
+                        "version": entry.info.version,
+                        "contract_version": entry.info.contract_version,
+                        "source": entry.source,
+                    })
+                })
+            })
+            .collect(),
+    )
+}
+
+pub fn providers_list(registry: &Registry) -> String {
+    let mut out = String::from("LEGACY KIND      TARGET SERVICE   NAME                             VERSION  SOURCE\n");
+    for entry in registry.entries() {
+        for pair in &entry.info.pairs {
+            let source = match entry.source {
+                Source::BuiltIn => "built-in",
+            };
+            let _ = writeln!(
+                out,
+                "{:<16} {:<16} {:<32} {:<8} {source}",
+                pair.pair.source_kind, pair.pair.target_service, pair.display_name, entry.info.version
+            );
+        }
+    }
+    out
+}
+
+pub fn provider_show(info: &PairInfo) -> String {
+    let mut out = format!("{} ({})\n", info.display_name, info.pair);
+    if let Some(path) = &info.webhook_path {
+        let _ = writeln!(out, "Webhook the contact center calls: <endpoint URL>{path}");
+    }
+    out.push_str("\nLegacy key → destination\n");
+    for row in &info.mapping {
+        let destination = match &row.destination {
+            Destination::Property(key) => format!("property `{key}`"),
+            Destination::NodeDefault(key) => format!("node default `{key}`"),
+            Destination::Dropped(why) => format!("not carried ({why})"),
+        };
+        let class = match row.class {
+            PropertyClass::Secret => ", secret",
+            PropertyClass::ConnectionRef => ", connection reference",
+            PropertyClass::Plain => "",
+        };
+        let required = if row.required { ", required" } else { "" };
+        let _ = writeln!(out, "  {:<34} → {destination} [{}{class}{required}] {}", row.legacy_key, row.format, row.label);
+    }
+    if !info.node_fields.is_empty() {
+        let _ = writeln!(out, "\nNode fields owned by this vendor: {}", info.node_fields.join(", "));
+    }
+    for warning in &info.warnings {
+        let _ = writeln!(out, "\nwarning: {warning}");
+    }
+    out
+}
+
+#[derive(Serialize)]
+pub struct ScanReport {
+    pub project: String,
+    pub endpoints: Vec<ScanEndpoint>,
+    pub plan: Plan,
+}
+
+#[derive(Serialize)]
+pub struct ScanEndpoint {
+    pub name: String,
+    pub kind: Option<String>,
+    pub status: String,
+    pub provider: Option<String>,
+    pub flows: Vec<String>,
+    pub legacy_nodes: usize,
+    pub switched_nodes: usize,
+    pub locales: Vec<String>,
+}
+
+pub fn scan_report(loaded: &Loaded) -> ScanReport {
+    let (project, analysis) = (&loaded.project, &loaded.analysis);
+    let endpoints = project
+        .endpoints
+        .iter()
+        .enumerate()
+        .map(|(index, endpoint)| {
+            let (kind, status, provider) = match (&endpoint.handover, &analysis.endpoint_states[index]) {
+                (Handover::Legacy { kind, .. }, EndpointState::Grouped { group, .. }) => {
+                    let group = &analysis.groups[*group];
+                    let status = if group.existing.is_some() { "migrated" } else { "legacy" };
+                    (Some(kind.clone()), status.to_string(), Some(group.name.clone()))
+                }
+                (Handover::Legacy { kind, .. }, EndpointState::Unsupported { .. }) => {
+                    (Some(kind.clone()), "unsupported kind (install a plugin)".to_string(), None)
+                }
+                (Handover::Legacy { kind, .. }, EndpointState::Invalid { issues, .. }) => {
+                    (Some(kind.clone()), format!("invalid settings ({} problem(s), see plan)", issues.len()), None)
+                }
+                (Handover::Nothing(kind), _) => (Some(kind.clone()), "no handover settings".to_string(), None),
+                _ => (None, "no handover settings".to_string(), None),
+            };
+            let flows: Vec<String> = analysis
+                .flow_endpoints
+                .iter()
+                .enumerate()
+                .filter(|(_, endpoints)| endpoints.contains(&index))
+                .map(|(flow, _)| project.flows[flow].name.clone())
+                .collect();
+            let nodes: Vec<_> = analysis.nodes.iter().filter(|n| n.endpoints.contains(&index)).collect();
+            let mut locales: Vec<String> =
+                nodes.iter().map(|n| project.locales[project.flows[n.flow].charts[n.chart].locale].name.clone()).collect();
+            locales.sort();
+            locales.dedup();
+            ScanEndpoint {
+                name: endpoint.name.clone(),
+                kind,
+                status,
+                provider,
+                flows,
+                legacy_nodes: nodes.iter().filter(|n| n.selector == Selector::Legacy).count(),
+                switched_nodes: nodes.iter().filter(|n| matches!(n.resolution, Resolution::AlreadySwitched { .. })).count(),
+                locales,
+            }
+        })
+        .collect();
+    ScanReport {
+        project: project.root.display().to_string(),
+        endpoints,
+        plan: plan::build(project, analysis),
+    }
+}
+
+pub fn scan_text(report: &ScanReport) -> String {
+    let mut out = format!("Project {}\n", report.project);
+    let mut by_kind: BTreeMap<String, Vec<&ScanEndpoint>> = BTreeMap::new();
+    for endpoint in &report.endpoints {
+        by_kind.entry(endpoint.kind.clone().unwrap_or_else(|| "none".into())).or_default().push(endpoint);
+    }
+    out.push_str("\nEndpoints by legacy kind\n");
+    for (kind, endpoints) in &by_kind {
+        let _ = writeln!(out, "  {kind} ({})", endpoints.len());
+        for e in endpoints {
+            let provider = e.provider.as_ref().map(|p| format!(" → \"{p}\"")).unwrap_or_default();
+            let _ = writeln!(out, "    {}: {}{provider}", e.name, e.status);
+            if !e.flows.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "      flows: {}; handover nodes: {} Legacy, {} switched{}",
+                    e.flows.join(", "),
+                    e.legacy_nodes,
+                    e.switched_nodes,
+                    if e.locales.is_empty() { String::new() } else { format!(" (locales {})", e.locales.join(", ")) }
+                );
+            }
+        }
+    }
+    out.push_str(&findings_text(&report.plan));
+    out
+}
+
+fn findings_text(plan: &Plan) -> String {
+    let mut out = String::new();
+    if !plan.conflicts.is_empty() {
+        let _ = writeln!(out, "\nConflicts ({})", plan.conflicts.len());
+        for c in &plan.conflicts {
+            let _ = writeln!(out, "  ! flow \"{}\", locale {}, node `{}` (\"{}\"): {}", c.flow, c.locale, c.node_id, c.label, c.reason);
+            for line in &c.resolve_with {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+    }
+    if !plan.errors.is_empty() {
+        let _ = writeln!(out, "\nErrors ({})", plan.errors.len());
+        for e in &plan.errors {
+            let _ = writeln!(out, "  x {e}");
+        }
+    }
+    let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for n in &plan.notices {
+        by_kind.entry(n.kind.as_str()).or_default().push(n.message.as_str());
+    }
+    for (kind, messages) in by_kind {
+        let title = match kind {
+            "orphan_flow" => "Orphan flows (no endpoint reaches them)",
+            "orphan_endpoint" => "Orphan endpoints",
+            "out_of_scope" => "Out of scope (reported, not touched)",
+            "unsupported_kind" => "Unsupported kinds",
+            "invalid_settings" => "Invalid settings outside this run",
+            "dangling_selector" => "Nodes pointing at missing providers",
+            "kept_legacy" => "Kept on Legacy",
+            "no_handover" => "Nodes without a handover endpoint",
+            other => other,
+        };
+        let _ = writeln!(out, "\n{title}");
+        for m in messages {
+            let _ = writeln!(out, "  - {m}");
+        }
+    }
+    if !plan.warnings.is_empty() {
+        out.push_str("\nWarnings\n");
+        for w in &plan.warnings {
+            let _ = writeln!(out, "  ! {w}");
+        }
+    }
+    out
+}
+
+pub fn plan_text(plan: &Plan) -> String {
+    let mut out = format!("Plan (node selector key `{}`)\n", plan.selector_key);
+    if !plan.endpoint_filter.is_empty() {
+        let _ = writeln!(out, "Limited to endpoints: {}", plan.endpoint_filter.join(", "));
+    }
+    out.push_str("\nProviders\n");
+    if plan.providers.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for p in &plan.providers {
+        let sign = if p.action == "create" { "+ create" } else { "= reuse " };
+        let _ = writeln!(out, "  {sign} \"{}\" ({})  {}", p.name, p.pair, p.path);
+        let _ = writeln!(out, "      referenceId {}; endpoints: {}", p.reference_id, p.endpoints.join(", "));
+        for property in &p.properties {
+            let value = if property.value.is_null() { "(missing: needs an answer)".to_string() } else { show(&property.value) };
+            let class = match property.class {
+                PropertyClass::Secret => " (secret)",
+                PropertyClass::ConnectionRef => " (connection)",
+                PropertyClass::Plain => "",
+            };
+            let _ = writeln!(out, "      {} = {value}{class}", property.key);
+        }
+        for note in &p.notes {
+            let _ = writeln!(out, "      note: {note}");
+        }
+        for step in &p.manual_steps {
+            let mark = if step.satisfied { "[x]" } else { "[ ]" };
+            let _ = writeln!(out, "      {mark} {}: {}", step.kind, step.prompt);
+            if let (false, Some(entry)) = (step.satisfied, &step.answers_entry) {
+                let _ = writeln!(out, "          answers file: {entry}");
+            }
+        }
+    }
+    let charts: std::collections::BTreeSet<&str> = plan.node_edits.iter().map(|e| e.path.as_str()).collect();
+    let _ = writeln!(out, "\nNode edits ({} node(s) in {} chart file(s))", plan.node_edits.len(), charts.len());
+    for edit in &plan.node_edits {
+        let _ = writeln!(
+            out,
+            "  ~ {} node `{}` (\"{}\", {}) → \"{}\"",
+            edit.path, edit.node_id, edit.label, edit.node_type, edit.provider
+        );
+        for change in &edit.changes {
+            match &change.before {
+                None => {
+                    let _ = writeln!(out, "      + {}: {}", change.key, show(&change.after));
+                }
+                Some(before) => {
+                    let _ = writeln!(out, "      ~ {}: {} → {}", change.key, show(before), show(&change.after));
+                }
+            }
+        }
+    }
+    out.push_str(&findings_text(plan));
+    let creates = plan.providers.iter().filter(|p| p.action == "create").count();
+    let _ = writeln!(
+        out,
+        "\nSummary: {creates} provider(s) to create, {} reused, {} node edit(s), {} conflict(s), {} missing answer(s).",
+        plan.providers.len() - creates,
+        plan.node_edits.len(),
+        plan.conflicts.len(),
+        plan.missing_answers.len()
+    );
+    if !plan.missing_answers.is_empty() {
+        out.push_str("Add to the answers file (--answers FILE):\n");
+        for m in &plan.missing_answers {
+            let _ = writeln!(out, "  {}   # {}", m.entry, m.prompt);
+        }
+    }
+    out
+}
+
+pub fn apply_text(outcome: &ApplyOutcome) -> String {
+    let mut out = String::new();
+    match &outcome.run.run_id {
+        None => out.push_str("Nothing to change: the project is already migrated as planned.\n"),
+        Some(id) if outcome.run.written.is_empty() => {
+            let _ = writeln!(out, "Finished the interrupted run {id}; nothing more to change.");
+        }
+        Some(id) => {
+            let _ = writeln!(
+                out,
+                "{} run {id}: wrote {} file(s).",
+                if outcome.run.resumed { "Resumed" } else { "Applied" },
+                outcome.run.written.len()
+            );
+            for path in &outcome.run.written {
+                let _ = writeln!(out, "  {path}");
+            }
+            out.push_str("Next: `verify`, test your flows, then `cleanup`. `rollback` undoes this run.\n");
+        }
+    }
+    out
+}
+
+pub fn verify_text(report: &VerifyReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Migrated endpoints: {}", if report.migrated_endpoints.is_empty() { "none".into() } else { report.migrated_endpoints.join(", ") });
+    if !report.not_migrated.is_empty() {
+        let _ = writeln!(out, "Not migrated yet: {}", report.not_migrated.join(", "));
+    }
+    for (title, items) in [
+        ("Still on Legacy", &report.remaining),
+        ("Pointing at missing providers", &report.dangling),
+        ("Provider checks", &report.provider_findings),
+    ] {
+        if !items.is_empty() {
+            let _ = writeln!(out, "{title} ({}):", items.len());
+            for item in items {
+                let _ = writeln!(out, "  - {item}");
+            }
+        }
+    }
+    out.push_str(if report.passed() { "verify: passed\n" } else { "verify: work remains\n" });
+    out
+}
+
+pub fn cleanup_items_text(items: &[CleanupItem]) -> String {
+    let mut out = String::from("Cleanup\n");
+    for item in items {
+        match &item.refused {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  - {} ({}): handoverSettings.provider \"{}\" → \"none\", remove providerSettings ({}); agentAssistSettings kept",
+                    item.endpoint,
+                    item.path,
+                    item.kind,
+                    item.removed_keys.join(", ")
+                );
+            }
+            Some(reason) => {
+                let _ = writeln!(out, "  x {} refused: {reason}", item.endpoint);
+            }
+        }
+    }
+    out
+}
+
+pub fn cleanup_text(outcome: &CleanupOutcome) -> String {
+    let mut out = String::new();
+    if outcome.dry_run {
+        out.push_str(&cleanup_items_text(&outcome.items));
+        out.push_str("Dry run: nothing was changed.\n");
+        return out;
+    }
+    if outcome.items.is_empty() {
+        out.push_str("No endpoint has legacy handover settings: nothing to clean up.\n");
+        return out;
+    }
+    match &outcome.run {
+        Some(run) => {
+            let _ = writeln!(out, "Cleaned up {} endpoint file(s) in run {}:", run.written.len(), run.run_id.as_deref().unwrap_or("-"));
+            for path in &run.written {
+                let _ = writeln!(out, "  {path}");
+            }
+            out.push_str("`rollback` restores them (the backups are kept until `purge`).\n");
+        }
+        None if outcome.items.iter().all(|i| i.refused.is_some()) => {
+            out.push_str(&cleanup_items_text(&outcome.items));
+            out.push_str("No endpoint can be cleaned up yet.\n");
+        }
+        None => out.push_str("Nothing was changed.\n"),
+    }
+    out
+}
+
+pub fn rollback_preview(run: &RunInfo) -> String {
+    let mut out = format!("Run {} ({}, {:?}) changed:\n", run.id, run.kind.as_str(), run.state);
+    for path in run.changed_files() {
+        let _ = writeln!(out, "  {path}");
+    }
+    out
+}
+
+pub fn rollback_text(outcome: &RollbackOutcome) -> String {
+    let mut out = format!("Rolled back run {}.\n", outcome.run_id.as_deref().unwrap_or("-"));
+    for path in &outcome.restored {
+        let _ = writeln!(out, "  restored {path}");
+    }
+    for path in &outcome.removed {
+        let _ = writeln!(out, "  removed {path}");
+    }
+    out
+}
