@@ -20,6 +20,9 @@ mod tests {
             .iter()
             .flat_map(|p| p.info().pairs.into_iter().map(|pair| pair.pair.source_kind))
             .collect();
-        assert_eq!(kinds, ["chatwoot", "eightByEight", "genesysCloud", "genesysCloudOM", "liveAgent", "rce", "salesforce"]);
+        assert_eq!(
+            kinds,
+            ["chatwoot", "eightByEight", "genesysCloud", "genesysCloudOM", "liveAgent", "rce", "salesforce"]
+        );
     }
 }

@@ -13,8 +13,7 @@ use handover_migrate_host::ops::{self, Context, SavedPlan};
 use handover_migrate_host::registry::Registry;
 use handover_migrate_host::{plan, Error, Result};
 
-const LONG_VERSION: &str =
-    concat!(env!("CARGO_PKG_VERSION"), " (provider contract ", "1.0", ")");
+const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (provider contract ", "1.0", ")");
 
 #[derive(Parser)]
 #[command(name = "handover-migrate", version, long_version = LONG_VERSION, about, propagate_version = true)]
@@ -119,7 +118,8 @@ fn init_logging(global: &Global) {
             _ => "trace",
         }
     };
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| format!("handover_migrate={level},handover_migrate_host={level}"));
+    let filter =
+        std::env::var("RUST_LOG").unwrap_or_else(|_| format!("handover_migrate={level},handover_migrate_host={level}"));
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
@@ -164,7 +164,9 @@ fn confirm(global: &Global, question: &str) -> Result<bool> {
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() || global.json {
-        return Err(Error::needs_input(format!("{question} — no terminal to ask on; pass --yes to confirm. Nothing was written")));
+        return Err(Error::needs_input(format!(
+            "{question} — no terminal to ask on; pass --yes to confirm. Nothing was written"
+        )));
     }
     eprint!("{question} [y/N] ");
     let mut line = String::new();

@@ -76,7 +76,8 @@ pub fn provider_show(info: &PairInfo) -> String {
             PropertyClass::Plain => "",
         };
         let required = if row.required { ", required" } else { "" };
-        let _ = writeln!(out, "  {:<34} → {destination} [{}{class}{required}] {}", row.legacy_key, row.format, row.label);
+        let _ =
+            writeln!(out, "  {:<34} → {destination} [{}{class}{required}] {}", row.legacy_key, row.format, row.label);
     }
     if !info.node_fields.is_empty() {
         let _ = writeln!(out, "\nNode fields owned by this vendor: {}", info.node_fields.join(", "));
@@ -136,8 +137,10 @@ pub fn scan_report(loaded: &Loaded) -> ScanReport {
                 .map(|(flow, _)| project.flows[flow].name.clone())
                 .collect();
             let nodes: Vec<_> = analysis.nodes.iter().filter(|n| n.endpoints.contains(&index)).collect();
-            let mut locales: Vec<String> =
-                nodes.iter().map(|n| project.locales[project.flows[n.flow].charts[n.chart].locale].name.clone()).collect();
+            let mut locales: Vec<String> = nodes
+                .iter()
+                .map(|n| project.locales[project.flows[n.flow].charts[n.chart].locale].name.clone())
+                .collect();
             locales.sort();
             locales.dedup();
             ScanEndpoint {
@@ -147,16 +150,15 @@ pub fn scan_report(loaded: &Loaded) -> ScanReport {
                 provider,
                 flows,
                 legacy_nodes: nodes.iter().filter(|n| n.selector == Selector::Legacy).count(),
-                switched_nodes: nodes.iter().filter(|n| matches!(n.resolution, Resolution::AlreadySwitched { .. })).count(),
+                switched_nodes: nodes
+                    .iter()
+                    .filter(|n| matches!(n.resolution, Resolution::AlreadySwitched { .. }))
+                    .count(),
                 locales,
             }
         })
         .collect();
-    ScanReport {
-        project: project.root.display().to_string(),
-        endpoints,
-        plan: plan::build(project, analysis),
-    }
+    ScanReport { project: project.root.display().to_string(), endpoints, plan: plan::build(project, analysis) }
 }
 
 pub fn scan_text(report: &ScanReport) -> String {
@@ -192,7 +194,11 @@ fn findings_text(plan: &Plan) -> String {
     if !plan.conflicts.is_empty() {
         let _ = writeln!(out, "\nConflicts ({})", plan.conflicts.len());
         for c in &plan.conflicts {
-            let _ = writeln!(out, "  ! flow \"{}\", locale {}, node `{}` (\"{}\"): {}", c.flow, c.locale, c.node_id, c.label, c.reason);
+            let _ = writeln!(
+                out,
+                "  ! flow \"{}\", locale {}, node `{}` (\"{}\"): {}",
+                c.flow, c.locale, c.node_id, c.label, c.reason
+            );
             for line in &c.resolve_with {
                 let _ = writeln!(out, "      {line}");
             }
@@ -248,7 +254,8 @@ pub fn plan_text(plan: &Plan) -> String {
         let _ = writeln!(out, "  {sign} \"{}\" ({})  {}", p.name, p.pair, p.path);
         let _ = writeln!(out, "      referenceId {}; endpoints: {}", p.reference_id, p.endpoints.join(", "));
         for property in &p.properties {
-            let value = if property.value.is_null() { "(missing: needs an answer)".to_string() } else { show(&property.value) };
+            let value =
+                if property.value.is_null() { "(missing: needs an answer)".to_string() } else { show(&property.value) };
             let class = match property.class {
                 PropertyClass::Secret => " (secret)",
                 PropertyClass::ConnectionRef => " (connection)",
@@ -330,7 +337,11 @@ pub fn apply_text(outcome: &ApplyOutcome) -> String {
 
 pub fn verify_text(report: &VerifyReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Migrated endpoints: {}", if report.migrated_endpoints.is_empty() { "none".into() } else { report.migrated_endpoints.join(", ") });
+    let _ = writeln!(
+        out,
+        "Migrated endpoints: {}",
+        if report.migrated_endpoints.is_empty() { "none".into() } else { report.migrated_endpoints.join(", ") }
+    );
     if !report.not_migrated.is_empty() {
         let _ = writeln!(out, "Not migrated yet: {}", report.not_migrated.join(", "));
     }
@@ -385,7 +396,12 @@ pub fn cleanup_text(outcome: &CleanupOutcome) -> String {
     }
     match &outcome.run {
         Some(run) => {
-            let _ = writeln!(out, "Cleaned up {} endpoint file(s) in run {}:", run.written.len(), run.run_id.as_deref().unwrap_or("-"));
+            let _ = writeln!(
+                out,
+                "Cleaned up {} endpoint file(s) in run {}:",
+                run.written.len(),
+                run.run_id.as_deref().unwrap_or("-")
+            );
             for path in &run.written {
                 let _ = writeln!(out, "  {path}");
             }

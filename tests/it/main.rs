@@ -1,1 +1,5 @@
-mod placeholder {}
+//! End-to-end tests through the real `handover-migrate` binary, one module per theme
+//! (uv-style: one test binary, shared helpers in `common`).
+
+mod common;
+mod workflow;
