@@ -224,6 +224,7 @@ fn findings_text(plan: &Plan) -> String {
             "dangling_selector" => "Nodes pointing at missing providers",
             "kept_legacy" => "Kept on Legacy",
             "no_handover" => "Nodes without a handover endpoint",
+            "type_not_supported" => "Node types the provider does not support",
             other => other,
         };
         let _ = writeln!(out, "\n{title}");
@@ -267,7 +268,11 @@ pub fn plan_text(plan: &Plan) -> String {
             let _ = writeln!(out, "      note: {note}");
         }
         for step in &p.manual_steps {
-            let mark = if step.satisfied { "[x]" } else { "[ ]" };
+            let mark = match (step.blocking, step.satisfied) {
+                (false, _) => " • ",
+                (true, true) => "[x]",
+                (true, false) => "[ ]",
+            };
             let _ = writeln!(out, "      {mark} {}: {}", step.kind, step.prompt);
             if let (false, Some(entry)) = (step.satisfied, &step.answers_entry) {
                 let _ = writeln!(out, "          answers file: {entry}");

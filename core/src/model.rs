@@ -64,6 +64,10 @@ pub struct PairInfo {
     /// Node config keys this vendor owns on Handover to Agent / Check Agent Availability.
     #[serde(default)]
     pub node_fields: Vec<String>,
+    /// The node types the target service supports (Check Agent Availability supports only
+    /// some vendors). Nodes of other types are reported and left as they are.
+    #[serde(default = "HandoverNodeType::all")]
+    pub node_types: Vec<HandoverNodeType>,
 }
 
 /// One legacy key and where it goes.
@@ -211,6 +215,11 @@ impl HandoverNodeType {
             "checkAgentAvailability" => Some(Self::CheckAgentAvailability),
             _ => None,
         }
+    }
+
+    /// Both node types (the default for a pair).
+    pub fn all() -> Vec<Self> {
+        vec![Self::HandoverToAgent, Self::CheckAgentAvailability]
     }
 
     pub fn as_str(self) -> &'static str {

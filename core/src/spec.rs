@@ -28,6 +28,9 @@ pub struct PairSpec {
     /// Node config keys the vendor owns (kept as they are unless a fill applies).
     #[serde(default)]
     pub node_fields: Vec<String>,
+    /// Node types the target service supports.
+    #[serde(default = "HandoverNodeType::all")]
+    pub node_types: Vec<HandoverNodeType>,
     #[serde(default)]
     pub node_fills: Vec<NodeFill>,
     /// Steps that need no input: checks and reminders shown in the plan.
@@ -163,6 +166,7 @@ impl PairSpec {
                 })
                 .collect(),
             node_fields: self.node_fields.clone(),
+            node_types: self.node_types.clone(),
         }
     }
 

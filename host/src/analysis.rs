@@ -140,6 +140,9 @@ pub enum Resolution {
     },
     /// Outside `--endpoint`.
     OutOfScope,
+    /// The endpoints' target services do not support this node type (e.g. Check Agent
+    /// Availability with RingCentral Engage): Legacy never worked for it; left as it is.
+    TypeNotSupported { services: Vec<String> },
 }
 
 #[derive(Debug, Clone)]
@@ -187,6 +190,17 @@ impl Analysis {
 
     pub fn in_filter(&self, endpoint: &str) -> bool {
         self.options.endpoint_filter.is_empty() || self.options.endpoint_filter.iter().any(|e| e == endpoint)
+    }
+
+    /// Whether `node` still depends, through Legacy, on `endpoint`'s legacy settings.
+    pub fn depends_on(&self, node: &HandoverNode, endpoint: usize) -> bool {
+        node.selector == Selector::Legacy
+            && node.endpoints.contains(&endpoint)
+            && match &self.endpoint_states[endpoint] {
+                EndpointState::Grouped { group, .. } => self.groups[*group].info.node_types.contains(&node.node_type),
+                EndpointState::NoHandover => false,
+                _ => true,
+            }
     }
 
     /// Groups the run creates or reuses (those with an endpoint inside the filter).
@@ -621,9 +635,13 @@ fn resolve_legacy_node(
     }
     let mut candidates: Vec<(usize, usize, NodeRewrite)> = Vec::new();
     let mut unsupported: Vec<String> = Vec::new();
+    let mut type_not_supported: BTreeSet<String> = BTreeSet::new();
     for &endpoint in endpoints {
         match &analysis.endpoint_states[endpoint] {
             EndpointState::NoHandover => {}
+            EndpointState::Grouped { group, .. } if !analysis.groups[*group].info.node_types.contains(&node_type) => {
+                type_not_supported.insert(analysis.groups[*group].info.display_name.clone());
+            }
             EndpointState::Unsupported { kind } | EndpointState::Invalid { kind, .. } => {
                 unsupported.push(format!("{} ({kind})", project.endpoints[endpoint].name))
             }
@@ -638,7 +656,11 @@ fn resolve_legacy_node(
         list.iter().map(|(e, _, _)| format!("\"{}\"", project.endpoints[*e].name)).collect::<Vec<_>>().join(", ")
     };
     if candidates.is_empty() {
-        return Ok(if unsupported.is_empty() {
+        return Ok(if !unsupported.is_empty() {
+            Resolution::Unsupported { kinds: unsupported }
+        } else if !type_not_supported.is_empty() {
+            Resolution::TypeNotSupported { services: type_not_supported.into_iter().collect() }
+        } else if unsupported.is_empty() {
             Resolution::NoHandover
         } else {
             Resolution::Unsupported { kinds: unsupported }

@@ -369,6 +369,17 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                     flow.name, node.id
                 ),
             )),
+            Resolution::TypeNotSupported { services } => plan.notices.push(notice(
+                "type_not_supported",
+                &subject,
+                format!(
+                    "flow \"{}\", locale {locale}, {} node `{}`: {} do(es) not support this node type; left as it is",
+                    flow.name,
+                    node.node_type,
+                    node.id,
+                    services.join(", ")
+                ),
+            )),
             Resolution::Unsupported { kinds } => plan.notices.push(notice(
                 "unsupported_kind",
                 &subject,

@@ -70,8 +70,8 @@ pub fn verify(project: &Project, analysis: &Analysis, registry: &Registry) -> Ve
         }
     }
     for node in &analysis.nodes {
-        let depends_on_migrated =
-            node.endpoints.iter().any(|e| migrated[*e] && analysis.in_filter(&project.endpoints[*e].name));
+        let depends_on_migrated = (0..project.endpoints.len())
+            .any(|e| migrated[e] && analysis.in_filter(&project.endpoints[e].name) && analysis.depends_on(node, e));
         match (&node.selector, &node.resolution) {
             (Selector::Legacy, resolution) if depends_on_migrated => {
                 let why = match resolution {
@@ -141,7 +141,7 @@ pub fn cleanup_items(project: &Project, analysis: &Analysis) -> Vec<CleanupItem>
                 let legacy: Vec<String> = analysis
                     .nodes
                     .iter()
-                    .filter(|n| n.selector == Selector::Legacy && n.endpoints.contains(&index))
+                    .filter(|n| analysis.depends_on(n, index))
                     .map(|n| node_label(project, analysis, n))
                     .collect();
                 (!legacy.is_empty()).then(|| {

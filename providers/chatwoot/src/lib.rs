@@ -61,6 +61,7 @@ pub fn pair_spec() -> PairSpec {
             ),
         ],
         node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
+        node_types: HandoverNodeType::all(),
         node_fills: vec![NodeFill {
             node_key: "chatwootInboxId".into(),
             default_key: "chatwootInboxId".into(),

@@ -16,7 +16,7 @@
 //!   them. Check Agent Availability does not support 8x8.
 
 use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
-use handover_migrate_core::{Destination, MigrationPair, PropertyClass};
+use handover_migrate_core::{HandoverNodeType, Destination, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "eightByEight";
 
@@ -53,6 +53,7 @@ pub fn pair_spec() -> PairSpec {
             ),
         ],
         node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
+        node_types: vec![HandoverNodeType::HandoverToAgent],
         node_fills: vec![],
         reminders: vec![ReminderSpec {
             key: "confirm.webhook".into(),

@@ -22,7 +22,7 @@
 //!   stored; no endpoint default feeds them.
 
 use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
-use handover_migrate_core::{Destination, MigrationPair, PropertyClass};
+use handover_migrate_core::{HandoverNodeType, Destination, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "genesysCloudOM";
 
@@ -73,6 +73,7 @@ pub fn pair_spec() -> PairSpec {
             ),
         ],
         node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
+        node_types: HandoverNodeType::all(),
         node_fills: vec![],
         reminders: vec![ReminderSpec {
             key: "confirm.webhook".into(),

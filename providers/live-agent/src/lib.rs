@@ -77,6 +77,7 @@ pub fn pair_spec() -> PairSpec {
             ),
         ],
         node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
+        node_types: HandoverNodeType::all(),
         node_fills: vec![NodeFill {
             node_key: "liveAgentInboxId".into(),
             default_key: "liveAgentInboxId".into(),

@@ -22,7 +22,7 @@
 
 use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
 use handover_migrate_core::validate::is_absolute_http_url;
-use handover_migrate_core::{
+use handover_migrate_core::{HandoverNodeType, 
     Destination, Finding, ManualStep, ManualStepsRequest, MapSettingsRequest, MigrationPair, NodeRewrite,
     NodeRewriteRequest, PropertyClass, ProviderDraft, ProviderInfo, ProviderMigration, SettingsIssue, VerifyRequest,
 };
@@ -63,6 +63,7 @@ pub fn pair_spec() -> PairSpec {
             field("baseApiUrl", Plain, true, Format::Url, "Base API URL"),
         ],
         node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
+        node_types: vec![HandoverNodeType::HandoverToAgent],
         node_fills: vec![],
         reminders: vec![ReminderSpec {
             key: "confirm.webhook".into(),

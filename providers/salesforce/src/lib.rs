@@ -23,7 +23,7 @@
 //!   over), so this crate does not offer that switch.
 
 use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
-use handover_migrate_core::{Destination, MigrationPair, PropertyClass};
+use handover_migrate_core::{HandoverNodeType, Destination, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "salesforce";
 
@@ -74,6 +74,7 @@ pub fn pair_spec() -> PairSpec {
             ),
         ],
         node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
+        node_types: vec![HandoverNodeType::HandoverToAgent],
         node_fills: vec![],
         reminders: vec![ReminderSpec {
             key: "check.chatApiRetired".into(),
