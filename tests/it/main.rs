@@ -2,4 +2,6 @@
 //! (uv-style: one test binary, shared helpers in `common`).
 
 mod common;
+mod projectgen;
+mod vendors;
 mod workflow;
