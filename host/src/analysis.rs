@@ -142,7 +142,9 @@ pub enum Resolution {
     OutOfScope,
     /// The endpoints' target services do not support this node type (e.g. Check Agent
     /// Availability with RingCentral Engage): Legacy never worked for it; left as it is.
-    TypeNotSupported { services: Vec<String> },
+    TypeNotSupported {
+        services: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone)]

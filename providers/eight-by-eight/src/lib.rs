@@ -16,7 +16,7 @@
 //!   them. Check Agent Availability does not support 8x8.
 
 use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
-use handover_migrate_core::{HandoverNodeType, Destination, MigrationPair, PropertyClass};
+use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "eightByEight";
 

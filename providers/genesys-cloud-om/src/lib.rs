@@ -22,7 +22,7 @@
 //!   stored; no endpoint default feeds them.
 
 use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
-use handover_migrate_core::{HandoverNodeType, Destination, MigrationPair, PropertyClass};
+use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "genesysCloudOM";
 

@@ -26,7 +26,7 @@
 //!   crate does not offer that switch.
 
 use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
-use handover_migrate_core::{HandoverNodeType, Destination, MigrationPair, PropertyClass};
+use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "genesysCloud";
 

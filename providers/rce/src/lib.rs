@@ -22,9 +22,10 @@
 
 use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
 use handover_migrate_core::validate::is_absolute_http_url;
-use handover_migrate_core::{HandoverNodeType, 
-    Destination, Finding, ManualStep, ManualStepsRequest, MapSettingsRequest, MigrationPair, NodeRewrite,
-    NodeRewriteRequest, PropertyClass, ProviderDraft, ProviderInfo, ProviderMigration, SettingsIssue, VerifyRequest,
+use handover_migrate_core::{
+    Destination, Finding, HandoverNodeType, ManualStep, ManualStepsRequest, MapSettingsRequest, MigrationPair,
+    NodeRewrite, NodeRewriteRequest, PropertyClass, ProviderDraft, ProviderInfo, ProviderMigration, SettingsIssue,
+    VerifyRequest,
 };
 
 pub const KIND: &str = "rce";

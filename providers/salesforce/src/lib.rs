@@ -23,7 +23,7 @@
 //!   over), so this crate does not offer that switch.
 
 use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
-use handover_migrate_core::{HandoverNodeType, Destination, MigrationPair, PropertyClass};
+use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "salesforce";
 
