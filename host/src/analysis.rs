@@ -222,7 +222,7 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
             )));
         }
     }
-    let (endpoint_states, mut groups) = group_endpoints(project, registry);
+    let (endpoint_states, mut groups) = group_endpoints(project, registry)?;
     resolve_groups(project, registry, answers, &mut groups)?;
     let (flow_endpoints, orphan_endpoints, mut warnings) = attribute_flows(project);
     let orphan_flows =
@@ -257,7 +257,7 @@ fn has_handover_nodes(project: &Project, flow: usize) -> bool {
 }
 
 /// Map every endpoint's settings and group identical provider-level settings.
-fn group_endpoints(project: &Project, registry: &Registry) -> (Vec<EndpointState>, Vec<Group>) {
+fn group_endpoints(project: &Project, registry: &Registry) -> Result<(Vec<EndpointState>, Vec<Group>)> {
     let mut states = Vec::new();
     let mut groups: Vec<Group> = Vec::new();
     let mut keys: Vec<String> = Vec::new();
@@ -276,7 +276,7 @@ fn group_endpoints(project: &Project, registry: &Registry) -> (Vec<EndpointState
         };
         let request =
             MapSettingsRequest { pair: pair.clone(), endpoint: endpoint.name.clone(), settings: settings.clone() };
-        let draft = match provider.map_settings(&request) {
+        let draft = match provider.map_settings(&request)? {
             Ok(draft) => draft,
             Err(issues) => {
                 states.push(EndpointState::Invalid { kind: kind.clone(), issues });
@@ -319,7 +319,7 @@ fn group_endpoints(project: &Project, registry: &Registry) -> (Vec<EndpointState
     for group in &mut groups {
         group.endpoints.sort();
     }
-    (states, groups)
+    Ok((states, groups))
 }
 
 /// Names, answers, manual steps and reuse of existing providers, per group.
@@ -413,7 +413,7 @@ fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, gro
             pair: group.pair.clone(),
             provider_name: group.name.clone(),
             draft: group.draft.clone(),
-        });
+        })?;
         group.steps = steps
             .into_iter()
             .map(|step| {
@@ -605,11 +605,8 @@ fn resolve_legacy_node(
             config: node.config.clone().unwrap_or_default(),
             endpoint_defaults: defaults.clone(),
         };
-        provider.rewrite_node(&request).map(|rewrite| Some((*group, rewrite))).map_err(|message| {
-            Error::failed(format!(
-                "provider for {pair} failed to rewrite node `{}` in flow \"{}\": {message}",
-                node.id, project.flows[flow].name
-            ))
+        provider.rewrite_node(&request).map(|rewrite| Some((*group, rewrite))).map_err(|error| {
+            Error::failed(format!("{} (node `{}` in flow \"{}\")", error.message, node.id, project.flows[flow].name))
         })
     };
     let in_scope = |endpoint: usize| analysis.in_filter(&project.endpoints[endpoint].name);

@@ -208,7 +208,7 @@ pub struct ApplyOutcome {
 
 pub fn verify(ctx: &Context) -> Result<VerifyReport> {
     let loaded = ctx.load()?;
-    Ok(verify::verify(&loaded.project, &loaded.analysis, &ctx.registry))
+    verify::verify(&loaded.project, &loaded.analysis, &ctx.registry)
 }
 
 #[derive(Debug, Serialize)]
@@ -227,7 +227,7 @@ pub fn cleanup(
 ) -> Result<CleanupOutcome> {
     let _lock = if dry_run { None } else { Some(ctx.lock("cleanup")?) };
     let loaded = ctx.load()?;
-    let report = verify::verify(&loaded.project, &loaded.analysis, &ctx.registry);
+    let report = verify::verify(&loaded.project, &loaded.analysis, &ctx.registry)?;
     if !report.dangling.is_empty() || !report.provider_findings.is_empty() {
         let problems: Vec<String> =
             report.dangling.iter().chain(&report.provider_findings).map(|p| format!("  - {p}")).collect();

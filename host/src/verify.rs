@@ -50,7 +50,7 @@ fn node_label(project: &Project, analysis: &Analysis, node: &crate::analysis::Ha
     )
 }
 
-pub fn verify(project: &Project, analysis: &Analysis, registry: &Registry) -> VerifyReport {
+pub fn verify(project: &Project, analysis: &Analysis, registry: &Registry) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let migrated: Vec<bool> = analysis
         .endpoint_states
@@ -97,7 +97,7 @@ pub fn verify(project: &Project, analysis: &Analysis, registry: &Registry) -> Ve
             pair,
             provider_name: provider.name.clone(),
             properties: provider.properties.clone(),
-        });
+        })?;
         report.provider_findings.extend(
             findings
                 .into_iter()
@@ -105,7 +105,7 @@ pub fn verify(project: &Project, analysis: &Analysis, registry: &Registry) -> Ve
                 .map(|f| format!("{}: {}", provider.path, f.message)),
         );
     }
-    report
+    Ok(report)
 }
 
 /// An endpoint cleanup would change, or why it will not.
