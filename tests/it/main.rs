@@ -3,5 +3,6 @@
 
 mod common;
 mod projectgen;
+mod refusals;
 mod vendors;
 mod workflow;

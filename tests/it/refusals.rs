@@ -1,0 +1,747 @@
+//! Bad input and refused operations: every refusal names the file and field, exits with
+//! the documented code, and writes nothing to the project.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::common::*;
+
+// ---------------------------------------------------------------------------------------
+// Helpers shared by this module, `conflicts` and `crash`.
+
+/// One finished invocation of the binary.
+pub(crate) struct Ran {
+    pub args: String,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    /// stdout and stderr together, for "is it mentioned anywhere" checks.
+    pub fn text(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
+    /// Assert the exit code, showing the whole output when it is wrong.
+    #[track_caller]
+    pub fn code(&self, want: i32) -> &Self {
+        assert_eq!(self.code, want, "`{}` exited {} (want {want})\n{}", self.args, self.code, self.dump());
+        self
+    }
+
+    /// Assert that stderr (errors) or stdout (reports) mentions every needle.
+    #[track_caller]
+    pub fn mentions(&self, needles: &[&str]) -> &Self {
+        let text = self.text();
+        for needle in needles {
+            assert!(text.contains(needle), "`{}`: output does not mention {needle:?}\n{}", self.args, self.dump());
+        }
+        self
+    }
+
+    pub fn dump(&self) -> String {
+        format!("--- stdout\n{}--- stderr\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Run `handover-migrate --project <scratch> ARGS…`.
+pub(crate) fn run(project: &Scratch, args: &[&str]) -> Ran {
+    run_cmd(project.cmd(args), args)
+}
+
+/// Run a prepared command (extra env vars etc.).
+pub(crate) fn run_cmd(mut cmd: assert_cmd::Command, args: &[&str]) -> Ran {
+    let output = cmd.output().expect("spawn handover-migrate");
+    let args = args.join(" ");
+    let code = output.status.code().unwrap_or_else(|| {
+        panic!("`{args}` was killed by a signal (timeout?)\n{}{}", stdout(&output), stderr(&output))
+    });
+    Ran { args, code, stdout: stdout(&output), stderr: stderr(&output) }
+}
+
+/// Like `common::tree_hashes`, but never follows a link nor opens a FIFO: links are
+/// recorded with their target, other special files by type.
+pub(crate) fn tree(root: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            if rel == ".handover-migrate" {
+                continue;
+            }
+            let ty = entry.file_type().unwrap();
+            if ty.is_symlink() {
+                out.insert(rel, format!("symlink -> {}", std::fs::read_link(&path).unwrap().display()));
+            } else if ty.is_dir() {
+                out.insert(format!("{rel}/"), String::new());
+                walk(root, &path, out);
+            } else if ty.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                out.insert(rel, format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&bytes)));
+            } else {
+                out.insert(rel, "special file".to_string());
+            }
+        }
+    }
+    walk(root, root, &mut out);
+    out
+}
+
+/// Run directories the tool has recorded in its state directory.
+pub(crate) fn run_dirs(project: &Scratch) -> Vec<std::path::PathBuf> {
+    let runs = project.path().join(".handover-migrate/runs");
+    match std::fs::read_dir(&runs) {
+        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Nothing in the project changed, no provider folder appeared, no run was recorded and
+/// the lock was released.
+#[track_caller]
+pub(crate) fn assert_nothing_written(project: &Scratch, before: &BTreeMap<String, String>, ran: &Ran) {
+    let after = tree(project.path());
+    let diff: Vec<&String> = before.keys().chain(after.keys()).filter(|k| before.get(*k) != after.get(*k)).collect();
+    assert!(diff.is_empty(), "`{}` changed the project: {diff:?}\n{}", ran.args, ran.dump());
+    if !before.contains_key("handoverProviders/") {
+        assert!(!project.file("handoverProviders").exists(), "`{}` created handoverProviders/", ran.args);
+    }
+    assert!(run_dirs(project).is_empty(), "`{}` recorded a run: {:?}", ran.args, run_dirs(project));
+    assert!(!project.file(".handover-migrate/lock").exists(), "`{}` left its lock behind", ran.args);
+}
+
+/// `plan` and `apply --yes` both refuse with `code`, mention every needle, write nothing.
+#[track_caller]
+fn refused(project: &Scratch, code: i32, needles: &[&str]) {
+    let before = tree(project.path());
+    for args in [&["plan"][..], &["apply", "--yes"][..]] {
+        let ran = run(project, args);
+        ran.code(code).mentions(needles);
+        assert_nothing_written(project, &before, &ran);
+    }
+}
+
+/// Every file under `dir` (the state directory included).
+pub(crate) fn all_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            out.extend(all_files(&entry.path()));
+        } else if entry.file_type().unwrap().is_file() {
+            out.push(entry.path());
+        }
+    }
+    out
+}
+
+pub(crate) fn provider_dirs(project: &Scratch) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(project.file("handoverProviders"))
+        .map(|entries| entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+pub(crate) fn json(project: &Scratch, rel: &str) -> serde_json::Value {
+    serde_json::from_str(&project.read(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// The config of node `id` in a chart.
+pub(crate) fn node_config(project: &Scratch, chart: &str, id: &str) -> serde_json::Value {
+    let chart_json = json(project, chart);
+    let node = chart_json["nodes"].as_array().unwrap().iter().find(|n| n["_id"] == id);
+    node.unwrap_or_else(|| panic!("{chart}: no node {id}"))["config"].clone()
+}
+
+pub(crate) const SUPPORT_PORTAL: &str = "endpoints/Support Portal/config.json";
+pub(crate) const MAIN_EN: &str = "flows/Main/en-US/chart.json";
+pub(crate) const SUPPORT_PROVIDER: &str = "handoverProviders/Cognigy Live Agent - Support Portal/config.json";
+pub(crate) const WEBCHAT_PROVIDER: &str = "handoverProviders/Cognigy Live Agent - Webchat Production/config.json";
+
+fn edit_provider_settings(project: &Scratch, endpoint: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    project.edit_json(&format!("endpoints/{endpoint}/config.json"), |v| {
+        edit(&mut v["handoverSettings"]["providerSettings"]);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Unreadable or malformed project files.
+
+#[test]
+fn truncated_chart_is_refused_naming_it() {
+    let project = Scratch::example();
+    let text = project.read(MAIN_EN);
+    project.write(MAIN_EN, &text[..text.len() / 2]);
+    refused(&project, 1, &["flows/Main/en-US/chart.json", "truncated"]);
+}
+
+#[test]
+fn invalid_json_endpoint_config_is_refused_naming_it() {
+    let project = Scratch::example();
+    let text =
+        project.read(SUPPORT_PORTAL).replacen("\"name\": \"Support Portal\",", "\"name\": \"Support Portal\",,", 1);
+    project.write(SUPPORT_PORTAL, &text);
+    refused(&project, 1, &["endpoints/Support Portal/config.json", "not valid JSON"]);
+}
+
+#[test]
+fn byte_order_mark_is_refused_naming_the_file() {
+    let project = Scratch::example();
+    let text = project.read("flows/Billing/config.json");
+    project.write("flows/Billing/config.json", &format!("\u{feff}{text}"));
+    refused(&project, 1, &["flows/Billing/config.json", "byte-order mark"]);
+}
+
+#[test]
+fn provider_settings_of_the_wrong_type_are_refused_naming_the_field() {
+    let project = Scratch::example();
+    project.edit_json(SUPPORT_PORTAL, |v| {
+        v["handoverSettings"]["providerSettings"] = serde_json::json!("baseUrl=https://x");
+    });
+    refused(&project, 1, &["endpoints/Support Portal/config.json", "providerSettings", "must be an object"]);
+}
+
+#[test]
+fn node_id_of_the_wrong_type_is_refused_naming_the_chart() {
+    let project = Scratch::example();
+    project.edit_json("flows/Billing/en-US/chart.json", |v| v["nodes"][2]["_id"] = serde_json::json!(42));
+    refused(&project, 1, &["flows/Billing/en-US/chart.json"]);
+}
+
+#[test]
+#[ignore = "BUG: a node `_id` that is a number is reported by line/column only; the message does not name the field `_id`"]
+fn node_id_of_the_wrong_type_names_the_field() {
+    let project = Scratch::example();
+    project.edit_json("flows/Billing/en-US/chart.json", |v| v["nodes"][2]["_id"] = serde_json::json!(42));
+    refused(&project, 1, &["flows/Billing/en-US/chart.json", "_id"]);
+}
+
+#[test]
+fn duplicate_endpoint_names_are_refused_naming_both_files() {
+    let project = Scratch::example();
+    let copy = project.read(SUPPORT_PORTAL).replace("66f211cf18c78d9188eb75ac", "66f211cf18c78d9188eb75ff");
+    project.write("endpoints/Support Portal Copy/config.json", &copy);
+    refused(
+        &project,
+        1,
+        &["endpoints/Support Portal/config.json", "endpoints/Support Portal Copy/config.json", "`Support Portal`"],
+    );
+}
+
+#[test]
+fn duplicate_flow_names_are_refused_naming_both_files() {
+    let project = Scratch::example();
+    copy_tree(&project.file("flows/Billing"), &{
+        let to = project.file("flows/Billing Copy");
+        std::fs::create_dir_all(&to).unwrap();
+        to
+    });
+    // Same name, different ids: only the name clashes.
+    project.edit_json("flows/Billing Copy/config.json", |v| {
+        v["_id"] = serde_json::json!("66f204509a80bc3b944c46ff");
+        v["referenceId"] = serde_json::json!("986883ee-5314-4a89-a4cc-18d821a237ff");
+    });
+    refused(&project, 1, &["flows/Billing/config.json", "flows/Billing Copy/config.json", "flow `Billing`"]);
+}
+
+#[test]
+fn chart_that_is_a_directory_is_refused() {
+    let project = Scratch::example();
+    std::fs::remove_file(project.file(MAIN_EN)).unwrap();
+    std::fs::create_dir(project.file(MAIN_EN)).unwrap();
+    refused(&project, 1, &["flows/Main/en-US/chart.json", "directory"]);
+}
+
+#[test]
+fn fifo_in_place_of_a_config_is_refused_without_blocking() {
+    let project = Scratch::example();
+    let path = project.file(SUPPORT_PORTAL);
+    std::fs::remove_file(&path).unwrap();
+    let status = std::process::Command::new("mkfifo").arg(&path).status().expect("mkfifo");
+    assert!(status.success());
+    // `bin()` has a 60 s timeout: a blocking open would show up as a kill, not a hang.
+    refused(&project, 1, &["endpoints/Support Portal/config.json", "not a regular file"]);
+}
+
+#[test]
+fn symlinked_config_pointing_outside_the_project_is_refused() {
+    let project = Scratch::example();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("config.json");
+    std::fs::copy(project.file(SUPPORT_PORTAL), &target).unwrap();
+    std::fs::remove_file(project.file(SUPPORT_PORTAL)).unwrap();
+    std::os::unix::fs::symlink(&target, project.file(SUPPORT_PORTAL)).unwrap();
+    let before_target = std::fs::read(&target).unwrap();
+    refused(&project, 1, &["endpoints/Support Portal/config.json", "symbolic link"]);
+    assert_eq!(std::fs::read(&target).unwrap(), before_target, "the link target was touched");
+}
+
+#[test]
+fn dangling_symlink_is_refused() {
+    let project = Scratch::example();
+    std::fs::remove_file(project.file("flows/Billing/de-DE/chart.json")).unwrap();
+    std::os::unix::fs::symlink(
+        project.file("flows/Billing/de-DE/gone.json"),
+        project.file("flows/Billing/de-DE/chart.json"),
+    )
+    .unwrap();
+    refused(&project, 1, &["flows/Billing/de-DE/chart.json", "symbolic link"]);
+}
+
+#[test]
+fn empty_project_directory_is_refused() {
+    let project = Scratch { dir: tempfile::tempdir().unwrap() };
+    refused(&project, 1, &["does not look like a Cognigy CLI clone"]);
+}
+
+#[test]
+#[ignore = "BUG: apply takes the lock before checking the project, so it creates a missing --project dir (and .handover-migrate/ in an empty one) and reports exit 1 'neither endpoints/ nor flows/' instead of exit 2 'does not exist'"]
+fn apply_on_a_missing_or_empty_project_directory_creates_nothing() {
+    let parent = tempfile::tempdir().unwrap();
+    let missing = parent.path().join("no-such-project");
+    let ran = run_cmd(
+        {
+            let mut cmd = bin();
+            cmd.arg("--project").arg(&missing).args(["apply", "--yes"]);
+            cmd
+        },
+        &["apply", "--yes"],
+    );
+    ran.code(2).mentions(&["does not exist"]);
+    assert!(!missing.exists(), "apply created the missing project directory");
+
+    let empty = Scratch { dir: tempfile::tempdir().unwrap() };
+    run(&empty, &["apply", "--yes"]).code(1);
+    let left: Vec<_> = std::fs::read_dir(empty.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "apply wrote into a directory that is not a project: {left:?}");
+}
+
+#[test]
+fn node_with_an_unknown_locale_reference_is_refused() {
+    let project = Scratch::example();
+    project.edit_json("flows/Billing/en-US/chart.json", |v| {
+        v["nodes"][2]["localeReference"] = serde_json::json!("000000000000000000000000");
+    });
+    refused(
+        &project,
+        1,
+        &["flows/Billing/en-US/chart.json", "66f2d360491f6156157308fb", "localeReference `000000000000000000000000`"],
+    );
+}
+
+#[test]
+fn locale_folder_not_in_locales_json_is_refused() {
+    let project = Scratch::example();
+    std::fs::rename(project.file("flows/Billing/de-DE"), project.file("flows/Billing/fr-FR")).unwrap();
+    refused(&project, 1, &["flows/Billing/fr-FR", "fr-FR", "locales.json"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Legacy settings a provider rejects.
+
+#[test]
+fn live_agent_without_base_url_is_refused_naming_endpoint_and_field() {
+    let project = Scratch::example();
+    edit_provider_settings(&project, "Support Portal", |s| {
+        s.as_object_mut().unwrap().shift_remove("baseUrl");
+    });
+    refused(&project, 1, &["\"Support Portal\"", "baseUrl", "endpoints/Support Portal/config.json"]);
+}
+
+#[test]
+fn live_agent_with_a_non_url_base_url_is_refused() {
+    let project = Scratch::example();
+    edit_provider_settings(&project, "Support Portal", |s| {
+        s["baseUrl"] = serde_json::json!("liveagent-eu.cognigy.cloud")
+    });
+    refused(&project, 1, &["\"Support Portal\"", "baseUrl", "URL"]);
+}
+
+#[test]
+fn live_agent_with_a_numeric_account_id_is_refused() {
+    let project = Scratch::example();
+    edit_provider_settings(&project, "Support Portal", |s| s["accountId"] = serde_json::json!(7));
+    refused(&project, 1, &["\"Support Portal\"", "accountId", "must be a string"]);
+}
+
+#[test]
+fn live_agent_with_an_unknown_key_is_refused() {
+    let project = Scratch::example();
+    edit_provider_settings(&project, "Support Portal", |s| s["queueColour"] = serde_json::json!("blue"));
+    refused(&project, 1, &["\"Support Portal\"", "queueColour", "unknown key"]);
+}
+
+#[test]
+fn invalid_settings_never_reach_output_with_their_secret() {
+    let project = Scratch::example();
+    edit_provider_settings(&project, "Support Portal", |s| s["accountId"] = serde_json::json!(7));
+    for args in [&["plan", "-vvv"][..], &["scan", "-vvv"][..], &["apply", "--yes", "-vvv"][..]] {
+        let ran = run(&project, args);
+        assert!(!ran.text().contains("la-eu-91d3a0c5e8"), "{}", ran.dump());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The node selector key.
+
+#[test]
+fn missing_selector_key_is_a_usage_error_that_explains_how_to_find_it() {
+    let project = Scratch::example();
+    std::fs::remove_file(project.file("handover-migrate.toml")).unwrap();
+    refused(&project, 2, &["--node-selector-key", "handover-migrate.toml", "clone the project again"]);
+
+    let ran = run(&project, &["apply", "--yes", "--node-selector-key", "handoverProvider"]);
+    ran.code(0);
+    assert_eq!(provider_dirs(&project).len(), 3);
+    let reference = json(&project, WEBCHAT_PROVIDER)["referenceId"].clone();
+    assert_eq!(node_config(&project, MAIN_EN, "66f23ce0c4fa7bbf4af8bfc1")["handoverProvider"], reference);
+}
+
+// ---------------------------------------------------------------------------------------
+// Secrets.
+
+const CANARY: &str = "CANARY-ANSWER";
+
+fn without_support_portal_api_key() -> Scratch {
+    let project = Scratch::example();
+    edit_provider_settings(&project, "Support Portal", |s| {
+        s.as_object_mut().unwrap().shift_remove("apiKey");
+    });
+    project
+}
+
+#[test]
+fn missing_secret_needs_input_and_names_the_answers_entry() {
+    let project = without_support_portal_api_key();
+    refused(&project, 3, &["[providers.\"Support Portal\"] secrets.apiKey"]);
+    let plan = run(&project, &["plan"]);
+    plan.code(3).mentions(&["[providers.\"Support Portal\"] secrets.apiKey"]);
+}
+
+#[test]
+fn missing_secret_from_an_answers_file_is_written_but_never_shown() {
+    let project = without_support_portal_api_key();
+    project.write("answers.toml", &format!("[providers.\"Support Portal\"]\nsecrets.apiKey = \"{CANARY}\"\n"));
+    let mut outputs = Vec::new();
+    for args in [
+        &["plan", "-vvv", "--answers", "answers.toml"][..],
+        &["scan", "-vvv", "--json", "--answers", "answers.toml"][..],
+        &["apply", "--yes", "-vvv", "--answers", "answers.toml"][..],
+        &["verify", "-vvv", "--answers", "answers.toml"][..],
+    ] {
+        let mut cmd = project.cmd(args);
+        cmd.current_dir(project.path());
+        let ran = run_cmd(cmd, args);
+        ran.code(0);
+        outputs.push(ran);
+    }
+    for ran in &outputs {
+        assert!(!ran.text().contains(CANARY), "`{}` showed the secret\n{}", ran.args, ran.dump());
+    }
+    assert_eq!(provider_property(&project, SUPPORT_PROVIDER, "apiKey"), CANARY);
+    for file in all_files(&project.path().join(".handover-migrate")) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(!String::from_utf8_lossy(&bytes).contains(CANARY), "{} holds the secret", file.display());
+    }
+}
+
+#[test]
+fn missing_secret_from_the_environment_is_written_but_never_shown() {
+    let project = without_support_portal_api_key();
+    let mut cmd = project.cmd(&["apply", "--yes", "-vvv"]);
+    cmd.env("HANDOVER_MIGRATE_SECRET_SUPPORT_PORTAL_APIKEY", CANARY);
+    let ran = run_cmd(cmd, &["apply", "--yes", "-vvv"]);
+    ran.code(0);
+    assert!(!ran.text().contains(CANARY), "{}", ran.dump());
+    assert_eq!(provider_property(&project, SUPPORT_PROVIDER, "apiKey"), CANARY);
+}
+
+pub(crate) fn provider_property(project: &Scratch, rel: &str, key: &str) -> serde_json::Value {
+    let provider = json(project, rel);
+    let property = provider["properties"].as_array().unwrap().iter().find(|p| p["key"] == key);
+    property.unwrap_or_else(|| panic!("{rel}: no property {key}: {provider:#}"))["value"].clone()
+}
+
+#[test]
+fn masked_secret_needs_input_and_the_mask_is_never_written() {
+    let project = Scratch::example();
+    edit_provider_settings(&project, "Support Portal", |s| s["apiKey"] = serde_json::json!("********"));
+    refused(&project, 3, &["[providers.\"Support Portal\"] secrets.apiKey", "masked"]);
+
+    // Answered, it applies; the mask reaches no file the tool writes.
+    project.write("answers.toml", &format!("[providers.\"Support Portal\"]\nsecrets.apiKey = \"{CANARY}\"\n"));
+    let answers = project.file("answers.toml");
+    run(&project, &["apply", "--yes", "--answers", answers.to_str().unwrap()]).code(0);
+    assert_eq!(provider_property(&project, SUPPORT_PROVIDER, "apiKey"), CANARY);
+    let mut written = all_files(&project.file("handoverProviders"));
+    written.extend(all_files(&project.file("flows")));
+    written.extend(all_files(&project.path().join(".handover-migrate")));
+    for file in written {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(!text.contains("********"), "{} holds the mask", file.display());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A legacy kind no provider supports.
+
+#[test]
+fn unknown_kind_is_left_alone_and_hinted_at() {
+    let project = Scratch::example();
+    project.edit_json("endpoints/Partner Chat/config.json", |v| {
+        v["handoverSettings"]["provider"] = serde_json::json!("nice");
+    });
+    let partner_config = project.read("endpoints/Partner Chat/config.json");
+    let partner_charts = ["flows/Partner Flow/en-US/chart.json", "flows/Partner Flow/de-DE/chart.json"]
+        .map(|rel| (rel, project.read(rel)));
+
+    run(&project, &["plan"]).code(0).mentions(&["Partner Chat", "`nice`", "plugin"]);
+    run(&project, &["scan"]).code(0).mentions(&["Partner Chat", "plugin"]);
+
+    run(&project, &["apply", "--yes"]).code(0);
+    assert_eq!(
+        provider_dirs(&project),
+        ["Cognigy Live Agent - Support Portal", "Cognigy Live Agent - Webchat Production"],
+        "only the supported endpoints get providers"
+    );
+    for (rel, text) in &partner_charts {
+        assert_eq!(&project.read(rel), text, "{rel}: Partner Flow nodes must stay Legacy");
+    }
+    run(&project, &["verify"]).code(0);
+
+    run(&project, &["cleanup", "--yes"]).code(0).mentions(&["Partner Chat", "`nice`"]);
+    assert_eq!(project.read("endpoints/Partner Chat/config.json"), partner_config, "cleanup touched Partner Chat");
+    assert_eq!(json(&project, SUPPORT_PORTAL)["handoverSettings"]["provider"], "none", "cleanup ran for the rest");
+}
+
+// ---------------------------------------------------------------------------------------
+// Saved plans.
+
+fn saved_plan(project: &Scratch) -> String {
+    let path = project.file("saved-plan.json");
+    run(project, &["plan", "--out", path.to_str().unwrap()]).code(0);
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn stale_saved_plan_is_refused_naming_the_changed_file() {
+    let project = Scratch::example();
+    let plan = saved_plan(&project);
+    let text = project.read(MAIN_EN).replace("Hi, how can I help?", "Hello, how can I help?");
+    project.write(MAIN_EN, &text);
+    let before = tree(project.path());
+    let ran = run(&project, &["apply", "--plan", &plan, "--yes"]);
+    ran.code(1).mentions(&["stale", "flows/Main/en-US/chart.json"]);
+    assert_nothing_written(&project, &before, &ran);
+}
+
+#[test]
+fn edited_saved_plan_is_refused() {
+    let project = Scratch::example();
+    let plan = saved_plan(&project);
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let edited = text.replacen("Cognigy Live Agent - Support Portal", "Cognigy Live Agent - Support Portax", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&plan, edited).unwrap();
+    let before = tree(project.path());
+    let ran = run(&project, &["apply", "--plan", &plan, "--yes"]);
+    ran.code(1).mentions(&["edited", "saved-plan.json"]);
+    assert_nothing_written(&project, &before, &ran);
+}
+
+#[test]
+fn truncated_saved_plan_is_refused() {
+    let project = Scratch::example();
+    let plan = saved_plan(&project);
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(&plan, &text[..text.len() / 2]).unwrap();
+    let before = tree(project.path());
+    let ran = run(&project, &["apply", "--plan", &plan, "--yes"]);
+    ran.code(1).mentions(&["truncated", "saved-plan.json"]);
+    assert_nothing_written(&project, &before, &ran);
+}
+
+#[test]
+fn unchanged_saved_plan_applies_exactly_like_apply() {
+    let project = Scratch::example();
+    let plan = saved_plan(&project);
+    run(&project, &["apply", "--plan", &plan, "--yes"]).code(0);
+    let reference = Scratch::example();
+    run(&reference, &["apply", "--yes"]).code(0);
+    let mut got = project.snapshot();
+    got.remove("saved-plan.json");
+    assert_eq!(got, reference.snapshot());
+}
+
+// ---------------------------------------------------------------------------------------
+// Confirmation and provider names.
+
+#[test]
+fn apply_without_yes_and_without_a_terminal_needs_input() {
+    let project = Scratch::example();
+    let before = tree(project.path());
+    let ran = run(&project, &["apply"]);
+    ran.code(3).mentions(&["--yes"]);
+    assert_nothing_written(&project, &before, &ran);
+}
+
+#[test]
+fn provider_names_that_would_escape_the_folder_are_usage_errors() {
+    for name in ["team/eu", "..", "../outside"] {
+        let project = Scratch::example();
+        project.write("answers.toml", &format!("[providers.\"Support Portal\"]\nname = {name:?}\n"));
+        let answers = project.file("answers.toml");
+        let before = tree(project.path());
+        for args in [&["plan"][..], &["apply", "--yes"][..]] {
+            let mut args = args.to_vec();
+            args.extend(["--answers", answers.to_str().unwrap()]);
+            let ran = run(&project, &args);
+            ran.code(2).mentions(&["Support Portal", name]);
+            assert_nothing_written(&project, &before, &ran);
+        }
+        assert!(!project.path().parent().unwrap().join("outside").exists());
+    }
+}
+
+#[test]
+fn provider_name_taken_by_a_different_provider_needs_input() {
+    let project = Scratch::example();
+    project.write(
+        "handoverProviders/Team EU/config.json",
+        &to_cli_json(&serde_json::json!({
+            "referenceId": "0b9a6f55-4a1e-4f1e-9d55-3a2b1c0d9e8f",
+            "name": "Team EU",
+            "service": "liveAgent",
+            "properties": [
+                {"key": "usePlatformToken", "value": true}
+            ]
+        })),
+    );
+    project.write("answers.toml", "[providers.\"Support Portal\"]\nname = \"Team EU\"\n");
+    let answers = project.file("answers.toml");
+    let before = tree(project.path());
+    let ran = run(&project, &["apply", "--yes", "--answers", answers.to_str().unwrap()]);
+    ran.code(3).mentions(&["Team EU", "handoverProviders/Team EU/config.json"]);
+    assert_nothing_written(&project, &before, &ran);
+}
+
+// ---------------------------------------------------------------------------------------
+// The lock.
+
+fn write_lock(project: &Scratch, pid: u32) {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_string();
+    std::fs::create_dir_all(project.file(".handover-migrate/runs")).unwrap();
+    project.write(
+        ".handover-migrate/lock",
+        &serde_json::json!({"pid": pid, "host": host, "command": "apply", "started": 0}).to_string(),
+    );
+}
+
+#[test]
+fn lock_held_by_a_live_process_refuses_apply_and_unlock() {
+    let project = Scratch::example();
+    write_lock(&project, std::process::id());
+    let before = tree(project.path());
+    let ran = run(&project, &["apply", "--yes"]);
+    ran.code(1).mentions(&["another handover-migrate run", &std::process::id().to_string()]);
+    assert_eq!(tree(project.path()), before);
+    assert!(run_dirs(&project).is_empty());
+    run(&project, &["unlock"]).code(1).mentions(&["still running"]);
+    assert!(project.file(".handover-migrate/lock").exists(), "unlock removed a live lock");
+}
+
+#[test]
+fn stale_lock_is_named_and_unlock_removes_it() {
+    let project = Scratch::example();
+    let mut child = std::process::Command::new("true").spawn().expect("spawn true");
+    let pid = child.id();
+    child.wait().unwrap();
+    write_lock(&project, pid);
+    let before = tree(project.path());
+    let ran = run(&project, &["apply", "--yes"]);
+    ran.code(1).mentions(&["stale", "handover-migrate unlock"]);
+    assert_eq!(tree(project.path()), before);
+    assert!(run_dirs(&project).is_empty());
+
+    run(&project, &["unlock"]).code(0);
+    assert!(!project.file(".handover-migrate/lock").exists());
+    run(&project, &["apply", "--yes"]).code(0);
+    assert_eq!(provider_dirs(&project).len(), 3);
+    assert!(!project.file(".handover-migrate/lock").exists(), "apply keeps no lock after it finished");
+}
+
+// ---------------------------------------------------------------------------------------
+// Rollback, endpoint filter, purge.
+
+#[test]
+fn rollback_refuses_a_hand_edited_file_unless_forced() {
+    let project = Scratch::example();
+    let original = project.snapshot();
+    run(&project, &["apply", "--yes"]).code(0);
+    let text = project.read(MAIN_EN).replace("Hi, how can I help?", "Hi there, how can I help?");
+    project.write(MAIN_EN, &text);
+    let edited = project.snapshot();
+
+    run(&project, &["rollback", "--yes"]).code(1).mentions(&["flows/Main/en-US/chart.json", "--force"]);
+    assert_eq!(project.snapshot(), edited, "a refused rollback changed files");
+
+    run(&project, &["rollback", "--yes", "--force"]).code(0);
+    assert_eq!(project.snapshot(), original, "forced rollback restores every byte");
+}
+
+#[test]
+fn endpoint_filter_changes_only_that_endpoint() {
+    let project = Scratch::example();
+    let before = project.snapshot();
+    run(&project, &["apply", "--yes", "--endpoint", "Support Portal"]).code(0);
+    let after = project.snapshot();
+    let mut changed: Vec<&str> =
+        before.keys().chain(after.keys()).filter(|k| before.get(*k) != after.get(*k)).map(String::as_str).collect();
+    changed.sort();
+    changed.dedup();
+    assert_eq!(
+        changed,
+        [
+            "flows/Support Portal/de-DE/chart.json",
+            "flows/Support Portal/en-US/chart.json",
+            "handoverProviders/",
+            "handoverProviders/Cognigy Live Agent - Support Portal/",
+            "handoverProviders/Cognigy Live Agent - Support Portal/config.json",
+        ]
+    );
+    run(&project, &["verify", "--endpoint", "Support Portal"]).code(0).mentions(&["passed"]);
+
+    let webchat =
+        ["Webchat Production", "Webchat Staging"].map(|e| project.read(&format!("endpoints/{e}/config.json")));
+    let ran = run(&project, &["cleanup", "--yes"]);
+    ran.code(0).mentions(&[
+        "Webchat Production refused: not migrated yet",
+        "Webchat Staging refused: not migrated yet",
+        "Partner Chat refused: not migrated yet",
+        "endpoints/Support Portal/config.json",
+    ]);
+    for (name, text) in ["Webchat Production", "Webchat Staging"].iter().zip(&webchat) {
+        assert_eq!(&project.read(&format!("endpoints/{name}/config.json")), text, "cleanup touched {name}");
+    }
+    let portal = json(&project, SUPPORT_PORTAL);
+    assert_eq!(portal["handoverSettings"]["provider"], "none");
+    assert!(portal["handoverSettings"].get("providerSettings").is_none());
+}
+
+#[test]
+fn purge_deletes_backups_and_rollback_then_refuses() {
+    let project = Scratch::example();
+    run(&project, &["apply", "--yes"]).code(0);
+    let applied = project.snapshot();
+    run(&project, &["purge", "--yes"]).code(0);
+    for run_dir in run_dirs(&project) {
+        assert!(!run_dir.join("backup").exists(), "{} still has backups", run_dir.display());
+    }
+    run(&project, &["rollback", "--yes"]).code(1).mentions(&["backups were deleted"]);
+    assert_eq!(project.snapshot(), applied);
+}
