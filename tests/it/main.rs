@@ -2,6 +2,7 @@
 //! (uv-style: one test binary, shared helpers in `common`).
 
 mod common;
+mod conflicts;
 mod projectgen;
 mod refusals;
 mod vendors;
