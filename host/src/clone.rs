@@ -224,8 +224,8 @@ fn string_field(object: &Object, field: &str, rel_path: &str, required: bool) ->
     }
 }
 
-/// Load and check a cloned project.
-pub fn load(root: &Path) -> Result<Project> {
+/// Check that `root` exists and looks like a `cognigy clone` directory.
+pub fn check_root(root: &Path) -> Result<()> {
     match fsio::entry(root)? {
         Entry::Dir => {}
         Entry::Missing => {
@@ -245,6 +245,14 @@ pub fn load(root: &Path) -> Result<Project> {
             root.display()
         )));
     }
+    Ok(())
+}
+
+/// Load and check a cloned project.
+pub fn load(root: &Path) -> Result<Project> {
+    check_root(root)?;
+    let has_endpoints = fsio::entry(&root.join(ENDPOINTS_DIR))? != Entry::Missing;
+    let has_flows = fsio::entry(&root.join(FLOWS_DIR))? != Entry::Missing;
     let mut reader = Reader { root, fingerprint: BTreeMap::new() };
     let mut problems = Problems::default();
     let locales = if has_flows { problems.take(load_locales(&mut reader)).unwrap_or_default() } else { Vec::new() };
@@ -438,13 +446,20 @@ pub(crate) struct RawChart<'a> {
 }
 
 pub(crate) fn parse_raw_chart<'a>(text: &'a str, chart_path: &str) -> Result<RawChart<'a>> {
-    serde_json::from_str(text).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            json_error(chart_path, &e)
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let chart: RawChart = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            json_error(chart_path, &inner)
         } else {
-            Error::failed(format!("{chart_path}: not a chart as `cognigy clone` writes it ({e})"))
+            Error::failed(format!(
+                "{chart_path}: `{path}` is not as `cognigy clone` writes it ({inner}); clone the project again or fix the field"
+            ))
         }
-    })
+    })?;
+    deserializer.end().map_err(|e| json_error(chart_path, &e))?;
+    Ok(chart)
 }
 
 fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale]) -> Result<Vec<Node>> {

@@ -71,8 +71,10 @@ impl Context {
         Ok(Loaded { project, analysis })
     }
 
-    /// Take the project lock (creating the state directory).
+    /// Take the project lock (creating the state directory), after checking that the
+    /// project is a clone, so that nothing is ever created in a wrong directory.
     pub fn lock(&self, command: &str) -> Result<Lock> {
+        clone::check_root(&self.project)?;
         let state = self.state();
         state.ensure()?;
         Lock::acquire(&state.path, command)
