@@ -3,6 +3,7 @@
 
 mod common;
 mod conflicts;
+mod crash;
 mod projectgen;
 mod refusals;
 mod vendors;
