@@ -714,6 +714,12 @@ fn endpoint_filter_changes_only_that_endpoint() {
     );
     run(&project, &["verify", "--endpoint", "Support Portal"]).code(0).mentions(&["passed"]);
 
+    // Limited to an endpoint that is not migrated: nothing is eligible, exit 4 with the reason.
+    let before_cleanup = tree(project.path());
+    let ran = run(&project, &["cleanup", "--yes", "--endpoint", "Webchat Production"]);
+    ran.code(4).mentions(&["Webchat Production refused: not migrated yet"]);
+    assert_eq!(tree(project.path()), before_cleanup);
+
     let webchat =
         ["Webchat Production", "Webchat Staging"].map(|e| project.read(&format!("endpoints/{e}/config.json")));
     let ran = run(&project, &["cleanup", "--yes"]);
