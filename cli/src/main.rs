@@ -9,8 +9,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use handover_migrate_host::ops::{self, Context, SavedPlan};
+use handover_migrate_host::api::client::{ApiConfig, Client, RateLimit};
+use handover_migrate_host::ops::{self, ApiTarget, Context, SavedPlan, Target};
 use handover_migrate_host::registry::Registry;
+use handover_migrate_host::settings::Secret;
 use handover_migrate_host::{plan, Error, Result};
 
 const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (provider contract ", "1.0", ")");
@@ -30,6 +32,21 @@ struct Global {
     /// The project: a folder written by `cognigy clone`.
     #[arg(long, global = true, value_name = "DIR")]
     project: Option<PathBuf>,
+    /// API mode: the tenant's API base URL, e.g. https://api-trial.cognigy.ai (key from COGNIGY_API_KEY).
+    #[arg(long, global = true, value_name = "URL", requires = "project_id")]
+    api_url: Option<String>,
+    /// API mode: the project id.
+    #[arg(long, global = true, value_name = "ID")]
+    project_id: Option<String>,
+    /// API mode: read the API key from this file instead of COGNIGY_API_KEY.
+    #[arg(long, global = true, value_name = "FILE")]
+    api_key_file: Option<PathBuf>,
+    /// API mode: trust the CA certificates in this PEM file (on-premises installations).
+    #[arg(long, global = true, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// API mode: at most N requests per SECONDS [default: 1000/300, the shared-SaaS limit].
+    #[arg(long, global = true, value_name = "N/SECONDS")]
+    rate_limit: Option<String>,
     /// Where journals, backups and the lock live [default: <project>/.handover-migrate].
     #[arg(long, global = true, value_name = "DIR")]
     state_dir: Option<PathBuf>,
@@ -70,6 +87,9 @@ enum Command {
         /// Apply a plan saved with `plan --out` (refused if the project changed since).
         #[arg(long, value_name = "FILE")]
         plan: Option<PathBuf>,
+        /// API mode: create a project snapshot before writing (endpoints are not in snapshots).
+        #[arg(long)]
+        snapshot: bool,
     },
     /// Check that every node that depended on a migrated endpoint points at an existing provider.
     Verify,
@@ -140,12 +160,50 @@ fn main() -> ExitCode {
     }
 }
 
+fn api_key(global: &Global) -> Result<Secret> {
+    let key = match &global.api_key_file {
+        Some(path) => handover_migrate_host::fsio::read_text(path)?,
+        None => std::env::var("COGNIGY_API_KEY")
+            .map_err(|_| Error::usage("API mode needs an API key: set COGNIGY_API_KEY or pass --api-key-file FILE"))?,
+    };
+    let key = key.trim().to_string();
+    if key.is_empty() {
+        return Err(Error::usage("the API key is empty (COGNIGY_API_KEY or --api-key-file)"));
+    }
+    Ok(Secret(key))
+}
+
 fn context(global: &Global) -> Result<Context> {
-    let project = global.project.clone().ok_or_else(|| {
-        Error::usage("--project DIR is required: the folder `cognigy clone` wrote (e.g. --project ./agent)")
-    })?;
+    let target =
+        match (&global.project, &global.api_url) {
+            (Some(_), Some(_)) => {
+                return Err(Error::usage(
+                    "pass either --project DIR (a clone) or --api-url URL --project-id ID (a tenant), not both",
+                ))
+            }
+            (Some(dir), None) => Target::Clone(dir.clone()),
+            (None, Some(url)) => {
+                let project_id = global.project_id.clone().unwrap_or_default();
+                let rate_limit: RateLimit = match &global.rate_limit {
+                    Some(text) => text.parse().map_err(|e: String| Error::usage(format!("--rate-limit {e}")))?,
+                    None => RateLimit::default(),
+                };
+                let client = Client::new(ApiConfig {
+                    base_url: url.clone(),
+                    api_key: api_key(global)?,
+                    ca_cert: global.ca_cert.clone(),
+                    rate_limit,
+                    max_retries: 6,
+                    timeout: std::time::Duration::from_secs(60),
+                })?;
+                Target::Api(ApiTarget { client, base_url: url.clone(), project_id })
+            }
+            (None, None) => return Err(Error::usage(
+                "say which project: --project DIR (a folder `cognigy clone` wrote), or --api-url URL --project-id ID",
+            )),
+        };
     Ok(Context {
-        project,
+        target,
         state_dir: global.state_dir.clone(),
         selector_key: global.node_selector_key.clone(),
         endpoint_filter: global.endpoints.clone(),
@@ -238,11 +296,11 @@ fn run(cli: Cli) -> Result<u8> {
                 0
             })
         }
-        Command::Apply { plan: plan_file } => {
+        Command::Apply { plan: plan_file, snapshot } => {
             let ctx = context(global)?;
             let saved = plan_file.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
             let saved_ref = saved.as_ref().zip(plan_file.as_deref());
-            let outcome = ops::apply(&ctx, saved_ref, &mut |plan| {
+            let outcome = ops::apply(&ctx, saved_ref, *snapshot, &mut |plan| {
                 if !global.json && !global.quiet && saved_ref.is_none() {
                     print!("{}", render::plan_text(plan));
                 }

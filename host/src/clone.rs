@@ -150,6 +150,8 @@ fn list_dir(root: &Path, rel_dir: &str) -> Result<Vec<String>> {
     for entry in std::fs::read_dir(&path).map_err(|e| Error::io("list", &path, e))? {
         let entry = entry.map_err(|e| Error::io("list", &path, e))?;
         match entry.file_name().into_string() {
+            // Left by a run that was killed before it could rename it into place.
+            Ok(name) if fsio::is_temp_file(&name) => {}
             Ok(name) => names.push(name),
             Err(raw) => {
                 return Err(Error::failed(format!(
@@ -519,6 +521,13 @@ fn load_providers(reader: &mut Reader, problems: &mut Problems) -> Vec<ProviderF
             continue;
         }
         let path = rel(&[&rel_dir, CONFIG_FILE]);
+        // A folder a killed run created before its file landed: nothing to load.
+        if fsio::entry(&reader.root.join(&path)).ok() == Some(Entry::Missing)
+            && list_dir(reader.root, &rel_dir).is_ok_and(|entries| entries.is_empty())
+        {
+            tracing::warn!("{rel_dir} is empty (left by an interrupted run?); ignoring it");
+            continue;
+        }
         let Some(provider) = problems.take(load_provider(reader, &path)) else { continue };
         if let Some(other) =
             providers.iter().find(|p| p.name == provider.name || p.reference_id == provider.reference_id)

@@ -133,13 +133,14 @@ pub fn create_dirs(dir: &Path, mode: u32) -> Result<Vec<std::path::PathBuf>> {
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     crate::failpoint::hit("write_atomic:before")?;
     let dir = path.parent().ok_or_else(|| Error::failed(format!("{} has no parent directory", path.display())))?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mode = match entry(path)? {
         Entry::File => fs::symlink_metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(mode),
         Entry::Missing => mode,
         _ => return Err(Error::failed(format!("{} is not a regular file; refusing to replace it", path.display()))),
     };
-    let temp = dir.join(format!(".{file_name}.handover-migrate-{}.tmp", std::process::id()));
+    let temp = temp_path(path);
+    // A temp file left by a killed run (the lock guarantees no other run owns it).
+    remove_file(&temp)?;
     let result = (|| {
         let mut file = OpenOptions::new()
             .write(true)
@@ -160,6 +161,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// Suffix of the temp files [`write_atomic`] writes next to their target.
+pub const TEMP_SUFFIX: &str = ".handover-migrate.tmp";
+
+/// The temp file [`write_atomic`] uses for `path`: fixed, so that whatever a killed run
+/// left behind is found and removed by the next run or a rollback.
+pub fn temp_path(path: &Path) -> std::path::PathBuf {
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{file_name}{TEMP_SUFFIX}"))
+}
+
+/// True for a temp file of [`write_atomic`].
+pub fn is_temp_file(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(TEMP_SUFFIX)
 }
 
 /// Remove a file durably (a missing file is fine).

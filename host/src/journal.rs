@@ -39,6 +39,9 @@ pub enum Record {
         kind: RunKind,
         tool_version: String,
         plan_digest: String,
+        /// Where the run wrote: absent for a clone directory, `api:<url>#<project id>` for a tenant.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
     },
     /// About to write `path`. `backup` names the pre-image file (absent for a new file).
     Write {
@@ -50,9 +53,25 @@ pub enum Record {
         created_dirs: Vec<String>,
         summary: String,
     },
-    /// `path` now holds its new content.
+    /// `path` now holds its new content (API mode: the resource `key` was changed).
     Done {
         path: String,
+    },
+    /// API mode: about to change a resource on the tenant. `backup` names the pre-image file.
+    ApiWrite {
+        key: String,
+        path: String,
+        op: ApiOp,
+        before: Option<String>,
+        after: String,
+        backup: Option<String>,
+        summary: String,
+    },
+    /// API mode: a provider was created (so a rerun continues with it, a rollback deletes it).
+    ApiCreated {
+        key: String,
+        id: String,
+        reference_id: String,
     },
     End,
     RollbackBegin,
@@ -62,6 +81,16 @@ pub enum Record {
     RollbackEnd,
     /// The backups were deleted: the run can no longer be rolled back.
     Purged,
+}
+
+/// What an [`Record::ApiWrite`] does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "op")]
+pub enum ApiOp {
+    CreateProvider { name: String, service_id: String },
+    SetProviderProperties { provider_id: String },
+    PatchNode { flow_id: String, node_id: String, locale_id: String },
+    PatchEndpoint { endpoint_id: String },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -77,7 +106,18 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// Open for appending. A torn last line (a crash mid-append) is cut off first, so that
+    /// the next record starts on a line of its own.
     pub fn open(path: &Path) -> Result<Self> {
+        if fsio::entry(path)? == fsio::Entry::File {
+            let text = fsio::read_text(path)?;
+            let valid = valid_prefix_len(&text);
+            if valid < text.len() {
+                let file = OpenOptions::new().write(true).custom_flags(libc::O_NOFOLLOW).open(path);
+                file.and_then(|f| f.set_len(valid as u64).and_then(|()| f.sync_all()))
+                    .map_err(|e| Error::io("repair the torn end of journal", path, e))?;
+            }
+        }
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -101,6 +141,21 @@ impl Journal {
     }
 }
 
+fn parse_line(line: &str) -> Option<Line> {
+    line.strip_suffix('\n')
+        .and_then(|body| serde_json::from_str::<Line>(body).ok())
+        .filter(|l| serde_json::to_string(&l.record).map(|j| sha256_hex(j.as_bytes())).ok().as_ref() == Some(&l.check))
+}
+
+/// Bytes of `text` up to the end of its last valid line, when only the last line is bad.
+fn valid_prefix_len(text: &str) -> usize {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    match lines.last() {
+        Some(last) if parse_line(last).is_none() => text.len() - last.len(),
+        _ => text.len(),
+    }
+}
+
 /// Read a journal. Returns the records and whether a torn last line was dropped.
 pub fn read(path: &Path) -> Result<(Vec<Record>, bool)> {
     let text = fsio::read_text(path)?;
@@ -109,10 +164,7 @@ pub fn read(path: &Path) -> Result<(Vec<Record>, bool)> {
     let mut torn = false;
     for (index, line) in lines.iter().enumerate() {
         let is_last = index + 1 == lines.len();
-        let parsed = line.strip_suffix('\n').and_then(|body| serde_json::from_str::<Line>(body).ok()).filter(|l| {
-            serde_json::to_string(&l.record).map(|j| sha256_hex(j.as_bytes())).ok().as_ref() == Some(&l.check)
-        });
-        match parsed {
+        match parse_line(line) {
             Some(line) => records.push(line.record),
             None if is_last => torn = true,
             None => {
@@ -138,7 +190,12 @@ mod tests {
         let path = dir.path().join("journal.jsonl");
         let mut journal = Journal::open(&path).unwrap();
         journal
-            .append(Record::Begin { kind: RunKind::Apply, tool_version: "t".into(), plan_digest: "d".into() })
+            .append(Record::Begin {
+                kind: RunKind::Apply,
+                tool_version: "t".into(),
+                plan_digest: "d".into(),
+                target: None,
+            })
             .unwrap();
         journal.append(Record::Done { path: "a".into() }).unwrap();
         drop(journal);

@@ -13,6 +13,7 @@
 //! The CLI (`handover-migrate`) only parses flags, prompts and prints.
 
 pub mod analysis;
+pub mod api;
 pub mod clone;
 pub mod error;
 pub mod failpoint;

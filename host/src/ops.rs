@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::{self, selector_key_candidates, Analysis, Options};
+use crate::api::client::Client;
+use crate::api::store::{ApiIndex, SelectorDiscovery};
 use crate::clone::{self, Project};
 use crate::error::{Error, Result};
 use crate::fsio;
@@ -17,9 +19,23 @@ use crate::run::{self, RollbackOutcome, RunOutcome, StateDir};
 use crate::settings::{Answers, ProjectConfig, PROJECT_CONFIG_FILE};
 use crate::verify::{self, CleanupItem, VerifyReport};
 
+/// Where the project lives.
+pub enum Target {
+    /// A folder written by `cognigy clone`.
+    Clone(PathBuf),
+    /// A project on a Cognigy.AI tenant.
+    Api(ApiTarget),
+}
+
+pub struct ApiTarget {
+    pub client: Client,
+    pub base_url: String,
+    pub project_id: String,
+}
+
 /// Everything a command needs besides its own flags.
 pub struct Context {
-    pub project: PathBuf,
+    pub target: Target,
     pub state_dir: Option<PathBuf>,
     pub selector_key: Option<String>,
     pub endpoint_filter: Vec<String>,
@@ -31,19 +47,65 @@ pub struct Context {
 pub struct Loaded {
     pub project: Project,
     pub analysis: Analysis,
+    /// API ids and versions (API mode).
+    pub api: Option<ApiIndex>,
+}
+
+/// The default state directory of a tenant project: `$XDG_STATE_HOME/handover-migrate/<host>/<project id>`.
+fn default_api_state_dir(base_url: &str, project_id: &str) -> PathBuf {
+    let host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| format!("{h}{}", u.port().map(|p| format!("-{p}")).unwrap_or_default())))
+        .unwrap_or_else(|| "tenant".to_string());
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("handover-migrate").join(host).join(project_id)
 }
 
 impl Context {
     pub fn state(&self) -> StateDir {
-        StateDir::new(self.state_dir.clone().unwrap_or_else(|| self.project.join(".handover-migrate")))
+        let default = || match &self.target {
+            Target::Clone(dir) => dir.join(".handover-migrate"),
+            Target::Api(api) => default_api_state_dir(&api.base_url, &api.project_id),
+        };
+        StateDir::new(self.state_dir.clone().unwrap_or_else(default))
     }
 
-    fn selector_key(&self, project: &Project) -> Result<String> {
+    /// `api:<url>#<project>` for journals, `None` for a clone.
+    fn target_label(&self) -> Option<String> {
+        match &self.target {
+            Target::Clone(_) => None,
+            Target::Api(api) => Some(format!("api:{}#{}", api.base_url, api.project_id)),
+        }
+    }
+
+    fn selector_key(&self, project: &Project, api: Option<&ApiIndex>) -> Result<String> {
         if let Some(key) = &self.selector_key {
             return check_selector_key(key);
         }
-        if let Some(key) = ProjectConfig::load(&self.project)?.node_selector_key {
-            return check_selector_key(&key);
+        let clone_dir = match &self.target {
+            Target::Clone(dir) => Some(dir),
+            Target::Api(_) => None,
+        };
+        if let Some(dir) = clone_dir {
+            if let Some(key) = ProjectConfig::load(dir)?.node_selector_key {
+                return check_selector_key(&key);
+            }
+        }
+        match api.map(|a| &a.selector) {
+            Some(SelectorDiscovery::Found(key)) => return Ok(key.clone()),
+            Some(SelectorDiscovery::Ambiguous(candidates)) => {
+                return Err(Error::usage(format!(
+                    "the tenant's node descriptors do not show unambiguously which Handover to Agent / Check Agent \
+                     Availability field selects the Handover Provider, so no node will be written. Candidate fields: {}. \
+                     Pass --node-selector-key KEY once you know it (switch one node by hand in the UI and read its config)",
+                    if candidates.is_empty() { "none".to_string() } else { candidates.join(", ") }
+                )))
+            }
+            Some(SelectorDiscovery::NoFlows) | None => {}
         }
         let candidates = selector_key_candidates(project);
         let hint = if candidates.is_empty() {
@@ -51,30 +113,45 @@ impl Context {
         } else {
             format!("\nKeys on handover nodes in this project that look like it: {}", candidates.join(", "))
         };
+        let config_hint = match clone_dir {
+            Some(dir) => {
+                format!(", or put `node-selector-key = \"KEY\"` in {}", dir.join(PROJECT_CONFIG_FILE).display())
+            }
+            None => String::new(),
+        };
         Err(Error::usage(format!(
             "the node selector key is not set. Cognigy's public docs do not show which Handover to Agent / Check Agent \
              Availability config key holds the chosen Handover Provider, so handover-migrate does not guess it.\n\
              To find it: in the Cognigy UI switch one node from Legacy to any provider, clone the project again and look \
              for the new key in that node's config (API mode reads it from the node descriptors).\n\
-             Then pass --node-selector-key KEY, or put `node-selector-key = \"KEY\"` in {}{hint}",
-            self.project.join(PROJECT_CONFIG_FILE).display()
+             Then pass --node-selector-key KEY{config_hint}{hint}"
         )))
     }
 
     /// Load and analyse the project.
     pub fn load(&self) -> Result<Loaded> {
-        let project = clone::load(&self.project)?;
+        let (project, api) = match &self.target {
+            Target::Clone(dir) => (clone::load(dir)?, None),
+            Target::Api(api) => {
+                let (project, index) = crate::api::store::load(&api.client, &api.project_id)?;
+                (project, Some(index))
+            }
+        };
         let answers = Answers::load(self.answers.as_deref())?;
-        let options =
-            Options { selector_key: self.selector_key(&project)?, endpoint_filter: self.endpoint_filter.clone() };
+        let options = Options {
+            selector_key: self.selector_key(&project, api.as_ref())?,
+            endpoint_filter: self.endpoint_filter.clone(),
+        };
         let analysis = analysis::analyse(&project, &self.registry, &answers, options)?;
-        Ok(Loaded { project, analysis })
+        Ok(Loaded { project, analysis, api })
     }
 
-    /// Take the project lock (creating the state directory), after checking that the
-    /// project is a clone, so that nothing is ever created in a wrong directory.
+    /// Take the project lock (creating the state directory), after checking that a clone
+    /// target is a clone, so that nothing is ever created in a wrong directory.
     pub fn lock(&self, command: &str) -> Result<Lock> {
-        clone::check_root(&self.project)?;
+        if let Target::Clone(dir) = &self.target {
+            clone::check_root(dir)?;
+        }
         let state = self.state();
         state.ensure()?;
         Lock::acquire(&state.path, command)
@@ -176,6 +253,7 @@ impl SavedPlan {
 pub fn apply(
     ctx: &Context,
     saved: Option<(&SavedPlan, &Path)>,
+    snapshot: bool,
     confirm: &mut dyn FnMut(&Plan) -> Result<bool>,
 ) -> Result<ApplyOutcome> {
     let _lock = ctx.lock("apply")?;
@@ -185,20 +263,43 @@ pub fn apply(
         saved.check_current(&plan, path)?;
     }
     plan.check_applicable()?;
-    let changes = plan::file_changes(&loaded.project, &loaded.analysis)?;
-    if changes.is_empty() {
-        let outcome = run::execute(&ctx.project, &ctx.state(), RunKind::Apply, &plan.digest(), &changes)?;
-        return Ok(ApplyOutcome { plan, run: outcome, confirmed: true });
+    let digest = plan.digest();
+    if !plan.has_changes() {
+        let root = loaded.project.root.clone();
+        let outcome = run::execute(&root, &ctx.state(), RunKind::Apply, &digest, &[])?;
+        return Ok(ApplyOutcome { plan, run: outcome, confirmed: true, snapshot: None });
     }
     if !confirm(&plan)? {
-        return Ok(ApplyOutcome {
-            plan,
-            run: RunOutcome { run_id: None, resumed: false, written: vec![] },
-            confirmed: false,
-        });
+        let run = RunOutcome { run_id: None, resumed: false, written: vec![] };
+        return Ok(ApplyOutcome { plan, run, confirmed: false, snapshot: None });
     }
-    let outcome = run::execute(&ctx.project, &ctx.state(), RunKind::Apply, &plan.digest(), &changes)?;
-    Ok(ApplyOutcome { plan, run: outcome, confirmed: true })
+    let (run, snapshot_id) = match (&ctx.target, &loaded.api) {
+        (Target::Clone(dir), _) => {
+            if snapshot {
+                return Err(Error::usage(
+                    "--snapshot needs API mode (--api-url, --project-id): a clone has no snapshots",
+                ));
+            }
+            let changes = plan::file_changes(&loaded.project, &loaded.analysis)?;
+            (run::execute(dir, &ctx.state(), RunKind::Apply, &digest, &changes)?, None)
+        }
+        (Target::Api(api), Some(index)) => {
+            let snapshot_id = if snapshot { Some(crate::api::snapshot(&api.client, &api.project_id)?) } else { None };
+            let label = ctx.target_label().unwrap_or_default();
+            let outcome = crate::api::apply::apply(
+                &api.client,
+                &loaded.project,
+                &loaded.analysis,
+                index,
+                &ctx.state(),
+                &digest,
+                &label,
+            )?;
+            (outcome, snapshot_id)
+        }
+        (Target::Api(_), None) => return Err(Error::failed("API mode loaded no API index")),
+    };
+    Ok(ApplyOutcome { plan, run, confirmed: true, snapshot: snapshot_id })
 }
 
 #[derive(Debug, Serialize)]
@@ -206,6 +307,8 @@ pub struct ApplyOutcome {
     pub plan: Plan,
     pub run: RunOutcome,
     pub confirmed: bool,
+    /// The project snapshot taken before writing (`--snapshot`).
+    pub snapshot: Option<String>,
 }
 
 pub fn verify(ctx: &Context) -> Result<VerifyReport> {
@@ -246,17 +349,72 @@ pub fn cleanup(
     if !confirm(&items)? {
         return Ok(CleanupOutcome { items, run: None, dry_run, confirmed: false });
     }
-    let changes =
-        eligible.iter().map(|item| verify::cleanup_change(&loaded.project, item)).collect::<Result<Vec<_>>>()?;
-    let digest =
-        crate::fsio::sha256_hex(changes.iter().map(|c| c.path.as_str()).collect::<Vec<_>>().join("\n").as_bytes());
-    let run = run::execute(&ctx.project, &ctx.state(), RunKind::Cleanup, &digest, &changes)?;
+    let run = match (&ctx.target, &loaded.api) {
+        (Target::Clone(dir), _) => {
+            let changes = eligible
+                .iter()
+                .map(|item| verify::cleanup_change(&loaded.project, item))
+                .collect::<Result<Vec<_>>>()?;
+            let digest = crate::fsio::sha256_hex(
+                changes.iter().map(|c| c.path.as_str()).collect::<Vec<_>>().join("\n").as_bytes(),
+            );
+            run::execute(dir, &ctx.state(), RunKind::Cleanup, &digest, &changes)?
+        }
+        (Target::Api(api), Some(index)) => crate::api::apply::cleanup(
+            &api.client,
+            &loaded.project,
+            &loaded.analysis,
+            index,
+            &ctx.state(),
+            &eligible,
+            &ctx.target_label().unwrap_or_default(),
+        )?,
+        (Target::Api(_), None) => return Err(Error::failed("API mode loaded no API index")),
+    };
     Ok(CleanupOutcome { items, run: Some(run), dry_run, confirmed: true })
 }
 
 pub fn rollback(ctx: &Context, run_id: Option<&str>, force: bool) -> Result<RollbackOutcome> {
     let _lock = ctx.lock("rollback")?;
-    run::rollback(&ctx.project, &ctx.state(), run_id, force)
+    let state = ctx.state();
+    let runs = state.runs()?;
+    let chosen = match run_id {
+        Some(id) => runs.iter().find(|r| r.id == id),
+        None => runs.iter().rev().find(|r| r.state != run::RunState::RolledBack),
+    };
+    match (chosen, &ctx.target) {
+        (Some(run), Target::Api(api)) if run.target.is_some() => {
+            if run.target != ctx.target_label() {
+                return Err(Error::usage(format!(
+                    "run {} was made against {}; point --api-url/--project-id there",
+                    run.id,
+                    run.target.as_deref().unwrap_or_default()
+                )));
+            }
+            if run.purged {
+                return Err(Error::failed(format!(
+                    "run {} cannot be rolled back: its backups were deleted by `purge`",
+                    run.id
+                )));
+            }
+            if run.state == run::RunState::RolledBack {
+                return Err(Error::failed(format!("run {} is already rolled back", run.id)));
+            }
+            let index = ApiIndex { project_id: api.project_id.clone(), ..Default::default() };
+            crate::api::apply::rollback(&api.client, &index, run, force)
+        }
+        (Some(run), Target::Clone(_)) if run.target.is_some() => Err(Error::usage(format!(
+            "run {} was made against {}; pass --api-url and --project-id to roll it back",
+            run.id,
+            run.target.as_deref().unwrap_or_default()
+        ))),
+        (Some(run), Target::Api(_)) => Err(Error::usage(format!(
+            "run {} was made on a clone directory; pass --project DIR to roll it back",
+            run.id
+        ))),
+        (_, Target::Clone(dir)) => run::rollback(dir, &state, run_id, force),
+        (None, Target::Api(_)) => run::rollback(Path::new("."), &state, run_id, force),
+    }
 }
 
 pub fn purge(ctx: &Context) -> Result<Vec<String>> {

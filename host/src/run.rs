@@ -69,6 +69,8 @@ pub struct RunInfo {
     pub purged: bool,
     pub records: Vec<Record>,
     pub torn_tail: bool,
+    /// `api:<url>#<project>` for runs against a tenant; `None` for a clone.
+    pub target: Option<String>,
 }
 
 impl RunInfo {
@@ -86,6 +88,10 @@ impl RunInfo {
                     dir.display()
                 ))
             })?;
+        let target = records.iter().find_map(|r| match r {
+            Record::Begin { target, .. } => target.clone(),
+            _ => None,
+        });
         let has = |want: fn(&Record) -> bool| records.iter().any(want);
         let state = if has(|r| matches!(r, Record::RollbackEnd)) {
             RunState::RolledBack
@@ -104,6 +110,7 @@ impl RunInfo {
             purged: has(|r| matches!(r, Record::Purged)),
             records,
             torn_tail,
+            target,
         })
     }
 
@@ -143,7 +150,7 @@ struct PathWrites {
     created_dirs: Vec<String>,
 }
 
-fn now_id(kind: RunKind) -> String {
+pub(crate) fn now_id(kind: RunKind) -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -168,7 +175,7 @@ pub struct RunOutcome {
 }
 
 /// Refuse to start a new run while an earlier one needs attention first.
-fn check_previous_runs(state: &StateDir, kind: RunKind) -> Result<Option<RunInfo>> {
+pub(crate) fn check_previous_runs(state: &StateDir, kind: RunKind) -> Result<Option<RunInfo>> {
     let runs = state.runs()?;
     if let Some(run) = runs.iter().find(|r| r.state == RunState::RollbackInterrupted) {
         return Err(Error::failed(format!(
@@ -230,6 +237,7 @@ pub fn execute(
             kind,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             plan_digest: plan_digest.to_string(),
+            target: None,
         })?;
     }
     let mut written = Vec::new();
@@ -362,6 +370,7 @@ pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, for
     };
     for write in writes.iter().rev() {
         let target = project_root.join(&write.path);
+        fsio::remove_file(&fsio::temp_path(&target))?;
         match (&write.before, &write.backup) {
             (None, _) => {
                 if fsio::entry(&target)? != Entry::Missing {

@@ -298,7 +298,6 @@ fn apply_converges_after_a_crash_before_any_write() {
 }
 
 #[test]
-#[ignore = "BUG: apply killed while creating a provider file (write_atomic:before:1..3) leaves an empty handoverProviders/<name>/; the rerun then fails with '<name>/config.json is missing'"]
 fn apply_converges_after_a_crash_before_any_write_strict() {
     converges_at_every_crash_point(Op::Apply, BEFORE, Strictness::Strict);
 }
@@ -309,7 +308,6 @@ fn apply_converges_after_a_crash_before_any_rename() {
 }
 
 #[test]
-#[ignore = "BUG: apply killed before a rename leaves .<file>.handover-migrate-<pid>.tmp that neither rerun nor rollback removes; inside a new provider dir it blocks every later apply ('config.json is missing')"]
 fn apply_converges_after_a_crash_before_any_rename_strict() {
     converges_at_every_crash_point(Op::Apply, BEFORE_RENAME, Strictness::Strict);
 }
@@ -333,7 +331,6 @@ fn cleanup_converges_after_a_crash_before_any_rename() {
 }
 
 #[test]
-#[ignore = "BUG: a crash before the rename of an atomic write leaves .config.json.handover-migrate-<pid>.tmp in the endpoint folder that neither rerun nor rollback removes"]
 fn cleanup_converges_after_a_crash_before_any_rename_strict() {
     converges_at_every_crash_point(Op::Cleanup, BEFORE_RENAME, Strictness::Strict);
 }
@@ -357,7 +354,6 @@ fn rollback_converges_after_a_crash_before_any_rename() {
 }
 
 #[test]
-#[ignore = "BUG: a rollback crashing before the rename of a restore leaves .chart.json.handover-migrate-<pid>.tmp in the flow folder that the rerun does not remove"]
 fn rollback_converges_after_a_crash_before_any_rename_strict() {
     converges_at_every_crash_point(Op::Rollback, BEFORE_RENAME, Strictness::Strict);
 }
@@ -397,7 +393,6 @@ fn torn_journal_tail_still_resumes() {
 }
 
 #[test]
-#[ignore = "BUG: rollback appends to a journal with a torn tail by gluing its record onto the torn line; every later command then fails with 'journal … is damaged at line N'"]
 fn torn_journal_tail_then_rollback_leaves_a_readable_journal() {
     let project = crashed_apply_with_torn_tail();
     let original = Scratch::example().snapshot();
@@ -409,7 +404,6 @@ fn torn_journal_tail_then_rollback_leaves_a_readable_journal() {
 }
 
 #[test]
-#[ignore = "BUG: a resumed apply appends to a journal with a torn tail by gluing its record onto the torn line; the later rollback fails with 'journal … is damaged at line N'"]
 fn torn_journal_tail_then_resume_can_still_be_rolled_back() {
     let project = crashed_apply_with_torn_tail();
     run(&project, &["apply", "--yes"]).code(0);
