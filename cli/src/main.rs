@@ -98,6 +98,9 @@ enum Command {
         /// Show what would be removed; change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Also clean up endpoints that run a snapshot (their live handover then breaks).
+        #[arg(long)]
+        force: bool,
     },
     /// Undo the most recent run (call again to undo the one before).
     Rollback {
@@ -325,9 +328,9 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(if report.passed() { 0 } else { 4 })
         }
-        Command::Cleanup { dry_run } => {
+        Command::Cleanup { dry_run, force } => {
             let ctx = context(global)?;
-            let outcome = ops::cleanup(&ctx, *dry_run, &mut |items| {
+            let outcome = ops::cleanup(&ctx, *dry_run, *force, &mut |items| {
                 if !global.json && !global.quiet {
                     print!("{}", render::cleanup_items_text(items));
                 }

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use handover_migrate_core::secret::looks_masked;
 use handover_migrate_core::validate::is_unset;
 use handover_migrate_core::{
     DraftValue, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest, MigrationPair,
@@ -61,6 +62,8 @@ pub struct Group {
     pub steps: Vec<ResolvedStep>,
     /// True when a secret was masked and so the endpoint could not be compared with others.
     pub masked: bool,
+    /// Reuses an existing provider whose secrets the API returned masked (not compared).
+    pub reused_unverified: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +245,21 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
     for group in &analysis.groups {
         warnings
             .extend(group.info.warnings.iter().map(|w| format!("{} ({}): {w}", group.name, group.pair.source_kind)));
+        if group.reused_unverified {
+            warnings.push(format!(
+                "provider \"{}\" is reused: it matches on every property, but the API returns its secrets masked, so they \
+                 could not be compared; check them in Cognigy",
+                group.name
+            ));
+        }
+    }
+    for endpoint in project.endpoints.iter().filter(|e| e.snapshot_pinned) {
+        warnings.push(format!(
+            "endpoint \"{}\" runs a snapshot (entrypoint `{}`), not the project: switching the project's flows does not \
+             change what it runs, and cleaning it up would break its live handover. After the migration, create a new \
+             snapshot and point the endpoint at it; cleanup skips it unless --force",
+            endpoint.name, endpoint.entrypoint
+        ));
     }
     warnings.dedup();
     analysis.warnings = warnings;
@@ -310,6 +328,7 @@ fn group_endpoints(project: &Project, registry: &Registry) -> Result<(Vec<Endpoi
                     properties: Vec::new(),
                     steps: Vec::new(),
                     masked,
+                    reused_unverified: false,
                 });
                 groups.len() - 1
             }
@@ -364,11 +383,20 @@ fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, gro
             })
             .collect();
         // Reuse an existing provider with the same service and properties.
-        if let Some(map) = group.property_map() {
-            group.existing = project
+        if group.is_complete() {
+            let matches: Vec<(usize, Sameness)> = project
                 .providers
                 .iter()
-                .position(|p| p.service == group.pair.target_service && same_properties(&p.properties, &map));
+                .enumerate()
+                .filter(|(_, p)| p.service == group.pair.target_service)
+                .map(|(i, p)| (i, compare_properties(&p.properties, &group.properties)))
+                .filter(|(_, same)| *same != Sameness::Different)
+                .collect();
+            let exact = matches.iter().find(|(_, same)| *same == Sameness::Same);
+            if let Some((index, same)) = exact.or(matches.first()) {
+                group.existing = Some(*index);
+                group.reused_unverified = *same == Sameness::SameUnverifiedSecrets;
+            }
         }
         let explicit = answer.and_then(|a| a.name.clone());
         if let Some(name) = &explicit {
@@ -454,8 +482,35 @@ fn lookup_answer(
     (None, ValueSource::Missing)
 }
 
-fn same_properties(existing: &Object, wanted: &Object) -> bool {
-    existing.len() == wanted.len() && wanted.iter().all(|(k, v)| existing.get(k) == Some(v))
+/// How an existing provider compares with the one a group needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sameness {
+    Different,
+    Same,
+    /// Same, except secrets that the API returned masked and so could not be compared.
+    SameUnverifiedSecrets,
+}
+
+/// An existing provider matches when every wanted property is equal (a masked secret
+/// cannot be compared and counts as equal, flagged) and every other property it has is unset.
+fn compare_properties(existing: &Object, wanted: &[ResolvedProperty]) -> Sameness {
+    let mut unverified = false;
+    for property in wanted {
+        let Some(value) = &property.value else { return Sameness::Different };
+        match existing.get(&property.key) {
+            Some(found) if found == value => {}
+            Some(Value::String(found)) if property.class == PropertyClass::Secret && looks_masked(found) => {
+                unverified = true
+            }
+            _ => return Sameness::Different,
+        }
+    }
+    let extra_set = existing.iter().any(|(key, value)| !wanted.iter().any(|p| &p.key == key) && !is_unset(Some(value)));
+    match (extra_set, unverified) {
+        (true, _) => Sameness::Different,
+        (false, true) => Sameness::SameUnverifiedSecrets,
+        (false, false) => Sameness::Same,
+    }
 }
 
 /// A deterministic id, so that a rerun after a crash, or a saved plan, mints the same one.

@@ -55,6 +55,10 @@ pub struct Endpoint {
     pub id: String,
     pub flow_id: String,
     pub handover: Handover,
+    /// The Snapshot or Project the endpoint targets.
+    pub entrypoint: String,
+    /// The endpoint runs a snapshot's frozen flows rather than the project's.
+    pub snapshot_pinned: bool,
 }
 
 /// `handoverSettings` of an endpoint, as far as the migration cares.
@@ -351,6 +355,9 @@ fn load_endpoint(reader: &mut Reader, path: &str) -> Result<Endpoint> {
         }
     };
     Ok(Endpoint {
+        entrypoint: string_field(&object, "entrypoint", path, false)?,
+        // Known once the project id is known (API mode, or `project-id` in handover-migrate.toml).
+        snapshot_pinned: false,
         id: string_field(&object, "_id", path, false)?,
         flow_id: string_field(&object, "flowId", path, false)?,
         name,

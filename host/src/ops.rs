@@ -131,7 +131,15 @@ impl Context {
     /// Load and analyse the project.
     pub fn load(&self) -> Result<Loaded> {
         let (project, api) = match &self.target {
-            Target::Clone(dir) => (clone::load(dir)?, None),
+            Target::Clone(dir) => {
+                let mut project = clone::load(dir)?;
+                if let Some(project_id) = ProjectConfig::load(dir)?.project_id {
+                    for endpoint in &mut project.endpoints {
+                        endpoint.snapshot_pinned = !endpoint.entrypoint.is_empty() && endpoint.entrypoint != project_id;
+                    }
+                }
+                (project, None)
+            }
             Target::Api(api) => {
                 let (project, index) = crate::api::store::load(&api.client, &api.project_id)?;
                 (project, Some(index))
@@ -328,6 +336,7 @@ pub struct CleanupOutcome {
 pub fn cleanup(
     ctx: &Context,
     dry_run: bool,
+    force: bool,
     confirm: &mut dyn FnMut(&[CleanupItem]) -> Result<bool>,
 ) -> Result<CleanupOutcome> {
     let _lock = if dry_run { None } else { Some(ctx.lock("cleanup")?) };
@@ -341,7 +350,7 @@ pub fn cleanup(
             problems.join("\n")
         )));
     }
-    let items = verify::cleanup_items(&loaded.project, &loaded.analysis);
+    let items = verify::cleanup_items(&loaded.project, &loaded.analysis, force);
     let eligible: Vec<&CleanupItem> = items.iter().filter(|i| i.refused.is_none()).collect();
     if dry_run || eligible.is_empty() {
         return Ok(CleanupOutcome { items, run: None, dry_run, confirmed: false });

@@ -18,6 +18,8 @@ pub const PROJECT_CONFIG_FILE: &str = "handover-migrate.toml";
 pub struct ProjectConfig {
     /// The node config key that holds the selected Handover Provider.
     pub node_selector_key: Option<String>,
+    /// The project's id: endpoints whose `entrypoint` is something else run a snapshot.
+    pub project_id: Option<String>,
 }
 
 impl ProjectConfig {

@@ -121,7 +121,8 @@ pub struct CleanupItem {
 }
 
 /// Per endpoint with legacy settings (inside the filter): eligible or refused with a reason.
-pub fn cleanup_items(project: &Project, analysis: &Analysis) -> Vec<CleanupItem> {
+/// `force_pinned` lets cleanup touch endpoints that run a snapshot.
+pub fn cleanup_items(project: &Project, analysis: &Analysis, force_pinned: bool) -> Vec<CleanupItem> {
     let mut items = Vec::new();
     for (index, endpoint) in project.endpoints.iter().enumerate() {
         let Handover::Legacy { kind, settings } = &endpoint.handover else { continue };
@@ -129,6 +130,11 @@ pub fn cleanup_items(project: &Project, analysis: &Analysis) -> Vec<CleanupItem>
             continue;
         }
         let refused = match &analysis.endpoint_states[index] {
+            _ if endpoint.snapshot_pinned && !force_pinned => Some(format!(
+                "it runs snapshot `{}`, whose frozen flows still use Legacy: cleaning it up would break its live handover. \
+                 Point it at a new snapshot first, or pass --force",
+                endpoint.entrypoint
+            )),
             EndpointState::Unsupported { .. } => {
                 Some(format!("no installed provider supports kind `{kind}`; it is never cleaned up"))
             }

@@ -144,3 +144,22 @@ fn backups_and_provider_files_are_owner_only() {
     }
     assert_eq!(mode(&project.file("handoverProviders/Cognigy Live Agent - Webchat Production/config.json")), 0o600);
 }
+
+#[test]
+fn snapshot_pinned_endpoints_are_reported_and_not_cleaned_up_unless_forced() {
+    let project = Scratch::example();
+    let config = project.read("handover-migrate.toml");
+    project.write("handover-migrate.toml", &format!("{config}project-id = \"66f26ef21238d0626569c5a3\"\n"));
+    project.edit_json("endpoints/Support Portal/config.json", |v| {
+        v["entrypoint"] = serde_json::json!("66f2000000000000000000aa")
+    });
+    let plan = project.cmd(&["plan"]).output().unwrap();
+    assert!(stdout(&plan).contains("runs a snapshot"), "{}", stdout(&plan));
+    project.cmd(&["apply", "--yes"]).assert().success();
+    let cleanup = project.cmd(&["cleanup", "--yes"]).output().unwrap();
+    assert!(cleanup.status.success(), "{}", stderr(&cleanup));
+    assert!(stdout(&cleanup).contains("Support Portal refused"), "{}", stdout(&cleanup));
+    assert!(project.read("endpoints/Support Portal/config.json").contains("\"provider\": \"liveAgent\""));
+    project.cmd(&["cleanup", "--yes", "--force"]).assert().success();
+    assert!(project.read("endpoints/Support Portal/config.json").contains("\"provider\": \"none\""));
+}

@@ -89,7 +89,10 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
             )));
         }
         fingerprint.insert(path.clone(), hash_json(&full));
+        let entrypoint = full.get("entrypoint").and_then(Value::as_str).unwrap_or_default().to_string();
         endpoints.push(Endpoint {
+            snapshot_pinned: !entrypoint.is_empty() && entrypoint != project_id,
+            entrypoint,
             handover: handover_of(&full, &path)?,
             name,
             path: path.clone(),
