@@ -52,7 +52,9 @@ impl Lock {
                 file.write_all(text.as_bytes())
                     .and_then(|()| file.sync_all())
                     .map_err(|e| Error::io("write", &path, e))?;
-                Ok(Self { path })
+                let lock = Self { path };
+                crate::failpoint::hit("lock:acquired")?;
+                Ok(lock)
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Self::held_error(&path)),
             Err(e) => Err(Error::io("create lock", &path, e)),

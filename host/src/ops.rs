@@ -340,6 +340,8 @@ pub fn cleanup(
     confirm: &mut dyn FnMut(&[CleanupItem]) -> Result<bool>,
 ) -> Result<CleanupOutcome> {
     let _lock = if dry_run { None } else { Some(ctx.lock("cleanup")?) };
+    // An interrupted apply must be finished or rolled back before anything is cleaned up.
+    run::check_previous_runs(&ctx.state(), RunKind::Cleanup)?;
     let loaded = ctx.load()?;
     let report = verify::verify(&loaded.project, &loaded.analysis, &ctx.registry)?;
     if !report.dangling.is_empty() || !report.provider_findings.is_empty() {

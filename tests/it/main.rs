@@ -4,7 +4,9 @@
 mod common;
 mod conflicts;
 mod crash;
+mod model;
 mod projectgen;
 mod refusals;
+mod reliability;
 mod vendors;
 mod workflow;

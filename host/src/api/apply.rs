@@ -54,6 +54,7 @@ impl ApiRun<'_> {
 
     /// PATCH that may be repeated only after checking it did not land (`landed` reads back).
     fn patch_checked(&self, path: &str, body: &Value, landed: &dyn Fn() -> Result<bool>) -> Result<()> {
+        crate::failpoint::hit("api:before_write")?;
         let mut attempt = 0;
         loop {
             match self.client.call(Method::Patch, path, &[], Some(body)) {
@@ -278,6 +279,7 @@ pub fn apply(
 }
 
 fn create_provider(run: &ApiRun, body: &Value, name: &str) -> Result<Value> {
+    crate::failpoint::hit("api:before_write")?;
     let mut attempt = 0;
     loop {
         match run.client.call(Method::Post, "/handover/provider", &[], Some(body)) {
@@ -311,6 +313,7 @@ fn find_provider_by_name(run: &ApiRun, name: &str) -> Result<Option<Value>> {
 fn set_properties(run: &ApiRun, id: &str, body: &Value) -> Result<()> {
     // The full list replaces the old one, so repeating it is safe.
     let path = format!("/handover/providers/{id}");
+    crate::failpoint::hit("api:before_write")?;
     let mut attempt = 0;
     loop {
         match run.client.call(Method::Patch, &path, &[], Some(body)) {
@@ -441,6 +444,7 @@ pub fn rollback(client: &Client, index: &ApiIndex, run: &RunInfo, force: bool) -
     let mut foreign = Vec::new();
     for record in writes.iter().rev() {
         let Record::ApiWrite { key, path, op, before, after, backup, .. } = record else { continue };
+        crate::failpoint::hit("api:before_write")?;
         let read_backup = |name: &Option<String>| -> Result<Value> {
             let name = name.as_ref().ok_or_else(|| Error::failed(format!("run {}: no backup for {key}", run.id)))?;
             let text = fsio::read_text(&run.dir.join(BACKUP_DIR).join(name))?;

@@ -1,0 +1,61 @@
+//! Failing writes (a full disk) and two runs at once.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+#[test]
+fn a_failing_write_stops_cleanly_and_both_rerun_and_rollback_converge() {
+    let reference = Scratch::example();
+    reference.cmd(&["apply", "--yes"]).assert().success();
+    let applied = reference.snapshot();
+    for n in 1..=11 {
+        for failpoint in ["write_atomic:before", "write_atomic:before_rename"] {
+            let spec = format!("{failpoint}:{n}:error");
+            // Rerun converges.
+            let project = Scratch::example();
+            let original = project.snapshot();
+            let output = project.cmd(&["apply", "--yes"]).env("HANDOVER_MIGRATE_FAILPOINT", &spec).output().unwrap();
+            assert_eq!(output.status.code(), Some(1), "{spec}: {}", stderr(&output));
+            assert!(stderr(&output).contains("No space left on device"), "{spec}: {}", stderr(&output));
+            assert!(!project.path().join(".handover-migrate/lock").exists(), "{spec}: the lock is released on error");
+            project.cmd(&["apply", "--yes"]).assert().success();
+            assert_eq!(project.snapshot(), applied, "{spec}: rerun");
+            // Rollback converges.
+            let project = Scratch::example();
+            project.cmd(&["apply", "--yes"]).env("HANDOVER_MIGRATE_FAILPOINT", &spec).output().unwrap();
+            project.cmd(&["rollback", "--yes"]).assert().success();
+            assert_eq!(project.snapshot(), original, "{spec}: rollback");
+        }
+    }
+}
+
+#[test]
+fn a_second_run_refuses_while_the_first_holds_the_lock() {
+    let project = Scratch::example();
+    let bin = assert_cmd::cargo::cargo_bin("handover-migrate");
+    let mut first = std::process::Command::new(bin)
+        .arg("--project")
+        .arg(project.path())
+        .args(["apply", "--yes"])
+        .env("HANDOVER_MIGRATE_FAILPOINT", "lock:acquired:sleep=3000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lock = project.path().join(".handover-migrate/lock");
+    let start = Instant::now();
+    while !lock.exists() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(lock.exists(), "the first run never took the lock");
+    let second = project.cmd(&["apply", "--yes"]).output().unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    assert!(stderr(&second).contains("another handover-migrate run"), "{}", stderr(&second));
+    let unlock = project.cmd(&["unlock"]).output().unwrap();
+    assert!(!unlock.status.success(), "unlock refuses while the owner is alive");
+    assert!(first.wait().unwrap().success());
+    assert!(!lock.exists());
+    project.cmd(&["verify"]).assert().success();
+}
