@@ -98,23 +98,6 @@ fn crash(op: Op, failpoint: &str, n: usize) -> Option<Scratch> {
     }
 }
 
-/// Leftovers of an interrupted atomic write: `.<name>.handover-migrate-<pid>.tmp`.
-fn is_temp_file(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.starts_with('.') && name.contains(".handover-migrate-") && name.ends_with(".tmp")
-}
-
-/// How strictly a crash point is judged.
-#[derive(Clone, Copy, PartialEq)]
-enum Strictness {
-    /// Byte-for-byte, every crash point.
-    Strict,
-    /// Skips crash points inside the creation of a new provider file and ignores leftover
-    /// temp files of interrupted atomic writes: the two known bugs, which the strict
-    /// (ignored) tests cover. Everything else is still checked byte for byte.
-    KnownBugsExcused,
-}
-
 fn diff(want: &BTreeMap<String, String>, got: &BTreeMap<String, String>) -> Vec<String> {
     want.keys()
         .chain(got.keys())
@@ -129,39 +112,12 @@ fn diff(want: &BTreeMap<String, String>, got: &BTreeMap<String, String>) -> Vec<
         .collect()
 }
 
-fn compare(
-    project: &Scratch,
-    want: &BTreeMap<String, String>,
-    strictness: Strictness,
-    what: &str,
-    problems: &mut Vec<String>,
-) {
-    let mut got = project.snapshot();
-    if strictness == Strictness::KnownBugsExcused {
-        got.retain(|path, _| !is_temp_file(path));
-    }
+fn compare(project: &Scratch, want: &BTreeMap<String, String>, what: &str, problems: &mut Vec<String>) {
+    let got = project.snapshot();
     let differences = diff(want, &got);
     if !differences.is_empty() {
         problems.push(format!("{what}: {}", differences.join(", ")));
     }
-}
-
-/// The last journal record of the (only) interrupted run, as JSON.
-fn last_journal_record(project: &Scratch) -> Option<serde_json::Value> {
-    let mut runs = run_dirs(project);
-    runs.sort();
-    let journal = std::fs::read_to_string(runs.last()?.join("journal.jsonl")).ok()?;
-    let line = journal.lines().last()?;
-    serde_json::from_str::<serde_json::Value>(line).ok().map(|l| l["record"].clone())
-}
-
-/// The crash hit while a new provider file was being created (journaled, not done).
-fn crashed_creating_a_provider(project: &Scratch) -> bool {
-    last_journal_record(project).is_some_and(|record| {
-        record["type"] == "write"
-            && record["before"].is_null()
-            && record["path"].as_str().is_some_and(|p| p.starts_with("handoverProviders/"))
-    })
 }
 
 /// Step in a scenario; a failure is recorded and ends the scenario.
@@ -174,7 +130,7 @@ fn step(ran: Ran, want: i32, what: &str, problems: &mut Vec<String>) -> bool {
 }
 
 /// (a) Rerun the interrupted command: it must finish the job exactly.
-fn rerun_converges(op: Op, project: &Scratch, states: &States, strictness: Strictness, problems: &mut Vec<String>) {
+fn rerun_converges(op: Op, project: &Scratch, states: &States, problems: &mut Vec<String>) {
     // The killed run left its lock; the rerun says so instead of guessing (unless there is
     // nothing left to do: a rollback killed after its last record has nothing to roll back
     // and needs no lock).
@@ -193,7 +149,7 @@ fn rerun_converges(op: Op, project: &Scratch, states: &States, strictness: Stric
     if !step(run(project, &["unlock"]), 0, "unlock", problems) || !step(run(project, op.args()), 0, "rerun", problems) {
         return;
     }
-    compare(project, states.after(op), strictness, "rerun result", problems);
+    compare(project, states.after(op), "rerun result", problems);
     if project.file(".handover-migrate/lock").exists() {
         problems.push("the rerun left its lock behind".into());
     }
@@ -206,18 +162,18 @@ fn rerun_converges(op: Op, project: &Scratch, states: &States, strictness: Stric
             if step(run(project, &["verify"]), 0, "verify after rerun", problems)
                 && step(run(project, &["rollback", "--yes"]), 0, "rollback of the resumed run", problems)
             {
-                compare(project, &states.original, strictness, "rollback of the resumed apply", problems);
+                compare(project, &states.original, "rollback of the resumed apply", problems);
             }
         }
         Op::Cleanup => {
             if step(run(project, &["rollback", "--yes"]), 0, "rollback of the resumed cleanup", problems) {
-                compare(project, &states.applied, strictness, "rollback of the resumed cleanup", problems);
+                compare(project, &states.applied, "rollback of the resumed cleanup", problems);
             }
         }
         Op::Rollback => {
             let again = run(project, &["rollback", "--yes"]);
             if step(again, 0, "rollback once more", problems) {
-                compare(project, &states.original, strictness, "rollback once more", problems);
+                compare(project, &states.original, "rollback once more", problems);
             }
         }
     }
@@ -225,21 +181,21 @@ fn rerun_converges(op: Op, project: &Scratch, states: &States, strictness: Stric
 
 /// (b) Unlock and roll the interrupted run back: the project is as before it, byte for byte,
 /// and the command can then run again normally.
-fn rollback_restores(op: Op, project: &Scratch, states: &States, strictness: Strictness, problems: &mut Vec<String>) {
+fn rollback_restores(op: Op, project: &Scratch, states: &States, problems: &mut Vec<String>) {
     if !step(run(project, &["unlock"]), 0, "unlock", problems)
         || !step(run(project, &["rollback", "--yes"]), 0, "rollback of the interrupted run", problems)
     {
         return;
     }
-    compare(project, states.before(op), strictness, "rollback of the interrupted run", problems);
+    compare(project, states.before(op), "rollback of the interrupted run", problems);
     if step(run(project, op.args()), 0, "the command again after the rollback", problems) {
-        compare(project, states.after(op), strictness, "the command again after the rollback", problems);
+        compare(project, states.after(op), "the command again after the rollback", problems);
     }
 }
 
 /// Crash `op` at every crossing of `failpoint`, check both recoveries on separate copies.
 /// Returns the number of crossings.
-fn converges_at_every_crash_point(op: Op, failpoint: &str, strictness: Strictness) -> usize {
+fn converges_at_every_crash_point(op: Op, failpoint: &str) -> usize {
     let states = States::compute();
     let mut report = Vec::new();
     let mut crossings = None;
@@ -248,18 +204,15 @@ fn converges_at_every_crash_point(op: Op, failpoint: &str, strictness: Strictnes
             crossings = Some(n - 1);
             break;
         };
-        if strictness == Strictness::KnownBugsExcused && op == Op::Apply && crashed_creating_a_provider(&project) {
-            continue;
-        }
         let mut problems = Vec::new();
-        rerun_converges(op, &project, &states, strictness, &mut problems);
+        rerun_converges(op, &project, &states, &mut problems);
         for problem in problems {
             report.push(format!("{failpoint}:{n} rerun: {problem}"));
         }
         if op != Op::Rollback {
             let project = crash(op, failpoint, n).expect("the same crash point crashes again");
             let mut problems = Vec::new();
-            rollback_restores(op, &project, &states, strictness, &mut problems);
+            rollback_restores(op, &project, &states, &mut problems);
             for problem in problems {
                 report.push(format!("{failpoint}:{n} rollback: {problem}"));
             }
@@ -283,7 +236,7 @@ fn journal_lines(project: &Scratch) -> usize {
 
 #[test]
 fn apply_converges_after_a_crash_after_any_journal_record() {
-    let crossings = converges_at_every_crash_point(Op::Apply, JOURNAL, Strictness::Strict);
+    let crossings = converges_at_every_crash_point(Op::Apply, JOURNAL);
     // Every journal record is a crash point: as many as an uninterrupted run writes.
     let project = Scratch::example();
     let mut cmd = project.cmd(&["apply", "--yes"]);
@@ -294,22 +247,12 @@ fn apply_converges_after_a_crash_after_any_journal_record() {
 
 #[test]
 fn apply_converges_after_a_crash_before_any_write() {
-    converges_at_every_crash_point(Op::Apply, BEFORE, Strictness::KnownBugsExcused);
-}
-
-#[test]
-fn apply_converges_after_a_crash_before_any_write_strict() {
-    converges_at_every_crash_point(Op::Apply, BEFORE, Strictness::Strict);
+    converges_at_every_crash_point(Op::Apply, BEFORE);
 }
 
 #[test]
 fn apply_converges_after_a_crash_before_any_rename() {
-    converges_at_every_crash_point(Op::Apply, BEFORE_RENAME, Strictness::KnownBugsExcused);
-}
-
-#[test]
-fn apply_converges_after_a_crash_before_any_rename_strict() {
-    converges_at_every_crash_point(Op::Apply, BEFORE_RENAME, Strictness::Strict);
+    converges_at_every_crash_point(Op::Apply, BEFORE_RENAME);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -317,22 +260,17 @@ fn apply_converges_after_a_crash_before_any_rename_strict() {
 
 #[test]
 fn cleanup_converges_after_a_crash_after_any_journal_record() {
-    converges_at_every_crash_point(Op::Cleanup, JOURNAL, Strictness::Strict);
+    converges_at_every_crash_point(Op::Cleanup, JOURNAL);
 }
 
 #[test]
 fn cleanup_converges_after_a_crash_before_any_write() {
-    converges_at_every_crash_point(Op::Cleanup, BEFORE, Strictness::Strict);
+    converges_at_every_crash_point(Op::Cleanup, BEFORE);
 }
 
 #[test]
 fn cleanup_converges_after_a_crash_before_any_rename() {
-    converges_at_every_crash_point(Op::Cleanup, BEFORE_RENAME, Strictness::KnownBugsExcused);
-}
-
-#[test]
-fn cleanup_converges_after_a_crash_before_any_rename_strict() {
-    converges_at_every_crash_point(Op::Cleanup, BEFORE_RENAME, Strictness::Strict);
+    converges_at_every_crash_point(Op::Cleanup, BEFORE_RENAME);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -340,22 +278,17 @@ fn cleanup_converges_after_a_crash_before_any_rename_strict() {
 
 #[test]
 fn rollback_converges_after_a_crash_after_any_journal_record() {
-    converges_at_every_crash_point(Op::Rollback, JOURNAL, Strictness::Strict);
+    converges_at_every_crash_point(Op::Rollback, JOURNAL);
 }
 
 #[test]
 fn rollback_converges_after_a_crash_before_any_write() {
-    converges_at_every_crash_point(Op::Rollback, BEFORE, Strictness::Strict);
+    converges_at_every_crash_point(Op::Rollback, BEFORE);
 }
 
 #[test]
 fn rollback_converges_after_a_crash_before_any_rename() {
-    converges_at_every_crash_point(Op::Rollback, BEFORE_RENAME, Strictness::KnownBugsExcused);
-}
-
-#[test]
-fn rollback_converges_after_a_crash_before_any_rename_strict() {
-    converges_at_every_crash_point(Op::Rollback, BEFORE_RENAME, Strictness::Strict);
+    converges_at_every_crash_point(Op::Rollback, BEFORE_RENAME);
 }
 
 // ---------------------------------------------------------------------------------------
