@@ -10,8 +10,19 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// Largest JSON file the tool reads (a chart of a very large flow is a few MiB).
+/// Largest project file the tool reads by default (a chart of a very large flow is a few
+/// MiB); `HANDOVER_MIGRATE_MAX_FILE_MB` changes it.
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+fn max_file_bytes() -> u64 {
+    static LIMIT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var("HANDOVER_MIGRATE_MAX_FILE_MB")
+            .ok()
+            .and_then(|mb| mb.trim().parse::<u64>().ok())
+            .map_or(MAX_FILE_BYTES, |mb| mb.saturating_mul(1024 * 1024))
+    })
+}
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -71,14 +82,16 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
         .open(path)
         .map_err(|e| Error::io("open", path, e))?;
     let size = file.metadata().map_err(|e| Error::io("inspect", path, e))?.len();
-    if size > MAX_FILE_BYTES {
+    let limit = max_file_bytes();
+    if size > limit {
         return Err(Error::failed(format!(
-            "{} is {size} bytes, larger than the {MAX_FILE_BYTES}-byte limit for a project file",
+            "{} is {size} bytes, larger than the {limit}-byte limit for a project file; if it is genuine, raise the \
+             limit with HANDOVER_MIGRATE_MAX_FILE_MB",
             path.display()
         )));
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
     Ok(bytes)
 }
 

@@ -4,6 +4,7 @@
 mod common;
 mod conflicts;
 mod crash;
+mod malformed;
 mod model;
 mod projectgen;
 mod refusals;

@@ -59,3 +59,21 @@ fn a_second_run_refuses_while_the_first_holds_the_lock() {
     assert!(!lock.exists());
     project.cmd(&["verify"]).assert().success();
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_naming_it() {
+    let project = Scratch::example();
+    let rel = "flows/Voice Menu/en-US/chart.json";
+    let padded = project.read(rel).replacen("\"label\": \"", &format!("\"label\": \"{}", "x".repeat(1_200_000)), 1);
+    project.write(rel, &padded);
+    let before = project.snapshot();
+    let output = project.cmd(&["apply", "--yes"]).env("HANDOVER_MIGRATE_MAX_FILE_MB", "1").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(rel) && stderr(&output).contains("HANDOVER_MIGRATE_MAX_FILE_MB"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(project.snapshot(), before);
+    project.cmd(&["apply", "--yes"]).assert().success();
+}
