@@ -131,3 +131,45 @@ fn dump_reflects_writes() {
         assert_eq!(mode & 0o777, 0o600, "provider files hold secrets");
     }
 }
+
+/// A minimal project shaped like `tests/it/projectgen.rs` writes (few keys, no transformer,
+/// no intents) also loads and dumps back unchanged.
+#[test]
+fn dump_of_a_generated_minimal_project_reproduces_it() {
+    let seed = tempfile::tempdir().unwrap();
+    let write = |path: &str, value: Value| {
+        let path = seed.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, cognigy_sim::to_cli_json(&value)).unwrap();
+    };
+    let (en, de) = ("6600000000000000000000e1", "6600000000000000000000d1");
+    write(
+        "flows/locales.json",
+        json!([
+            {"_id": en, "referenceId": "00000000-0000-4000-8000-0000000000e1", "name": "en-US", "primary": true},
+            {"_id": de, "referenceId": "00000000-0000-4000-8000-0000000000d1", "name": "de-DE", "primary": false}
+        ]),
+    );
+    write(
+        "endpoints/Web/config.json",
+        json!({"_id": "e1", "channel": "webchat3", "flowId": "flow-ref", "name": "Web",
+               "handoverSettings": {"provider": "chatwoot", "providerSettings": {"accountId": 7},
+                                    "agentAssistSettings": {"copilotType": "none"}},
+               "createdAt": 1727177152}),
+    );
+    write("flows/F/config.json", json!({"_id": "f1", "referenceId": "flow-ref", "name": "F"}));
+    for (name, locale) in [("en-US", en), ("de-DE", de)] {
+        write(
+            &format!("flows/F/{name}/chart.json"),
+            json!({"_id": "f1c", "nodes": [
+                {"_id": "f11", "referenceId": "flow-ref-1", "type": "start", "label": "Start", "localeReference": locale, "config": {}},
+                {"_id": "f12", "referenceId": "flow-ref-2", "type": "handoverToAgent", "label": "Handover",
+                 "localeReference": locale, "config": {"text": format!("Handover {name}"), "liveAgentInboxId": ""}}
+            ], "relations": []}),
+        );
+    }
+    let sim = cognigy_sim::Sim::load(seed.path(), options()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    sim.dump(out.path()).unwrap();
+    assert_same_files(&served_files(seed.path()), &served_files(out.path()));
+}
