@@ -146,23 +146,23 @@ fn rate_limit_is_a_token_bucket_per_key() {
     assert_eq!(handle.stats()["faults"]["rateLimited429"], 4);
 
     // Tokens come back with time.
-    let fast = with_faults(Faults { rate_limit: Some((2, 0.2)), ..Faults::default() });
+    let fast = with_faults(Faults { rate_limit: Some((2, 4.0)), ..Faults::default() });
     let client = Client::new(&fast);
     assert_eq!(statuses(&client, 3, "/locales"), [200, 200, 429]);
-    std::thread::sleep(Duration::from_millis(250));
+    std::thread::sleep(Duration::from_millis(2100));
     assert_eq!(client.get("/locales").status, 200);
 }
 
 #[test]
 fn latency_is_added_to_api_requests_only() {
-    let handle = with_faults(Faults { latency_ms: 150, ..Faults::default() });
+    let handle = with_faults(Faults { latency_ms: 300, ..Faults::default() });
     let client = Client::new(&handle);
     let started = Instant::now();
     assert_eq!(client.get("/locales").status, 200);
-    assert!(started.elapsed() >= Duration::from_millis(150));
+    assert!(started.elapsed() >= Duration::from_millis(300));
     let started = Instant::now();
     assert_eq!(client.get("/__sim/stats").status, 200);
-    assert!(started.elapsed() < Duration::from_millis(150));
+    assert!(started.elapsed() < Duration::from_millis(300));
 }
 
 #[test]
