@@ -110,7 +110,23 @@ async fn main() -> Result<()> {
         faults,
         log: cli.log,
     };
+    let project_id = options.project_id.clone();
     let sim = Sim::load(&cli.seed, options)?;
+    let pinned: Vec<String> = sim.with_project(|p| {
+        p.endpoints
+            .iter()
+            .filter(|e| e.item.get("entrypoint").and_then(|v| v.as_str()).is_some_and(|v| v != project_id))
+            .map(|e| e.name().to_string())
+            .collect()
+    });
+    if !pinned.is_empty() {
+        eprintln!(
+            "note: the entrypoint of {} endpoint(s) is not --project-id {project_id}, so they read as pinned to a \
+             snapshot: {}",
+            pinned.len(),
+            pinned.join(", ")
+        );
+    }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", cli.port))
         .await
         .with_context(|| format!("binding 127.0.0.1:{}", cli.port))?;

@@ -12,7 +12,7 @@ use cognigy_sim::{Options, Sim, SimHandle};
 use serde_json::Value;
 
 pub const KEY: &str = "test-key";
-pub const PROJECT: &str = "66f2000000000000000000aa";
+pub const PROJECT: &str = "66f26ef21238d0626569c5a3";
 pub const EN: &str = "66f2dd82694e1423e7505f27";
 pub const DE: &str = "66f200f16521a50b9174a906";
 pub const MAIN_FLOW: &str = "66f2b9a0c0c3523177c06c74";
