@@ -535,11 +535,13 @@ fn load_flow(flow_dir: &Path, item: Object, locales: &[Locale], primary_locale: 
             let index = match nodes.iter().position(|n| n.id == id) {
                 Some(index) => index,
                 None => {
-                    if !envelope.contains_key("localeReference") {
-                        envelope.insert("localeReference".into(), Value::Null);
-                    }
                     if !envelope.contains_key("config") {
                         envelope.insert("config".into(), Value::Null);
+                    }
+                    if !envelope.contains_key("localeReference") {
+                        // Where the CLI would have it: before `config`.
+                        let at = envelope.keys().position(|k| k == "config").unwrap_or(envelope.len());
+                        envelope.shift_insert(at, "localeReference".into(), Value::Null);
                     }
                     nodes.push(Node {
                         id,
