@@ -1,0 +1,302 @@
+//! `cognigy-sim`: a local simulator of the Cognigy.AI REST API subset that `handover-migrate`
+//! uses (`docs/cognigy-api-contract.md`), serving one project loaded from a clone directory.
+//!
+//! In-process use from a test:
+//!
+//! ```no_run
+//! use cognigy_sim::{Options, Sim};
+//! let sim = Sim::load("examples/acme-support", Options::new("KEY", "PROJECT")).unwrap();
+//! let handle = sim.spawn().unwrap(); // own thread and runtime, 127.0.0.1:<ephemeral>
+//! let api = handle.api_url(); // "http://127.0.0.1:PORT/new/v2.0"
+//! // … run the tool against `api` …
+//! let stats = handle.stats();
+//! handle.dump("/tmp/out").unwrap();
+//! ```
+
+pub mod catalogue;
+pub mod faults;
+mod http;
+pub mod ids;
+pub mod model;
+pub mod problem;
+mod server;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use anyhow::{Context, Result};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::Value;
+
+pub use faults::Faults;
+pub use model::to_cli_json;
+
+use catalogue::{Field, Service};
+use faults::{FaultState, Stats};
+use model::Project;
+
+/// How the simulator behaves.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The only API key accepted.
+    pub api_key: String,
+    /// The id of the one project served.
+    pub project_id: String,
+    /// Expose the Handover Provider selector field in the node descriptors under this key.
+    pub selector_key: Option<String>,
+    /// Read secrets masked (`"********"`) from endpoints and providers.
+    pub mask_secrets: bool,
+    pub faults: Faults,
+    /// Log every API request to stderr.
+    pub log: bool,
+}
+
+impl Options {
+    pub fn new(api_key: impl Into<String>, project_id: impl Into<String>) -> Options {
+        Options {
+            api_key: api_key.into(),
+            project_id: project_id.into(),
+            selector_key: None,
+            mask_secrets: false,
+            faults: Faults::default(),
+            log: false,
+        }
+    }
+
+    pub fn selector_key(mut self, key: impl Into<String>) -> Options {
+        self.selector_key = Some(key.into());
+        self
+    }
+
+    pub fn mask_secrets(mut self, on: bool) -> Options {
+        self.mask_secrets = on;
+        self
+    }
+
+    pub fn faults(mut self, faults: Faults) -> Options {
+        self.faults = faults;
+        self
+    }
+}
+
+/// A node type's descriptor as served.
+pub struct Descriptor {
+    pub extension: String,
+    pub fields: Vec<Field>,
+}
+
+/// Shared server state.
+pub struct App {
+    pub options: Options,
+    pub services: Vec<Service>,
+    pub descriptors: BTreeMap<String, Descriptor>,
+    pub project: Mutex<Project>,
+    pub stats: Mutex<Stats>,
+    pub faults: Mutex<FaultState>,
+    /// The user behind the API key (`createdBy` / `lastChangedBy` of writes).
+    pub user_id: String,
+}
+
+/// A loaded simulator, ready to serve.
+#[derive(Clone)]
+pub struct Sim {
+    app: Arc<App>,
+}
+
+impl Sim {
+    /// Loads `seed_dir` (a `cognigy clone` directory, `handoverProviders/` included if present).
+    pub fn load(seed_dir: impl AsRef<Path>, options: Options) -> Result<Sim> {
+        let seed_dir = seed_dir.as_ref();
+        let services = catalogue::services();
+        let project = Project::load(seed_dir, &options.project_id, &services, options.faults.rng_seed)
+            .with_context(|| format!("loading seed {}", seed_dir.display()))?;
+        let descriptors = descriptors(&project, options.selector_key.as_deref());
+        let user_id = ids::object_id(&format!("user:{}", options.api_key));
+        Ok(Sim {
+            app: Arc::new(App {
+                options,
+                services,
+                descriptors,
+                project: Mutex::new(project),
+                stats: Mutex::new(Stats::default()),
+                faults: Mutex::new(FaultState::default()),
+                user_id,
+            }),
+        })
+    }
+
+    /// The axum router (API under `/new/v2.0` and `/v2.0`, plus `/__sim/*`). Served through
+    /// anything but [`Sim::serve`], connection resets degrade to 502 answers.
+    pub fn router(&self) -> Router {
+        let api = http::api_routes()
+            .fallback(http::not_found_route)
+            .method_not_allowed_fallback(http::method_not_allowed)
+            .layer(axum::middleware::from_fn_with_state(self.app.clone(), faults::gate));
+        Router::new()
+            .route("/__sim/stats", get(http::sim_stats).delete(http::sim_reset_stats))
+            .route("/__sim/dump", post(http::sim_dump))
+            .nest("/new/v2.0", api.clone())
+            .nest("/v2.0", api)
+            .fallback(http::not_found_route)
+            .with_state(self.app.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` resolves.
+    pub async fn serve_with_shutdown(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        server::serve(self.router(), listener, shutdown).await
+    }
+
+    /// Serves on `listener` for ever.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        self.serve_with_shutdown(listener, std::future::pending()).await
+    }
+
+    /// Binds `127.0.0.1:0` and serves on a thread of its own (with its own runtime) until the
+    /// handle is dropped. Works from sync and async tests alike.
+    pub fn spawn(self) -> Result<SimHandle> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let sim = self.clone();
+        let thread = std::thread::Builder::new().name("cognigy-sim".into()).spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                let _ = sim
+                    .serve_with_shutdown(listener, async move {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
+            runtime.shutdown_background();
+        })?;
+        Ok(SimHandle { addr, sim: self, stop: Some(stop), thread: Some(thread) })
+    }
+
+    /// `GET /__sim/stats` without HTTP.
+    pub fn stats(&self) -> Value {
+        self.app.stats.lock().unwrap().to_json()
+    }
+
+    /// `POST /__sim/dump` without HTTP; returns the number of files written.
+    pub fn dump(&self, dir: impl AsRef<Path>) -> Result<usize> {
+        self.app.project.lock().unwrap().dump(dir.as_ref())
+    }
+
+    /// Runs `f` on the project state (e.g. to make a concurrent edit from a test).
+    pub fn with_project<T>(&self, f: impl FnOnce(&mut Project) -> T) -> T {
+        f(&mut self.app.project.lock().unwrap())
+    }
+}
+
+/// A simulator running on its own thread; stops when dropped.
+pub struct SimHandle {
+    addr: SocketAddr,
+    sim: Sim,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl SimHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/new/v2.0`
+    pub fn api_url(&self) -> String {
+        format!("{}/new/v2.0", self.base_url())
+    }
+
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    pub fn stats(&self) -> Value {
+        self.sim.stats()
+    }
+
+    pub fn dump(&self, dir: impl AsRef<Path>) -> Result<usize> {
+        self.sim.dump(dir)
+    }
+
+    /// Stops serving and waits for the server thread.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// Descriptors for every node type in the project plus the two handover types: the 4.85
+/// reference fields ∪ config keys seen in the seed ∪ (handover types) the selector field.
+fn descriptors(project: &Project, selector_key: Option<&str>) -> BTreeMap<String, Descriptor> {
+    let reference = catalogue::reference_descriptors();
+    let mut out: BTreeMap<String, Descriptor> = BTreeMap::new();
+    let add_type = |out: &mut BTreeMap<String, Descriptor>, node_type: &str, extension: &str| {
+        out.entry(node_type.to_string()).or_insert_with(|| Descriptor {
+            extension: extension.to_string(),
+            fields: reference.get(node_type).cloned().unwrap_or_default(),
+        });
+    };
+    for node_type in catalogue::SELECTOR_NODE_TYPES {
+        add_type(&mut out, node_type, "@cognigy/basic-nodes");
+    }
+    for flow in &project.flows {
+        for node in &flow.nodes {
+            let extension = node.envelope.get("extension").and_then(Value::as_str).unwrap_or("@cognigy/basic-nodes");
+            add_type(&mut out, &node.node_type, extension);
+            let descriptor = out.get_mut(&node.node_type).expect("just added");
+            for (_, config) in &node.configs {
+                for (key, value) in config.as_object().into_iter().flatten() {
+                    if !descriptor.fields.iter().any(|f| f.get("key").and_then(Value::as_str) == Some(key)) {
+                        let mut field = Field::new();
+                        field.insert("key".into(), Value::String(key.clone()));
+                        field.insert("type".into(), Value::String(catalogue::field_type_of(value).into()));
+                        field.insert("label".into(), Value::String(key.clone()));
+                        descriptor.fields.push(field);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(key) = selector_key {
+        for node_type in catalogue::SELECTOR_NODE_TYPES {
+            let descriptor = out.get_mut(*node_type).expect("added above");
+            descriptor.fields.retain(|f| f.get("key").and_then(Value::as_str) != Some(key));
+            descriptor.fields.push(catalogue::selector_field(key));
+        }
+    }
+    out
+}
