@@ -369,19 +369,21 @@ fn load_endpoint(reader: &mut Reader, path: &str) -> Result<Endpoint> {
 fn load_flows(reader: &mut Reader, locales: &[Locale], problems: &mut Problems) -> Vec<Flow> {
     let Some(()) = problems.take(require_dir(reader.root, FLOWS_DIR)) else { return Vec::new() };
     let Some(entries) = problems.take(list_dir(reader.root, FLOWS_DIR)) else { return Vec::new() };
+    let dirs: Vec<String> =
+        entries.into_iter().filter(|e| e != "locales.json").map(|e| rel(&[FLOWS_DIR, &e])).collect();
+    // Flows are independent: read and parse them on every core, then check them in order.
+    let loaded = parallel_map(&dirs, |rel_dir| {
+        let mut local = Reader { root: reader.root, fingerprint: BTreeMap::new() };
+        let flow = require_dir(reader.root, rel_dir).and_then(|()| load_flow(&mut local, rel_dir, locales));
+        (flow, local.fingerprint)
+    });
     let mut flows: Vec<Flow> = Vec::new();
     let mut names: HashMap<String, String> = HashMap::new();
     let mut references: HashMap<String, String> = HashMap::new();
-    for entry in entries {
-        if entry == "locales.json" {
-            continue;
-        }
-        let rel_dir = rel(&[FLOWS_DIR, &entry]);
-        if problems.take(require_dir(reader.root, &rel_dir)).is_none() {
-            continue;
-        }
-        let Some(flow) = problems.take(load_flow(reader, &rel_dir, locales)) else { continue };
-        let config = rel(&[&rel_dir, CONFIG_FILE]);
+    for (rel_dir, (flow, fingerprint)) in dirs.iter().zip(loaded) {
+        reader.fingerprint.extend(fingerprint);
+        let Some(flow) = problems.take(flow) else { continue };
+        let config = rel(&[rel_dir, CONFIG_FILE]);
         if let Some(other) = names.insert(flow.name.clone(), config.clone()) {
             problems.push(format!("{config} and {other} both name a flow `{}`; flow names must be unique", flow.name));
             continue;
@@ -393,6 +395,34 @@ fn load_flows(reader: &mut Reader, locales: &[Locale], problems: &mut Problems) 
         flows.push(flow);
     }
     flows
+}
+
+/// `f` over `items` on all cores (in order). Each item is small work (one flow), handed
+/// out one at a time so that uneven flows balance.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().max(1));
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale]) -> Result<Flow> {
@@ -487,6 +517,11 @@ fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale]) -> Result
                 raw.id, raw.node_type
             )));
         };
+        // Only the nodes the migration looks at are kept, so memory grows with handover
+        // nodes, not with the size of the flows.
+        if !READ_CONFIG_TYPES.contains(&raw.node_type.as_str()) {
+            continue;
+        }
         let config = if READ_CONFIG_TYPES.contains(&raw.node_type.as_str()) {
             match raw.config {
                 None => Some(Object::new()),

@@ -75,7 +75,8 @@ proptest! {
             prop_assert!(matches!(code, Some(0..=4)), "{damage:?} {args:?}: exit {code:?}\n{}", stderr(&output));
             prop_assert!(!stderr(&output).contains("panicked"), "{damage:?}: {}", stderr(&output));
             if code != Some(0) {
-                prop_assert!(!stderr(&output).trim().is_empty(), "{damage:?}: a refusal without a message");
+                let said = format!("{}{}", stdout(&output), stderr(&output));
+                prop_assert!(!said.trim().is_empty(), "{damage:?}: a refusal without a message");
                 prop_assert_eq!(&project.snapshot(), &before, "{:?} {:?}: a refused run wrote", damage, args);
             }
         }

@@ -28,7 +28,11 @@ struct Row {
     floor: Vec<Measure>,
 }
 
-fn run_pair(runs: usize, mut tool: impl FnMut() -> Measure, mut floor: impl FnMut() -> Measure) -> (Vec<Measure>, Vec<Measure>) {
+fn run_pair(
+    runs: usize,
+    mut tool: impl FnMut() -> Measure,
+    mut floor: impl FnMut() -> Measure,
+) -> (Vec<Measure>, Vec<Measure>) {
     let (mut t, mut f) = (Vec::new(), Vec::new());
     // Warm-up (page cache), then alternate so drift hits both alike.
     tool();
@@ -52,7 +56,10 @@ fn main() {
     let runs: usize = std::env::var("HM_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(5);
     let tool = bin("handover-migrate");
     let floor = bin("handover-migrate-floor");
-    assert!(tool.exists() && floor.exists(), "build first: cargo build --release -p handover-migrate -p handover-migrate-bench");
+    assert!(
+        tool.exists() && floor.exists(),
+        "build first: cargo build --release -p handover-migrate -p handover-migrate-bench"
+    );
     let work = std::env::temp_dir().join(format!("hm-bench-{}", std::process::id()));
     let mut rows = Vec::new();
     for &flows in &sizes {
@@ -71,7 +78,12 @@ fn main() {
         // the same files the tool changes.
         let probe = work.join("probe");
         copy_tree(&seed, &probe);
-        let out = Command::new(&tool).arg("--project").arg(&probe).args(["apply", "--yes", "--json"]).output().expect("apply");
+        let out = Command::new(&tool)
+            .arg("--project")
+            .arg(&probe)
+            .args(["apply", "--yes", "--json"])
+            .output()
+            .expect("apply");
         let outcome: serde_json::Value = serde_json::from_slice(&out.stdout).expect("apply --json");
         let written: Vec<String> = outcome["run"]["written"]
             .as_array()
@@ -108,13 +120,20 @@ fn main() {
     }
     std::fs::remove_dir_all(&work).ok();
 
-    println!("handover-migrate vs floor (medians of {runs} runs; {} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    println!("{:>7} {:>6} {:>10} {:>10} {:>7} {:>12} {:>12}", "flows", "op", "tool s", "floor s", "ratio", "tool MiB", "floor MiB");
+    println!(
+        "handover-migrate vs floor (medians of {runs} runs; {} cores)",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+    println!(
+        "{:>7} {:>6} {:>10} {:>10} {:>7} {:>12} {:>12}",
+        "flows", "op", "tool s", "floor s", "ratio", "tool MiB", "floor MiB"
+    );
     for row in &rows {
         assert!(row.tool.iter().all(|m| m.success), "{} failed at {} flows", row.op, row.size);
         let mut tool: Vec<f64> = row.tool.iter().map(|m| m.wall.as_secs_f64()).collect();
         let mut floor: Vec<f64> = row.floor.iter().map(|m| m.wall.as_secs_f64()).collect();
-        let mut ratios: Vec<f64> = row.tool.iter().zip(&row.floor).map(|(t, f)| t.wall.as_secs_f64() / f.wall.as_secs_f64()).collect();
+        let mut ratios: Vec<f64> =
+            row.tool.iter().zip(&row.floor).map(|(t, f)| t.wall.as_secs_f64() / f.wall.as_secs_f64()).collect();
         let peak = row.tool.iter().map(|m| m.peak_kib).max().unwrap_or(0) as f64 / 1024.0;
         let floor_peak = row.floor.iter().map(|m| m.peak_kib).max().unwrap_or(0) as f64 / 1024.0;
         println!(

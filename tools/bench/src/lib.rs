@@ -26,7 +26,11 @@ pub fn measure(command: &mut Command) -> Measure {
     unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = start.elapsed();
     std::mem::forget(child);
-    Measure { wall, peak_kib: usage.ru_maxrss as u64, success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 }
+    Measure {
+        wall,
+        peak_kib: usage.ru_maxrss as u64,
+        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+    }
 }
 
 pub fn median(values: &mut [f64]) -> f64 {

@@ -116,10 +116,14 @@ pub fn generate(root: &Path, options: &Options) -> std::io::Result<usize> {
     let linked_per_entry = (flows - entry_flows).div_ceil(entry_flows).max(options.fanout.min(flows - entry_flows));
     for f in 0..flows {
         let name = format!("Flow {f:06}");
-        write(root, &format!("flows/{name}/config.json"), &json!({
-            "_id": hex24(0xf, f), "referenceId": uuid(0xf, f), "name": name, "description": "",
-            "isTrainingOutOfDate": false, "createdAt": 1727177152, "lastChanged": 1727177152
-        }))?;
+        write(
+            root,
+            &format!("flows/{name}/config.json"),
+            &json!({
+                "_id": hex24(0xf, f), "referenceId": uuid(0xf, f), "name": name, "description": "",
+                "isTrainingOutOfDate": false, "createdAt": 1727177152, "lastChanged": 1727177152
+            }),
+        )?;
         files += 1;
         let targets: Vec<usize> = if f < entry_flows {
             (0..linked_per_entry).map(|k| entry_flows + f * linked_per_entry + k).filter(|t| *t < flows).collect()
@@ -135,21 +139,33 @@ pub fn generate(root: &Path, options: &Options) -> std::io::Result<usize> {
                 let node_id = hex24(0xa0, f * 100_000 + n);
                 let (node_type, config) = if n >= options.nodes_per_flow {
                     let target = targets[n - options.nodes_per_flow];
-                    ("executeFlow", json!({"flowNode": {"flow": uuid(0xf, target), "node": hex24(0xa0, target * 100_000), "isGoto": false},
-                        "parseIntents": true, "parseKeyphrases": true, "absorbContext": false}))
+                    (
+                        "executeFlow",
+                        json!({"flowNode": {"flow": uuid(0xf, target), "node": hex24(0xa0, target * 100_000), "isGoto": false},
+                        "parseIntents": true, "parseKeyphrases": true, "absorbContext": false}),
+                    )
                 } else if n > 0 && n <= handovers {
                     if n % 2 == 1 {
-                        ("handoverToAgent", json!({"text": format!("Connecting you ({l})"), "repeatHandoverMessage": false,
+                        (
+                            "handoverToAgent",
+                            json!({"text": format!("Connecting you ({l})"), "repeatHandoverMessage": false,
                             "cancelIntent": "", "quickReply": "", "resolveBehavior": "resetEntrypoint", "sendResolveEvent": true,
                             "liveAgentInboxId": "", "liveAgentSkills": ["billing"], "liveAgentLanguages": [], "liveAgentPriority": "none",
-                            "salesforcePrechatEntities": "[]", "salesforcePrechatDetails": "[]", "genesysCustomAttributes": {}}))
+                            "salesforcePrechatEntities": "[]", "salesforcePrechatDetails": "[]", "genesysCustomAttributes": {}}),
+                        )
                     } else {
-                        ("checkAgentAvailability", json!({"liveAgentInboxId": "", "liveAgentSkills": [], "liveAgentLanguages": [],
+                        (
+                            "checkAgentAvailability",
+                            json!({"liveAgentInboxId": "", "liveAgentSkills": [], "liveAgentLanguages": [],
                             "storeLocation": "input", "inputKey": "availableAgents", "contextKey": "availableAgents",
-                            "errorLogging": "none", "abortOnError": false}))
+                            "errorLogging": "none", "abortOnError": false}),
+                        )
                     }
                 } else {
-                    ("say", json!({"say": {"type": "text", "text": [format!("Message {n} of flow {f} in locale {l}")], "data": {}, "_cognigy": {}}}))
+                    (
+                        "say",
+                        json!({"say": {"type": "text", "text": [format!("Message {n} of flow {f} in locale {l}")], "data": {}, "_cognigy": {}}}),
+                    )
                 };
                 // Node 0 is the entry point; its id is the same in every locale.
                 let _ = id;
@@ -160,7 +176,8 @@ pub fn generate(root: &Path, options: &Options) -> std::io::Result<usize> {
                     "analyticsLabel": "", "config": config
                 }));
                 let next = (n + 1 < options.nodes_per_flow + targets.len()).then(|| hex24(0xa0, f * 100_000 + n + 1));
-                relations.push(json!({"_id": hex24(0xb0, f * 100_000 + n), "node": node_id, "children": [], "next": next}));
+                relations
+                    .push(json!({"_id": hex24(0xb0, f * 100_000 + n), "node": node_id, "children": [], "next": next}));
             }
             let chart = json!({"_id": hex24(0xc0, f), "nodes": nodes, "relations": relations});
             write(root, &format!("flows/{name}/{}/chart.json", locale_name(l)), &chart)?;
