@@ -108,7 +108,7 @@ pub fn read_text(path: &Path) -> Result<String> {
     String::from_utf8(bytes).map_err(|e| Error::failed(format!("{} is not valid UTF-8: {e}", path.display())))
 }
 
-fn sync_dir(dir: &Path) -> Result<()> {
+pub fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io("sync directory", dir, e))
 }
 
@@ -189,6 +189,64 @@ pub fn temp_path(path: &Path) -> std::path::PathBuf {
 /// True for a temp file of [`write_atomic`].
 pub fn is_temp_file(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(TEMP_SUFFIX)
+}
+
+/// Group commit, step 1: write `bytes` to the temp file of `path`, not yet synced. The
+/// caller syncs a whole batch with [`sync_written`], then [`install_temp`]s each file.
+pub fn write_temp(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    crate::failpoint::hit("write_atomic:before")?;
+    let mode = match entry(path)? {
+        Entry::File => fs::symlink_metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(mode),
+        Entry::Missing => mode,
+        _ => return Err(Error::failed(format!("{} is not a regular file; refusing to replace it", path.display()))),
+    };
+    let temp = temp_path(path);
+    remove_file(&temp)?;
+    let result = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&temp)
+        .and_then(|mut file| {
+            file.write_all(bytes).and_then(|()| file.set_permissions(fs::Permissions::from_mode(mode)))
+        })
+        .map_err(|e| Error::io("write", &temp, e));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Group commit, step 2: make every file written so far on the file system of `anchor`
+/// durable, with one `syncfs` (Linux) instead of one fsync per file.
+pub fn sync_written(anchor: &Path, files: &[std::path::PathBuf]) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = files;
+        let dir = File::open(anchor).map_err(|e| Error::io("open", anchor, e))?;
+        // SAFETY: syncfs takes a valid open file descriptor, which `dir` holds.
+        let result = unsafe { libc::syncfs(std::os::unix::io::AsRawFd::as_raw_fd(&dir)) };
+        if result != 0 {
+            return Err(Error::io("sync the file system of", anchor, std::io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = anchor;
+        for file in files {
+            File::open(file).and_then(|f| f.sync_all()).map_err(|e| Error::io("sync", file, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Group commit, step 3: move the synced temp file of `path` into place. The caller then
+/// syncs each directory once ([`sync_dir`]).
+pub fn install_temp(path: &Path) -> Result<()> {
+    crate::failpoint::hit("write_atomic:before_rename")?;
+    fs::rename(temp_path(path), path).map_err(|e| Error::io("replace", path, e))
 }
 
 /// Remove a file durably (a missing file is fine).

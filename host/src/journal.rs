@@ -128,6 +128,26 @@ impl Journal {
         Ok(Self { path: path.to_path_buf(), file })
     }
 
+    /// Append records with one sync for all of them (group commit).
+    pub fn append_all(&mut self, records: Vec<Record>) -> Result<()> {
+        let mut text = String::new();
+        for record in &records {
+            let json = serde_json::to_string(record).map_err(|e| Error::failed(format!("journal: {e}")))?;
+            let line = serde_json::to_string(&Line { check: sha256_hex(json.as_bytes()), record: record.clone() })
+                .map_err(|e| Error::failed(format!("journal: {e}")))?;
+            text.push_str(&line);
+            text.push('\n');
+        }
+        self.file
+            .write_all(text.as_bytes())
+            .and_then(|()| self.file.sync_all())
+            .map_err(|e| Error::io("append to journal", &self.path, e))?;
+        for _ in &records {
+            crate::failpoint::hit("journal:after_append")?;
+        }
+        Ok(())
+    }
+
     /// Append a record and sync it to disk before returning.
     pub fn append(&mut self, record: Record) -> Result<()> {
         let json = serde_json::to_string(&record).map_err(|e| Error::failed(format!("journal: {e}")))?;

@@ -274,7 +274,7 @@ pub fn apply(
     let digest = plan.digest();
     if !plan.has_changes() {
         let root = loaded.project.root.clone();
-        let outcome = run::execute(&root, &ctx.state(), RunKind::Apply, &digest, &[])?;
+        let outcome = run::execute(&root, &ctx.state(), RunKind::Apply, &digest, 0, &mut |_| unreachable_change())?;
         return Ok(ApplyOutcome { plan, run: outcome, confirmed: true, snapshot: None });
     }
     if !confirm(&plan)? {
@@ -288,8 +288,9 @@ pub fn apply(
                     "--snapshot needs API mode (--api-url, --project-id): a clone has no snapshots",
                 ));
             }
-            let changes = plan::file_changes(&loaded.project, &loaded.analysis)?;
-            (run::execute(dir, &ctx.state(), RunKind::Apply, &digest, &changes)?, None)
+            let writes = plan::pending_writes(&loaded.analysis);
+            let mut change = |i: usize| plan::materialize(&loaded.project, &loaded.analysis, &writes[i]);
+            (run::execute(dir, &ctx.state(), RunKind::Apply, &digest, writes.len(), &mut change)?, None)
         }
         (Target::Api(api), Some(index)) => {
             let snapshot_id = if snapshot { Some(crate::api::snapshot(&api.client, &api.project_id)?) } else { None };
@@ -362,14 +363,11 @@ pub fn cleanup(
     }
     let run = match (&ctx.target, &loaded.api) {
         (Target::Clone(dir), _) => {
-            let changes = eligible
-                .iter()
-                .map(|item| verify::cleanup_change(&loaded.project, item))
-                .collect::<Result<Vec<_>>>()?;
             let digest = crate::fsio::sha256_hex(
-                changes.iter().map(|c| c.path.as_str()).collect::<Vec<_>>().join("\n").as_bytes(),
+                eligible.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join("\n").as_bytes(),
             );
-            run::execute(dir, &ctx.state(), RunKind::Cleanup, &digest, &changes)?
+            let mut change = |i: usize| verify::cleanup_change(&loaded.project, eligible[i]);
+            run::execute(dir, &ctx.state(), RunKind::Cleanup, &digest, eligible.len(), &mut change)?
         }
         (Target::Api(api), Some(index)) => crate::api::apply::cleanup(
             &api.client,
@@ -431,4 +429,9 @@ pub fn rollback(ctx: &Context, run_id: Option<&str>, force: bool) -> Result<Roll
 pub fn purge(ctx: &Context) -> Result<Vec<String>> {
     let _lock = ctx.lock("purge")?;
     run::purge(&ctx.state())
+}
+
+/// The change producer of a run with no changes is never called.
+fn unreachable_change() -> Result<plan::FileChange> {
+    Err(Error::failed("internal: a run with no changes asked for one"))
 }

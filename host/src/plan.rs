@@ -418,80 +418,98 @@ pub struct FileChange {
     pub summary: String,
 }
 
+/// One file the run writes, not yet computed (so that a large run holds only a bounded
+/// batch of new file contents in memory).
+#[derive(Debug, Clone)]
+pub enum PendingWrite {
+    /// A new provider file for this group.
+    Provider(usize),
+    /// A chart with the indices (into `Analysis::nodes`) of the nodes switched in it.
+    Chart { flow: usize, chart: usize, nodes: Vec<usize> },
+}
+
 /// The files that realise the plan's providers and node edits: new provider files first,
 /// then each chart once with all of its node edits.
-pub fn file_changes(project: &Project, analysis: &Analysis) -> Result<Vec<FileChange>> {
-    let mut changes = Vec::new();
-    for (_, group) in analysis.groups_in_scope() {
-        if group.existing.is_some() {
-            continue;
-        }
-        let Some(properties) = group.property_map() else { continue };
-        let document = serde_json::json!({
-            "referenceId": group.reference_id,
-            "name": group.name,
-            "service": group.pair.target_service,
-            "properties": properties.iter().map(|(key, value)| serde_json::json!({"key": key, "value": value})).collect::<Vec<_>>(),
-        });
-        changes.push(FileChange {
-            path: provider_path(&group.name),
-            before: None,
-            after: to_cli_json(&document).into_bytes(),
-            // Provider files hold secrets.
-            mode: 0o600,
-            summary: format!("create provider \"{}\"", group.name),
-        });
-    }
-    let mut by_chart: BTreeMap<(usize, usize), Vec<&crate::analysis::HandoverNode>> = BTreeMap::new();
-    for node in &analysis.nodes {
+pub fn pending_writes(analysis: &Analysis) -> Vec<PendingWrite> {
+    let mut writes: Vec<PendingWrite> = analysis
+        .groups_in_scope()
+        .filter(|(_, group)| group.existing.is_none() && group.is_complete())
+        .map(|(index, _)| PendingWrite::Provider(index))
+        .collect();
+    let mut by_chart: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    for (index, node) in analysis.nodes.iter().enumerate() {
         if matches!(node.resolution, Resolution::Migrate { .. }) {
-            by_chart.entry((node.flow, node.chart)).or_default().push(node);
+            by_chart.entry((node.flow, node.chart)).or_default().push(index);
         }
     }
-    for ((flow, chart), nodes) in by_chart {
-        let chart = &project.flows[flow].charts[chart];
-        let path = project.abs(&chart.path);
-        let text = crate::fsio::read_text(&path)?;
-        let hash = sha256_hex(text.as_bytes());
-        if project.fingerprint.get(&chart.path) != Some(&hash) {
-            return Err(Error::failed(format!(
-                "{} changed while handover-migrate was running; run the command again",
-                chart.path
-            )));
+    writes.extend(by_chart.into_iter().map(|((flow, chart), nodes)| PendingWrite::Chart { flow, chart, nodes }));
+    writes
+}
+
+/// The new content of one pending write.
+pub fn materialize(project: &Project, analysis: &Analysis, write: &PendingWrite) -> Result<FileChange> {
+    match write {
+        PendingWrite::Provider(index) => {
+            let group = &analysis.groups[*index];
+            let properties = group.property_map().unwrap_or_default();
+            let document = serde_json::json!({
+                "referenceId": group.reference_id,
+                "name": group.name,
+                "service": group.pair.target_service,
+                "properties": properties.iter().map(|(key, value)| serde_json::json!({"key": key, "value": value})).collect::<Vec<_>>(),
+            });
+            Ok(FileChange {
+                path: provider_path(&group.name),
+                before: None,
+                after: to_cli_json(&document).into_bytes(),
+                // Provider files hold secrets.
+                mode: 0o600,
+                summary: format!("create provider \"{}\"", group.name),
+            })
         }
-        let raw = crate::clone::parse_raw_chart(&text, &chart.path)?;
-        let mut edits = Vec::new();
-        for handover in &nodes {
-            let Resolution::Migrate { group, rewrite, .. } = &handover.resolution else { continue };
-            let node = analysis.node(project, handover);
-            let Some(raw_node) = raw.nodes.iter().find(|n| n.id == node.id) else { continue };
-            let Some(raw_config) = raw_node.config else {
+        PendingWrite::Chart { flow, chart, nodes } => {
+            let chart = &project.flows[*flow].charts[*chart];
+            let text = crate::fsio::read_text(&project.abs(&chart.path))?;
+            let hash = sha256_hex(text.as_bytes());
+            if project.fingerprint.get(&chart.path) != Some(&hash) {
                 return Err(Error::failed(format!(
-                    "{}: node `{}` has no config object to switch; open it once in Cognigy and clone again",
-                    chart.path, node.id
+                    "{} changed while handover-migrate was running; run the command again",
+                    chart.path
                 )));
-            };
-            let span = span_of(&text, raw_config);
-            let mut config = node.config.clone().unwrap_or_default();
-            config.insert(
-                analysis.options.selector_key.clone(),
-                Value::String(analysis.groups[*group].reference_id.clone()),
-            );
-            for (key, value) in &rewrite.set {
-                config.insert(key.clone(), value.clone());
             }
-            let rendered = render_at(&text, &span, &Value::Object(config));
-            edits.push((span, rendered));
+            let raw = crate::clone::parse_raw_chart(&text, &chart.path)?;
+            let mut edits = Vec::new();
+            for handover in nodes.iter().map(|i| &analysis.nodes[*i]) {
+                let Resolution::Migrate { group, rewrite, .. } = &handover.resolution else { continue };
+                let node = analysis.node(project, handover);
+                let Some(raw_node) = raw.nodes.iter().find(|n| n.id == node.id) else { continue };
+                let Some(raw_config) = raw_node.config else {
+                    return Err(Error::failed(format!(
+                        "{}: node `{}` has no config object to switch; open it once in Cognigy and clone again",
+                        chart.path, node.id
+                    )));
+                };
+                let span = span_of(&text, raw_config);
+                let mut config = node.config.clone().unwrap_or_default();
+                config.insert(
+                    analysis.options.selector_key.clone(),
+                    Value::String(analysis.groups[*group].reference_id.clone()),
+                );
+                for (key, value) in &rewrite.set {
+                    config.insert(key.clone(), value.clone());
+                }
+                let rendered = render_at(&text, &span, &Value::Object(config));
+                edits.push((span, rendered));
+            }
+            let count = edits.len();
+            let after = splice(&text, edits);
+            Ok(FileChange {
+                path: chart.path.clone(),
+                before: Some(hash),
+                after: after.into_bytes(),
+                mode: 0o644,
+                summary: format!("switch {count} node{} in {}", if count == 1 { "" } else { "s" }, chart.path),
+            })
         }
-        let count = edits.len();
-        let after = splice(&text, edits);
-        changes.push(FileChange {
-            path: chart.path.clone(),
-            before: Some(hash),
-            after: after.into_bytes(),
-            mode: 0o644,
-            summary: format!("switch {count} node{} in {}", if count == 1 { "" } else { "s" }, chart.path),
-        });
     }
-    Ok(changes)
 }

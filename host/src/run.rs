@@ -200,18 +200,28 @@ pub(crate) fn check_previous_runs(state: &StateDir, kind: RunKind) -> Result<Opt
     }
 }
 
-/// Apply file changes as a journaled run (resuming an interrupted run of the same kind).
-/// A run that changes nothing is not recorded.
+/// Files per group commit: bounds the new contents held in memory at once.
+pub const BATCH: usize = 256;
+
+/// Apply `count` file changes, produced one at a time by `change`, as a journaled run
+/// (resuming an interrupted run of the same kind). A run that changes nothing is not
+/// recorded.
+///
+/// Writes go in batches (group commit): back up every pre-image of the batch, sync once;
+/// journal every intent, sync once; write every temp file, sync once; rename each into
+/// place and sync each directory; journal every completion, sync once. At any crash point
+/// the journal names every file that may have changed, and its pre-image is on disk.
 pub fn execute(
     project_root: &Path,
     state: &StateDir,
     kind: RunKind,
     plan_digest: &str,
-    changes: &[FileChange],
+    count: usize,
+    change: &mut dyn FnMut(usize) -> Result<FileChange>,
 ) -> Result<RunOutcome> {
     let previous = check_previous_runs(state, kind)?;
     let resumed = previous.is_some();
-    if changes.is_empty() {
+    if count == 0 {
         if let Some(run) = &previous {
             Journal::open(&run.dir.join(JOURNAL_FILE))?.append(Record::End)?;
         }
@@ -241,60 +251,96 @@ pub fn execute(
         })?;
     }
     let mut written = Vec::new();
-    for change in changes {
-        seq += 1;
-        let target = project_root.join(&change.path);
-        let (backup, mode) = match &change.before {
-            Some(_) => {
-                let bytes = fsio::read_regular(&target)?;
-                if Some(sha256_hex(&bytes)) != change.before {
-                    return Err(Error::failed(format!(
-                        "{} changed while handover-migrate was running; nothing more was written. Rerun the command",
-                        change.path
-                    )));
+    let mut start = 0;
+    while start < count {
+        let end = (start + BATCH).min(count);
+        let changes = (start..end).map(&mut *change).collect::<Result<Vec<_>>>()?;
+        start = end;
+        // 1. Pre-images to owner-only backups.
+        let mut intents = Vec::with_capacity(changes.len());
+        let mut backups = Vec::new();
+        for change in &changes {
+            seq += 1;
+            let target = project_root.join(&change.path);
+            let (backup, mode) = match &change.before {
+                Some(_) => {
+                    let bytes = fsio::read_regular(&target)?;
+                    if Some(sha256_hex(&bytes)) != change.before {
+                        return Err(Error::failed(format!(
+                            "{} changed while handover-migrate was running; nothing more was written. Rerun the command",
+                            change.path
+                        )));
+                    }
+                    let name = format!("{seq:06}");
+                    let backup_path = run_dir.join(BACKUP_DIR).join(&name);
+                    fsio::write_temp(&backup_path, &bytes, 0o600)?;
+                    fsio::install_temp(&backup_path)?;
+                    backups.push(backup_path);
+                    let mode = std::fs::symlink_metadata(&target).map(|m| {
+                        use std::os::unix::fs::PermissionsExt;
+                        m.permissions().mode() & 0o7777
+                    });
+                    (Some(name), mode.ok())
                 }
-                let name = format!("{seq:06}");
-                fsio::write_atomic(&run_dir.join(BACKUP_DIR).join(&name), &bytes, 0o600)?;
-                let mode = std::fs::symlink_metadata(&target).map(|m| {
-                    use std::os::unix::fs::PermissionsExt;
-                    m.permissions().mode() & 0o7777
-                });
-                (Some(name), mode.ok())
-            }
-            None => {
-                if fsio::entry(&target)? != Entry::Missing {
-                    return Err(Error::failed(format!(
-                        "{} appeared while handover-migrate was running; nothing more was written. Rerun the command",
-                        change.path
-                    )));
+                None => {
+                    if fsio::entry(&target)? != Entry::Missing {
+                        return Err(Error::failed(format!(
+                            "{} appeared while handover-migrate was running; nothing more was written. Rerun the command",
+                            change.path
+                        )));
+                    }
+                    (None, None)
                 }
-                (None, None)
+            };
+            let parent = target.parent().unwrap_or(project_root);
+            let mut missing_dirs = Vec::new();
+            let mut cursor = Some(parent);
+            while let Some(dir) = cursor {
+                if dir == project_root || fsio::entry(dir)? != Entry::Missing {
+                    break;
+                }
+                missing_dirs.push(relative(project_root, dir));
+                cursor = dir.parent();
             }
-        };
-        let parent = target.parent().unwrap_or(project_root);
-        let mut missing_dirs = Vec::new();
-        let mut cursor = Some(parent);
-        while let Some(dir) = cursor {
-            if dir == project_root || fsio::entry(dir)? != Entry::Missing {
-                break;
-            }
-            missing_dirs.push(relative(project_root, dir));
-            cursor = dir.parent();
+            missing_dirs.reverse();
+            intents.push(Record::Write {
+                path: change.path.clone(),
+                before: change.before.clone(),
+                after: sha256_hex(&change.after),
+                backup,
+                mode,
+                created_dirs: missing_dirs,
+                summary: change.summary.clone(),
+            });
         }
-        missing_dirs.reverse();
-        journal.append(Record::Write {
-            path: change.path.clone(),
-            before: change.before.clone(),
-            after: sha256_hex(&change.after),
-            backup,
-            mode,
-            created_dirs: missing_dirs,
-            summary: change.summary.clone(),
-        })?;
-        fsio::create_dirs(parent, 0o755)?;
-        fsio::write_atomic(&target, &change.after, change.mode)?;
-        journal.append(Record::Done { path: change.path.clone() })?;
-        written.push(change.path.clone());
+        if !backups.is_empty() {
+            fsio::sync_written(&run_dir, &backups)?;
+            fsio::sync_dir(&run_dir.join(BACKUP_DIR))?;
+        }
+        // 2. Intents, durable before any project file changes.
+        journal.append_all(intents)?;
+        // 3. New contents beside their targets, then one sync.
+        let mut temps = Vec::with_capacity(changes.len());
+        for change in &changes {
+            let target = project_root.join(&change.path);
+            fsio::create_dirs(target.parent().unwrap_or(project_root), 0o755)?;
+            fsio::write_temp(&target, &change.after, change.mode)?;
+            temps.push(fsio::temp_path(&target));
+        }
+        fsio::sync_written(project_root, &temps)?;
+        // 4. Into place; each directory synced once.
+        let mut dirs = std::collections::BTreeSet::new();
+        for change in &changes {
+            let target = project_root.join(&change.path);
+            fsio::install_temp(&target)?;
+            dirs.insert(target.parent().unwrap_or(project_root).to_path_buf());
+        }
+        for dir in &dirs {
+            fsio::sync_dir(dir)?;
+        }
+        // 5. Completions.
+        journal.append_all(changes.iter().map(|c| Record::Done { path: c.path.clone() }).collect())?;
+        written.extend(changes.into_iter().map(|c| c.path));
     }
     journal.append(Record::End)?;
     Ok(RunOutcome { run_id: Some(run_id), resumed, written })
