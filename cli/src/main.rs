@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use handover_migrate_host::ops::{self, Context, SavedPlan};
+use handover_migrate_host::plugins::{PluginSources, Preference};
 use handover_migrate_host::registry::Registry;
 use handover_migrate_host::{plan, Error, Result};
 
@@ -54,6 +55,15 @@ struct Global {
     /// Confirm; never prompt.
     #[arg(long, global = true)]
     yes: bool,
+    /// Load a provider plugin: a Rust or C shared library, a .toml mapping file, or a
+    /// directory of them (repeatable). Also: HANDOVER_MIGRATE_PLUGIN_PATH and
+    /// $XDG_DATA_HOME/handover-migrate/plugins.
+    #[arg(long = "plugin", global = true, value_name = "PATH")]
+    plugins: Vec<PathBuf>,
+    /// When a plugin supplies a legacy kind another provider supplies too, use the plugin
+    /// (KIND=PATH: the plugin at PATH). Without it, such a duplicate is an error.
+    #[arg(long = "prefer-plugin", global = true, value_name = "KIND[=PATH]")]
+    prefer_plugin: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -140,17 +150,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// The providers of this run: built-ins and plugins (the one place a registry is built).
+fn registry(global: &Global) -> Result<Registry> {
+    let prefer = global.prefer_plugin.iter().map(|p| Preference::parse(p)).collect::<Result<Vec<_>>>()?;
+    let sources = PluginSources::discover(global.plugins.clone(), global.project.as_deref());
+    Registry::load(handover_migrate_core::builtin_providers(), &sources, &prefer)
+}
+
 fn context(global: &Global) -> Result<Context> {
     let project = global.project.clone().ok_or_else(|| {
         Error::usage("--project DIR is required: the folder `cognigy clone` wrote (e.g. --project ./agent)")
     })?;
+    let registry = registry(global)?;
     Ok(Context {
         project,
         state_dir: global.state_dir.clone(),
         selector_key: global.node_selector_key.clone(),
         endpoint_filter: global.endpoints.clone(),
         answers: global.answers.clone(),
-        registry: Registry::builtin(),
+        registry,
     })
 }
 
@@ -178,7 +196,7 @@ fn run(cli: Cli) -> Result<u8> {
     let global = &cli.global;
     match &cli.command {
         Command::Providers { command } => {
-            let registry = Registry::builtin();
+            let registry = registry(global)?;
             match command {
                 ProvidersCommand::List => {
                     if global.json {
@@ -194,11 +212,11 @@ fn run(cli: Cli) -> Result<u8> {
                             registry.pairs().iter().map(|p| p.source_kind.as_str()).collect::<Vec<_>>().join(", ")
                         )));
                     };
-                    let (_, info) = registry.find(&pair).ok_or_else(|| Error::failed("provider vanished"))?;
+                    let (entry, info) = registry.find(&pair).ok_or_else(|| Error::failed("provider vanished"))?;
                     if global.json {
                         print_json(info);
                     } else {
-                        print!("{}", render::provider_show(info));
+                        print!("{}", render::provider_show(entry, info));
                     }
                 }
             }
