@@ -79,22 +79,20 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Run `f` with panics caught, as the body of an exported function.
-fn guarded(what: &str, f: impl FnOnce() -> Result<String, PluginError>) -> RResult<RString, RString> {
+fn guarded(f: impl FnOnce() -> Result<String, PluginError>) -> RResult<RString, RString> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(json)) => RResult::ROk(json.into()),
         Ok(Err(error)) => RResult::RErr(error.to_json().into()),
-        Err(panic) => RResult::RErr(
-            PluginError::new(PluginError::PANIC, format!("panicked in {what}: {}", panic_message(panic.as_ref())))
-                .to_json()
-                .into(),
-        ),
+        Err(panic) => {
+            RResult::RErr(PluginError::new(PluginError::PANIC, panic_message(panic.as_ref())).to_json().into())
+        }
     }
 }
 
 /// Body of the exported `info`.
 #[doc(hidden)]
 pub fn __info(provider: fn() -> &'static dyn ProviderMigration) -> RResult<RString, RString> {
-    guarded("info", || {
+    guarded(|| {
         serde_json::to_string(&provider().info())
             .map_err(|e| PluginError::new(PluginError::FAILED, format!("info does not serialize: {e}")))
     })
@@ -110,7 +108,7 @@ pub fn __call(
     filter: fn(&str, String) -> String,
 ) -> RResult<RString, RString> {
     let hook = hook.as_str();
-    guarded(hook, || dispatch(provider(), hook, request.as_str()).map(|json| filter(hook, json)))
+    guarded(|| dispatch(provider(), hook, request.as_str()).map(|json| filter(hook, json)))
 }
 
 #[doc(hidden)]

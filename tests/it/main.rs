@@ -2,6 +2,7 @@
 //! (uv-style: one test binary, shared helpers in `common`).
 
 mod common;
+mod plugins;
 mod projectgen;
 mod vendors;
 mod workflow;
