@@ -278,7 +278,7 @@ impl Registry {
                         new.source_label(),
                         pair.source_kind,
                         if self.entries[owner].file().is_some() {
-                            format!("=PATH (PATH being the plugin file to use)")
+                            "=PATH (PATH being the plugin file to use)".to_string()
                         } else {
                             String::new()
                         }
@@ -411,7 +411,7 @@ mod tests {
     fn a_duplicate_pair_is_refused_naming_both_sources() {
         let mut registry = registry();
         let plugin = Registered::native(spec_provider("mine", &["liveAgent"]), file_source("mine"));
-        let error = registry.add(plugin, &[]).err().expect("refused");
+        let error = registry.add(plugin, &[]).expect_err("refused");
         assert!(error.message.contains("built-in"), "{}", error.message);
         assert!(error.message.contains("/plugins/mine.toml"), "{}", error.message);
         assert!(error.message.contains("--prefer-plugin liveAgent"), "{}", error.message);
@@ -435,7 +435,7 @@ mod tests {
         let a = Registered::native(spec_provider("a", &["x"]), file_source("a"));
         let b = Registered::native(spec_provider("b", &["x"]), file_source("b"));
         registry.add(a, &[]).unwrap();
-        let error = registry.add(b, &[Preference::parse("x").unwrap()]).err().expect("ambiguous");
+        let error = registry.add(b, &[Preference::parse("x").unwrap()]).expect_err("ambiguous");
         assert!(
             error.message.contains("/plugins/a.toml") && error.message.contains("/plugins/b.toml"),
             "{}",

@@ -212,7 +212,7 @@ handover_migrate_core::export_provider!(@with provider, "99.0", handover_migrate
 #[cfg(all(feature = "malformed-json", not(feature = "contract-99")))]
 handover_migrate_core::export_provider!(@with provider, handover_migrate_core::CONTRACT_VERSION, malformed);
 
-#[cfg(feature = "malformed-json")]
+#[cfg(all(feature = "malformed-json", not(feature = "contract-99")))]
 fn malformed(hook: &str, json: String) -> String {
     if hook == "map_settings" {
         // Truncated JSON with a wrong shape: what a plugin with a serialization bug might send.
