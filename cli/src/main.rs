@@ -158,10 +158,16 @@ fn registry(global: &Global) -> Result<Registry> {
 }
 
 fn context(global: &Global) -> Result<Context> {
+    context_with(global, true)
+}
+
+/// `providers: false` for commands that never call a provider (rollback, purge, unlock):
+/// they load no plugin, so a broken or unpinned plugin never stands in the way of an undo.
+fn context_with(global: &Global, providers: bool) -> Result<Context> {
     let project = global.project.clone().ok_or_else(|| {
         Error::usage("--project DIR is required: the folder `cognigy clone` wrote (e.g. --project ./agent)")
     })?;
-    let registry = registry(global)?;
+    let registry = if providers { registry(global)? } else { Registry::default() };
     Ok(Context {
         project,
         state_dir: global.state_dir.clone(),
@@ -302,7 +308,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(if eligible == 0 && !outcome.items.is_empty() { 4 } else { 0 })
         }
         Command::Rollback { run, force } => {
-            let ctx = context(global)?;
+            let ctx = context_with(global, false)?;
             let state = ctx.state();
             let runs = state.runs()?;
             let target = match run {
@@ -336,7 +342,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Purge => {
-            let ctx = context(global)?;
+            let ctx = context_with(global, false)?;
             if !confirm(global, "Delete the backups of finished runs? They can then no longer be rolled back")? {
                 println!("Nothing was deleted.");
                 return Ok(0);
@@ -352,7 +358,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Unlock => {
-            let ctx = context(global)?;
+            let ctx = context_with(global, false)?;
             let removed = handover_migrate_host::lock::Lock::force_remove(&ctx.state().path)?;
             if global.json {
                 print_json(&serde_json::json!({"removed": removed}));

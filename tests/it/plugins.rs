@@ -432,3 +432,21 @@ fn the_per_user_lock_file_applies_when_the_project_has_none() {
         .unwrap();
     project.assert_refused(&["apply", "--yes"], &["example-desk.toml has SHA-256", &"1".repeat(64)]);
 }
+
+#[test]
+fn a_broken_plugin_never_blocks_rollback() {
+    let project = DeskProject::new("exampleDesk", desk_settings());
+    let original = project.project.snapshot();
+    let toml = declarative_plugin();
+    project.cmd(&["apply", "--yes", "--plugin", toml.to_str().unwrap()]).assert().success();
+    let user_dir = project.data_home.path().join("handover-migrate/plugins");
+    std::fs::create_dir_all(&user_dir).unwrap();
+    std::fs::write(user_dir.join("broken.so"), "garbage").unwrap();
+    let verify = project.run(&["verify"]);
+    assert_eq!(verify.status.code(), Some(1), "{}", stderr(&verify));
+    assert!(stderr(&verify).contains("broken.so is not a handover-migrate plugin"), "{}", stderr(&verify));
+    // rollback, purge and unlock call no provider and load no plugin.
+    let rollback = project.run(&["rollback", "--yes"]);
+    assert!(rollback.status.success(), "{}", stderr(&rollback));
+    assert_eq!(project.project.snapshot(), original);
+}
