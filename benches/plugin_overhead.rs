@@ -17,6 +17,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use handover_migrate_core::protocol::{dispatch, hooks, RewriteNodeResponse};
+use handover_migrate_core::{HandoverNodeType, NodeRewriteRequest};
 use handover_migrate_host::analysis::{self, Options};
 use handover_migrate_host::clone::{self, Project};
 use handover_migrate_host::plan;
@@ -140,7 +142,7 @@ fn time(f: impl FnOnce() -> usize) -> Duration {
 
 fn main() {
     let mut endpoints = 1000;
-    let mut rounds = 7;
+    let mut rounds = 11;
     let mut plugin = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -205,4 +207,42 @@ fn main() {
     );
     report("analysis (all hooks)", a_native, a_plugin);
     report("load + analyse + plan", p_native, p_plugin);
+
+    // One hook in a tight loop: the per-call price of the boundary.
+    let pair = handover_migrate_core::MigrationPair::same("liveAgent");
+    let request = NodeRewriteRequest {
+        pair: pair.clone(),
+        node_type: HandoverNodeType::HandoverToAgent,
+        config:
+            json!({"text": "Handover", "liveAgentInboxId": "", "liveAgentSkills": [], "liveAgentPriority": "normal"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        endpoint_defaults: json!({"liveAgentInboxId": "42"}).as_object().cloned().unwrap_or_default(),
+    };
+    const CALLS: u32 = 20_000;
+    let per_call = |registry: &Registry| {
+        let (provider, _) = registry.find(&pair).expect("live agent");
+        let start = Instant::now();
+        for _ in 0..CALLS {
+            std::hint::black_box(provider.rewrite_node(std::hint::black_box(&request)).expect("rewrite"));
+        }
+        start.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS)
+    };
+    let (native, dynamic) = (per_call(&builtin), per_call(&dynamic));
+    println!(
+        "rewrite_node, one call       built-in {native:>9.2} µs   plugin {dynamic:>9.2} µs   (+{:.2} µs per call)",
+        dynamic - native
+    );
+    // The same JSON round trip without a library boundary: how much of that is JSON.
+    let provider = handover_migrate_live_agent::provider();
+    let start = Instant::now();
+    for _ in 0..CALLS {
+        let json = serde_json::to_string(std::hint::black_box(&request)).expect("serialize");
+        let response = dispatch(&provider, hooks::REWRITE_NODE, &json).expect("dispatch");
+        let response: RewriteNodeResponse = serde_json::from_str(&response).expect("parse");
+        std::hint::black_box(response);
+    }
+    let in_process = start.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS);
+    println!("  of which JSON (in-process round trip, no library): {in_process:.2} µs");
 }
