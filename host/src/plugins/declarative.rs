@@ -61,7 +61,11 @@ fn is_json(path: &Path) -> bool {
 
 /// `line L, column C` of a byte offset.
 fn position(text: &str, offset: usize) -> String {
-    let before = &text[..offset.min(text.len())];
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     format!("line {line}, column {column}")
