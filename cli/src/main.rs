@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use handover_migrate_host::api::client::{ApiConfig, Client, RateLimit};
 use handover_migrate_host::ops::{self, ApiTarget, Context, SavedPlan, Target};
+use handover_migrate_host::plugins::{PluginSources, Preference};
 use handover_migrate_host::registry::Registry;
 use handover_migrate_host::settings::Secret;
 use handover_migrate_host::{plan, Error, Result};
@@ -71,6 +72,15 @@ struct Global {
     /// Confirm; never prompt.
     #[arg(long, global = true)]
     yes: bool,
+    /// Load a provider plugin: a Rust or C shared library, a .toml mapping file, or a
+    /// directory of them (repeatable). Also: HANDOVER_MIGRATE_PLUGIN_PATH and
+    /// $XDG_DATA_HOME/handover-migrate/plugins.
+    #[arg(long = "plugin", global = true, value_name = "PATH")]
+    plugins: Vec<PathBuf>,
+    /// When a plugin supplies a legacy kind another provider supplies too, use the plugin
+    /// (KIND=PATH: the plugin at PATH). Without it, such a duplicate is an error.
+    #[arg(long = "prefer-plugin", global = true, value_name = "KIND[=PATH]")]
+    prefer_plugin: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -176,7 +186,21 @@ fn api_key(global: &Global) -> Result<Secret> {
     Ok(Secret(key))
 }
 
+/// The providers of this run: built-ins and plugins (the one place a registry is built).
+fn registry(global: &Global) -> Result<Registry> {
+    let prefer = global.prefer_plugin.iter().map(|p| Preference::parse(p)).collect::<Result<Vec<_>>>()?;
+    let sources = PluginSources::discover(global.plugins.clone(), global.project.as_deref());
+    Registry::load(handover_migrate_core::builtin_providers(), &sources, &prefer)
+}
+
 fn context(global: &Global) -> Result<Context> {
+    context_with(global, true)
+}
+
+/// `providers: false` for commands that never call a provider (rollback, purge, unlock):
+/// they load no plugin, so a broken or unpinned plugin never stands in the way of an undo.
+fn context_with(global: &Global, providers: bool) -> Result<Context> {
+    let registry = if providers { registry(global)? } else { Registry::default() };
     let target =
         match (&global.project, &global.api_url) {
             (Some(_), Some(_)) => {
@@ -211,7 +235,7 @@ fn context(global: &Global) -> Result<Context> {
         selector_key: global.node_selector_key.clone(),
         endpoint_filter: global.endpoints.clone(),
         answers: global.answers.clone(),
-        registry: Registry::builtin(),
+        registry,
     })
 }
 
@@ -239,7 +263,7 @@ fn run(cli: Cli) -> Result<u8> {
     let global = &cli.global;
     match &cli.command {
         Command::Providers { command } => {
-            let registry = Registry::builtin();
+            let registry = registry(global)?;
             match command {
                 ProvidersCommand::List => {
                     if global.json {
@@ -255,11 +279,11 @@ fn run(cli: Cli) -> Result<u8> {
                             registry.pairs().iter().map(|p| p.source_kind.as_str()).collect::<Vec<_>>().join(", ")
                         )));
                     };
-                    let (_, info) = registry.find(&pair).ok_or_else(|| Error::failed("provider vanished"))?;
+                    let (entry, info) = registry.find(&pair).ok_or_else(|| Error::failed("provider vanished"))?;
                     if global.json {
                         print_json(info);
                     } else {
-                        print!("{}", render::provider_show(info));
+                        print!("{}", render::provider_show(entry, info));
                     }
                 }
             }
@@ -345,7 +369,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(if eligible == 0 && !outcome.items.is_empty() { 4 } else { 0 })
         }
         Command::Rollback { run, force } => {
-            let ctx = context(global)?;
+            let ctx = context_with(global, false)?;
             let state = ctx.state();
             let runs = state.runs()?;
             let target = match run {
@@ -379,7 +403,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Purge => {
-            let ctx = context(global)?;
+            let ctx = context_with(global, false)?;
             if !confirm(global, "Delete the backups of finished runs? They can then no longer be rolled back")? {
                 println!("Nothing was deleted.");
                 return Ok(0);
@@ -395,7 +419,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Unlock => {
-            let ctx = context(global)?;
+            let ctx = context_with(global, false)?;
             let removed = handover_migrate_host::lock::Lock::force_remove(&ctx.state().path)?;
             if global.json {
                 print_json(&serde_json::json!({"removed": removed}));

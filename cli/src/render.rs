@@ -9,7 +9,7 @@ use handover_migrate_host::analysis::{EndpointState, Resolution, Selector};
 use handover_migrate_host::clone::Handover;
 use handover_migrate_host::ops::{ApplyOutcome, CleanupOutcome, Loaded};
 use handover_migrate_host::plan::{self, Plan};
-use handover_migrate_host::registry::{Registry, Source};
+use handover_migrate_host::registry::{Registered, Registry};
 use handover_migrate_host::run::{RollbackOutcome, RunInfo};
 use handover_migrate_host::verify::{CleanupItem, VerifyReport};
 use serde::Serialize;
@@ -26,6 +26,8 @@ pub fn providers_json(registry: &Registry) -> Value {
             .iter()
             .flat_map(|entry| {
                 entry.info.pairs.iter().map(move |pair| {
+                    let replaces: Vec<&str> =
+                        entry.replaced.iter().filter(|r| r.pair == pair.pair).map(|r| r.replaced.as_str()).collect();
                     serde_json::json!({
                         "source_kind": pair.pair.source_kind,
                         "target_service": pair.pair.target_service,
@@ -34,6 +36,9 @@ pub fn providers_json(registry: &Registry) -> Value {
                         "version": entry.info.version,
                         "contract_version": entry.info.contract_version,
                         "source": entry.source,
+                        "source_label": entry.source_label(),
+                        "sha256": entry.sha256(),
+                        "preferred_over": replaces,
                     })
                 })
             })
@@ -45,9 +50,13 @@ pub fn providers_list(registry: &Registry) -> String {
     let mut out = String::from("LEGACY KIND      TARGET SERVICE   NAME                             VERSION  SOURCE\n");
     for entry in registry.entries() {
         for pair in &entry.info.pairs {
-            let source = match entry.source {
-                Source::BuiltIn => "built-in",
-            };
+            let mut source = entry.source_label();
+            if let Some(sha256) = entry.sha256() {
+                source.push_str(&format!(" (sha256 {sha256})"));
+            }
+            for replaced in entry.replaced.iter().filter(|r| r.pair == pair.pair) {
+                source.push_str(&format!(", preferred over {}", replaced.replaced));
+            }
             let _ = writeln!(
                 out,
                 "{:<16} {:<16} {:<32} {:<8} {source}",
@@ -58,8 +67,12 @@ pub fn providers_list(registry: &Registry) -> String {
     out
 }
 
-pub fn provider_show(info: &PairInfo) -> String {
+pub fn provider_show(entry: &Registered, info: &PairInfo) -> String {
     let mut out = format!("{} ({})\n", info.display_name, info.pair);
+    let _ = writeln!(out, "Provider `{}` {} from {}", entry.info.name, entry.info.version, entry.source_label());
+    if let Some(sha256) = entry.sha256() {
+        let _ = writeln!(out, "SHA-256 {sha256}");
+    }
     if let Some(path) = &info.webhook_path {
         let _ = writeln!(out, "Webhook the contact center calls: <endpoint URL>{path}");
     }

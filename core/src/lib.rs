@@ -16,8 +16,15 @@
 //!   generic implementation of the trait ([`spec::SpecProvider`]) that most vendors use.
 //! - [`registry`]: built-in providers registered with `inventory`.
 //! - [`secret`]: how masked secrets are recognised and how secrets are shown.
+//! - [`protocol`]: the JSON form of the trait that crosses a plugin boundary, and the
+//!   contract-version rule.
+//! - `plugin` (cargo feature `plugin`): the abi_stable root module and
+//!   [`export_provider!`], which turn a provider into a dynamic plugin.
 
 pub mod model;
+#[cfg(feature = "plugin")]
+pub mod plugin;
+pub mod protocol;
 pub mod registry;
 pub mod secret;
 pub mod spec;

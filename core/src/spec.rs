@@ -17,6 +17,7 @@ use crate::{ProviderMigration, CONTRACT_VERSION};
 
 /// Everything about one migration pair.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PairSpec {
     pub pair: MigrationPair,
     pub display_name: String,
@@ -40,6 +41,7 @@ pub struct PairSpec {
 
 /// One legacy `providerSettings` key.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FieldSpec {
     pub legacy_key: String,
     pub destination: Destination,
@@ -109,6 +111,7 @@ impl Format {
 /// Fill an empty node field from an endpoint default when the node moves off Legacy,
 /// because Legacy read the default from the endpoint and the new provider does not hold it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeFill {
     pub node_key: String,
     /// Key in [`ProviderDraft::node_defaults`].
@@ -117,6 +120,7 @@ pub struct NodeFill {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReminderSpec {
     pub key: String,
     /// `{provider}` and `{webhook_path}` are replaced.

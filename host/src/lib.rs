@@ -7,7 +7,8 @@
 //! - [`plan`]: the secret-free change set and the file contents that realise it;
 //! - [`journal`] and [`run`]: journaled, crash-safe apply, cleanup and rollback;
 //! - [`verify`]: what is left to migrate; [`cleanup`]: removing legacy settings;
-//! - [`registry`]: the providers this run knows;
+//! - [`registry`]: the providers this run knows; [`plugins`]: discovering, pinning and
+//!   loading third-party providers (Rust, C and declarative);
 //! - [`fsio`], [`jsonedit`], [`lock`], [`failpoint`]: the safety mechanics.
 //!
 //! The CLI (`handover-migrate`) only parses flags, prompts and prints.
@@ -21,6 +22,7 @@ pub mod fsio;
 pub mod jsonedit;
 pub mod names;
 pub mod plan;
+pub mod plugins;
 pub mod registry;
 pub mod settings;
 

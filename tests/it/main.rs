@@ -6,6 +6,7 @@ mod conflicts;
 mod crash;
 mod malformed;
 mod model;
+mod plugins;
 mod projectgen;
 mod refusals;
 mod reliability;

@@ -1,0 +1,156 @@
+/*
+ * A handover-migrate provider plugin in plain C: the fictional "C Desk" contact center,
+ * legacy kind `cDesk` -> service `cDesk`. It implements docs/handover-migrate-plugin.h.
+ *
+ * Build: gcc -shared -fPIC -I docs -o libc_desk.so tests/c-plugin/c_desk.c
+ *
+ * Mapping: `baseUrl` (required) and `apiKey` (secret) become provider properties;
+ * `defaultQueue` fills the node field `cDeskQueue` where a node left it empty.
+ *
+ * A real plugin would use a JSON library; this one reads the few string values it needs
+ * from the host's compact request JSON by hand, to stay dependency-free.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handover-migrate-plugin.h"
+
+static char *dup_string(const char *text) {
+    size_t n = strlen(text) + 1;
+    char *copy = malloc(n);
+    if (copy != NULL) {
+        memcpy(copy, text, n);
+    }
+    return copy;
+}
+
+/*
+ * The raw (still JSON-escaped) string value of "key" inside the object that starts at
+ * `from`, or NULL. Good enough for the host's compact serialization of flat settings.
+ */
+static char *string_value(const char *from, const char *key) {
+    char pattern[128];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *start = strstr(from, pattern);
+    if (start == NULL) {
+        return NULL;
+    }
+    start += strlen(pattern);
+    const char *end = start;
+    while (*end != '\0' && *end != '"') {
+        end += (*end == '\\' && end[1] != '\0') ? 2 : 1;
+    }
+    size_t n = (size_t)(end - start);
+    char *value = malloc(n + 1);
+    if (value == NULL) {
+        return NULL;
+    }
+    memcpy(value, start, n);
+    value[n] = '\0';
+    return value;
+}
+
+const char *hm_contract_version(void) {
+    return "1.0";
+}
+
+char *hm_info(void) {
+    return dup_string(
+        "{\"name\":\"c-desk\",\"version\":\"0.3.0\",\"contract_version\":\"1.0\","
+        "\"pairs\":[{\"pair\":{\"source_kind\":\"cDesk\",\"target_service\":\"cDesk\"},"
+        "\"display_name\":\"C Desk\",\"webhook_path\":\"/handover/cdesk\",\"warnings\":[],"
+        "\"mapping\":[{\"legacy_key\":\"baseUrl\",\"destination\":{\"to\":\"property\",\"key\":\"baseUrl\"},"
+        "\"class\":\"plain\",\"required\":true,\"format\":\"absolute URL\",\"label\":\"Base URL\"},"
+        "{\"legacy_key\":\"apiKey\",\"destination\":{\"to\":\"property\",\"key\":\"apiKey\"},"
+        "\"class\":\"secret\",\"required\":true,\"format\":\"string\",\"label\":\"API key\"},"
+        "{\"legacy_key\":\"defaultQueue\",\"destination\":{\"to\":\"node_default\",\"key\":\"defaultQueue\"},"
+        "\"class\":\"plain\",\"required\":false,\"format\":\"string\",\"label\":\"Default queue\"}],"
+        "\"node_fields\":[\"cDeskQueue\"],"
+        "\"node_types\":[\"handoverToAgent\",\"checkAgentAvailability\"]}]}");
+}
+
+static char *map_settings(const char *request) {
+    const char *settings = strstr(request, "\"settings\":");
+    if (settings == NULL) {
+        return NULL;
+    }
+    char *base_url = string_value(settings, "baseUrl");
+    char *api_key = string_value(settings, "apiKey");
+    char *queue = string_value(settings, "defaultQueue");
+    char *out = NULL;
+    if (base_url == NULL || base_url[0] == '\0') {
+        out = dup_string("{\"issues\":[{\"field\":\"baseUrl\",\"message\":\"required setting `baseUrl` (Base URL) "
+                         "is missing; set it on the endpoint\"}]}");
+    } else {
+        size_t n = 512 + strlen(base_url) + (api_key ? strlen(api_key) : 0) + (queue ? strlen(queue) : 0);
+        out = malloc(n);
+        if (out != NULL) {
+            char key_value[64];
+            const char *key_text = api_key ? api_key : "";
+            snprintf(key_value, sizeof key_value, "%s", api_key ? "{\"state\":\"known\",\"value\":\"" : "{\"state\":\"missing\"");
+            snprintf(out, n,
+                     "{\"ok\":{\"properties\":["
+                     "{\"key\":\"baseUrl\",\"class\":\"plain\",\"value\":{\"state\":\"known\",\"value\":\"%s\"}},"
+                     "{\"key\":\"apiKey\",\"class\":\"secret\",\"value\":%s%s%s}],"
+                     "\"node_defaults\":{%s%s%s},\"notes\":[]}}",
+                     base_url, key_value, key_text, api_key ? "\"}" : "}",
+                     queue ? "\"defaultQueue\":\"" : "", queue ? queue : "", queue ? "\"" : "");
+        }
+    }
+    free(base_url);
+    free(api_key);
+    free(queue);
+    return out;
+}
+
+static char *manual_steps(const char *request) {
+    if (strstr(request, "\"state\":\"missing\"") != NULL) {
+        return dup_string("[{\"key\":\"secrets.apiKey\",\"kind\":{\"kind\":\"secret\",\"property\":\"apiKey\"},"
+                          "\"prompt\":\"Enter the C Desk API key (`apiKey`).\"}]");
+    }
+    return dup_string("[]");
+}
+
+/* The host serializes `config` before `endpoint_defaults`. */
+static char *rewrite_node(const char *request) {
+    const char *defaults = strstr(request, "\"endpoint_defaults\":");
+    const char *config = strstr(request, "\"config\":");
+    char *queue = defaults ? string_value(defaults, "defaultQueue") : NULL;
+    char *current = config ? string_value(config, "cDeskQueue") : NULL;
+    char *out;
+    if (queue != NULL && (current == NULL || current[0] == '\0')) {
+        size_t n = 64 + strlen(queue);
+        out = malloc(n);
+        if (out != NULL) {
+            snprintf(out, n, "{\"ok\":{\"set\":{\"cDeskQueue\":\"%s\"}}}", queue);
+        }
+    } else {
+        out = dup_string("{\"ok\":{}}");
+    }
+    free(queue);
+    free(current);
+    return out;
+}
+
+char *hm_call(const char *hook, const char *request_json, int *is_error) {
+    *is_error = 0;
+    if (strcmp(hook, "map_settings") == 0) {
+        return map_settings(request_json);
+    }
+    if (strcmp(hook, "manual_steps") == 0) {
+        return manual_steps(request_json);
+    }
+    if (strcmp(hook, "rewrite_node") == 0) {
+        return rewrite_node(request_json);
+    }
+    if (strcmp(hook, "verify") == 0) {
+        return dup_string("[]");
+    }
+    *is_error = 1;
+    return dup_string("{\"code\":\"unknown_hook\",\"message\":\"c-desk does not know this hook\"}");
+}
+
+void hm_free(char *text) {
+    free(text);
+}
