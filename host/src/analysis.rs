@@ -225,7 +225,7 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
             )));
         }
     }
-    let (endpoint_states, mut groups) = group_endpoints(project, registry)?;
+    let (endpoint_states, mut groups) = group_endpoints(project, registry, answers)?;
     resolve_groups(project, registry, answers, &mut groups)?;
     let (flow_endpoints, orphan_endpoints, mut warnings) = attribute_flows(project);
     let orphan_flows =
@@ -275,7 +275,11 @@ fn has_handover_nodes(project: &Project, flow: usize) -> bool {
 }
 
 /// Map every endpoint's settings and group identical provider-level settings.
-fn group_endpoints(project: &Project, registry: &Registry) -> Result<(Vec<EndpointState>, Vec<Group>)> {
+fn group_endpoints(
+    project: &Project,
+    registry: &Registry,
+    answers: &Answers,
+) -> Result<(Vec<EndpointState>, Vec<Group>)> {
     let mut states = Vec::new();
     let mut groups: Vec<Group> = Vec::new();
     let mut keys: Vec<String> = Vec::new();
@@ -302,12 +306,30 @@ fn group_endpoints(project: &Project, registry: &Registry) -> Result<(Vec<Endpoi
             }
         };
         let masked = draft.properties.iter().any(|p| p.value == DraftValue::Masked);
-        // Masked secrets cannot be compared: such an endpoint gets a group of its own.
-        let key = if masked {
+        // Group by the values the provider will get. A masked secret answered for this
+        // endpoint is compared by its answer; one left unanswered cannot be compared, so
+        // the endpoint gets a group of its own until it is answered.
+        let entries: Vec<(&str, &crate::settings::ProviderAnswers)> =
+            answers.providers.get(&endpoint.name).map(|a| (endpoint.name.as_str(), a)).into_iter().collect();
+        let resolved: Vec<(&String, Option<Value>)> = draft
+            .properties
+            .iter()
+            .map(|p| match &p.value {
+                DraftValue::Known(value) => (&p.key, Some(value.clone())),
+                DraftValue::Missing | DraftValue::Masked => {
+                    (&p.key, lookup_answer(&entries, &endpoint.name, &p.key, p.class).0)
+                }
+            })
+            .collect();
+        let unanswered_mask = draft
+            .properties
+            .iter()
+            .zip(&resolved)
+            .any(|(p, (_, value))| p.value == DraftValue::Masked && value.is_none());
+        let key = if unanswered_mask {
             format!("masked\u{0}{}", endpoint.name)
         } else {
-            let properties: Vec<_> = draft.properties.iter().map(|p| (&p.key, &p.value)).collect();
-            format!("{pair}\u{0}{}", serde_json::to_string(&properties).unwrap_or_default())
+            format!("{pair}\u{0}{}", serde_json::to_string(&resolved).unwrap_or_default())
         };
         let defaults = draft.node_defaults.clone();
         let group = match keys.iter().position(|k| *k == key) {
@@ -344,18 +366,12 @@ fn group_endpoints(project: &Project, registry: &Registry) -> Result<(Vec<Endpoi
 /// Names, answers, manual steps and reuse of existing providers, per group.
 fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, groups: &mut [Group]) -> Result<()> {
     // Which group each answers entry belongs to (any endpoint of a group may key it).
-    let mut answer_for: BTreeMap<usize, &str> = BTreeMap::new();
-    for key in answers.providers.keys() {
+    // Several endpoints of one group may each have an entry (e.g. each answered its own
+    // masked secret); they must agree.
+    let mut answer_for: BTreeMap<usize, Vec<(&str, &crate::settings::ProviderAnswers)>> = BTreeMap::new();
+    for (key, entry) in &answers.providers {
         match groups.iter().position(|g| g.endpoints.iter().any(|e| e == key)) {
-            Some(index) => {
-                if let Some(previous) = answer_for.insert(index, key) {
-                    return Err(Error::usage(format!(
-                        "answers file: [providers.\"{previous}\"] and [providers.\"{key}\"] both answer for the same provider \
-                         (endpoints {}); keep one",
-                        groups[index].endpoints.join(", ")
-                    )));
-                }
-            }
+            Some(index) => answer_for.entry(index).or_default().push((key.as_str(), entry)),
             None => {
                 return Err(Error::usage(format!(
                     "answers file: [providers.\"{key}\"] names no endpoint with legacy handover settings; \
@@ -366,8 +382,9 @@ fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, gro
     }
     let mut taken: Vec<String> = Vec::new();
     for (index, group) in groups.iter_mut().enumerate() {
-        let answer = answer_for.get(&index).and_then(|key| answers.providers.get(*key));
-        let answer_key = answer_for.get(&index).copied().unwrap_or(group.anchor()).to_string();
+        let entries = answer_for.remove(&index).unwrap_or_default();
+        let answer_key = entries.first().map_or(group.anchor(), |(key, _)| *key).to_string();
+        check_entries_agree(&entries, &group.endpoints)?;
         group.properties = group
             .draft
             .properties
@@ -376,7 +393,7 @@ fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, gro
                 let (value, source) = match &property.value {
                     DraftValue::Known(value) => (Some(value.clone()), ValueSource::Endpoint),
                     DraftValue::Missing | DraftValue::Masked => {
-                        lookup_answer(answer, &answer_key, &property.key, property.class)
+                        lookup_answer(&entries, &answer_key, &property.key, property.class)
                     }
                 };
                 ResolvedProperty { key: property.key.clone(), class: property.class, value, source }
@@ -398,7 +415,7 @@ fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, gro
                 group.reused_unverified = *same == Sameness::SameUnverifiedSecrets;
             }
         }
-        let explicit = answer.and_then(|a| a.name.clone());
+        let explicit = entries.iter().find_map(|(_, a)| a.name.clone());
         if let Some(name) = &explicit {
             check_provider_name(name).map_err(|why| {
                 Error::usage(format!(
@@ -458,13 +475,38 @@ fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, gro
     Ok(())
 }
 
+/// Entries of one group must not contradict each other (name, or a value for one key).
+fn check_entries_agree(entries: &[(&str, &crate::settings::ProviderAnswers)], endpoints: &[String]) -> Result<()> {
+    let conflict = |what: &str| {
+        Error::usage(format!(
+            "answers file: the entries {} answer for one provider (endpoints {}) but give different {what}; make them agree",
+            entries.iter().map(|(k, _)| format!("[providers.\"{k}\"]")).collect::<Vec<_>>().join(", "),
+            endpoints.join(", ")
+        ))
+    };
+    for (i, (_, a)) in entries.iter().enumerate() {
+        for (_, b) in &entries[i + 1..] {
+            if a.name.is_some() && b.name.is_some() && a.name != b.name {
+                return Err(conflict("names"));
+            }
+            if a.secrets.iter().any(|(k, v)| b.secrets.get(k).is_some_and(|w| w != v)) {
+                return Err(conflict("secrets"));
+            }
+            if a.connections.iter().any(|(k, v)| b.connections.get(k).is_some_and(|w| w != v)) {
+                return Err(conflict("connections"));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn lookup_answer(
-    answer: Option<&crate::settings::ProviderAnswers>,
+    entries: &[(&str, &crate::settings::ProviderAnswers)],
     answer_key: &str,
     property: &str,
     class: PropertyClass,
 ) -> (Option<Value>, ValueSource) {
-    let from_file = answer.and_then(|a| match class {
+    let from_file = entries.iter().find_map(|(_, a)| match class {
         PropertyClass::Secret => a.secrets.get(property).map(|Secret(s)| Value::String(s.clone())),
         PropertyClass::ConnectionRef => a.connections.get(property).map(|s| Value::String(s.clone())),
         PropertyClass::Plain => a.values.get(property).and_then(|v| serde_json::to_value(v).ok()),

@@ -141,7 +141,14 @@ impl Context {
                 (project, None)
             }
             Target::Api(api) => {
-                let (project, index) = crate::api::store::load(&api.client, &api.project_id)?;
+                let (mut project, index) = crate::api::store::load(&api.client, &api.project_id)?;
+                // Providers a killed apply created (maybe without their properties yet) are
+                // that run's to finish, not existing providers to avoid or reuse.
+                let ours = run::interrupted_api_creations(&self.state())?;
+                project.providers.retain(|p| {
+                    let id = index.provider_ids.get(&p.reference_id);
+                    !ours.iter().any(|(name, created)| created.as_ref().map_or(&p.name == name, |c| Some(c) == id))
+                });
                 (project, Some(index))
             }
         };
@@ -322,7 +329,7 @@ pub struct ApplyOutcome {
 
 pub fn verify(ctx: &Context) -> Result<VerifyReport> {
     let loaded = ctx.load()?;
-    verify::verify(&loaded.project, &loaded.analysis, &ctx.registry)
+    verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, loaded.api.is_some())
 }
 
 #[derive(Debug, Serialize)]
@@ -344,7 +351,7 @@ pub fn cleanup(
     // An interrupted apply must be finished or rolled back before anything is cleaned up.
     run::check_previous_runs(&ctx.state(), RunKind::Cleanup)?;
     let loaded = ctx.load()?;
-    let report = verify::verify(&loaded.project, &loaded.analysis, &ctx.registry)?;
+    let report = verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, loaded.api.is_some())?;
     if !report.dangling.is_empty() || !report.provider_findings.is_empty() {
         let problems: Vec<String> =
             report.dangling.iter().chain(&report.provider_findings).map(|p| format!("  - {p}")).collect();

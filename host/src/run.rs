@@ -166,6 +166,32 @@ pub(crate) fn now_id(kind: RunKind) -> String {
     format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z-{}", rem / 3600, rem % 3600 / 60, rem % 60, kind.as_str())
 }
 
+/// Providers an interrupted API apply created or was about to create: `(name, id if known)`.
+/// A resumed run finishes these instead of treating them as someone else's.
+pub fn interrupted_api_creations(state: &StateDir) -> Result<Vec<(String, Option<String>)>> {
+    let Some(run) = state.runs()?.into_iter().find(|r| r.state == RunState::Interrupted && r.kind == RunKind::Apply)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut names_by_key = std::collections::HashMap::new();
+    for record in &run.records {
+        match record {
+            Record::ApiWrite { key, op: crate::journal::ApiOp::CreateProvider { name, .. }, .. } => {
+                names_by_key.insert(key.clone(), name.clone());
+                out.push((name.clone(), None));
+            }
+            Record::ApiCreated { key, id, .. } => {
+                if let Some(entry) = names_by_key.get(key).and_then(|name| out.iter_mut().find(|(n, _)| n == name)) {
+                    entry.1 = Some(id.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 /// What a run did.
 #[derive(Debug, serde::Serialize)]
 pub struct RunOutcome {

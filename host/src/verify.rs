@@ -50,7 +50,14 @@ fn node_label(project: &Project, analysis: &Analysis, node: &crate::analysis::Ha
     )
 }
 
-pub fn verify(project: &Project, analysis: &Analysis, registry: &Registry) -> Result<VerifyReport> {
+/// `masked_on_read`: the store returns secrets masked (API mode), so a masked value there
+/// stands for a secret the tenant holds and is not a finding.
+pub fn verify(
+    project: &Project,
+    analysis: &Analysis,
+    registry: &Registry,
+    masked_on_read: bool,
+) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let migrated: Vec<bool> = analysis
         .endpoint_states
@@ -93,11 +100,15 @@ pub fn verify(project: &Project, analysis: &Analysis, registry: &Registry) -> Re
     for provider in &project.providers {
         let Some(pair) = registry.pair_for_service(&provider.service) else { continue };
         let Some((plugin, _)) = registry.find(&pair) else { continue };
-        let findings = plugin.verify(&VerifyRequest {
-            pair,
-            provider_name: provider.name.clone(),
-            properties: provider.properties.clone(),
-        })?;
+        let mut properties = provider.properties.clone();
+        if masked_on_read {
+            for value in properties.values_mut() {
+                if value.as_str().is_some_and(handover_migrate_core::secret::looks_masked) {
+                    *value = Value::String("(held by the tenant)".into());
+                }
+            }
+        }
+        let findings = plugin.verify(&VerifyRequest { pair, provider_name: provider.name.clone(), properties })?;
         report.provider_findings.extend(
             findings
                 .into_iter()

@@ -1,6 +1,7 @@
 //! End-to-end tests through the real `handover-migrate` binary, one module per theme
 //! (uv-style: one test binary, shared helpers in `common`).
 
+mod api;
 mod common;
 mod conflicts;
 mod crash;

@@ -189,8 +189,22 @@ pub fn apply(
         let Some(properties) = group.property_map() else { continue };
         let key = format!("provider:{}", group.name);
         let path = crate::plan::provider_path(&group.name);
-        let (id, reference_id) = match created.get(&key) {
-            Some(found) => found.clone(),
+        let intended = previous.iter().flat_map(|r| &r.records).any(
+            |r| matches!(r, Record::ApiWrite { op: ApiOp::CreateProvider { name, .. }, .. } if name == &group.name),
+        );
+        let found_earlier = match (created.get(&key), intended) {
+            (Some(found), _) => Some(found.clone()),
+            // The interrupted run sent the create but did not see the answer: look first.
+            (None, true) => find_provider_by_name(&run, &group.name)?.map(|p| {
+                (
+                    p.get("_id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    p.get("referenceId").and_then(Value::as_str).unwrap_or_default().to_string(),
+                )
+            }),
+            (None, false) => None,
+        };
+        let (id, reference_id) = match found_earlier {
+            Some(found) => found,
             None => {
                 let service_id = service_ids.get(&group.name).cloned().unwrap_or_default();
                 run.journal.append(Record::ApiWrite {

@@ -1,0 +1,305 @@
+//! API mode end to end against the local Cognigy simulator (`tests/cognigy-sim`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use cognigy_sim::{Faults, Options, Sim, SimHandle};
+use serde_json::Value;
+
+use crate::common::*;
+
+const KEY: &str = "test-api-key-0001";
+/// The example's project id (its endpoints' `entrypoint`).
+const PROJECT: &str = "66f26ef21238d0626569c5a3";
+
+fn sim_with(faults: Faults) -> SimHandle {
+    let options = Options::new(KEY, PROJECT).selector_key("handoverProvider").faults(faults);
+    Sim::load(example_dir(), options).expect("seed").spawn().expect("spawn")
+}
+
+fn sim() -> SimHandle {
+    sim_with(Faults::default())
+}
+
+/// `handover-migrate --api-url … --project-id … --state-dir STATE ARGS…`
+fn api_cmd(sim: &SimHandle, state: &Path, args: &[&str]) -> assert_cmd::Command {
+    let mut cmd = bin();
+    cmd.env("COGNIGY_API_KEY", KEY)
+        .arg("--api-url")
+        .arg(sim.base_url())
+        .args(["--project-id", PROJECT, "--state-dir"])
+        .arg(state)
+        .args(args);
+    cmd
+}
+
+/// JSON files of a clone-layout tree with generated ids and timestamps normalised away:
+/// provider referenceIds become `<provider NAME>`, `lastChanged*` keys are dropped, and
+/// provider files keep only name, service and properties.
+fn normalized(root: &Path) -> BTreeMap<String, Value> {
+    let mut providers = BTreeMap::new();
+    let provider_dir = root.join("handoverProviders");
+    for entry in std::fs::read_dir(&provider_dir).into_iter().flatten().flatten() {
+        let value: Value =
+            serde_json::from_str(&std::fs::read_to_string(entry.path().join("config.json")).unwrap()).unwrap();
+        providers
+            .insert(value["referenceId"].as_str().unwrap().to_string(), value["name"].as_str().unwrap().to_string());
+    }
+    fn scrub(value: &mut Value, providers: &BTreeMap<String, String>) {
+        match value {
+            Value::String(s) => {
+                if let Some(name) = providers.get(s.as_str()) {
+                    *s = format!("<provider {name}>");
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| scrub(v, providers)),
+            Value::Object(map) => {
+                map.retain(|k, _| !k.starts_with("lastChanged"));
+                map.values_mut().for_each(|v| scrub(v, providers));
+            }
+            _ => {}
+        }
+    }
+    // A chart holds, for nodes not localized in its locale, a copy of another locale's
+    // config (what `cognigy clone` writes); offline rewrites only a node's own locale, so
+    // those copies are compared by node identity only.
+    let locales: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("flows/locales.json")).unwrap()).unwrap();
+    let locale_id = |name: &str| {
+        locales.as_array().unwrap().iter().find(|l| l["name"] == name).map(|l| l["_id"].clone()).unwrap_or(Value::Null)
+    };
+    let mut out = BTreeMap::new();
+    for (rel, _) in tree_hashes(root) {
+        if !rel.ends_with(".json")
+            || !(rel.starts_with("endpoints/") || rel.starts_with("flows/") || rel.starts_with("handoverProviders/"))
+        {
+            continue;
+        }
+        let mut value: Value = serde_json::from_str(&std::fs::read_to_string(root.join(&rel)).unwrap()).unwrap();
+        if rel.starts_with("handoverProviders/") {
+            value = serde_json::json!({"name": value["name"], "service": value["service"], "properties": value["properties"]});
+        }
+        if rel.ends_with("/chart.json") {
+            let locale = locale_id(rel.rsplit('/').nth(1).unwrap_or_default());
+            for node in value["nodes"].as_array_mut().into_iter().flatten() {
+                if node["localeReference"] != locale {
+                    node.as_object_mut().unwrap().remove("config");
+                }
+            }
+        }
+        scrub(&mut value, &providers);
+        out.insert(rel, value);
+    }
+    out
+}
+
+/// Compare two normalised trees, naming the first differing paths and JSON pointers.
+fn assert_same(got: &BTreeMap<String, Value>, want: &BTreeMap<String, Value>, what: &str) {
+    fn diff(path: String, a: &Value, b: &Value, out: &mut Vec<String>) {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                    let (va, vb) = (x.get(key).unwrap_or(&Value::Null), y.get(key).unwrap_or(&Value::Null));
+                    if !x.contains_key(key) || !y.contains_key(key) {
+                        out.push(format!("{path}/{key}: {va} vs {vb}"));
+                    } else {
+                        diff(format!("{path}/{key}"), va, vb, out);
+                    }
+                }
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                    diff(format!("{path}/{i}"), va, vb, out);
+                }
+            }
+            _ if a != b => out.push(format!("{path}: {a} vs {b}")),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for key in got.keys().chain(want.keys().filter(|k| !got.contains_key(*k))) {
+        match (got.get(key), want.get(key)) {
+            (Some(a), Some(b)) => diff(key.clone(), a, b, &mut out),
+            (a, b) => out.push(format!("{key}: present {} vs {}", a.is_some(), b.is_some())),
+        }
+    }
+    assert!(
+        out.is_empty(),
+        "{what}: {} difference(s), first:\n{}",
+        out.len(),
+        out.iter().take(12).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
+fn dump(sim: &SimHandle) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    sim.dump(dir.path()).expect("dump");
+    dir
+}
+
+fn offline_applied() -> BTreeMap<String, Value> {
+    let project = Scratch::example();
+    project.cmd(&["apply", "--yes"]).assert().success();
+    normalized(project.path())
+}
+
+fn seed_normalized() -> BTreeMap<String, Value> {
+    normalized(&example_dir())
+}
+
+#[test]
+fn the_same_project_migrated_offline_and_through_the_api_ends_in_the_same_state() {
+    let sim = sim();
+    let state = tempfile::tempdir().unwrap();
+    let scan = api_cmd(&sim, state.path(), &["scan"]).output().unwrap();
+    assert!(scan.status.success(), "{}", stderr(&scan));
+    assert!(stdout(&scan).contains("Webchat Production"), "{}", stdout(&scan));
+    let apply = api_cmd(&sim, state.path(), &["apply", "--yes", "-vvv"]).output().unwrap();
+    assert!(apply.status.success(), "{}", stderr(&apply));
+    for secret in EXAMPLE_SECRETS {
+        assert!(!stdout(&apply).contains(secret) && !stderr(&apply).contains(secret), "secret leaked");
+    }
+    assert_same(&normalized(dump(&sim).path()), &offline_applied(), "api vs offline");
+    api_cmd(&sim, state.path(), &["verify"]).assert().success();
+    // A second apply reuses the providers and changes nothing.
+    let again = api_cmd(&sim, state.path(), &["apply", "--yes"]).output().unwrap();
+    assert!(stdout(&again).contains("Nothing to change"), "{}", stdout(&again));
+    assert_eq!(sim.sim().with_project(|p| p.providers.len()), 3);
+}
+
+#[test]
+fn api_cleanup_and_rollback_restore_the_tenant() {
+    let sim = sim();
+    let state = tempfile::tempdir().unwrap();
+    api_cmd(&sim, state.path(), &["apply", "--yes"]).assert().success();
+    let cleanup = api_cmd(&sim, state.path(), &["cleanup", "--yes"]).output().unwrap();
+    assert!(cleanup.status.success(), "{}", stderr(&cleanup));
+    let dumped = dump(&sim);
+    let endpoint: Value = serde_json::from_str(
+        &std::fs::read_to_string(dumped.path().join("endpoints/Webchat Staging/config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(endpoint["handoverSettings"]["provider"], "none");
+    assert_eq!(endpoint["handoverSettings"]["agentAssistSettings"]["copilotType"], "workspace");
+    assert!(endpoint["handoverSettings"].get("providerSettings").is_none());
+    api_cmd(&sim, state.path(), &["rollback", "--yes"]).assert().success();
+    api_cmd(&sim, state.path(), &["rollback", "--yes"]).assert().success();
+    assert_same(&normalized(dump(&sim).path()), &seed_normalized(), "rolled back");
+    assert_eq!(sim.sim().with_project(|p| p.providers.len()), 0);
+    let stats = sim.stats();
+    assert_eq!(stats["maskWrites"].as_u64().unwrap_or(0), 0);
+}
+
+#[test]
+fn a_run_under_injected_faults_ends_like_a_clean_run_without_duplicates() {
+    let faults = Faults {
+        error_rate: 0.1,
+        burst_429: Some((40, 2)),
+        retry_after_secs: 1,
+        reset_rate: 0.03,
+        rng_seed: 7,
+        ..Faults::default()
+    };
+    let sim = sim_with(faults);
+    let state = tempfile::tempdir().unwrap();
+    let apply = api_cmd(&sim, state.path(), &["apply", "--yes"]).output().unwrap();
+    assert!(apply.status.success(), "{}", stderr(&apply));
+    assert_eq!(sim.sim().with_project(|p| p.providers.len()), 3, "no duplicate provider");
+    assert_same(&normalized(dump(&sim).path()), &offline_applied(), "api vs offline");
+}
+
+#[test]
+fn a_killed_api_apply_resumes_or_rolls_back_at_every_write() {
+    let expected = offline_applied();
+    let seed = seed_normalized();
+    for n in 1..=40 {
+        let sim = sim();
+        let state = tempfile::tempdir().unwrap();
+        let killed = api_cmd(&sim, state.path(), &["apply", "--yes"])
+            .env("HANDOVER_MIGRATE_FAILPOINT", format!("api:before_write:{n}"))
+            .output()
+            .unwrap();
+        if killed.status.code() == Some(0) {
+            assert!(n > 10, "the example needs more than 10 writes");
+            return;
+        }
+        assert_eq!(killed.status.code(), Some(86), "{}", stderr(&killed));
+        api_cmd(&sim, state.path(), &["unlock"]).assert().success();
+        // Resume.
+        let rerun = api_cmd(&sim, state.path(), &["apply", "--yes"]).output().unwrap();
+        assert!(rerun.status.success(), "crash point {n}: {}", stderr(&rerun));
+        assert_eq!(sim.sim().with_project(|p| p.providers.len()), 3, "crash point {n}");
+        assert_same(&normalized(dump(&sim).path()), &expected, &format!("crash point {n}: rerun"));
+        // Roll back.
+        let sim = self::sim();
+        let state = tempfile::tempdir().unwrap();
+        api_cmd(&sim, state.path(), &["apply", "--yes"])
+            .env("HANDOVER_MIGRATE_FAILPOINT", format!("api:before_write:{n}"))
+            .output()
+            .unwrap();
+        api_cmd(&sim, state.path(), &["unlock"]).assert().success();
+        let rollback = api_cmd(&sim, state.path(), &["rollback", "--yes"]).output().unwrap();
+        assert!(rollback.status.success(), "crash point {n}: {}", stderr(&rollback));
+        assert_same(&normalized(dump(&sim).path()), &seed, &format!("crash point {n}: rollback"));
+    }
+    panic!("apply never finished within 40 writes");
+}
+
+#[test]
+fn a_concurrent_edit_between_plan_and_apply_is_detected() {
+    let sim = sim();
+    let state = tempfile::tempdir().unwrap();
+    let plan_file = state.path().join("plan.json");
+    api_cmd(&sim, state.path(), &["plan", "--out", plan_file.to_str().unwrap()]).assert().success();
+    sim.sim().with_project(|p| {
+        let flow = p.flows.iter_mut().find(|f| f.name() == "Support Portal").expect("flow");
+        let node = flow.nodes.iter_mut().find(|n| n.node_type == "handoverToAgent").expect("node");
+        for (_, config) in &mut node.configs {
+            config["liveAgentPriority"] = Value::String("low".into());
+        }
+    });
+    let apply =
+        api_cmd(&sim, state.path(), &["apply", "--yes", "--plan", plan_file.to_str().unwrap()]).output().unwrap();
+    assert_eq!(apply.status.code(), Some(1), "{}", stderr(&apply));
+    assert!(stderr(&apply).contains("stale") && stderr(&apply).contains("flows/Support Portal/"), "{}", stderr(&apply));
+    assert_eq!(sim.sim().with_project(|p| p.providers.len()), 0, "nothing written");
+}
+
+#[test]
+fn the_selector_key_is_discovered_from_the_descriptors_or_refused() {
+    // Without a selector field in the descriptors, nothing is written and the candidates are shown.
+    let options = Options::new(KEY, PROJECT);
+    let bare = Sim::load(example_dir(), options).expect("seed").spawn().expect("spawn");
+    let state = tempfile::tempdir().unwrap();
+    let apply = api_cmd(&bare, state.path(), &["apply", "--yes"]).output().unwrap();
+    assert_eq!(apply.status.code(), Some(2), "{}", stderr(&apply));
+    assert!(stderr(&apply).contains("--node-selector-key"), "{}", stderr(&apply));
+    assert_eq!(bare.sim().with_project(|p| p.providers.len()), 0);
+}
+
+#[test]
+fn masked_secrets_are_asked_for_and_never_written() {
+    let options = Options::new(KEY, PROJECT).selector_key("handoverProvider").mask_secrets(true);
+    let sim = Sim::load(example_dir(), options).expect("seed").spawn().expect("spawn");
+    let state = tempfile::tempdir().unwrap();
+    let apply = api_cmd(&sim, state.path(), &["apply", "--yes"]).output().unwrap();
+    assert_eq!(apply.status.code(), Some(3), "{}", stderr(&apply));
+    assert!(stderr(&apply).contains("secrets.apiKey"), "{}", stderr(&apply));
+    let answers = state.path().join("answers.toml");
+    std::fs::write(
+        &answers,
+        "[providers.\"Webchat Production\"]\nsecrets.apiKey = \"la-prod-4f9c2e7a1b\"\n\
+         [providers.\"Webchat Staging\"]\nsecrets.apiKey = \"la-prod-4f9c2e7a1b\"\n\
+         [providers.\"Support Portal\"]\nsecrets.apiKey = \"la-eu-91d3a0c5e8\"\n\
+         [providers.\"Partner Chat\"]\nsecrets.apiKey = \"cw-2b7e51d94a\"\n",
+    )
+    .unwrap();
+    let apply =
+        api_cmd(&sim, state.path(), &["apply", "--yes", "--answers", answers.to_str().unwrap()]).output().unwrap();
+    assert!(apply.status.success(), "{}", stderr(&apply));
+    let cleanup =
+        api_cmd(&sim, state.path(), &["cleanup", "--yes", "--answers", answers.to_str().unwrap()]).output().unwrap();
+    assert!(cleanup.status.success(), "{}{}", stdout(&cleanup), stderr(&cleanup));
+    api_cmd(&sim, state.path(), &["rollback", "--yes"]).assert().success();
+    assert_eq!(sim.stats()["maskWrites"].as_u64().unwrap_or(0), 0, "a mask was written");
+}
