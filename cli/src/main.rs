@@ -201,30 +201,31 @@ fn context(global: &Global) -> Result<Context> {
 /// they load no plugin, so a broken or unpinned plugin never stands in the way of an undo.
 fn context_with(global: &Global, providers: bool) -> Result<Context> {
     let registry = if providers { registry(global)? } else { Registry::default() };
+    let tenant = match &global.api_url {
+        Some(url) => {
+            let project_id = global.project_id.clone().unwrap_or_default();
+            let rate_limit: RateLimit = match &global.rate_limit {
+                Some(text) => text.parse().map_err(|e: String| Error::usage(format!("--rate-limit {e}")))?,
+                None => RateLimit::default(),
+            };
+            let client = Client::new(ApiConfig {
+                base_url: url.clone(),
+                api_key: api_key(global)?,
+                ca_cert: global.ca_cert.clone(),
+                rate_limit,
+                max_retries: 6,
+                timeout: std::time::Duration::from_secs(60),
+            })?;
+            Some(ApiTarget { client, base_url: url.clone(), project_id })
+        }
+        None => None,
+    };
     let target =
-        match (&global.project, &global.api_url) {
-            (Some(_), Some(_)) => {
-                return Err(Error::usage(
-                    "pass either --project DIR (a clone) or --api-url URL --project-id ID (a tenant), not both",
-                ))
-            }
+        match (&global.project, tenant) {
+            // Both: link the clone to its tenant (providers created there, real ids in the clone).
+            (Some(dir), Some(tenant)) => Target::Linked(dir.clone(), tenant),
             (Some(dir), None) => Target::Clone(dir.clone()),
-            (None, Some(url)) => {
-                let project_id = global.project_id.clone().unwrap_or_default();
-                let rate_limit: RateLimit = match &global.rate_limit {
-                    Some(text) => text.parse().map_err(|e: String| Error::usage(format!("--rate-limit {e}")))?,
-                    None => RateLimit::default(),
-                };
-                let client = Client::new(ApiConfig {
-                    base_url: url.clone(),
-                    api_key: api_key(global)?,
-                    ca_cert: global.ca_cert.clone(),
-                    rate_limit,
-                    max_retries: 6,
-                    timeout: std::time::Duration::from_secs(60),
-                })?;
-                Target::Api(ApiTarget { client, base_url: url.clone(), project_id })
-            }
+            (None, Some(tenant)) => Target::Api(tenant),
             (None, None) => return Err(Error::usage(
                 "say which project: --project DIR (a folder `cognigy clone` wrote), or --api-url URL --project-id ID",
             )),

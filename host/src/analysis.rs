@@ -535,6 +535,12 @@ enum Sameness {
 
 /// An existing provider matches when every wanted property is equal (a masked secret
 /// cannot be compared and counts as equal, flagged) and every other property it has is unset.
+/// Whether an existing provider's properties match the wanted ones (masked secrets count
+/// as matching: the tenant holds them).
+pub fn matches_properties(existing: &Object, wanted: &[ResolvedProperty]) -> bool {
+    compare_properties(existing, wanted) != Sameness::Different
+}
+
 fn compare_properties(existing: &Object, wanted: &[ResolvedProperty]) -> Sameness {
     let mut unverified = false;
     for property in wanted {

@@ -1,6 +1,7 @@
 //! The commands, as engine operations: each loads the project, analyses it and does one
 //! job. The CLI adds flags, prompts and printing on top.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,27 @@ pub enum Target {
     Clone(PathBuf),
     /// A project on a Cognigy.AI tenant.
     Api(ApiTarget),
+    /// A clone linked to its tenant: providers are created (or reused) on the tenant and
+    /// their real ids written into the clone.
+    Linked(PathBuf, ApiTarget),
+}
+
+impl Target {
+    /// The clone directory (clone and linked targets).
+    pub fn clone_dir(&self) -> Option<&PathBuf> {
+        match self {
+            Target::Clone(dir) | Target::Linked(dir, _) => Some(dir),
+            Target::Api(_) => None,
+        }
+    }
+
+    /// The tenant (API and linked targets).
+    pub fn api(&self) -> Option<&ApiTarget> {
+        match self {
+            Target::Api(api) | Target::Linked(_, api) => Some(api),
+            Target::Clone(_) => None,
+        }
+    }
 }
 
 pub struct ApiTarget {
@@ -67,29 +89,24 @@ fn default_api_state_dir(base_url: &str, project_id: &str) -> PathBuf {
 
 impl Context {
     pub fn state(&self) -> StateDir {
-        let default = || match &self.target {
-            Target::Clone(dir) => dir.join(".handover-migrate"),
-            Target::Api(api) => default_api_state_dir(&api.base_url, &api.project_id),
+        let default = || match (&self.target.clone_dir(), &self.target.api()) {
+            (Some(dir), _) => dir.join(".handover-migrate"),
+            (None, Some(api)) => default_api_state_dir(&api.base_url, &api.project_id),
+            (None, None) => PathBuf::from(".handover-migrate"),
         };
         StateDir::new(self.state_dir.clone().unwrap_or_else(default))
     }
 
     /// `api:<url>#<project>` for journals, `None` for a clone.
     fn target_label(&self) -> Option<String> {
-        match &self.target {
-            Target::Clone(_) => None,
-            Target::Api(api) => Some(format!("api:{}#{}", api.base_url, api.project_id)),
-        }
+        self.target.api().map(|api| format!("api:{}#{}", api.base_url, api.project_id))
     }
 
     fn selector_key(&self, project: &Project, api: Option<&ApiIndex>) -> Result<String> {
         if let Some(key) = &self.selector_key {
             return check_selector_key(key);
         }
-        let clone_dir = match &self.target {
-            Target::Clone(dir) => Some(dir),
-            Target::Api(_) => None,
-        };
+        let clone_dir = self.target.clone_dir();
         if let Some(dir) = clone_dir {
             if let Some(key) = ProjectConfig::load(dir)?.node_selector_key {
                 return check_selector_key(&key);
@@ -140,6 +157,13 @@ impl Context {
                 }
                 (project, None)
             }
+            Target::Linked(dir, api) => {
+                let project = clone::load(dir)?;
+                let mut index = ApiIndex { project_id: api.project_id.clone(), ..ApiIndex::default() };
+                let (tenant, _) = crate::api::store::load_providers(&api.client, &api.project_id, &mut index)?;
+                index.tenant_providers = tenant;
+                (project, Some(index))
+            }
             Target::Api(api) => {
                 let (mut project, index) = crate::api::store::load(&api.client, &api.project_id)?;
                 // Providers a killed apply created (maybe without their properties yet) are
@@ -164,7 +188,7 @@ impl Context {
     /// Take the project lock (creating the state directory), after checking that a clone
     /// target is a clone, so that nothing is ever created in a wrong directory.
     pub fn lock(&self, command: &str) -> Result<Lock> {
-        if let Target::Clone(dir) = &self.target {
+        if let Some(dir) = self.target.clone_dir() {
             clone::check_root(dir)?;
         }
         let state = self.state();
@@ -272,13 +296,16 @@ pub fn apply(
     confirm: &mut dyn FnMut(&Plan) -> Result<bool>,
 ) -> Result<ApplyOutcome> {
     let _lock = ctx.lock("apply")?;
-    let loaded = ctx.load()?;
+    let mut loaded = ctx.load()?;
     let plan = plan::build(&loaded.project, &loaded.analysis);
     if let Some((saved, path)) = saved {
         saved.check_current(&plan, path)?;
     }
     plan.check_applicable()?;
     let digest = plan.digest();
+    if let Target::Linked(dir, api) = &ctx.target {
+        return apply_linked(ctx, dir, api, &mut loaded, plan, &digest, confirm);
+    }
     if !plan.has_changes() {
         let root = loaded.project.root.clone();
         let outcome = run::execute(&root, &ctx.state(), RunKind::Apply, &digest, 0, &mut |_| unreachable_change())?;
@@ -295,8 +322,9 @@ pub fn apply(
                     "--snapshot needs API mode (--api-url, --project-id): a clone has no snapshots",
                 ));
             }
-            let writes = plan::pending_writes(&loaded.analysis);
-            let mut change = |i: usize| plan::materialize(&loaded.project, &loaded.analysis, &writes[i]);
+            let relink = HashMap::new();
+            let writes = plan::pending_writes(&loaded.project, &loaded.analysis, &relink);
+            let mut change = |i: usize| plan::materialize(&loaded.project, &loaded.analysis, &relink, &writes[i]);
             (run::execute(dir, &ctx.state(), RunKind::Apply, &digest, writes.len(), &mut change)?, None)
         }
         (Target::Api(api), Some(index)) => {
@@ -313,9 +341,56 @@ pub fn apply(
             )?;
             (outcome, snapshot_id)
         }
-        (Target::Api(_), None) => return Err(Error::failed("API mode loaded no API index")),
+        (Target::Api(_), None) | (Target::Linked(..), _) => {
+            return Err(Error::failed("internal: API mode loaded no API index"))
+        }
     };
     Ok(ApplyOutcome { plan, run, confirmed: true, snapshot: snapshot_id })
+}
+
+/// Linking a clone: providers on the tenant first (an API run), then the clone written
+/// with the tenant's ids (a clone run). `rollback` undoes them one at a time.
+fn apply_linked(
+    ctx: &Context,
+    dir: &Path,
+    api: &ApiTarget,
+    loaded: &mut Loaded,
+    plan: Plan,
+    digest: &str,
+    confirm: &mut dyn FnMut(&Plan) -> Result<bool>,
+) -> Result<ApplyOutcome> {
+    let index = loaded.api.as_ref().ok_or_else(|| Error::failed("internal: linking loaded no tenant"))?;
+    if !confirm(&plan)? {
+        let run = RunOutcome { run_id: None, resumed: false, written: vec![] };
+        return Ok(ApplyOutcome { plan, run, confirmed: false, snapshot: None });
+    }
+    let label = ctx.target_label().unwrap_or_default();
+    let (api_run, real) = crate::api::apply::link_providers(
+        &api.client,
+        &loaded.analysis,
+        index,
+        &index.tenant_providers,
+        &ctx.state(),
+        digest,
+        &label,
+    )?;
+    let mut relink = HashMap::new();
+    for (group, reference) in real {
+        let old = std::mem::replace(&mut loaded.analysis.groups[group].reference_id, reference.clone());
+        if old != reference {
+            relink.insert(old, reference);
+        }
+    }
+    let writes = plan::pending_writes(&loaded.project, &loaded.analysis, &relink);
+    let mut change = |i: usize| plan::materialize(&loaded.project, &loaded.analysis, &relink, &writes[i]);
+    let mut run = run::execute(dir, &ctx.state(), RunKind::Apply, digest, writes.len(), &mut change)?;
+    if let Some(api_run) = api_run {
+        let mut written = api_run.written;
+        written.append(&mut run.written);
+        run.written = written;
+        run.run_id = run.run_id.or(api_run.run_id);
+    }
+    Ok(ApplyOutcome { plan, run, confirmed: true, snapshot: None })
 }
 
 #[derive(Debug, Serialize)]
@@ -329,7 +404,7 @@ pub struct ApplyOutcome {
 
 pub fn verify(ctx: &Context) -> Result<VerifyReport> {
     let loaded = ctx.load()?;
-    verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, loaded.api.is_some())
+    verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, ctx.target.clone_dir().is_none())
 }
 
 #[derive(Debug, Serialize)]
@@ -351,7 +426,7 @@ pub fn cleanup(
     // An interrupted apply must be finished or rolled back before anything is cleaned up.
     run::check_previous_runs(&ctx.state(), RunKind::Cleanup)?;
     let loaded = ctx.load()?;
-    let report = verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, loaded.api.is_some())?;
+    let report = verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, ctx.target.clone_dir().is_none())?;
     if !report.dangling.is_empty() || !report.provider_findings.is_empty() {
         let problems: Vec<String> =
             report.dangling.iter().chain(&report.provider_findings).map(|p| format!("  - {p}")).collect();
@@ -369,7 +444,7 @@ pub fn cleanup(
         return Ok(CleanupOutcome { items, run: None, dry_run, confirmed: false });
     }
     let run = match (&ctx.target, &loaded.api) {
-        (Target::Clone(dir), _) => {
+        (Target::Clone(dir) | Target::Linked(dir, _), _) => {
             let digest = crate::fsio::sha256_hex(
                 eligible.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join("\n").as_bytes(),
             );
@@ -398,8 +473,8 @@ pub fn rollback(ctx: &Context, run_id: Option<&str>, force: bool) -> Result<Roll
         Some(id) => runs.iter().find(|r| r.id == id),
         None => runs.iter().rev().find(|r| r.state != run::RunState::RolledBack),
     };
-    match (chosen, &ctx.target) {
-        (Some(run), Target::Api(api)) if run.target.is_some() => {
+    match (chosen, ctx.target.api(), ctx.target.clone_dir()) {
+        (Some(run), Some(api), _) if run.target.is_some() => {
             if run.target != ctx.target_label() {
                 return Err(Error::usage(format!(
                     "run {} was made against {}; point --api-url/--project-id there",
@@ -419,17 +494,17 @@ pub fn rollback(ctx: &Context, run_id: Option<&str>, force: bool) -> Result<Roll
             let index = ApiIndex { project_id: api.project_id.clone(), ..Default::default() };
             crate::api::apply::rollback(&api.client, &index, run, force)
         }
-        (Some(run), Target::Clone(_)) if run.target.is_some() => Err(Error::usage(format!(
+        (Some(run), None, _) if run.target.is_some() => Err(Error::usage(format!(
             "run {} was made against {}; pass --api-url and --project-id to roll it back",
             run.id,
             run.target.as_deref().unwrap_or_default()
         ))),
-        (Some(run), Target::Api(_)) => Err(Error::usage(format!(
+        (_, _, Some(dir)) => run::rollback(dir, &state, run_id, force),
+        (Some(run), _, None) => Err(Error::usage(format!(
             "run {} was made on a clone directory; pass --project DIR to roll it back",
             run.id
         ))),
-        (_, Target::Clone(dir)) => run::rollback(dir, &state, run_id, force),
-        (None, Target::Api(_)) => run::rollback(Path::new("."), &state, run_id, force),
+        (None, _, None) => run::rollback(Path::new("."), &state, run_id, force),
     }
 }
 

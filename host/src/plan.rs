@@ -6,7 +6,7 @@
 //! digest of itself; `apply --plan` recomputes the plan and refuses when the project
 //! changed (stale) or the result differs, so what is applied is exactly what was reviewed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use handover_migrate_core::secret::REDACTED;
 use handover_migrate_core::{MigrationPair, PropertyClass};
@@ -430,15 +430,23 @@ pub enum PendingWrite {
 
 /// The files that realise the plan's providers and node edits: new provider files first,
 /// then each chart once with all of its node edits.
-pub fn pending_writes(analysis: &Analysis) -> Vec<PendingWrite> {
+///
+/// `relink` (linking a clone to a tenant) maps provider referenceIds in the clone to the
+/// tenant's: provider files whose id changes are rewritten and nodes already pointing at an
+/// old id are re-pointed.
+pub fn pending_writes(project: &Project, analysis: &Analysis, relink: &HashMap<String, String>) -> Vec<PendingWrite> {
     let mut writes: Vec<PendingWrite> = analysis
         .groups_in_scope()
-        .filter(|(_, group)| group.existing.is_none() && group.is_complete())
+        .filter(|(_, group)| match group.existing {
+            None => group.is_complete(),
+            Some(existing) => project.providers[existing].reference_id != group.reference_id,
+        })
         .map(|(index, _)| PendingWrite::Provider(index))
         .collect();
     let mut by_chart: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
     for (index, node) in analysis.nodes.iter().enumerate() {
-        if matches!(node.resolution, Resolution::Migrate { .. }) {
+        let relinked = matches!(&node.selector, Selector::Provider(old) if relink.contains_key(old));
+        if matches!(node.resolution, Resolution::Migrate { .. }) || relinked {
             by_chart.entry((node.flow, node.chart)).or_default().push(index);
         }
     }
@@ -447,10 +455,29 @@ pub fn pending_writes(analysis: &Analysis) -> Vec<PendingWrite> {
 }
 
 /// The new content of one pending write.
-pub fn materialize(project: &Project, analysis: &Analysis, write: &PendingWrite) -> Result<FileChange> {
+pub fn materialize(
+    project: &Project,
+    analysis: &Analysis,
+    relink: &HashMap<String, String>,
+    write: &PendingWrite,
+) -> Result<FileChange> {
     match write {
         PendingWrite::Provider(index) => {
             let group = &analysis.groups[*index];
+            let before = match group.existing {
+                Some(existing) => {
+                    let path = &project.providers[existing].path;
+                    let bytes = crate::fsio::read_regular(&project.abs(path))?;
+                    let hash = sha256_hex(&bytes);
+                    if project.fingerprint.get(path) != Some(&hash) {
+                        return Err(Error::failed(format!(
+                            "{path} changed while handover-migrate was running; run again"
+                        )));
+                    }
+                    Some(hash)
+                }
+                None => None,
+            };
             let properties = group.property_map().unwrap_or_default();
             let document = serde_json::json!({
                 "referenceId": group.reference_id,
@@ -460,7 +487,7 @@ pub fn materialize(project: &Project, analysis: &Analysis, write: &PendingWrite)
             });
             Ok(FileChange {
                 path: provider_path(&group.name),
-                before: None,
+                before,
                 after: to_cli_json(&document).into_bytes(),
                 // Provider files hold secrets.
                 mode: 0o600,
@@ -480,8 +507,14 @@ pub fn materialize(project: &Project, analysis: &Analysis, write: &PendingWrite)
             let raw = crate::clone::parse_raw_chart(&text, &chart.path)?;
             let mut edits = Vec::new();
             for handover in nodes.iter().map(|i| &analysis.nodes[*i]) {
-                let Resolution::Migrate { group, rewrite, .. } = &handover.resolution else { continue };
                 let node = analysis.node(project, handover);
+                let (reference, set) = match (&handover.resolution, &handover.selector) {
+                    (Resolution::Migrate { group, rewrite, .. }, _) => {
+                        (analysis.groups[*group].reference_id.clone(), Some(&rewrite.set))
+                    }
+                    (_, Selector::Provider(old)) if relink.contains_key(old) => (relink[old].clone(), None),
+                    _ => continue,
+                };
                 let Some(raw_node) = raw.nodes.iter().find(|n| n.id == node.id) else { continue };
                 let Some(raw_config) = raw_node.config else {
                     return Err(Error::failed(format!(
@@ -491,11 +524,8 @@ pub fn materialize(project: &Project, analysis: &Analysis, write: &PendingWrite)
                 };
                 let span = span_of(&text, raw_config);
                 let mut config = node.config.clone().unwrap_or_default();
-                config.insert(
-                    analysis.options.selector_key.clone(),
-                    Value::String(analysis.groups[*group].reference_id.clone()),
-                );
-                for (key, value) in &rewrite.set {
+                config.insert(analysis.options.selector_key.clone(), Value::String(reference));
+                for (key, value) in set.into_iter().flatten() {
                     config.insert(key.clone(), value.clone());
                 }
                 let rendered = render_at(&text, &span, &Value::Object(config));

@@ -303,3 +303,50 @@ fn masked_secrets_are_asked_for_and_never_written() {
     api_cmd(&sim, state.path(), &["rollback", "--yes"]).assert().success();
     assert_eq!(sim.stats()["maskWrites"].as_u64().unwrap_or(0), 0, "a mask was written");
 }
+
+/// `--project DIR` plus the API flags: providers are created on the tenant and their real
+/// ids written into the clone, also re-pointing nodes an earlier offline run switched.
+#[test]
+fn linking_a_clone_writes_the_tenants_provider_ids() {
+    for offline_first in [false, true] {
+        let sim = sim();
+        let project = Scratch::example();
+        let original = project.snapshot();
+        if offline_first {
+            project.cmd(&["apply", "--yes"]).assert().success();
+        }
+        let linked = |args: &[&str]| {
+            let mut cmd = api_cmd(&sim, &project.path().join(".handover-migrate"), args);
+            cmd.arg("--project").arg(project.path());
+            cmd
+        };
+        let apply = linked(&["apply", "--yes"]).output().unwrap();
+        assert!(apply.status.success(), "{}", stderr(&apply));
+        let tenant: BTreeMap<String, String> = sim.sim().with_project(|p| {
+            p.providers
+                .iter()
+                .map(|provider| {
+                    (provider.name().to_string(), provider.item["referenceId"].as_str().unwrap_or_default().to_string())
+                })
+                .collect()
+        });
+        assert_eq!(tenant.len(), 3, "offline first: {offline_first}");
+        for (name, reference) in &tenant {
+            let file: Value =
+                serde_json::from_str(&project.read(&format!("handoverProviders/{name}/config.json"))).unwrap();
+            assert_eq!(&file["referenceId"], reference, "{name}");
+        }
+        let main: Value = serde_json::from_str(&project.read("flows/Main/en-US/chart.json")).unwrap();
+        let selectors: Vec<&Value> =
+            main["nodes"].as_array().unwrap().iter().filter_map(|n| n["config"].get("handoverProvider")).collect();
+        assert!(!selectors.is_empty());
+        assert!(selectors.iter().all(|s| tenant.values().any(|r| s.as_str() == Some(r))), "{selectors:?}");
+        project.cmd(&["verify"]).assert().success();
+        // Undo: the clone run, then the tenant run (and the offline run).
+        for _ in 0..3 {
+            linked(&["rollback", "--yes"]).assert().success();
+        }
+        assert_eq!(project.snapshot(), original, "offline first: {offline_first}");
+        assert_eq!(sim.sim().with_project(|p| p.providers.len()), 0);
+    }
+}

@@ -125,13 +125,9 @@ fn finish(mut run: ApiRun, previous: Option<RunInfo>) -> Result<RunOutcome> {
 }
 
 /// Check every property the plan writes exists on its service, before any write.
-pub fn check_services(project: &Project, analysis: &Analysis, index: &ApiIndex) -> Result<HashMap<String, String>> {
+pub fn check_services(analysis: &Analysis, index: &ApiIndex, groups: &[usize]) -> Result<HashMap<String, String>> {
     let mut service_ids = HashMap::new();
-    let _ = project;
-    for (_, group) in analysis.groups_in_scope() {
-        if group.existing.is_some() {
-            continue;
-        }
+    for group in groups.iter().map(|g| &analysis.groups[*g]) {
         let service = index.services.iter().find(|s| s.name == group.pair.target_service).ok_or_else(|| {
             Error::failed(format!(
                 "the tenant has no handover service named `{}` (for provider \"{}\"); services: {}. Nothing was written",
@@ -172,80 +168,14 @@ pub fn apply(
     digest: &str,
     target: &str,
 ) -> Result<RunOutcome> {
-    let service_ids = check_services(project, analysis, index)?;
+    let to_create: Vec<usize> =
+        analysis.groups_in_scope().filter(|(_, g)| g.existing.is_none() && g.is_complete()).map(|(i, _)| i).collect();
+    let service_ids = check_services(analysis, index, &to_create)?;
     let (mut run, previous) = open_run(client, index, state, RunKind::Apply, digest, target)?;
-    let mut created: HashMap<String, (String, String)> = HashMap::new();
-    for record in previous.iter().flat_map(|r| &r.records) {
-        if let Record::ApiCreated { key, id, reference_id } = record {
-            created.insert(key.clone(), (id.clone(), reference_id.clone()));
-        }
-    }
+    let made = ensure_providers(&mut run, analysis, index, previous.as_ref(), &service_ids, &to_create)?;
     // Minted (planned) referenceId → the tenant's real one.
-    let mut real_ids: HashMap<String, String> = HashMap::new();
-    for (_, group) in analysis.groups_in_scope() {
-        if group.existing.is_some() {
-            continue;
-        }
-        let Some(properties) = group.property_map() else { continue };
-        let key = format!("provider:{}", group.name);
-        let path = crate::plan::provider_path(&group.name);
-        let intended = previous.iter().flat_map(|r| &r.records).any(
-            |r| matches!(r, Record::ApiWrite { op: ApiOp::CreateProvider { name, .. }, .. } if name == &group.name),
-        );
-        let found_earlier = match (created.get(&key), intended) {
-            (Some(found), _) => Some(found.clone()),
-            // The interrupted run sent the create but did not see the answer: look first.
-            (None, true) => find_provider_by_name(&run, &group.name)?.map(|p| {
-                (
-                    p.get("_id").and_then(Value::as_str).unwrap_or_default().to_string(),
-                    p.get("referenceId").and_then(Value::as_str).unwrap_or_default().to_string(),
-                )
-            }),
-            (None, false) => None,
-        };
-        let (id, reference_id) = match found_earlier {
-            Some(found) => found,
-            None => {
-                let service_id = service_ids.get(&group.name).cloned().unwrap_or_default();
-                run.journal.append(Record::ApiWrite {
-                    key: key.clone(),
-                    path: path.clone(),
-                    op: ApiOp::CreateProvider { name: group.name.clone(), service_id: service_id.clone() },
-                    before: None,
-                    after: hash_json(&(&group.name, &service_id)),
-                    backup: None,
-                    summary: format!("create provider \"{}\"", group.name),
-                })?;
-                let body = json!({"projectId": index.project_id, "name": group.name, "serviceId": service_id});
-                let provider = create_provider(&run, &body, &group.name)?;
-                let found = (
-                    provider.get("_id").and_then(Value::as_str).unwrap_or_default().to_string(),
-                    provider.get("referenceId").and_then(Value::as_str).unwrap_or_default().to_string(),
-                );
-                run.journal.append(Record::ApiCreated {
-                    key: key.clone(),
-                    id: found.0.clone(),
-                    reference_id: found.1.clone(),
-                })?;
-                found
-            }
-        };
-        let list: Vec<Value> = properties.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
-        let body = json!({"projectId": index.project_id, "properties": list});
-        run.journal.append(Record::ApiWrite {
-            key: format!("{key}:properties"),
-            path: path.clone(),
-            op: ApiOp::SetProviderProperties { provider_id: id.clone() },
-            before: None,
-            after: hash_json(&list),
-            backup: None,
-            summary: format!("set the properties of provider \"{}\"", group.name),
-        })?;
-        set_properties(&run, &id, &body)?;
-        run.journal.append(Record::Done { path: key })?;
-        run.written.push(path);
-        real_ids.insert(group.reference_id.clone(), reference_id);
-    }
+    let real_ids: HashMap<String, String> =
+        made.iter().map(|(g, (_, reference))| (analysis.groups[*g].reference_id.clone(), reference.clone())).collect();
     for handover in &analysis.nodes {
         let Resolution::Migrate { group, rewrite, .. } = &handover.resolution else { continue };
         let flow = &project.flows[handover.flow];
@@ -290,6 +220,124 @@ pub fn apply(
         run.written.push(format!("{} node {}", chart.path, node.id));
     }
     finish(run, previous)
+}
+
+/// Create (or, after an interrupted run, find) each provider of `groups` and set its
+/// complete property list. Returns group index → (`_id`, `referenceId`).
+fn ensure_providers(
+    run: &mut ApiRun,
+    analysis: &Analysis,
+    index: &ApiIndex,
+    previous: Option<&RunInfo>,
+    service_ids: &HashMap<String, String>,
+    groups: &[usize],
+) -> Result<HashMap<usize, (String, String)>> {
+    let mut created: HashMap<String, (String, String)> = HashMap::new();
+    for record in previous.iter().flat_map(|r| &r.records) {
+        if let Record::ApiCreated { key, id, reference_id } = record {
+            created.insert(key.clone(), (id.clone(), reference_id.clone()));
+        }
+    }
+    let mut made = HashMap::new();
+    for &index_of_group in groups {
+        let group = &analysis.groups[index_of_group];
+        let Some(properties) = group.property_map() else { continue };
+        let key = format!("provider:{}", group.name);
+        let path = crate::plan::provider_path(&group.name);
+        let intended = previous.iter().flat_map(|r| &r.records).any(
+            |r| matches!(r, Record::ApiWrite { op: ApiOp::CreateProvider { name, .. }, .. } if name == &group.name),
+        );
+        let found_earlier = match (created.get(&key), intended) {
+            (Some(found), _) => Some(found.clone()),
+            // The interrupted run sent the create but did not see the answer: look first.
+            (None, true) => find_provider_by_name(run, &group.name)?.map(|p| {
+                (
+                    p.get("_id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    p.get("referenceId").and_then(Value::as_str).unwrap_or_default().to_string(),
+                )
+            }),
+            (None, false) => None,
+        };
+        let (id, reference_id) = match found_earlier {
+            Some(found) => found,
+            None => {
+                let service_id = service_ids.get(&group.name).cloned().unwrap_or_default();
+                run.journal.append(Record::ApiWrite {
+                    key: key.clone(),
+                    path: path.clone(),
+                    op: ApiOp::CreateProvider { name: group.name.clone(), service_id: service_id.clone() },
+                    before: None,
+                    after: hash_json(&(&group.name, &service_id)),
+                    backup: None,
+                    summary: format!("create provider \"{}\"", group.name),
+                })?;
+                let body = json!({"projectId": index.project_id, "name": group.name, "serviceId": service_id});
+                let provider = create_provider(run, &body, &group.name)?;
+                let found = (
+                    provider.get("_id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    provider.get("referenceId").and_then(Value::as_str).unwrap_or_default().to_string(),
+                );
+                run.journal.append(Record::ApiCreated {
+                    key: key.clone(),
+                    id: found.0.clone(),
+                    reference_id: found.1.clone(),
+                })?;
+                found
+            }
+        };
+        let list: Vec<Value> = properties.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+        let body = json!({"projectId": index.project_id, "properties": list});
+        run.journal.append(Record::ApiWrite {
+            key: format!("{key}:properties"),
+            path: path.clone(),
+            op: ApiOp::SetProviderProperties { provider_id: id.clone() },
+            before: None,
+            after: hash_json(&list),
+            backup: None,
+            summary: format!("set the properties of provider \"{}\"", group.name),
+        })?;
+        set_properties(run, &id, &body)?;
+        run.journal.append(Record::Done { path: key })?;
+        run.written.push(path);
+        made.insert(index_of_group, (id, reference_id));
+    }
+    Ok(made)
+}
+
+/// Linking a clone: make sure every provider of the run exists on the tenant (reusing one
+/// with the same service and properties, else creating it). Returns group index → the
+/// tenant's `referenceId`, and the API run (absent when nothing had to be created).
+pub fn link_providers(
+    client: &Client,
+    analysis: &Analysis,
+    index: &ApiIndex,
+    tenant: &[crate::clone::ProviderFile],
+    state: &StateDir,
+    digest: &str,
+    target: &str,
+) -> Result<(Option<RunOutcome>, HashMap<usize, String>)> {
+    let mut real: HashMap<usize, String> = HashMap::new();
+    let mut to_create = Vec::new();
+    for (group_index, group) in analysis.groups_in_scope().filter(|(_, g)| g.is_complete()) {
+        let found = tenant.iter().find(|p| {
+            p.service == group.pair.target_service
+                && crate::analysis::matches_properties(&p.properties, &group.properties)
+        });
+        match found {
+            Some(provider) => {
+                real.insert(group_index, provider.reference_id.clone());
+            }
+            None => to_create.push(group_index),
+        }
+    }
+    if to_create.is_empty() {
+        return Ok((None, real));
+    }
+    let service_ids = check_services(analysis, index, &to_create)?;
+    let (mut run, previous) = open_run(client, index, state, RunKind::Apply, digest, target)?;
+    let made = ensure_providers(&mut run, analysis, index, previous.as_ref(), &service_ids, &to_create)?;
+    real.extend(made.into_iter().map(|(g, (_, reference))| (g, reference)));
+    Ok((Some(finish(run, previous)?), real))
 }
 
 fn create_provider(run: &ApiRun, body: &Value, name: &str) -> Result<Value> {

@@ -42,6 +42,8 @@ pub struct ApiIndex {
     pub services: Vec<Service>,
     /// The selector field found in the node descriptors, or every candidate when that is ambiguous.
     pub selector: SelectorDiscovery,
+    /// Linking a clone: the tenant's providers (the project's own are the clone's files).
+    pub tenant_providers: Vec<ProviderFile>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -175,6 +177,34 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
         flows.push(flow);
     }
 
+    let (providers, provider_fingerprints) = load_providers(client, project_id, &mut index)?;
+    fingerprint.extend(provider_fingerprints);
+
+    index.selector = match flows.first() {
+        Some(flow) => discover_selector(&client.get(&format!("/flows/{}/chart/descriptors", flow.id), &[])?),
+        None => SelectorDiscovery::NoFlows,
+    };
+
+    let project = Project {
+        root: std::path::PathBuf::from(format!("api:{project_id}")),
+        endpoints,
+        locales,
+        flows,
+        providers,
+        fingerprint,
+    };
+    Ok((project, index))
+}
+
+/// The tenant's handover providers and services (filling `index`), with a fingerprint per
+/// provider. Linking a clone reads only these.
+pub fn load_providers(
+    client: &Client,
+    project_id: &str,
+    index: &mut ApiIndex,
+) -> Result<(Vec<ProviderFile>, BTreeMap<String, String>)> {
+    let scope = [("projectId", project_id.to_string())];
+    let mut fingerprint = BTreeMap::new();
     let mut providers = Vec::new();
     for item in client.get_all("/handover/providers", &scope)? {
         let name = str_of(&item, "name");
@@ -190,7 +220,6 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
         index.provider_ids.insert(reference_id.clone(), str_of(&item, "_id"));
         providers.push(ProviderFile { path, reference_id, name, service: str_of(&item, "service"), properties });
     }
-
     index.services = client
         .get_all("/handover/services", &[])?
         .iter()
@@ -212,21 +241,7 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
             provider.service = service.name.clone();
         }
     }
-
-    index.selector = match flows.first() {
-        Some(flow) => discover_selector(&client.get(&format!("/flows/{}/chart/descriptors", flow.id), &[])?),
-        None => SelectorDiscovery::NoFlows,
-    };
-
-    let project = Project {
-        root: std::path::PathBuf::from(format!("api:{project_id}")),
-        endpoints,
-        locales,
-        flows,
-        providers,
-        fingerprint,
-    };
-    Ok((project, index))
+    Ok((providers, fingerprint))
 }
 
 fn handover_of(full: &Object, path: &str) -> Result<Handover> {
