@@ -212,35 +212,24 @@ impl Client {
     ) -> Result<Option<Value>, CallError> {
         self.throttle();
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let url = self.url(path);
         tracing::debug!("{} {}", method.as_str(), path);
-        let key = self.api_key.0.as_str();
-        let result = match (method, body) {
-            (Method::Get, _) => self
-                .agent
-                .get(&url)
-                .header("X-API-Key", key)
-                .query_pairs(query.iter().map(|(k, v)| (*k, v.as_str())))
-                .call(),
-            (Method::Delete, _) => self
-                .agent
-                .delete(&url)
-                .header("X-API-Key", key)
-                .query_pairs(query.iter().map(|(k, v)| (*k, v.as_str())))
-                .call(),
-            (Method::Post, body) => self
-                .agent
-                .post(&url)
-                .header("X-API-Key", key)
-                .query_pairs(query.iter().map(|(k, v)| (*k, v.as_str())))
-                .send_json(body.cloned().unwrap_or(Value::Null)),
-            (Method::Patch, body) => self
-                .agent
-                .patch(&url)
-                .header("X-API-Key", key)
-                .query_pairs(query.iter().map(|(k, v)| (*k, v.as_str())))
-                .send_json(body.cloned().unwrap_or(Value::Null)),
-        };
+        let url =
+            url::Url::parse_with_params(&self.url(path), query.iter().map(|(k, v)| (*k, v.as_str()))).map_err(|e| {
+                CallError::Status { status: 0, message: format!("bad URL for {path}: {e}"), retry_after: None }
+            })?;
+        let request = ureq::http::Request::builder()
+            .method(method.as_str())
+            .uri(url.as_str())
+            .header("X-API-Key", self.api_key.0.as_str());
+        // No body on GET or DELETE (a body on GET is refused by some Cognigy installations).
+        let result = match body.filter(|_| matches!(method, Method::Post | Method::Patch)) {
+            Some(body) => request
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(body).unwrap_or_default())
+                .map_err(|e| CallError::Ambiguous(e.to_string()))
+                .map(|r| self.agent.run(r)),
+            None => request.body(()).map_err(|e| CallError::Ambiguous(e.to_string())).map(|r| self.agent.run(r)),
+        }?;
         let mut response = result.map_err(|e| CallError::Ambiguous(e.to_string()))?;
         let status = response.status().as_u16();
         let retry_after = response
