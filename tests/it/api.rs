@@ -350,3 +350,16 @@ fn linking_a_clone_writes_the_tenants_provider_ids() {
         assert_eq!(sim.sim().with_project(|p| p.providers.len()), 0);
     }
 }
+
+#[test]
+fn apply_with_snapshot_takes_one_and_waits_for_it_first() {
+    let sim = sim();
+    let state = tempfile::tempdir().unwrap();
+    let apply = api_cmd(&sim, state.path(), &["apply", "--yes", "--snapshot", "--json"]).output().unwrap();
+    assert!(apply.status.success(), "{}", stderr(&apply));
+    let outcome: Value = serde_json::from_slice(&apply.stdout).unwrap();
+    assert!(outcome["snapshot"].is_string(), "{outcome:#}");
+    assert_eq!(sim.sim().with_project(|p| p.snapshots.len()), 1);
+    let routes = sim.stats()["routes"].clone();
+    assert!(routes.to_string().contains("POST /snapshots") && routes.to_string().contains("/tasks/"), "{routes}");
+}
