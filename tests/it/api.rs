@@ -363,3 +363,41 @@ fn apply_with_snapshot_takes_one_and_waits_for_it_first() {
     let routes = sim.stats()["routes"].clone();
     assert!(routes.to_string().contains("POST /snapshots") && routes.to_string().contains("/tasks/"), "{routes}");
 }
+
+#[test]
+fn a_killed_api_cleanup_reruns_or_rolls_back_at_every_write() {
+    // The tenant after an uninterrupted apply + cleanup, and after apply alone.
+    let reference = sim();
+    let state = tempfile::tempdir().unwrap();
+    api_cmd(&reference, state.path(), &["apply", "--yes"]).assert().success();
+    let applied = normalized(dump(&reference).path());
+    api_cmd(&reference, state.path(), &["cleanup", "--yes"]).assert().success();
+    let cleaned = normalized(dump(&reference).path());
+    for n in 1..=10 {
+        for rerun in [true, false] {
+            let sim = sim();
+            let state = tempfile::tempdir().unwrap();
+            api_cmd(&sim, state.path(), &["apply", "--yes"]).assert().success();
+            let killed = api_cmd(&sim, state.path(), &["cleanup", "--yes"])
+                .env("HANDOVER_MIGRATE_FAILPOINT", format!("api:before_write:{n}"))
+                .output()
+                .unwrap();
+            if killed.status.code() == Some(0) {
+                assert!(n > 3, "the example cleans up four endpoints");
+                return;
+            }
+            assert_eq!(killed.status.code(), Some(86), "{}", stderr(&killed));
+            api_cmd(&sim, state.path(), &["unlock"]).assert().success();
+            if rerun {
+                let again = api_cmd(&sim, state.path(), &["cleanup", "--yes"]).output().unwrap();
+                assert!(again.status.success(), "crash point {n}: {}", stderr(&again));
+                assert_same(&normalized(dump(&sim).path()), &cleaned, &format!("crash point {n}: rerun"));
+            } else {
+                let rollback = api_cmd(&sim, state.path(), &["rollback", "--yes"]).output().unwrap();
+                assert!(rollback.status.success(), "crash point {n}: {}", stderr(&rollback));
+                assert_same(&normalized(dump(&sim).path()), &applied, &format!("crash point {n}: rollback"));
+            }
+        }
+    }
+    panic!("cleanup never finished within 10 writes");
+}

@@ -77,3 +77,19 @@ fn a_file_over_the_size_limit_is_refused_naming_it() {
     assert_eq!(project.snapshot(), before);
     project.cmd(&["apply", "--yes"]).assert().success();
 }
+
+#[test]
+fn an_edited_journal_is_refused_naming_it_and_the_line() {
+    let project = Scratch::example();
+    project.cmd(&["apply", "--yes"]).assert().success();
+    let runs = project.path().join(".handover-migrate/runs");
+    let run = std::fs::read_dir(&runs).unwrap().next().unwrap().unwrap().path();
+    let journal = run.join("journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    std::fs::write(&journal, text.replacen("flows/Main", "flows/Mainx", 1)).unwrap();
+    let before = project.snapshot();
+    let rollback = project.cmd(&["rollback", "--yes"]).output().unwrap();
+    assert_eq!(rollback.status.code(), Some(1));
+    assert!(stderr(&rollback).contains("journal.jsonl is damaged at line"), "{}", stderr(&rollback));
+    assert_eq!(project.snapshot(), before);
+}
