@@ -406,3 +406,62 @@ impl ProviderMigration for SpecProvider {
         }
     }
 }
+
+/// Builders, so that a vendor's table reads as a table.
+impl FieldSpec {
+    fn new(legacy_key: &str, destination: Destination, class: PropertyClass, format: Format, label: &str) -> Self {
+        Self {
+            legacy_key: legacy_key.into(),
+            destination,
+            class,
+            required: false,
+            required_unless: None,
+            format,
+            label: label.into(),
+        }
+    }
+
+    /// A legacy key that becomes the provider property of the same name.
+    pub fn property(key: &str, class: PropertyClass, format: Format, label: &str) -> Self {
+        Self::new(key, Destination::Property(key.into()), class, format, label)
+    }
+
+    /// An endpoint-level default that belongs on nodes (it does not split providers).
+    pub fn node_default(key: &str, format: Format, label: &str) -> Self {
+        Self::new(key, Destination::NodeDefault(key.into()), PropertyClass::Plain, format, label)
+    }
+
+    /// A legacy key the new provider does not keep, and why.
+    pub fn dropped(key: &str, why: &str, format: Format, label: &str) -> Self {
+        Self::new(key, Destination::Dropped(why.into()), PropertyClass::Plain, format, label)
+    }
+
+    /// Required in the legacy schema (and so on the provider).
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// Required unless this boolean setting is `true`.
+    pub fn required_unless(mut self, toggle: &str) -> Self {
+        self.required = true;
+        self.required_unless = Some(toggle.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod builder_tests {
+    use super::*;
+
+    #[test]
+    fn builders_fill_every_field() {
+        let field = FieldSpec::property("apiKey", PropertyClass::Secret, Format::Text, "API Key").required_unless("t");
+        assert_eq!(field.destination, Destination::Property("apiKey".into()));
+        assert!(field.required);
+        assert_eq!(field.required_unless.as_deref(), Some("t"));
+        let dropped = FieldSpec::dropped("x", "fixed", Format::Bool, "X");
+        assert_eq!(dropped.destination, Destination::Dropped("fixed".into()));
+        assert!(!dropped.required);
+    }
+}
