@@ -401,3 +401,67 @@ fn a_killed_api_cleanup_reruns_or_rolls_back_at_every_write() {
     }
     panic!("cleanup never finished within 10 writes");
 }
+
+/// A minimal HTTP/1.1 call to the simulator (loopback), for setting up tenant state.
+fn http(sim: &SimHandle, method: &str, path: &str, body: &Value) -> Value {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(sim.addr()).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let body = if body.is_null() { String::new() } else { body.to_string() };
+    let content = if body.is_empty() {
+        String::new()
+    } else {
+        format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len())
+    };
+    write!(
+        stream,
+        "{method} /new/v2.0{path} HTTP/1.1\r\nHost: localhost\r\nX-API-Key: {KEY}\r\n{content}Connection: close\r\n\r\n{body}"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, rest) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    assert!(head.starts_with("HTTP/1.1 2"), "{method} {path}: {head}");
+    serde_json::from_str(rest).unwrap_or(Value::Null)
+}
+
+#[test]
+fn a_provider_made_earlier_on_the_tenant_is_reused_not_duplicated() {
+    let sim = sim();
+    let services = http(&sim, "GET", "/handover/services", &Value::Null);
+    let service_id =
+        services["items"].as_array().unwrap().iter().find(|s| s["name"] == "liveAgent").unwrap()["_id"].clone();
+    let made = http(
+        &sim,
+        "POST",
+        "/handover/provider",
+        &serde_json::json!({"projectId": PROJECT, "name": "Live Agent (made in the UI)", "serviceId": service_id}),
+    );
+    let id = made["_id"].as_str().unwrap().to_string();
+    http(
+        &sim,
+        "PATCH",
+        &format!("/handover/providers/{id}"),
+        &serde_json::json!({"projectId": PROJECT, "properties": [
+            {"key": "usePlatformToken", "value": false},
+            {"key": "baseUrl", "value": "https://liveagent-eu.cognigy.cloud/api/v1"},
+            {"key": "accountId", "value": "7"},
+            {"key": "apiKey", "value": "la-eu-91d3a0c5e8"}
+        ]}),
+    );
+    let state = tempfile::tempdir().unwrap();
+    let plan = api_cmd(&sim, state.path(), &["plan", "--json"]).output().unwrap();
+    let plan: Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let reused =
+        plan["providers"].as_array().unwrap().iter().find(|p| p["action"] == "reuse").expect("a reused provider");
+    assert_eq!(reused["name"], "Live Agent (made in the UI)");
+    api_cmd(&sim, state.path(), &["apply", "--yes"]).assert().success();
+    assert_eq!(sim.sim().with_project(|p| p.providers.len()), 3, "two created, one reused");
+    let reference = made["referenceId"].as_str().unwrap();
+    let portal = normalized_raw(dump(&sim).path(), "flows/Support Portal/en-US/chart.json");
+    assert!(portal.contains(reference), "Support Portal's nodes point at the reused provider");
+}
+
+fn normalized_raw(root: &Path, rel: &str) -> String {
+    std::fs::read_to_string(root.join(rel)).unwrap()
+}
