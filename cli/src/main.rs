@@ -235,6 +235,7 @@ fn context_with(global: &Global, providers: bool) -> Result<Context> {
         selector_key: global.node_selector_key.clone(),
         endpoint_filter: global.endpoints.clone(),
         answers: global.answers.clone(),
+        answers_override: None,
         registry,
     })
 }

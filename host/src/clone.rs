@@ -372,11 +372,14 @@ fn load_flows(reader: &mut Reader, locales: &[Locale], problems: &mut Problems) 
     let dirs: Vec<String> =
         entries.into_iter().filter(|e| e != "locales.json").map(|e| rel(&[FLOWS_DIR, &e])).collect();
     // Flows are independent: read and parse them on every core, then check them in order.
+    let progress = crate::progress::phase("Reading flows", Some(dirs.len()));
     let loaded = parallel_map(&dirs, |rel_dir| {
         let mut local = Reader { root: reader.root, fingerprint: BTreeMap::new() };
         let flow = require_dir(reader.root, rel_dir).and_then(|()| load_flow(&mut local, rel_dir, locales));
+        progress.inc();
         (flow, local.fingerprint)
     });
+    drop(progress);
     let mut flows: Vec<Flow> = Vec::new();
     let mut names: HashMap<String, String> = HashMap::new();
     let mut references: HashMap<String, String> = HashMap::new();

@@ -40,6 +40,9 @@ pub struct Context {
     pub selector_key: Option<String>,
     pub endpoint_filter: Vec<String>,
     pub answers: Option<PathBuf>,
+    /// Answers held in memory (guided mode: the file's, plus what a person typed); used
+    /// instead of reading `answers`.
+    pub answers_override: Option<Answers>,
     pub registry: Registry,
 }
 
@@ -152,12 +155,19 @@ impl Context {
                 (project, Some(index))
             }
         };
-        let answers = Answers::load(self.answers.as_deref())?;
+        let loaded_answers;
+        let answers = match &self.answers_override {
+            Some(answers) => answers,
+            None => {
+                loaded_answers = Answers::load(self.answers.as_deref())?;
+                &loaded_answers
+            }
+        };
         let options = Options {
             selector_key: self.selector_key(&project, api.as_ref())?,
             endpoint_filter: self.endpoint_filter.clone(),
         };
-        let analysis = analysis::analyse(&project, &self.registry, &answers, options)?;
+        let analysis = analysis::analyse(&project, &self.registry, answers, options)?;
         Ok(Loaded { project, analysis, api })
     }
 

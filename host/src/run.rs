@@ -278,6 +278,7 @@ pub fn execute(
     }
     let mut written = Vec::new();
     let mut start = 0;
+    let progress = crate::progress::phase("Writing files", Some(count));
     while start < count {
         let end = (start + BATCH).min(count);
         let changes = (start..end).map(&mut *change).collect::<Result<Vec<_>>>()?;
@@ -360,6 +361,7 @@ pub fn execute(
             let target = project_root.join(&change.path);
             fsio::install_temp(&target)?;
             dirs.insert(target.parent().unwrap_or(project_root).to_path_buf());
+            progress.inc();
         }
         for dir in &dirs {
             fsio::sync_dir(dir)?;

@@ -45,7 +45,7 @@ impl fmt::Debug for Secret {
 }
 
 /// The answers file (TOML). See the README for its layout.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Answers {
     /// Per provider, keyed by the name of any endpoint of its group.
@@ -56,7 +56,7 @@ pub struct Answers {
     pub assign: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderAnswers {
     pub name: Option<String>,

@@ -182,10 +182,14 @@ pub fn apply(
     }
     // Minted (planned) referenceId → the tenant's real one.
     let mut real_ids: HashMap<String, String> = HashMap::new();
+    let creates = analysis.groups_in_scope().filter(|(_, g)| g.existing.is_none()).count();
+    let switches = analysis.nodes.iter().filter(|n| matches!(n.resolution, Resolution::Migrate { .. })).count();
+    let progress = crate::progress::phase("Writing to the API", Some(creates + switches));
     for (_, group) in analysis.groups_in_scope() {
         if group.existing.is_some() {
             continue;
         }
+        progress.inc();
         let Some(properties) = group.property_map() else { continue };
         let key = format!("provider:{}", group.name);
         let path = crate::plan::provider_path(&group.name);
@@ -248,6 +252,7 @@ pub fn apply(
     }
     for handover in &analysis.nodes {
         let Resolution::Migrate { group, rewrite, .. } = &handover.resolution else { continue };
+        progress.inc();
         let flow = &project.flows[handover.flow];
         let chart = &flow.charts[handover.chart];
         let node = analysis.node(project, handover);
@@ -362,7 +367,9 @@ pub fn cleanup(
 ) -> Result<RunOutcome> {
     let digest = sha256_hex(items.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join("\n").as_bytes());
     let (mut run, previous) = open_run(client, index, state, RunKind::Cleanup, &digest, target)?;
+    let progress = crate::progress::phase("Cleaning up through the API", Some(items.len()));
     for item in items {
+        progress.inc();
         let Some((id, _)) = index.endpoints.get(&item.path) else { continue };
         let endpoint_path = format!("/endpoints/{id}");
         let current = super::store_object(client.get(&endpoint_path, &[])?);
