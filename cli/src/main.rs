@@ -1,14 +1,21 @@
 //! `handover-migrate`: the command line. Parses flags, sets up logging, asks for
 //! confirmation, prints; the engine (`handover-migrate-host`) does the work.
 
+mod answers_file;
 mod builtin;
+mod progress;
+mod prompt;
 mod render;
+mod report;
+mod schema;
+mod shell;
+mod style;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use handover_migrate_host::api::client::{ApiConfig, Client, RateLimit};
 use handover_migrate_host::ops::{self, ApiTarget, Context, SavedPlan, Target};
 use handover_migrate_host::plugins::{PluginSources, Preference};
@@ -130,6 +137,48 @@ enum Command {
         #[command(subcommand)]
         command: ProvidersCommand,
     },
+    // ---- issue 9 (ux) commands: see report.rs, answers_file.rs, shell.rs ----
+    /// A migration report for a change ticket: what was found, created and switched,
+    /// manual steps, verify status, warnings (Markdown, or one self-contained HTML file).
+    Report {
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Write the report to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The answers file: `answers template` writes every entry the project needs.
+    Answers {
+        #[command(subcommand)]
+        command: AnswersCommand,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into --out DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Md,
+    Html,
+}
+
+#[derive(Subcommand)]
+enum AnswersCommand {
+    /// A commented answers file with every entry the project still needs (provider names,
+    /// secrets, connections, conflict choices); fill it in and pass it with --answers.
+    Template {
+        /// Write it to FILE (refused if FILE exists) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -162,12 +211,19 @@ fn init_logging(global: &Global) {
 
 fn main() -> ExitCode {
     builtin::link();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    schema::set_command(&matches);
     init_logging(&cli.global);
+    progress::install(cli.global.json, cli.global.quiet, cli.global.verbose);
+    let json = cli.global.json;
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("error: {}", error.message);
+            if json {
+                schema::print_error(&error);
+            }
             ExitCode::from(error.kind.exit_code() as u8)
         }
     }
@@ -240,8 +296,9 @@ fn context_with(global: &Global, providers: bool) -> Result<Context> {
     })
 }
 
+/// `--json` output, carrying `"schema": "handover-migrate/<command>@1"` (see schema.rs).
 fn print_json(value: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    schema::print(value);
 }
 
 /// Ask for confirmation on a terminal; `--yes` confirms; otherwise refuse.
@@ -253,6 +310,9 @@ fn confirm(global: &Global, question: &str) -> Result<bool> {
         return Err(Error::needs_input(format!(
             "{question} — no terminal to ask on; pass --yes to confirm. Nothing was written"
         )));
+    }
+    if prompt::interactive(global.json, global.yes) {
+        return prompt::confirm(question);
     }
     eprint!("{question} [y/N] ");
     let mut line = String::new();
@@ -325,7 +385,12 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
         Command::Apply { plan: plan_file, snapshot } => {
-            let ctx = context(global)?;
+            let mut ctx = context(global)?;
+            // Guided mode (issue 9): ask for missing answers instead of stopping with exit 3.
+            let guided = match plan_file {
+                None if prompt::interactive(global.json, global.yes) => Some(prompt::resolve(&mut ctx)?),
+                _ => None,
+            };
             let saved = plan_file.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
             let saved_ref = saved.as_ref().zip(plan_file.as_deref());
             let outcome = ops::apply(&ctx, saved_ref, *snapshot, &mut |plan| {
@@ -340,6 +405,9 @@ fn run(cli: Cli) -> Result<u8> {
                 println!("Nothing was written.");
             } else {
                 print!("{}", render::apply_text(&outcome));
+            }
+            if let (Some(guided), true) = (&guided, outcome.confirmed) {
+                prompt::offer_save(guided, global.answers.as_deref())?;
             }
             Ok(0)
         }
@@ -416,6 +484,85 @@ fn run(cli: Cli) -> Result<u8> {
                 println!("No finished run has backups left.");
             } else {
                 println!("Deleted the backups of {} run(s): {}", purged.len(), purged.join(", "));
+            }
+            Ok(0)
+        }
+        Command::Report { format, out } => {
+            let ctx = context(global)?;
+            let loaded = ctx.load()?;
+            let report = report::build(&ctx, &loaded)?;
+            if global.json {
+                print_json(&report);
+                return Ok(0);
+            }
+            let text = match format {
+                ReportFormat::Md => report::markdown(&report),
+                ReportFormat::Html => report::html(&report),
+            };
+            match out {
+                Some(path) => {
+                    handover_migrate_host::fsio::write_atomic(path, text.as_bytes(), 0o644)?;
+                    if !global.quiet {
+                        eprintln!("Wrote the report to {}.", path.display());
+                    }
+                }
+                None => print!("{text}"),
+            }
+            Ok(0)
+        }
+        Command::Answers { command: AnswersCommand::Template { out } } => {
+            let ctx = context(global)?;
+            let loaded = ctx.load()?;
+            let answers = match &ctx.answers {
+                Some(path) => Some(handover_migrate_host::settings::Answers::load(Some(path))?),
+                None => None,
+            };
+            let text = answers_file::template(&loaded, answers.as_ref());
+            if let Some(path) = out {
+                if handover_migrate_host::fsio::entry(path)? != handover_migrate_host::fsio::Entry::Missing {
+                    return Err(Error::usage(format!(
+                        "{} exists already (it may hold answers or secrets); choose another --out FILE or remove it first",
+                        path.display()
+                    )));
+                }
+                handover_migrate_host::fsio::write_atomic(path, text.as_bytes(), 0o600)?;
+            }
+            if global.json {
+                print_json(&serde_json::json!({"out": out, "toml": text}));
+            } else if let Some(path) = out {
+                println!("Wrote {}. Fill it in, then pass it with --answers {}.", path.display(), path.display());
+            } else {
+                print!("{text}");
+            }
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            let script = shell::completions(Cli::command(), *shell);
+            if global.json {
+                print_json(&serde_json::json!({"shell": shell.to_string(), "script": script}));
+            } else {
+                print!("{script}");
+            }
+            Ok(0)
+        }
+        Command::Man { out } => {
+            match out {
+                Some(dir) => {
+                    let files = shell::man_pages_to(Cli::command(), dir)?;
+                    if global.json {
+                        print_json(&serde_json::json!({"files": files}));
+                    } else {
+                        println!("Wrote {} man page(s) into {}.", files.len(), dir.display());
+                    }
+                }
+                None => {
+                    let page = shell::man_page(Cli::command())?;
+                    if global.json {
+                        print_json(&serde_json::json!({"page": page}));
+                    } else {
+                        print!("{page}");
+                    }
+                }
             }
             Ok(0)
         }
