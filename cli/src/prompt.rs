@@ -62,7 +62,12 @@ pub struct Guided {
 /// masked secret can merge providers, which changes names and conflicts), until nothing
 /// new is missing. The answers end up in `ctx.answers_override`; apply then plans with them.
 pub fn resolve(ctx: &mut Context) -> Result<Guided> {
-    let mut answers = Answers::load(ctx.answers.as_deref())?;
+    // A named answers file that does not exist yet is where the answers will be saved.
+    let exists = match &ctx.answers {
+        Some(path) => handover_migrate_host::fsio::entry(path)? != handover_migrate_host::fsio::Entry::Missing,
+        None => false,
+    };
+    let mut answers = if exists { Answers::load(ctx.answers.as_deref())? } else { Answers::default() };
     let mut chosen = Chosen::default();
     let mut asked: BTreeSet<String> = BTreeSet::new();
     let theme = theme();

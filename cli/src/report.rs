@@ -468,9 +468,32 @@ fn notice_title(kind: &str) -> &str {
 // ---------------------------------------------------------------------------------------
 // Markdown
 
+/// Prose for Markdown: `code spans` kept as they are, everything else escaped so that
+/// `<your endpoint URL>` or `escalate*Handover*` show literally.
+fn md_text(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 && parts.len() % 2 == 1 {
+            out.push_str(part);
+            continue;
+        }
+        for c in part.chars() {
+            if matches!(c, '\\' | '*' | '_' | '<' | '>' | '[' | ']') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out.replace('\n', " ")
+}
+
 /// Escape text for a Markdown table cell.
 fn md_cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ")
+    md_text(text).replace('|', "\\|")
 }
 
 fn md_code(text: &str) -> String {
@@ -545,8 +568,12 @@ pub fn markdown(report: &Report) -> String {
         if let (Some(p), Some(f)) =
             (providers.iter().position(|x| *x == link.provider), flows.iter().position(|x| *x == link.flow))
         {
-            let arrow = if link.conflict { "-. conflict .->" } else { "-->" };
-            let _ = writeln!(out, "    {} {arrow}|{} node(s)| {}", mermaid_id("p", p), link.nodes, mermaid_id("f", f));
+            let arrow = if link.conflict { "-.->" } else { "-->" };
+            let mut label = format!("{} node{}", link.nodes, if link.nodes == 1 { "" } else { "s" });
+            if link.conflict {
+                label.push_str(" in conflict");
+            }
+            let _ = writeln!(out, "    {} {arrow}|{label}| {}", mermaid_id("p", p), mermaid_id("f", f));
         }
     }
     out.push_str("```\n\n");
@@ -598,7 +625,7 @@ pub fn markdown(report: &Report) -> String {
             );
         }
         for note in &p.notes {
-            let _ = writeln!(out, "\n> Note: {}", note.replace('\n', " "));
+            let _ = writeln!(out, "\n> Note: {}", md_text(note));
         }
     }
 
@@ -641,7 +668,7 @@ pub fn markdown(report: &Report) -> String {
     for step in &report.manual_steps {
         let mark = if step.done { "x" } else { " " };
         let provider = step.provider.as_ref().map(|p| format!("**{}**: ", md_cell(p))).unwrap_or_default();
-        let _ = writeln!(out, "- [{mark}] {provider}{}", step.text.replace('\n', " "));
+        let _ = writeln!(out, "- [{mark}] {provider}{}", md_text(&step.text));
         if let (false, Some(entry)) = (step.done, &step.answers_entry) {
             let _ = writeln!(out, "  - answers file: {}", md_code(entry));
         }
@@ -653,19 +680,19 @@ pub fn markdown(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "- Conflict: flow \"{}\", locale {}, node {} (\"{}\"): {}. Answer one of: {}",
-                c.flow,
+                md_text(&c.flow),
                 c.locale,
                 md_code(&c.node_id),
-                c.label,
-                c.reason,
+                md_text(&c.label),
+                md_text(&c.reason),
                 c.resolve_with.iter().map(|l| md_code(l)).collect::<Vec<_>>().join(", ")
             );
         }
         for m in &report.missing_answers {
-            let _ = writeln!(out, "- {}: {}", m.prompt.replace('\n', " "), md_code(&m.entry));
+            let _ = writeln!(out, "- {}: {}", md_text(&m.prompt), md_code(&m.entry));
         }
         for e in &report.errors {
-            let _ = writeln!(out, "- Error: {e}");
+            let _ = writeln!(out, "- Error: {}", md_text(e));
         }
     }
 
@@ -684,17 +711,17 @@ pub fn markdown(report: &Report) -> String {
         [("Still on Legacy", &v.remaining), ("Pointing at missing providers", &v.dangling), ("Provider checks", &v.provider_findings)]
     {
         for item in items {
-            let _ = writeln!(out, "- {title}: {item}");
+            let _ = writeln!(out, "- {title}: {}", md_text(item));
         }
     }
 
     if !report.warnings.is_empty() || !report.notices.is_empty() {
         out.push_str("\n## Warnings and notices\n\n");
         for w in &report.warnings {
-            let _ = writeln!(out, "- ⚠ {}", w.replace('\n', " "));
+            let _ = writeln!(out, "- ⚠ {}", md_text(w));
         }
         for n in &report.notices {
-            let _ = writeln!(out, "- {}: {}", notice_title(&n.kind), n.message.replace('\n', " "));
+            let _ = writeln!(out, "- {}: {}", notice_title(&n.kind), md_text(&n.message));
         }
     }
 

@@ -167,7 +167,21 @@ impl Context {
             selector_key: self.selector_key(&project, api.as_ref())?,
             endpoint_filter: self.endpoint_filter.clone(),
         };
+        tracing::info!(
+            "read {}: {} endpoint(s), {} flow(s), {} locale(s), {} existing provider(s)",
+            project.root.display(),
+            project.endpoints.len(),
+            project.flows.len(),
+            project.locales.len(),
+            project.providers.len()
+        );
         let analysis = analysis::analyse(&project, &self.registry, answers, options)?;
+        tracing::info!(
+            "analysed: {} provider group(s), {} handover node instance(s), {} orphan flow(s)",
+            analysis.groups.len(),
+            analysis.nodes.len(),
+            analysis.orphan_flows.len()
+        );
         Ok(Loaded { project, analysis, api })
     }
 

@@ -360,6 +360,7 @@ pub fn execute(
         for change in &changes {
             let target = project_root.join(&change.path);
             fsio::install_temp(&target)?;
+            tracing::debug!("wrote {} ({})", change.path, change.summary);
             dirs.insert(target.parent().unwrap_or(project_root).to_path_buf());
             progress.inc();
         }
