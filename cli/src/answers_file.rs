@@ -54,11 +54,18 @@ pub struct ConflictQuestion {
 }
 
 /// The conflicts of a plan, one question per node.
-pub fn conflict_questions(project: &Project, analysis: &Analysis, conflicts: &[PlannedConflict]) -> Vec<ConflictQuestion> {
+pub fn conflict_questions(
+    project: &Project,
+    analysis: &Analysis,
+    conflicts: &[PlannedConflict],
+) -> Vec<ConflictQuestion> {
     let mut out: Vec<ConflictQuestion> = Vec::new();
     for conflict in conflicts {
-        let key =
-            if conflict.node_reference_id.is_empty() { conflict.node_id.clone() } else { conflict.node_reference_id.clone() };
+        let key = if conflict.node_reference_id.is_empty() {
+            conflict.node_id.clone()
+        } else {
+            conflict.node_reference_id.clone()
+        };
         if let Some(existing) = out.iter_mut().find(|q| q.key == key) {
             existing.locales.push(conflict.locale.clone());
             continue;
@@ -150,11 +157,7 @@ pub fn template(loaded: &Loaded, answers: Option<&Answers>) -> String {
             let Some(entry) = entry_key(&step.step.kind) else { continue };
             comment_lines(&mut out, &step.step.prompt);
             if let ManualStepKind::Secret(property) = &step.step.kind {
-                let _ = writeln!(
-                    out,
-                    "# (or set {})",
-                    handover_migrate_host::settings::secret_env_var(&key, property)
-                );
+                let _ = writeln!(out, "# (or set {})", handover_migrate_host::settings::secret_env_var(&key, property));
             }
             let _ = writeln!(out, "{entry} = \"\"");
         }
@@ -187,7 +190,8 @@ pub fn template(loaded: &Loaded, answers: Option<&Answers>) -> String {
             );
         }
         let value = toml_string(KEEP_LEGACY);
-        let _ = writeln!(out, "# {} = {value:<width$}  # leave it on Legacy", toml_key(&question.key), width = width + 2);
+        let _ =
+            writeln!(out, "# {} = {value:<width$}  # leave it on Legacy", toml_key(&question.key), width = width + 2);
     }
     if !orphans.is_empty() {
         out.push_str(

@@ -129,13 +129,15 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
                         };
                         let value: String = Input::with_theme(theme.as_ref())
                             .with_prompt(format!("{property} ({what})"))
-                            .validate_with(|text: &String| {
-                                if text.trim().is_empty() {
-                                    Err("an answer is needed")
-                                } else {
-                                    Ok(())
-                                }
-                            })
+                            .validate_with(
+                                |text: &String| {
+                                    if text.trim().is_empty() {
+                                        Err("an answer is needed")
+                                    } else {
+                                        Ok(())
+                                    }
+                                },
+                            )
                             .interact_text_on(&term)
                             .map_err(prompt_error)?;
                         let value = value.trim().to_string();
@@ -171,11 +173,8 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
                 question.locales.join(", "),
                 question.reason
             );
-            let mut items: Vec<String> = question
-                .choices
-                .iter()
-                .map(|c| format!("{}  → provider \"{}\"", c.endpoint, c.provider))
-                .collect();
+            let mut items: Vec<String> =
+                question.choices.iter().map(|c| format!("{}  → provider \"{}\"", c.endpoint, c.provider)).collect();
             items.push("Leave it on Legacy".to_string());
             let picked = Select::with_theme(theme.as_ref())
                 .with_prompt("Which endpoint's handover should this node use?")
@@ -205,7 +204,8 @@ pub fn offer_save(guided: &Guided, answers_flag: Option<&Path>) -> Result<()> {
     if !guided.asked || (guided.chosen.is_empty() && guided.chosen.names.is_empty()) {
         return Ok(());
     }
-    let path: PathBuf = answers_flag.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(answers_file::DEFAULT_ANSWERS_FILE));
+    let path: PathBuf =
+        answers_flag.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(answers_file::DEFAULT_ANSWERS_FILE));
     let question = format!(
         "Save your answers to {} for next time? (provider names, conflict choices, connections; never secrets)",
         path.display()

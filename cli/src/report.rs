@@ -170,8 +170,7 @@ pub fn build(ctx: &Context, loaded: &Loaded) -> Result<Report> {
     let (project, analysis) = (&loaded.project, &loaded.analysis);
     let plan = plan::build(project, analysis);
     let scan = render::scan_report(loaded);
-    let verify =
-        handover_migrate_host::verify::verify(project, analysis, &ctx.registry, loaded.api.is_some())?;
+    let verify = handover_migrate_host::verify::verify(project, analysis, &ctx.registry, loaded.api.is_some())?;
 
     // What the runs of this state directory did (rolled-back runs no longer count).
     let runs_info = ctx.state().runs()?;
@@ -198,7 +197,12 @@ pub fn build(ctx: &Context, loaded: &Loaded) -> Result<Report> {
     }
     let runs = runs_info
         .iter()
-        .map(|r| ReportRun { id: r.id.clone(), kind: r.kind.as_str().to_string(), state: r.state, files: r.changed_files().len() })
+        .map(|r| ReportRun {
+            id: r.id.clone(),
+            kind: r.kind.as_str().to_string(),
+            state: r.state,
+            files: r.changed_files().len(),
+        })
         .collect();
 
     let providers: Vec<ReportProvider> = plan
@@ -302,7 +306,10 @@ pub fn build(ctx: &Context, loaded: &Loaded) -> Result<Report> {
     for item in &analysis.out_of_scope {
         manual_steps.push(ReportStep {
             provider: None,
-            text: format!("Flow \"{}\", {} node `{}` (\"{}\"): {}", item.flow, item.node_type, item.node_id, item.label, item.reason),
+            text: format!(
+                "Flow \"{}\", {} node `{}` (\"{}\"): {}",
+                item.flow, item.node_type, item.node_id, item.label, item.reason
+            ),
             done: false,
             answers_entry: None,
         });
@@ -408,9 +415,10 @@ pub fn build(ctx: &Context, loaded: &Loaded) -> Result<Report> {
 
 /// Now (or `SOURCE_DATE_EPOCH`) as `YYYY-MM-DDTHH:MM:SSZ`.
 fn utc_now() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-    });
+    let secs =
+        std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+        });
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days as i64 + 719_468;
@@ -707,9 +715,11 @@ pub fn markdown(report: &Report) -> String {
     if !v.not_migrated.is_empty() {
         let _ = writeln!(out, "- Not migrated yet: {}", v.not_migrated.join(", "));
     }
-    for (title, items) in
-        [("Still on Legacy", &v.remaining), ("Pointing at missing providers", &v.dangling), ("Provider checks", &v.provider_findings)]
-    {
+    for (title, items) in [
+        ("Still on Legacy", &v.remaining),
+        ("Pointing at missing providers", &v.dangling),
+        ("Provider checks", &v.provider_findings),
+    ] {
         for item in items {
             let _ = writeln!(out, "- {title}: {}", md_text(item));
         }
@@ -757,7 +767,7 @@ fn esc(text: &str) -> String {
 fn inline(text: &str) -> String {
     let mut out = String::new();
     let parts: Vec<&str> = text.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         // An unpaired backtick: show the text as it is.
         return esc(text);
     }
@@ -844,9 +854,10 @@ fn svg_diagram(report: &Report) -> String {
     }
     // Edges first, under the boxes.
     for link in &report.links.endpoint_provider {
-        let (Some(e), Some(p)) =
-            (endpoints.iter().position(|x| x.name == link.endpoint), providers.iter().position(|x| *x == link.provider))
-        else {
+        let (Some(e), Some(p)) = (
+            endpoints.iter().position(|x| x.name == link.endpoint),
+            providers.iter().position(|x| *x == link.provider),
+        ) else {
             continue;
         };
         let (x1, y1, x2, y2) = (xs[0] + W, y_of(0, e) + H / 2.0, xs[1], y_of(1, p) + H / 2.0);
@@ -865,7 +876,8 @@ fn svg_diagram(report: &Report) -> String {
             continue;
         };
         let (x1, y1, x2, y2) = (xs[1] + W, y_of(1, p) + H / 2.0, xs[2], y_of(2, f) + H / 2.0);
-        let (class, stroke) = if link.conflict { ("edge conflict", "#dc2626") } else { ("edge", color(&link.provider)) };
+        let (class, stroke) =
+            if link.conflict { ("edge conflict", "#dc2626") } else { ("edge", color(&link.provider)) };
         let _ = write!(
             out,
             "<path class=\"{class}\" d=\"M{x1:.1} {y1:.1} C{:.1} {y1:.1}, {:.1} {y2:.1}, {x2:.1} {y2:.1}\" stroke=\"{stroke}\"><title>{}</title></path>",
@@ -993,11 +1005,11 @@ pub fn html(report: &Report) -> String {
     } else {
         ("bad", "Verify: work remains")
     };
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<header><h1>Handover migration report</h1>\
          <p class=\"sub\">Project <code>{}</code> · node selector key <code>{}</code>{} · generated {} by {}</p>\
-         <span class=\"stage\" id=\"stage\">{}</span><span class=\"badge {verify_class}\" id=\"verify-status\">{verify_text}</span>{}{}</header>\n",
+         <span class=\"stage\" id=\"stage\">{}</span><span class=\"badge {verify_class}\" id=\"verify-status\">{verify_text}</span>{}{}</header>",
         esc(&report.project),
         esc(&report.selector_key),
         if report.endpoint_filter.is_empty() {
@@ -1042,7 +1054,12 @@ pub fn html(report: &Report) -> String {
          <th>Flows</th><th>Legacy / switched nodes</th><th>Locales</th></tr></thead><tbody>",
     );
     for (kind, endpoints) in by_kind(&report.endpoints) {
-        let _ = write!(out, "<tr class=\"kind\"><td colspan=\"6\"><code>{}</code> · {} endpoint(s)</td></tr>", esc(&kind), endpoints.len());
+        let _ = write!(
+            out,
+            "<tr class=\"kind\"><td colspan=\"6\"><code>{}</code> · {} endpoint(s)</td></tr>",
+            esc(&kind),
+            endpoints.len()
+        );
         for e in endpoints {
             let _ = write!(
                 out,
@@ -1169,7 +1186,8 @@ pub fn html(report: &Report) -> String {
             step.provider.as_ref().map(|p| format!("<span class=\"who\">{}</span>: ", esc(p))).unwrap_or_default(),
             inline(&step.text),
             match (step.done, &step.answers_entry) {
-                (false, Some(entry)) => format!("<span class=\"entry\">answers file: <code>{}</code></span>", esc(entry)),
+                (false, Some(entry)) =>
+                    format!("<span class=\"entry\">answers file: <code>{}</code></span>", esc(entry)),
                 _ => String::new(),
             }
         );
@@ -1191,7 +1209,12 @@ pub fn html(report: &Report) -> String {
             );
         }
         for m in &report.missing_answers {
-            let _ = write!(out, "<li><span class=\"badge warn\">answer</span> {} <code>{}</code></li>", esc(&m.prompt), esc(&m.entry));
+            let _ = write!(
+                out,
+                "<li><span class=\"badge warn\">answer</span> {} <code>{}</code></li>",
+                esc(&m.prompt),
+                esc(&m.entry)
+            );
         }
         for e in &report.errors {
             let _ = write!(out, "<li><span class=\"badge bad\">error</span> {}</li>", esc(e));
@@ -1209,9 +1232,11 @@ pub fn html(report: &Report) -> String {
     if !v.not_migrated.is_empty() {
         let _ = write!(out, "<li>Not migrated yet: {}</li>", esc(&v.not_migrated.join(", ")));
     }
-    for (title, items) in
-        [("Still on Legacy", &v.remaining), ("Pointing at missing providers", &v.dangling), ("Provider checks", &v.provider_findings)]
-    {
+    for (title, items) in [
+        ("Still on Legacy", &v.remaining),
+        ("Pointing at missing providers", &v.dangling),
+        ("Provider checks", &v.provider_findings),
+    ] {
         for item in items {
             let _ = write!(out, "<li>{title}: {}</li>", inline(item));
         }
@@ -1224,7 +1249,12 @@ pub fn html(report: &Report) -> String {
             let _ = write!(out, "<li><span class=\"badge warn\">warning</span> {}</li>", inline(w));
         }
         for n in &report.notices {
-            let _ = write!(out, "<li><span class=\"badge muted\">{}</span> {}</li>", esc(notice_title(&n.kind)), inline(&n.message));
+            let _ = write!(
+                out,
+                "<li><span class=\"badge muted\">{}</span> {}</li>",
+                esc(notice_title(&n.kind)),
+                inline(&n.message)
+            );
         }
         out.push_str("</ul></section>\n");
     }

@@ -64,8 +64,7 @@ fn colour_only_when_asked_for_and_never_with_no_color() {
     assert!(forced.contains("\x1b[32m+ handoverProvider"), "{forced}");
     assert!(forced.contains("\x1b[33m~ liveAgentInboxId"), "{forced}");
     // NO_COLOR wins.
-    let no_color =
-        stdout(&project.cmd(&["plan"]).env("CLICOLOR_FORCE", "1").env("NO_COLOR", "1").output().unwrap());
+    let no_color = stdout(&project.cmd(&["plan"]).env("CLICOLOR_FORCE", "1").env("NO_COLOR", "1").output().unwrap());
     assert_eq!(no_color, plain);
 }
 
@@ -76,7 +75,10 @@ fn plan_summary_table_comes_before_the_node_details() {
     let summary = text.find("ENDPOINT").expect("summary table");
     let nodes = text.find("Node edits").expect("node section");
     assert!(summary < nodes, "{text}");
-    assert!(text.contains("Webchat Staging     + Cognigy Live Agent - Webchat Production  Billing, Main   5"), "{text}");
+    assert!(
+        text.contains("Webchat Staging     + Cognigy Live Agent - Webchat Production  Billing, Main   5"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -96,10 +96,7 @@ fn a_missing_secret_is_asked_hidden_and_never_shown_or_saved() {
     let rerun = project
         .cmd(&["apply", "--yes", "--answers"])
         .arg(cwd.path().join("handover-migrate-answers.toml"))
-        .env(
-            "HANDOVER_MIGRATE_SECRET_SUPPORT_PORTAL_APIKEY",
-            TYPED,
-        )
+        .env("HANDOVER_MIGRATE_SECRET_SUPPORT_PORTAL_APIKEY", TYPED)
         .output()
         .unwrap();
     assert!(rerun.status.success(), "{}", stderr(&rerun));

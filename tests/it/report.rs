@@ -95,12 +95,9 @@ fn report_after_apply_shows_what_was_created_and_switched() {
 }
 
 fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser"].into_iter().find(|name| {
-        std::process::Command::new(name)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|name| std::process::Command::new(name).arg("--version").output().is_ok_and(|o| o.status.success()))
 }
 
 fn browser(name: &str, profile: &Path, args: &[&str]) -> std::process::Output {
