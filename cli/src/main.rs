@@ -447,7 +447,16 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let Some(target) = target else {
                 if run.is_some() {
-                    return Err(Error::usage(format!("no run {}", run.as_deref().unwrap_or_default())));
+                    return Err(Error::usage(format!(
+                        "no run {} in {}; runs: {}",
+                        run.as_deref().unwrap_or_default(),
+                        state.path.display(),
+                        if runs.is_empty() {
+                            "none".to_string()
+                        } else {
+                            runs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                        }
+                    )));
                 }
                 if global.json {
                     print_json(&serde_json::json!({"rolled_back": null}));

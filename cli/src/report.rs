@@ -802,16 +802,26 @@ fn diagram_columns(report: &Report) -> (Vec<&ScanEndpoint>, Vec<String>, Vec<Str
         })
         .collect();
     endpoints.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
-    let mut flows: Vec<(usize, String)> = Vec::new();
-    for link in &report.links.provider_flow {
+    // A flow sits level with the first provider that switches nodes in it; a flow reached
+    // only through conflicts goes below the last provider involved.
+    let mut flows: Vec<(usize, bool, String)> = Vec::new();
+    for link in report.links.provider_flow.iter().filter(|l| !l.conflict) {
         let rank = provider_rank(&link.provider);
-        match flows.iter_mut().find(|(_, f)| *f == link.flow) {
+        match flows.iter_mut().find(|(_, _, f)| *f == link.flow) {
             Some(entry) => entry.0 = entry.0.min(rank),
-            None => flows.push((rank, link.flow.clone())),
+            None => flows.push((rank, false, link.flow.clone())),
+        }
+    }
+    for link in report.links.provider_flow.iter().filter(|l| l.conflict) {
+        let rank = provider_rank(&link.provider);
+        match flows.iter_mut().find(|(_, _, f)| *f == link.flow) {
+            Some((existing, true, _)) => *existing = (*existing).max(rank),
+            Some(_) => {}
+            None => flows.push((rank, true, link.flow.clone())),
         }
     }
     flows.sort();
-    (endpoints.into_iter().map(|(_, e)| e).collect(), providers, flows.into_iter().map(|(_, f)| f).collect())
+    (endpoints.into_iter().map(|(_, e)| e).collect(), providers, flows.into_iter().map(|(_, _, f)| f).collect())
 }
 
 const PALETTE: &[&str] = &["#2563eb", "#16a34a", "#d97706", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#0d9488"];
@@ -959,7 +969,7 @@ code { font: 12.5px/1.4 ui-monospace, "DejaVu Sans Mono", Menlo, monospace; back
 .diagram .box rect.accent { stroke: none; }
 .diagram .box.unlinked rect:first-of-type { fill: #f3f4f6; stroke-dasharray: 4 3; }
 .diagram .box.conflicted rect:first-of-type { stroke: #dc2626; }
-.diagram .t1 { font-size: 13.5px; font-weight: 600; fill: var(--fg); }
+.diagram .t1 { font-size: 13px; font-weight: 600; fill: var(--fg); }
 .diagram .t2 { font-size: 12px; fill: var(--muted); }
 .diagram .edge { fill: none; stroke-width: 2.5; opacity: .75; }
 .diagram .edge.conflict { stroke-dasharray: 6 4; opacity: .9; }

@@ -199,7 +199,10 @@ impl Context {
 
 fn check_selector_key(key: &str) -> Result<String> {
     if key.trim().is_empty() || key.chars().any(char::is_control) {
-        return Err(Error::usage(format!("the node selector key {key:?} is not a usable config key")));
+        return Err(Error::usage(format!(
+            "the node selector key {key:?} (--node-selector-key or {PROJECT_CONFIG_FILE}) is not a usable config key: \
+             it is empty or has control characters; copy the key from a node switched by hand in the Cognigy UI"
+        )));
     }
     Ok(key.to_string())
 }
@@ -438,7 +441,10 @@ pub fn rollback(ctx: &Context, run_id: Option<&str>, force: bool) -> Result<Roll
                 )));
             }
             if run.state == run::RunState::RolledBack {
-                return Err(Error::failed(format!("run {} is already rolled back", run.id)));
+                return Err(Error::failed(format!(
+                    "run {} is already rolled back; `rollback` without --run undoes the most recent run not rolled back",
+                    run.id
+                )));
             }
             let index = ApiIndex { project_id: api.project_id.clone(), ..Default::default() };
             crate::api::apply::rollback(&api.client, &index, run, force)

@@ -404,7 +404,10 @@ pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, for
         },
     };
     if run.state == RunState::RolledBack {
-        return Err(Error::failed(format!("run {} is already rolled back", run.id)));
+        return Err(Error::failed(format!(
+            "run {} is already rolled back; `rollback` without --run undoes the most recent run not rolled back",
+            run.id
+        )));
     }
     if run.purged {
         return Err(Error::failed(format!(

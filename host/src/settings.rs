@@ -29,7 +29,13 @@ impl ProjectConfig {
             return Ok(Self::default());
         }
         let text = fsio::read_text(&path)?;
-        toml::from_str(&text).map_err(|e| Error::usage(format!("{PROJECT_CONFIG_FILE}: {}", e.message())))
+        toml::from_str(&text).map_err(|e| {
+            Error::usage(format!(
+                "{}: {}; the keys it may hold are `node-selector-key` and `project-id`",
+                path.display(),
+                e.message()
+            ))
+        })
     }
 }
 

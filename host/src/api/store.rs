@@ -250,7 +250,11 @@ fn handover_of(full: &Object, path: &str) -> Result<Handover> {
                 _ => Handover::Legacy { kind, settings: Object::new() },
             }
         }
-        Some(_) => return Err(Error::failed(format!("{path}: handoverSettings is not an object"))),
+        Some(_) => {
+            return Err(Error::failed(format!(
+                "{path}: handoverSettings is not an object; open the endpoint in Cognigy and save its handover settings again"
+            )))
+        }
     })
 }
 
