@@ -303,3 +303,26 @@ fn masked_secrets_are_asked_for_and_never_written() {
     api_cmd(&sim, state.path(), &["rollback", "--yes"]).assert().success();
     assert_eq!(sim.stats()["maskWrites"].as_u64().unwrap_or(0), 0, "a mask was written");
 }
+
+#[test]
+fn api_json_documents_match_their_schemas_and_the_report_knows_the_run() {
+    let sim = sim();
+    let state = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| api_cmd(&sim, state.path(), args).arg("--json").output().unwrap();
+    crate::schemas::check("scan", &run(&["scan"]));
+    crate::schemas::check("plan", &run(&["plan"]));
+    let applied = crate::schemas::check("apply", &run(&["apply", "--yes"]));
+    let run_id = applied["run"]["run_id"].as_str().unwrap().to_string();
+    crate::schemas::check("verify", &run(&["verify"]));
+    let report = crate::schemas::check("report", &run(&["report"]));
+    assert_eq!(report["stage"], "Applied and verified", "{report:#}");
+    for provider in report["providers"].as_array().unwrap() {
+        assert_eq!(provider["status"], "created", "{provider:#}");
+        assert_eq!(provider["created_by_run"], run_id.as_str());
+    }
+    assert_eq!(report["summary"]["nodes_switched"], 13);
+    let text = serde_json::to_string(&report).unwrap();
+    for secret in EXAMPLE_SECRETS {
+        assert!(!text.contains(secret), "a secret reached the report");
+    }
+}

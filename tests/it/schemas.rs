@@ -30,7 +30,7 @@ fn validator(name: &str) -> jsonschema::Validator {
 
 /// Validate a command's stdout against `schema`, and its `"schema"` key.
 #[track_caller]
-fn check(schema: &str, output: &std::process::Output) -> Value {
+pub(crate) fn check(schema: &str, output: &std::process::Output) -> Value {
     let document: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{schema}: stdout is not JSON ({e}):\n{}\n{}", stdout(output), stderr(output)));
     assert_eq!(document["schema"], format!("handover-migrate/{schema}@1"), "{document:#}");
