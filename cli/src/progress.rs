@@ -7,6 +7,11 @@ use std::time::Duration;
 use handover_migrate_host::progress::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// `1234/s`: steps per second, whole.
+fn rate(state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write) {
+    let _ = write!(out, "{:.0}/s", state.per_sec());
+}
+
 /// Draws one bar per phase on stderr.
 struct Bars {
     current: Mutex<Option<ProgressBar>>,
@@ -18,16 +23,18 @@ impl Progress for Bars {
             Some(total) => {
                 let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
                 let style = ProgressStyle::with_template(
-                    "{prefix:>20.bold} [{bar:32}] {pos}/{len} {per_sec:.dim} {elapsed_precise:.dim} (eta {eta})",
+                    "{prefix:>20.bold} [{bar:32}] {pos}/{len} {rate:.dim} {elapsed_precise:.dim} (eta {eta})",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key("rate", rate)
                 .progress_chars("=> ");
                 bar.with_style(style)
             }
             None => {
                 let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-                let style = ProgressStyle::with_template("{prefix:>20.bold} {spinner} {pos} {per_sec:.dim}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner());
+                let style = ProgressStyle::with_template("{prefix:>20.bold} {spinner} {pos} {rate:.dim}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner())
+                    .with_key("rate", rate);
                 bar.with_style(style)
             }
         };
