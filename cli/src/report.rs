@@ -173,7 +173,12 @@ pub fn build(ctx: &Context, loaded: &Loaded) -> Result<Report> {
     let verify = handover_migrate_host::verify::verify(project, analysis, &ctx.registry, loaded.api.is_some())?;
 
     // What the runs of this state directory did (rolled-back runs no longer count).
-    let runs_info = ctx.state().runs()?;
+    // A damaged journal must not keep the report from being written: say so instead.
+    let mut history_warning = None;
+    let runs_info = ctx.state().runs().unwrap_or_else(|error| {
+        history_warning = Some(format!("the run history could not be read: {}", error.message));
+        Vec::new()
+    });
     let mut created_by: BTreeMap<String, String> = BTreeMap::new();
     let mut written_by: BTreeMap<String, String> = BTreeMap::new();
     for run in runs_info.iter().filter(|r| r.kind == RunKind::Apply && r.state != RunState::RolledBack) {
@@ -407,7 +412,7 @@ pub fn build(ctx: &Context, loaded: &Loaded) -> Result<Report> {
             provider_findings: verify.provider_findings.clone(),
         },
         runs,
-        warnings: plan.warnings.clone(),
+        warnings: plan.warnings.iter().cloned().chain(history_warning).collect(),
         notices: plan.notices.clone(),
         links,
     })
@@ -527,7 +532,7 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(out, "| Project | {} |", md_cell(&report.project));
     let _ = writeln!(out, "| Stage | **{}** |", md_cell(&report.stage));
     let verify = if !report.verify.applicable {
-        "not run yet (no endpoint migrated)".to_string()
+        "nothing to check yet (no endpoint migrated)".to_string()
     } else if report.verify.passed {
         "passed".to_string()
     } else {
@@ -1009,7 +1014,7 @@ pub fn html(report: &Report) -> String {
         esc(&title)
     );
     let (verify_class, verify_text) = if !report.verify.applicable {
-        ("muted", "Verify: not run yet")
+        ("muted", "Verify: nothing migrated yet")
     } else if report.verify.passed {
         ("ok", "Verify: passed")
     } else {
