@@ -1,14 +1,22 @@
 //! `handover-migrate`: the command line. Parses flags, sets up logging, asks for
 //! confirmation, prints; the engine (`handover-migrate-host`) does the work.
 
+mod answers_file;
 mod builtin;
+mod progress;
+mod prompt;
 mod render;
+mod report;
+mod schema;
+mod shell;
+mod style;
+mod ux_commands;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use handover_migrate_host::api::client::{ApiConfig, Client, RateLimit};
 use handover_migrate_host::ops::{self, ApiTarget, Context, SavedPlan, Target};
 use handover_migrate_host::plugins::{PluginSources, Preference};
@@ -130,6 +138,48 @@ enum Command {
         #[command(subcommand)]
         command: ProvidersCommand,
     },
+    // ---- issue 9 (ux) commands: see report.rs, answers_file.rs, shell.rs ----
+    /// A migration report for a change ticket: what was found, created and switched,
+    /// manual steps, verify status, warnings (Markdown, or one self-contained HTML file).
+    Report {
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Write the report to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The answers file: `answers template` writes every entry the project needs.
+    Answers {
+        #[command(subcommand)]
+        command: AnswersCommand,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into --out DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Md,
+    Html,
+}
+
+#[derive(Subcommand)]
+enum AnswersCommand {
+    /// A commented answers file with every entry the project still needs (provider names,
+    /// secrets, connections, conflict choices); fill it in and pass it with --answers.
+    Template {
+        /// Write it to FILE (refused if FILE exists) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -162,12 +212,19 @@ fn init_logging(global: &Global) {
 
 fn main() -> ExitCode {
     builtin::link();
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    schema::set_command(&matches);
     init_logging(&cli.global);
+    progress::install(cli.global.json, cli.global.quiet, cli.global.verbose);
+    let json = cli.global.json;
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("error: {}", error.message);
+            if json {
+                schema::print_error(&error);
+            }
             ExitCode::from(error.kind.exit_code() as u8)
         }
     }
@@ -236,12 +293,14 @@ fn context_with(global: &Global, providers: bool) -> Result<Context> {
         selector_key: global.node_selector_key.clone(),
         endpoint_filter: global.endpoints.clone(),
         answers: global.answers.clone(),
+        answers_override: None,
         registry,
     })
 }
 
+/// `--json` output, carrying `"schema": "handover-migrate/<command>@1"` (see schema.rs).
 fn print_json(value: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    schema::print(value);
 }
 
 /// Ask for confirmation on a terminal; `--yes` confirms; otherwise refuse.
@@ -253,6 +312,9 @@ fn confirm(global: &Global, question: &str) -> Result<bool> {
         return Err(Error::needs_input(format!(
             "{question} — no terminal to ask on; pass --yes to confirm. Nothing was written"
         )));
+    }
+    if prompt::interactive(global.json, global.yes) {
+        return prompt::confirm(question);
     }
     eprint!("{question} [y/N] ");
     let mut line = String::new();
@@ -325,7 +387,12 @@ fn run(cli: Cli) -> Result<u8> {
             })
         }
         Command::Apply { plan: plan_file, snapshot } => {
-            let ctx = context(global)?;
+            let mut ctx = context(global)?;
+            // Guided mode (issue 9): ask for missing answers instead of stopping with exit 3.
+            let guided = match plan_file {
+                None if prompt::interactive(global.json, global.yes) => Some(prompt::resolve(&mut ctx)?),
+                _ => None,
+            };
             let saved = plan_file.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
             let saved_ref = saved.as_ref().zip(plan_file.as_deref());
             let outcome = ops::apply(&ctx, saved_ref, *snapshot, &mut |plan| {
@@ -340,6 +407,9 @@ fn run(cli: Cli) -> Result<u8> {
                 println!("Nothing was written.");
             } else {
                 print!("{}", render::apply_text(&outcome));
+            }
+            if let (Some(guided), true) = (&guided, outcome.confirmed) {
+                prompt::offer_save(guided, global.answers.as_deref())?;
             }
             Ok(0)
         }
@@ -379,7 +449,16 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let Some(target) = target else {
                 if run.is_some() {
-                    return Err(Error::usage(format!("no run {}", run.as_deref().unwrap_or_default())));
+                    return Err(Error::usage(format!(
+                        "no run {} in {}; runs: {}",
+                        run.as_deref().unwrap_or_default(),
+                        state.path.display(),
+                        if runs.is_empty() {
+                            "none".to_string()
+                        } else {
+                            runs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                        }
+                    )));
                 }
                 if global.json {
                     print_json(&serde_json::json!({"rolled_back": null}));
@@ -418,6 +497,10 @@ fn run(cli: Cli) -> Result<u8> {
                 println!("Deleted the backups of {} run(s): {}", purged.len(), purged.join(", "));
             }
             Ok(0)
+        }
+        // Issue 9 (ux) commands: see ux_commands.rs.
+        Command::Report { .. } | Command::Answers { .. } | Command::Completions { .. } | Command::Man { .. } => {
+            ux_commands::run(global, &cli.command)
         }
         Command::Unlock => {
             let ctx = context_with(global, false)?;

@@ -8,7 +8,7 @@ use handover_migrate_core::{Destination, PairInfo, PropertyClass};
 use handover_migrate_host::analysis::{EndpointState, Resolution, Selector};
 use handover_migrate_host::clone::Handover;
 use handover_migrate_host::ops::{ApplyOutcome, CleanupOutcome, Loaded};
-use handover_migrate_host::plan::{self, Plan};
+use handover_migrate_host::plan::{self, FieldChange, Plan};
 use handover_migrate_host::registry::{Registered, Registry};
 use handover_migrate_host::run::{RollbackOutcome, RunInfo};
 use handover_migrate_host::verify::{CleanupItem, VerifyReport};
@@ -259,12 +259,13 @@ pub fn plan_text(plan: &Plan) -> String {
     if !plan.endpoint_filter.is_empty() {
         let _ = writeln!(out, "Limited to endpoints: {}", plan.endpoint_filter.join(", "));
     }
+    out.push_str(&plan_summary_table(plan));
     out.push_str("\nProviders\n");
     if plan.providers.is_empty() {
         out.push_str("  (none)\n");
     }
     for p in &plan.providers {
-        let sign = if p.action == "create" { "+ create" } else { "= reuse " };
+        let sign = if p.action == "create" { crate::style::green("+ create") } else { crate::style::dim("= reuse ") };
         let _ = writeln!(out, "  {sign} \"{}\" ({})  {}", p.name, p.pair, p.path);
         let _ = writeln!(out, "      referenceId {}; endpoints: {}", p.reference_id, p.endpoints.join(", "));
         for property in &p.properties {
@@ -300,16 +301,7 @@ pub fn plan_text(plan: &Plan) -> String {
             "  ~ {} node `{}` (\"{}\", {}) → \"{}\"",
             edit.path, edit.node_id, edit.label, edit.node_type, edit.provider
         );
-        for change in &edit.changes {
-            match &change.before {
-                None => {
-                    let _ = writeln!(out, "      + {}: {}", change.key, show(&change.after));
-                }
-                Some(before) => {
-                    let _ = writeln!(out, "      ~ {}: {} → {}", change.key, show(before), show(&change.after));
-                }
-            }
-        }
+        out.push_str(&node_diff_text(&edit.changes));
     }
     out.push_str(&findings_text(plan));
     let creates = plan.providers.iter().filter(|p| p.action == "create").count();
@@ -326,6 +318,82 @@ pub fn plan_text(plan: &Plan) -> String {
         for m in &plan.missing_answers {
             let _ = writeln!(out, "  {}   # {}", m.entry, m.prompt);
         }
+    }
+    out
+}
+
+/// Endpoint → provider → flows and nodes affected, manual steps outstanding: the overview
+/// printed before the details.
+fn plan_summary_table(plan: &Plan) -> String {
+    let mut rows: Vec<[String; 5]> = Vec::new();
+    for p in &plan.providers {
+        let answers = p.manual_steps.iter().filter(|s| s.blocking && !s.satisfied).count();
+        let checks = p.manual_steps.iter().filter(|s| !s.blocking).count();
+        let steps = match (answers, checks) {
+            (0, 0) => "—".to_string(),
+            (0, c) => format!("{c} to check"),
+            (a, 0) => format!("{a} answer(s) needed"),
+            (a, c) => format!("{a} answer(s) needed, {c} to check"),
+        };
+        let sign = if p.action == "create" { "+" } else { "=" };
+        for endpoint in &p.endpoints {
+            let edits: Vec<_> = plan.node_edits.iter().filter(|e| e.endpoints.contains(endpoint)).collect();
+            let mut flows: Vec<&str> = edits.iter().map(|e| e.flow.as_str()).collect();
+            flows.sort();
+            flows.dedup();
+            rows.push([
+                endpoint.clone(),
+                format!("{sign} {}", p.name),
+                if flows.is_empty() { "—".to_string() } else { flows.join(", ") },
+                edits.len().to_string(),
+                steps.clone(),
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let header = ["ENDPOINT", "PROVIDER", "FLOWS", "NODES", "MANUAL STEPS"];
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 5]| {
+        let mut text = String::from("  ");
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(cell);
+                text.push_str(&" ".repeat(width - cell.chars().count() + 2));
+            }
+        }
+        text.trim_end().to_string()
+    };
+    let mut out = String::from("\nSummary\n");
+    let _ = writeln!(out, "{}", crate::style::bold(&line(header)));
+    for row in &rows {
+        let text = line([&row[0], &row[1], &row[2], &row[3], &row[4]]);
+        let _ = writeln!(out, "{text}");
+    }
+    out
+}
+
+/// A node's field changes as a coloured diff: `+` added (green), `~` changed (yellow),
+/// `-` removed (red).
+fn node_diff_text(changes: &[FieldChange]) -> String {
+    let mut out = String::new();
+    for change in changes {
+        let line = match (&change.before, &change.after) {
+            (Some(before), Value::Null) => crate::style::red(&format!("- {}: {}", change.key, show(before))),
+            (None, after) => crate::style::green(&format!("+ {}: {}", change.key, show(after))),
+            (Some(before), after) => {
+                crate::style::yellow(&format!("~ {}: {} → {}", change.key, show(before), show(after)))
+            }
+        };
+        let _ = writeln!(out, "      {line}");
     }
     out
 }

@@ -175,8 +175,10 @@ fn require_dir(root: &Path, rel_dir: &str) -> Result<()> {
         Entry::Symlink => Err(Error::failed(format!(
             "{rel_dir} is a symbolic link; handover-migrate never follows links out of the project. Replace it with the directory itself"
         ))),
-        Entry::Missing => Err(Error::failed(format!("{rel_dir} is missing"))),
-        _ => Err(Error::failed(format!("{rel_dir} is not a directory"))),
+        Entry::Missing => Err(Error::failed(format!(
+            "{rel_dir} is missing: the clone is incomplete; run `cognigy clone` again"
+        ))),
+        _ => Err(Error::failed(format!("{rel_dir} is not a directory; move it away or run `cognigy clone` again"))),
     }
 }
 
@@ -240,7 +242,12 @@ pub fn check_root(root: &Path) -> Result<()> {
                 root.display()
             )))
         }
-        _ => return Err(Error::usage(format!("{} is not a directory", root.display()))),
+        _ => {
+            return Err(Error::usage(format!(
+                "{} is not a directory; pass the folder `cognigy clone` wrote (its agentDir)",
+                root.display()
+            )))
+        }
     }
     let has_endpoints = fsio::entry(&root.join(ENDPOINTS_DIR))? != Entry::Missing;
     let has_flows = fsio::entry(&root.join(FLOWS_DIR))? != Entry::Missing;
@@ -283,19 +290,26 @@ fn load_locales(reader: &mut Reader) -> Result<Vec<Locale>> {
     let mut locales = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let where_ = format!("{LOCALES_FILE} item {index}");
-        let object = item.as_object().ok_or_else(|| Error::failed(format!("{where_}: expected an object")))?;
+        let object = item.as_object().ok_or_else(|| {
+            Error::failed(format!("{where_}: expected an object; restore the file from `cognigy clone`"))
+        })?;
         let locale = Locale {
             id: string_field(object, "_id", &where_, true)?,
             reference_id: string_field(object, "referenceId", &where_, false)?,
             name: string_field(object, "name", &where_, true)?,
         };
         if locales.iter().any(|l: &Locale| l.name == locale.name || l.id == locale.id) {
-            return Err(Error::failed(format!("{where_}: duplicate locale `{}`", locale.name)));
+            return Err(Error::failed(format!(
+                "{where_}: duplicate locale `{}`; restore the file from `cognigy clone`",
+                locale.name
+            )));
         }
         locales.push(locale);
     }
     if locales.is_empty() {
-        return Err(Error::failed(format!("{LOCALES_FILE} lists no locale")));
+        return Err(Error::failed(format!(
+            "{LOCALES_FILE} lists no locale; the clone is incomplete: run `cognigy clone` again"
+        )));
     }
     Ok(locales)
 }
@@ -372,11 +386,14 @@ fn load_flows(reader: &mut Reader, locales: &[Locale], problems: &mut Problems) 
     let dirs: Vec<String> =
         entries.into_iter().filter(|e| e != "locales.json").map(|e| rel(&[FLOWS_DIR, &e])).collect();
     // Flows are independent: read and parse them on every core, then check them in order.
+    let progress = crate::progress::phase("Reading flows", Some(dirs.len()));
     let loaded = parallel_map(&dirs, |rel_dir| {
         let mut local = Reader { root: reader.root, fingerprint: BTreeMap::new() };
         let flow = require_dir(reader.root, rel_dir).and_then(|()| load_flow(&mut local, rel_dir, locales));
+        progress.inc();
         (flow, local.fingerprint)
     });
+    drop(progress);
     let mut flows: Vec<Flow> = Vec::new();
     let mut names: HashMap<String, String> = HashMap::new();
     let mut references: HashMap<String, String> = HashMap::new();

@@ -146,6 +146,8 @@ pub fn create_dirs(dir: &Path, mode: u32) -> Result<Vec<std::path::PathBuf>> {
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     crate::failpoint::hit("write_atomic:before")?;
     let dir = path.parent().ok_or_else(|| Error::failed(format!("{} has no parent directory", path.display())))?;
+    // A bare file name (`--out plan.json`) lives in the current directory.
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     let mode = match entry(path)? {
         Entry::File => fs::symlink_metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(mode),
         Entry::Missing => mode,

@@ -9,7 +9,8 @@
 //! - [`verify`]: what is left to migrate; [`cleanup`]: removing legacy settings;
 //! - [`registry`]: the providers this run knows; [`plugins`]: discovering, pinning and
 //!   loading third-party providers (Rust, C and declarative);
-//! - [`fsio`], [`jsonedit`], [`lock`], [`failpoint`]: the safety mechanics.
+//! - [`fsio`], [`jsonedit`], [`lock`], [`failpoint`]: the safety mechanics;
+//! - [`progress`]: long phases reported to a listener (the CLI's progress bars).
 //!
 //! The CLI (`handover-migrate`) only parses flags, prompts and prints.
 
@@ -23,6 +24,7 @@ pub mod jsonedit;
 pub mod names;
 pub mod plan;
 pub mod plugins;
+pub mod progress;
 pub mod registry;
 pub mod settings;
 

@@ -62,6 +62,9 @@ pub struct Context {
     pub selector_key: Option<String>,
     pub endpoint_filter: Vec<String>,
     pub answers: Option<PathBuf>,
+    /// Answers held in memory (guided mode: the file's, plus what a person typed); used
+    /// instead of reading `answers`.
+    pub answers_override: Option<Answers>,
     pub registry: Registry,
 }
 
@@ -176,12 +179,33 @@ impl Context {
                 (project, Some(index))
             }
         };
-        let answers = Answers::load(self.answers.as_deref())?;
+        let loaded_answers;
+        let answers = match &self.answers_override {
+            Some(answers) => answers,
+            None => {
+                loaded_answers = Answers::load(self.answers.as_deref())?;
+                &loaded_answers
+            }
+        };
         let options = Options {
             selector_key: self.selector_key(&project, api.as_ref())?,
             endpoint_filter: self.endpoint_filter.clone(),
         };
-        let analysis = analysis::analyse(&project, &self.registry, &answers, options)?;
+        tracing::info!(
+            "read {}: {} endpoint(s), {} flow(s), {} locale(s), {} existing provider(s)",
+            project.root.display(),
+            project.endpoints.len(),
+            project.flows.len(),
+            project.locales.len(),
+            project.providers.len()
+        );
+        let analysis = analysis::analyse(&project, &self.registry, answers, options)?;
+        tracing::info!(
+            "analysed: {} provider group(s), {} handover node instance(s), {} orphan flow(s)",
+            analysis.groups.len(),
+            analysis.nodes.len(),
+            analysis.orphan_flows.len()
+        );
         Ok(Loaded { project, analysis, api })
     }
 
@@ -199,7 +223,10 @@ impl Context {
 
 fn check_selector_key(key: &str) -> Result<String> {
     if key.trim().is_empty() || key.chars().any(char::is_control) {
-        return Err(Error::usage(format!("the node selector key {key:?} is not a usable config key")));
+        return Err(Error::usage(format!(
+            "the node selector key {key:?} (--node-selector-key or {PROJECT_CONFIG_FILE}) is not a usable config key: \
+             it is empty or has control characters; copy the key from a node switched by hand in the Cognigy UI"
+        )));
     }
     Ok(key.to_string())
 }
@@ -489,7 +516,10 @@ pub fn rollback(ctx: &Context, run_id: Option<&str>, force: bool) -> Result<Roll
                 )));
             }
             if run.state == run::RunState::RolledBack {
-                return Err(Error::failed(format!("run {} is already rolled back", run.id)));
+                return Err(Error::failed(format!(
+                    "run {} is already rolled back; `rollback` without --run undoes the most recent run not rolled back",
+                    run.id
+                )));
             }
             let index = ApiIndex { project_id: api.project_id.clone(), ..Default::default() };
             crate::api::apply::rollback(&api.client, &index, run, force)

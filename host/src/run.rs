@@ -278,6 +278,7 @@ pub fn execute(
     }
     let mut written = Vec::new();
     let mut start = 0;
+    let progress = crate::progress::phase("Writing files", Some(count));
     while start < count {
         let end = (start + BATCH).min(count);
         let changes = (start..end).map(&mut *change).collect::<Result<Vec<_>>>()?;
@@ -359,7 +360,9 @@ pub fn execute(
         for change in &changes {
             let target = project_root.join(&change.path);
             fsio::install_temp(&target)?;
+            tracing::debug!("wrote {} ({})", change.path, change.summary);
             dirs.insert(target.parent().unwrap_or(project_root).to_path_buf());
+            progress.inc();
         }
         for dir in &dirs {
             fsio::sync_dir(dir)?;
@@ -401,7 +404,10 @@ pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, for
         },
     };
     if run.state == RunState::RolledBack {
-        return Err(Error::failed(format!("run {} is already rolled back", run.id)));
+        return Err(Error::failed(format!(
+            "run {} is already rolled back; `rollback` without --run undoes the most recent run not rolled back",
+            run.id
+        )));
     }
     if run.purged {
         return Err(Error::failed(format!(

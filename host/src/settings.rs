@@ -29,7 +29,13 @@ impl ProjectConfig {
             return Ok(Self::default());
         }
         let text = fsio::read_text(&path)?;
-        toml::from_str(&text).map_err(|e| Error::usage(format!("{PROJECT_CONFIG_FILE}: {}", e.message())))
+        toml::from_str(&text).map_err(|e| {
+            Error::usage(format!(
+                "{}: {}; the keys it may hold are `node-selector-key` and `project-id`",
+                path.display(),
+                e.message()
+            ))
+        })
     }
 }
 
@@ -45,7 +51,7 @@ impl fmt::Debug for Secret {
 }
 
 /// The answers file (TOML). See the README for its layout.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Answers {
     /// Per provider, keyed by the name of any endpoint of its group.
@@ -56,7 +62,7 @@ pub struct Answers {
     pub assign: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderAnswers {
     pub name: Option<String>,

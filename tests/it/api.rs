@@ -465,3 +465,26 @@ fn a_provider_made_earlier_on_the_tenant_is_reused_not_duplicated() {
 fn normalized_raw(root: &Path, rel: &str) -> String {
     std::fs::read_to_string(root.join(rel)).unwrap()
 }
+
+#[test]
+fn api_json_documents_match_their_schemas_and_the_report_knows_the_run() {
+    let sim = sim();
+    let state = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| api_cmd(&sim, state.path(), args).arg("--json").output().unwrap();
+    crate::schemas::check("scan", &run(&["scan"]));
+    crate::schemas::check("plan", &run(&["plan"]));
+    let applied = crate::schemas::check("apply", &run(&["apply", "--yes"]));
+    let run_id = applied["run"]["run_id"].as_str().unwrap().to_string();
+    crate::schemas::check("verify", &run(&["verify"]));
+    let report = crate::schemas::check("report", &run(&["report"]));
+    assert_eq!(report["stage"], "Applied and verified", "{report:#}");
+    for provider in report["providers"].as_array().unwrap() {
+        assert_eq!(provider["status"], "created", "{provider:#}");
+        assert_eq!(provider["created_by_run"], run_id.as_str());
+    }
+    assert_eq!(report["summary"]["nodes_switched"], 13);
+    let text = serde_json::to_string(&report).unwrap();
+    for secret in EXAMPLE_SECRETS {
+        assert!(!text.contains(secret), "a secret reached the report");
+    }
+}

@@ -15,7 +15,7 @@ const EN_US: &str = "66f2dd82694e1423e7505f27";
 /// The example plus a Go To from flow "Support Portal" to flow "Billing": Billing's node is
 /// then reached from the webchat endpoints and from Support Portal, which become
 /// different providers.
-fn support_portal_reaches_billing() -> Scratch {
+pub(crate) fn support_portal_reaches_billing() -> Scratch {
     let project = Scratch::example();
     project.edit_json("flows/Support Portal/en-US/chart.json", |chart| {
         chart["nodes"].as_array_mut().unwrap().push(serde_json::json!({

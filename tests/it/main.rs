@@ -4,12 +4,16 @@
 mod api;
 mod common;
 mod conflicts;
+mod conventions;
 mod crash;
+mod guided;
 mod malformed;
 mod model;
 mod plugins;
 mod projectgen;
 mod refusals;
 mod reliability;
+mod report;
+mod schemas;
 mod vendors;
 mod workflow;

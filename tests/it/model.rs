@@ -47,23 +47,51 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// One run: the project before it, and the paths it wrote with what it left in them.
 struct RunModel {
     before: Tree,
     after: Tree,
+    changed: std::collections::BTreeSet<String>,
+    /// Paths the run's journal announced (a killed run may not have written all of them;
+    /// the tool cannot tell, so an outside edit to any of them blocks a plain rollback).
+    journaled: std::collections::BTreeSet<String>,
+}
+
+/// Paths whose content differs between two trees.
+fn differing(a: &Tree, b: &Tree) -> Vec<String> {
+    let mut paths: Vec<&String> = a.keys().chain(b.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    paths.into_iter().filter(|p| a.get(*p) != b.get(*p)).cloned().collect()
 }
 
 impl RunModel {
+    fn new(before: Tree, after: Tree) -> Self {
+        let changed: std::collections::BTreeSet<String> = differing(&before, &after).into_iter().collect();
+        Self { before, after, journaled: changed.clone(), changed }
+    }
+
+    /// The run went on (resumed) from `now` to `after`: what it wrote now is its own too;
+    /// other differences from `before` (outside edits in between) are not.
+    fn extend(&mut self, now: &Tree, after: Tree) {
+        for path in differing(now, &after) {
+            match after.get(&path) {
+                Some(hash) => self.after.insert(path.clone(), hash.clone()),
+                None => self.after.remove(&path),
+            };
+            self.changed.insert(path);
+        }
+    }
+
     fn changed(&self) -> Vec<&String> {
-        let mut paths: Vec<&String> = self.before.keys().chain(self.after.keys()).collect();
-        paths.sort();
-        paths.dedup();
-        paths.into_iter().filter(|p| self.before.get(*p) != self.after.get(*p)).collect()
+        self.changed.iter().collect()
     }
 }
 
 /// Where a rollback of `run` must leave the project, or `None` when it must refuse.
 fn rollback_expectation(run: &RunModel, now: &Tree, force: bool) -> Option<Tree> {
-    let changed = run.changed();
+    let mut changed = run.changed();
+    changed.extend(run.journaled.iter().filter(|p| !run.changed.contains(*p)));
     let foreign = changed.iter().any(|p| now.get(*p) != run.before.get(*p) && now.get(*p) != run.after.get(*p));
     if foreign && !force {
         return None;
@@ -114,6 +142,32 @@ fn copy_tree_without_state(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+/// Whether the newest run's journal ends with its end record (a kill right after that
+/// record leaves a complete run).
+fn newest_run_complete(project: &Scratch) -> bool {
+    let runs = project.path().join(".handover-migrate/runs");
+    let mut dirs: Vec<_> = std::fs::read_dir(runs).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    dirs.sort();
+    dirs.last()
+        .and_then(|dir| std::fs::read_to_string(dir.join("journal.jsonl")).ok())
+        .is_some_and(|journal| journal.lines().any(|line| line.contains("\"type\":\"end\"")))
+}
+
+/// The paths the newest run's journal announced writes for.
+fn journaled_paths(project: &Scratch) -> std::collections::BTreeSet<String> {
+    let runs = project.path().join(".handover-migrate/runs");
+    let mut dirs: Vec<_> = std::fs::read_dir(runs).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    dirs.sort();
+    let journal =
+        dirs.last().and_then(|dir| std::fs::read_to_string(dir.join("journal.jsonl")).ok()).unwrap_or_default();
+    journal
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line["record"]["type"] == "write")
+        .filter_map(|line| line["record"]["path"].as_str().map(str::to_string))
+        .collect()
+}
+
 fn edit_label(project: &Scratch, rel: &str) {
     let text = project.read(rel);
     project.write(rel, &text.replacen("\"label\": \"", "\"label\": \"edited ", 1));
@@ -141,10 +195,10 @@ fn check(ops: &[Op]) {
                 assert_eq!(after, expected, "{ops:?}: apply did not converge");
                 if interrupted {
                     if let Some(top) = stack.last_mut() {
-                        top.after = after.clone();
+                        top.extend(&now, after.clone());
                     }
                 } else if after != now {
-                    stack.push(RunModel { before: now, after: after.clone() });
+                    stack.push(RunModel::new(now, after.clone()));
                 }
                 interrupted = false;
                 project.cmd(&["verify"]).assert().success();
@@ -157,25 +211,39 @@ fn check(ops: &[Op]) {
                     .unwrap();
                 let after = project.snapshot();
                 match output.status.code() {
+                    Some(86) if newest_run_complete(&project) => {
+                        project.cmd(&["unlock"]).assert().success();
+                        if interrupted {
+                            if let Some(top) = stack.last_mut() {
+                                top.extend(&now, after);
+                            }
+                        } else if after != now {
+                            stack.push(RunModel::new(now, after));
+                        }
+                        interrupted = false;
+                    }
                     Some(86) => {
                         project.cmd(&["unlock"]).assert().success();
                         if interrupted {
                             if let Some(top) = stack.last_mut() {
-                                top.after = after;
+                                top.extend(&now, after);
                             }
                         } else {
-                            stack.push(RunModel { before: now, after });
+                            stack.push(RunModel::new(now, after));
                             interrupted = true;
+                        }
+                        if let Some(top) = stack.last_mut() {
+                            top.journaled.extend(journaled_paths(&project));
                         }
                     }
                     Some(0) => {
                         // Fewer records than n: it simply finished.
                         if interrupted {
                             if let Some(top) = stack.last_mut() {
-                                top.after = after.clone();
+                                top.extend(&now, after);
                             }
                         } else if after != now {
-                            stack.push(RunModel { before: now, after });
+                            stack.push(RunModel::new(now, after));
                         }
                         interrupted = false;
                     }
@@ -193,7 +261,7 @@ fn check(ops: &[Op]) {
                 }
                 assert!(matches!(output.status.code(), Some(0) | Some(4)), "{ops:?}: cleanup: {}", stderr(&output));
                 if after != now {
-                    stack.push(RunModel { before: now, after });
+                    stack.push(RunModel::new(now, after));
                 }
             }
             Op::Rollback | Op::RollbackForce => {

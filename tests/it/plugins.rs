@@ -238,10 +238,10 @@ fn providers_list_shows_source_version_and_sha256_of_every_plugin() {
 
     let output = project.run(&["providers", "list", "--json", "--plugin", rust]);
     let list: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let desk = list.as_array().unwrap().iter().find(|p| p["source_kind"] == "exampleDesk").unwrap();
+    let desk = list["providers"].as_array().unwrap().iter().find(|p| p["source_kind"] == "exampleDesk").unwrap();
     assert_eq!(desk["source"], json!({"type": "file", "path": rust, "sha256": sha(rust), "format": "rust"}));
     assert_eq!(desk["version"], "1.2.0");
-    let live = list.as_array().unwrap().iter().find(|p| p["source_kind"] == "liveAgent").unwrap();
+    let live = list["providers"].as_array().unwrap().iter().find(|p| p["source_kind"] == "liveAgent").unwrap();
     assert_eq!(live["source"], json!({"type": "built_in"}));
     assert_eq!(live["sha256"], Value::Null);
 

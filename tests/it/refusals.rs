@@ -405,7 +405,7 @@ fn missing_selector_key_is_a_usage_error_that_explains_how_to_find_it() {
 
 const CANARY: &str = "CANARY-ANSWER";
 
-fn without_support_portal_api_key() -> Scratch {
+pub(crate) fn without_support_portal_api_key() -> Scratch {
     let project = Scratch::example();
     edit_provider_settings(&project, "Support Portal", |s| {
         s.as_object_mut().unwrap().shift_remove("apiKey");

@@ -176,8 +176,12 @@ pub fn apply(
     // Minted (planned) referenceId → the tenant's real one.
     let real_ids: HashMap<String, String> =
         made.iter().map(|(g, (_, reference))| (analysis.groups[*g].reference_id.clone(), reference.clone())).collect();
+    let switches = analysis.nodes.iter().filter(|n| matches!(n.resolution, Resolution::Migrate { .. })).count();
+    let progress = crate::progress::phase("Writing to the API", Some(made.len() + switches));
+    made.iter().for_each(|_| progress.inc());
     for handover in &analysis.nodes {
         let Resolution::Migrate { group, rewrite, .. } = &handover.resolution else { continue };
+        progress.inc();
         let flow = &project.flows[handover.flow];
         let chart = &flow.charts[handover.chart];
         let node = analysis.node(project, handover);
@@ -410,7 +414,9 @@ pub fn cleanup(
 ) -> Result<RunOutcome> {
     let digest = sha256_hex(items.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join("\n").as_bytes());
     let (mut run, previous) = open_run(client, index, state, RunKind::Cleanup, &digest, target)?;
+    let progress = crate::progress::phase("Cleaning up through the API", Some(items.len()));
     for item in items {
+        progress.inc();
         let Some((id, _)) = index.endpoints.get(&item.path) else { continue };
         let endpoint_path = format!("/endpoints/{id}");
         let current = super::store_object(client.get(&endpoint_path, &[])?);

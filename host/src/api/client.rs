@@ -299,9 +299,12 @@ impl Client {
     }
 
     pub fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value> {
-        self.call(Method::Get, path, query, None)
-            .map_err(|e| e.into_error(&format!("GET {path}")))?
-            .ok_or_else(|| Error::failed(format!("GET {path}: empty answer")))
+        self.call(Method::Get, path, query, None).map_err(|e| e.into_error(&format!("GET {path}")))?.ok_or_else(|| {
+            Error::failed(format!(
+                "GET {path}: the API answered with no content; check that --api-url is the API base URL \
+                     (e.g. https://api-trial.cognigy.ai), not the UI's"
+            ))
+        })
     }
 
     /// Every item of a paginated list (pages of 100, by `skip`).

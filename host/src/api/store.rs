@@ -80,7 +80,10 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
     let mut fingerprint = BTreeMap::new();
 
     let mut endpoints = Vec::new();
-    for item in client.get_all("/endpoints", &scope)? {
+    let listed = client.get_all("/endpoints", &scope)?;
+    let progress = crate::progress::phase("Reading endpoints", Some(listed.len()));
+    for item in listed {
+        progress.inc();
         let id = str_of(&item, "_id");
         let full = object(client.get(&format!("/endpoints/{id}"), &[])?, &format!("endpoint {id}"))?;
         let name = full.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -110,8 +113,12 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
         .map(|l| Locale { id: str_of(l, "_id"), reference_id: str_of(l, "referenceId"), name: str_of(l, "name") })
         .collect();
 
+    drop(progress);
     let mut flows = Vec::new();
-    for item in client.get_all("/flows", &scope)? {
+    let listed = client.get_all("/flows", &scope)?;
+    let progress = crate::progress::phase("Reading flows", Some(listed.len()));
+    for item in listed {
+        progress.inc();
         let flow_id = str_of(&item, "_id");
         let name = str_of(&item, "name");
         let mut flow = Flow {
@@ -176,6 +183,7 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
         }
         flows.push(flow);
     }
+    drop(progress);
 
     let (providers, provider_fingerprints) = load_providers(client, project_id, &mut index)?;
     fingerprint.extend(provider_fingerprints);
@@ -257,7 +265,11 @@ fn handover_of(full: &Object, path: &str) -> Result<Handover> {
                 _ => Handover::Legacy { kind, settings: Object::new() },
             }
         }
-        Some(_) => return Err(Error::failed(format!("{path}: handoverSettings is not an object"))),
+        Some(_) => {
+            return Err(Error::failed(format!(
+                "{path}: handoverSettings is not an object; open the endpoint in Cognigy and save its handover settings again"
+            )))
+        }
     })
 }
 

@@ -1,0 +1,172 @@
+//! Guided mode driven through a pseudo-terminal, as a person would run it: a hidden secret,
+//! a conflict picked from a list, a declined confirmation. Every wait is bounded.
+
+use std::path::Path;
+use std::time::Duration;
+
+use expectrl::{Eof, Expect, Session};
+
+use crate::common::*;
+use crate::conflicts::support_portal_reaches_billing;
+use crate::refusals::{node_config, run_dirs, tree, without_support_portal_api_key, SUPPORT_PROVIDER};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `handover-migrate --project P apply` in a pty of 200×50, started in `cwd`.
+struct Pty {
+    session: expectrl::session::OsSession,
+    /// Everything the terminal showed so far.
+    screen: String,
+}
+
+impl Pty {
+    fn apply(project: &Path, cwd: &Path, extra: &[&str]) -> Self {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("handover-migrate"));
+        cmd.arg("--project").arg(project).arg("apply").args(extra).current_dir(cwd);
+        cmd.env_remove("RUST_LOG").env_remove("NO_COLOR").env_remove("HANDOVER_MIGRATE_FAILPOINT");
+        cmd.env("TERM", "xterm-256color");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("HANDOVER_MIGRATE_SECRET_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut session = Session::spawn(cmd).expect("spawn in a pty");
+        let _ = session.get_process_mut().set_window_size(200, 50);
+        session.set_expect_timeout(Some(TIMEOUT));
+        Self { session, screen: String::new() }
+    }
+
+    #[track_caller]
+    fn expect(&mut self, text: &str) {
+        match self.session.expect(text) {
+            Ok(found) => self.screen.push_str(&String::from_utf8_lossy(found.as_bytes())),
+            Err(e) => panic!("waiting for {text:?}: {e}\n--- terminal so far ---\n{}", self.screen),
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.session.send(keys).expect("send keys");
+    }
+
+    /// Wait for the end; the exit code.
+    #[track_caller]
+    fn finish(&mut self) -> i32 {
+        match self.session.expect(Eof) {
+            Ok(found) => self.screen.push_str(&String::from_utf8_lossy(found.as_bytes())),
+            Err(e) => panic!("waiting for the end: {e}\n--- terminal so far ---\n{}", self.screen),
+        }
+        match self.session.get_process().wait() {
+            Ok(expectrl::process::unix::WaitStatus::Exited(_, code)) => code,
+            other => panic!("exit: {other:?}\n{}", self.screen),
+        }
+    }
+}
+
+#[test]
+fn a_missing_secret_is_asked_hidden_and_never_shown_or_saved() {
+    const TYPED: &str = "CANARY-typed-in-the-pty";
+    let project = without_support_portal_api_key();
+    let cwd = tempfile::tempdir().unwrap();
+    let mut pty = Pty::apply(project.path(), cwd.path(), &[]);
+    pty.expect("apply needs a few answers first");
+    pty.expect("apiKey (secret)");
+    pty.send(&format!("{TYPED}\r"));
+    pty.expect("Apply these changes?");
+    pty.send("y");
+    pty.expect("Save your answers to handover-migrate-answers.toml");
+    pty.send("y");
+    let code = pty.finish();
+    assert_eq!(code, 0, "{}", pty.screen);
+    assert!(!pty.screen.contains(TYPED), "the typed secret was shown:\n{}", pty.screen);
+    assert!(pty.screen.contains("Applied run"), "{}", pty.screen);
+
+    let provider: serde_json::Value = serde_json::from_str(&project.read(SUPPORT_PROVIDER)).unwrap();
+    let key = provider["properties"].as_array().unwrap().iter().find(|p| p["key"] == "apiKey").unwrap();
+    assert_eq!(key["value"], TYPED, "the typed secret went into the provider file");
+
+    let saved = std::fs::read_to_string(cwd.path().join("handover-migrate-answers.toml")).unwrap();
+    assert!(!saved.contains(TYPED), "a secret was saved:\n{saved}");
+    assert!(saved.contains("name = \"Cognigy Live Agent - Support Portal\""), "{saved}");
+    for file in crate::refusals::all_files(&project.path().join(".handover-migrate")) {
+        if file.ends_with("journal.jsonl") {
+            assert!(!std::fs::read_to_string(&file).unwrap().contains(TYPED), "{} holds the secret", file.display());
+        }
+    }
+    // The saved file is a valid answers file: a rerun with it changes nothing.
+    let rerun = project
+        .cmd(&["apply", "--yes", "--answers"])
+        .arg(cwd.path().join("handover-migrate-answers.toml"))
+        .env("HANDOVER_MIGRATE_SECRET_SUPPORT_PORTAL_APIKEY", TYPED)
+        .output()
+        .unwrap();
+    assert!(rerun.status.success(), "{}", stderr(&rerun));
+    assert!(stdout(&rerun).contains("Nothing to change"), "{}", stdout(&rerun));
+}
+
+#[test]
+fn a_conflict_is_resolved_by_picking_an_endpoint_from_a_list() {
+    let project = support_portal_reaches_billing();
+    let answers = project.path().join("my-answers.toml");
+    let cwd = tempfile::tempdir().unwrap();
+    let mut pty = Pty::apply(project.path(), cwd.path(), &["--answers", answers.to_str().unwrap()]);
+    pty.expect("Conflict: flow \"Billing\"");
+    pty.expect("Leave it on Legacy");
+    // The choices are listed in the terminal; find Support Portal's position.
+    let choices: Vec<String> = pty
+        .screen
+        .lines()
+        .filter(|l| l.contains("→ provider") || l.contains("Leave it on Legacy"))
+        .map(String::from)
+        .collect();
+    let index = choices
+        .iter()
+        .position(|l| l.contains("Support Portal  → provider"))
+        .unwrap_or_else(|| panic!("no Support Portal choice in\n{}", pty.screen));
+    for _ in 0..index {
+        pty.send("j");
+    }
+    pty.send("\r");
+    pty.expect("Apply these changes?");
+    pty.send("y");
+    pty.expect("Save your answers to");
+    pty.send("y");
+    assert_eq!(pty.finish(), 0, "{}", pty.screen);
+
+    let provider: serde_json::Value = serde_json::from_str(&project.read(SUPPORT_PROVIDER)).unwrap();
+    for chart in ["flows/Billing/en-US/chart.json", "flows/Billing/de-DE/chart.json"] {
+        let config = node_config(&project, chart, "66f2d360491f6156157308fb");
+        assert_eq!(config["handoverProvider"], provider["referenceId"], "{chart}: {config:#}");
+    }
+    let saved = std::fs::read_to_string(&answers).unwrap();
+    let parsed: toml::Value = toml::from_str(&saved).unwrap();
+    assert_eq!(parsed["assign"]["d04ec55e-07e2-425b-bc88-b42818e6f999"].as_str(), Some("Support Portal"), "{saved}");
+    // Non-interactively, the saved answers give the same result: nothing left to do.
+    let again = project.cmd(&["plan", "--answers", answers.to_str().unwrap()]).output().unwrap();
+    assert_eq!(again.status.code(), Some(0), "{}{}", stdout(&again), stderr(&again));
+}
+
+#[test]
+fn declining_the_confirmation_writes_nothing() {
+    let project = Scratch::example();
+    let before = tree(project.path());
+    let cwd = tempfile::tempdir().unwrap();
+    let mut pty = Pty::apply(project.path(), cwd.path(), &[]);
+    pty.expect("Summary");
+    pty.expect("Apply these changes?");
+    pty.send("n");
+    pty.expect("Nothing was written");
+    assert_eq!(pty.finish(), 0, "{}", pty.screen);
+    assert_eq!(tree(project.path()), before, "the project changed");
+    assert!(run_dirs(&project).is_empty(), "a run was recorded");
+    assert!(!project.file(".handover-migrate/lock").exists(), "the lock was left behind");
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0, "something was written in the working directory");
+}
+
+#[test]
+fn no_terminal_never_prompts() {
+    // Without a terminal (assert_cmd pipes stdin), apply keeps refusing with exit 3.
+    let project = without_support_portal_api_key();
+    let output = project.cmd(&["apply"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("[providers.\"Support Portal\"] secrets.apiKey"), "{}", stderr(&output));
+}
