@@ -6,9 +6,10 @@
 //!     concurrency check, and the writes;
 //!   - a naive full read, what `cognigy clone` does: every endpoint, every chart and every
 //!     node of every flow in every locale (reads only, no writes);
-//! and the wall time against the rate-limit bound (requests ÷ allowed rate). The small
-//! project runs at the default 1,000 requests / 5 minutes; the large one with the limit
-//! scaled to 100 requests / second on both sides, compared with the scaled bound.
+//!
+//! It also prints the wall time against the rate-limit bound (requests ÷ allowed rate).
+//! The small project runs at the default 1,000 requests / 5 minutes; the large one with
+//! the limit scaled to 100 requests / second on both sides, compared with the scaled bound.
 
 use std::path::Path;
 use std::process::Command;
