@@ -581,11 +581,12 @@ fn link_target(node: &Node) -> Option<&str> {
 /// Which endpoints reach which flow.
 fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>, Vec<String>) {
     let mut warnings = Vec::new();
+    let flows = project.flow_index();
     let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); project.flows.len()];
     for (index, flow) in project.flows.iter().enumerate() {
         for node in flow.charts.iter().flat_map(|c| &c.nodes) {
             let Some(target) = link_target(node) else { continue };
-            match project.flow_by_ref(target) {
+            match flows.get(target).copied() {
                 Some(target) => {
                     edges[index].insert(target);
                 }
@@ -601,7 +602,7 @@ fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>, Vec<Strin
     let mut flow_endpoints = vec![Vec::new(); project.flows.len()];
     let mut orphan_endpoints = Vec::new();
     for (endpoint_index, endpoint) in project.endpoints.iter().enumerate() {
-        let Some(start) = project.flow_by_ref(&endpoint.flow_id) else {
+        let Some(start) = flows.get(endpoint.flow_id.as_str()).copied() else {
             orphan_endpoints.push(endpoint_index);
             continue;
         };

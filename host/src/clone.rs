@@ -125,6 +125,19 @@ impl Project {
         self.flows.iter().position(|f| f.reference_id == reference || f.id == reference)
     }
 
+    /// `referenceId` and `_id` → flow index, for resolving many references at once.
+    pub fn flow_index(&self) -> HashMap<&str, usize> {
+        let mut index = HashMap::with_capacity(self.flows.len() * 2);
+        for (i, flow) in self.flows.iter().enumerate() {
+            index.insert(flow.id.as_str(), i);
+        }
+        // referenceId wins over an equal `_id` of another flow (flowId holds referenceIds).
+        for (i, flow) in self.flows.iter().enumerate() {
+            index.insert(flow.reference_id.as_str(), i);
+        }
+        index
+    }
+
     pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
         self.endpoints.iter().find(|e| e.name == name)
     }
@@ -502,6 +515,10 @@ pub(crate) struct RawChart<'a> {
 }
 
 pub(crate) fn parse_raw_chart<'a>(text: &'a str, chart_path: &str) -> Result<RawChart<'a>> {
+    // The fast path; the path-tracking parser runs only to explain an error.
+    if let Ok(chart) = serde_json::from_str::<RawChart>(text) {
+        return Ok(chart);
+    }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let chart: RawChart = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -521,7 +538,7 @@ pub(crate) fn parse_raw_chart<'a>(text: &'a str, chart_path: &str) -> Result<Raw
 fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale]) -> Result<Vec<Node>> {
     let chart = parse_raw_chart(text, chart_path)?;
     let mut ids = HashSet::new();
-    let mut nodes = Vec::with_capacity(chart.nodes.len());
+    let mut nodes = Vec::new();
     for raw in chart.nodes {
         if !ids.insert(raw.id.clone()) {
             return Err(Error::failed(format!("{chart_path}: node `{}` appears twice", raw.id)));
