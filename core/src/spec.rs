@@ -26,7 +26,8 @@ pub struct PairSpec {
     #[serde(default)]
     pub warnings: Vec<String>,
     pub fields: Vec<FieldSpec>,
-    /// Node config keys the vendor owns (kept as they are unless a fill applies).
+    /// Node config keys the target service reads (kept as they are unless a fill applies).
+    /// In a vendor switch, the source's node fields listed here carry over.
     #[serde(default)]
     pub node_fields: Vec<String>,
     /// Node types the target service supports.
@@ -37,6 +38,31 @@ pub struct PairSpec {
     /// Steps that need no input: checks and reminders shown in the plan.
     #[serde(default)]
     pub reminders: Vec<ReminderSpec>,
+    /// Properties of the target service that no legacy key feeds (vendor switches, e.g.
+    /// MIAW's Embedded Service Developer Name): each becomes a blocking manual step
+    /// (`values.<key>`, `secrets.<key>` or `connections.<key>`).
+    #[serde(default)]
+    pub manual_properties: Vec<ManualPropertySpec>,
+    /// Source node fields that need a person or have no counterpart in the target (vendor
+    /// switches), and target fields a person must fill (`always`). A source field in
+    /// neither `node_fields` nor a rule is reported by the host as having no counterpart.
+    #[serde(default)]
+    pub node_rules: Vec<NodeFieldRule>,
+}
+
+/// A property of the target service that a person supplies (see [`PairSpec::manual_properties`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualPropertySpec {
+    pub key: String,
+    pub class: PropertyClass,
+    #[serde(default)]
+    pub format: Format,
+    /// The UI label, for prompts.
+    pub label: String,
+    /// Where a person finds the value (ends the prompt).
+    #[serde(default)]
+    pub hint: String,
 }
 
 /// One legacy `providerSettings` key.
@@ -168,6 +194,14 @@ impl PairSpec {
                     format: f.format.describe(),
                     label: f.label.clone(),
                 })
+                .chain(self.manual_properties.iter().map(|m| MappingRow {
+                    legacy_key: String::new(),
+                    destination: Destination::Property(m.key.clone()),
+                    class: m.class,
+                    required: true,
+                    format: m.format.describe(),
+                    label: m.label.clone(),
+                }))
                 .collect(),
             node_fields: self.node_fields.clone(),
             node_types: self.node_types.clone(),
@@ -249,6 +283,13 @@ impl PairSpec {
                 }
             }
         }
+        for manual in &self.manual_properties {
+            draft.properties.push(DraftProperty {
+                key: manual.key.clone(),
+                class: manual.class,
+                value: DraftValue::Missing,
+            });
+        }
         if issues.is_empty() {
             Ok(draft)
         } else {
@@ -260,16 +301,25 @@ impl PairSpec {
         let name = &request.provider_name;
         let mut steps = Vec::new();
         for property in &request.draft.properties {
-            let why = match property.value {
-                DraftValue::Known(_) => continue,
-                DraftValue::Missing => "is not in the endpoint settings",
-                DraftValue::Masked => "was read back masked",
+            let manual = self.manual_properties.iter().find(|m| m.key == property.key);
+            let why = match (&property.value, manual) {
+                (DraftValue::Known(_), _) => continue,
+                (DraftValue::Missing, Some(manual)) if manual.hint.is_empty() => {
+                    "has no counterpart in the legacy settings".to_string()
+                }
+                (DraftValue::Missing, Some(manual)) => {
+                    format!("has no counterpart in the legacy settings. {}", manual.hint.trim_end_matches('.'))
+                }
+                (DraftValue::Missing, None) => "is not in the endpoint settings".to_string(),
+                (DraftValue::Masked, _) => "was read back masked".to_string(),
             };
             let label = self
                 .fields
                 .iter()
                 .find(|f| f.destination == Destination::Property(property.key.clone()))
-                .map_or(property.key.as_str(), |f| f.label.as_str());
+                .map(|f| f.label.as_str())
+                .or(manual.map(|m| m.label.as_str()))
+                .unwrap_or(property.key.as_str());
             let (key, kind, what) = match property.class {
                 PropertyClass::Secret => {
                     (format!("secrets.{}", property.key), ManualStepKind::Secret(property.key.clone()), "Enter")
@@ -318,6 +368,51 @@ impl PairSpec {
             }
             if let Some(default) = request.endpoint_defaults.get(&fill.default_key).filter(|v| !is_unset(Some(v))) {
                 rewrite.set.insert(fill.node_key.clone(), default.clone());
+            }
+        }
+        self.apply_node_rules(request.node_type, &request.config, &mut rewrite);
+        rewrite
+    }
+
+    /// Record each rule's field under its outcome: every rule marked `always`, the others
+    /// only where the node sets the field.
+    fn apply_node_rules(&self, node_type: HandoverNodeType, config: &Object, rewrite: &mut NodeRewrite) {
+        for rule in &self.node_rules {
+            if rule.node_types.contains(&node_type) && (rule.always || !is_unset(config.get(&rule.field))) {
+                rewrite.note(rule.outcome, &rule.field, &rule.note);
+            }
+        }
+    }
+
+    /// A node of another provider moves to this pair's service (`retarget`). When the
+    /// source is this pair's own legacy kind (e.g. a Salesforce provider to Salesforce
+    /// MIAW), the pair's node rules say what happens; otherwise fields are compared by key
+    /// ([`crate::retarget_by_node_fields`]).
+    ///
+    /// A node field this pair fills from an endpoint default (an inbox id…) that the node
+    /// leaves empty needs a person when the service changes: a retarget has no endpoint
+    /// default to fill it from.
+    pub fn retarget_node(&self, request: &RetargetNodeRequest) -> NodeRewrite {
+        let mut rewrite = if request.source_service == self.pair.source_kind && !self.node_rules.is_empty() {
+            let mut rewrite = NodeRewrite::default();
+            self.apply_node_rules(request.node_type, &request.config, &mut rewrite);
+            rewrite
+        } else {
+            crate::retarget_by_node_fields(request, &self.node_fields)
+        };
+        if request.source_service != self.pair.target_service {
+            for fill in &self.node_fills {
+                if fill.node_types.contains(&request.node_type) && is_unset(request.config.get(&fill.node_key)) {
+                    rewrite.note(
+                        FieldOutcome::NeedsPerson,
+                        &fill.node_key,
+                        format!(
+                            "{} reads it from the node and this node leaves it empty (a migration fills it from the \
+                             endpoint's default; a retarget has none): fill it in",
+                            self.display_name
+                        ),
+                    );
+                }
             }
         }
         rewrite
@@ -370,6 +465,30 @@ impl PairSpec {
                 });
             }
         }
+        for manual in &self.manual_properties {
+            let value = request.properties.get(&manual.key);
+            let problem = match value {
+                _ if is_unset(value) => Some("is not set".to_string()),
+                Some(Value::String(s)) if manual.class == PropertyClass::Secret && looks_masked(s) => {
+                    Some("holds a masked value, not the secret".to_string())
+                }
+                Some(_) if manual.class == PropertyClass::Secret => None,
+                Some(value) => manual.format.check(value),
+                None => None,
+            };
+            if let Some(problem) = problem {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    message: format!(
+                        "provider \"{}\": {}property `{}` ({}) {problem}",
+                        request.provider_name,
+                        if problem == "is not set" { "required " } else { "" },
+                        manual.key,
+                        manual.label
+                    ),
+                });
+            }
+        }
         findings
     }
 }
@@ -404,5 +523,9 @@ impl ProviderMigration for SpecProvider {
             Ok(spec) => spec.verify(request),
             Err(message) => vec![Finding { severity: Severity::Error, message }],
         }
+    }
+
+    fn retarget_node(&self, request: &RetargetNodeRequest) -> Result<NodeRewrite, String> {
+        Ok(self.spec_or_empty(&request.pair)?.retarget_node(request))
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, selector_key_candidates, Analysis, Options};
+use crate::analysis::{self, selector_key_candidates, Analysis, Options, Retarget};
 use crate::api::client::Client;
 use crate::api::store::{ApiIndex, SelectorDiscovery};
 use crate::clone::{self, Project};
@@ -41,6 +41,10 @@ pub struct Context {
     pub endpoint_filter: Vec<String>,
     pub answers: Option<PathBuf>,
     pub registry: Registry,
+    /// `--to SERVICE` (scan, plan, apply, verify, cleanup): migrate to another service.
+    pub target_service: Option<String>,
+    /// `retarget`: re-point nodes from one provider to another.
+    pub retarget: Option<Retarget>,
 }
 
 /// A loaded, analysed project.
@@ -153,9 +157,23 @@ impl Context {
             }
         };
         let answers = Answers::load(self.answers.as_deref())?;
+        let mut retarget = self.retarget.clone();
+        if let Some(index) = &api {
+            check_tenant_services(self, index)?;
+            if let Some(retarget) = &mut retarget {
+                // API mode also names providers by `_id`: the analysis knows referenceIds.
+                for key in [&mut retarget.from, &mut retarget.to] {
+                    if let Some((reference, _)) = index.provider_ids.iter().find(|(_, id)| *id == key) {
+                        *key = reference.clone();
+                    }
+                }
+            }
+        }
         let options = Options {
             selector_key: self.selector_key(&project, api.as_ref())?,
             endpoint_filter: self.endpoint_filter.clone(),
+            target_service: self.target_service.clone(),
+            retarget,
         };
         let analysis = analysis::analyse(&project, &self.registry, &answers, options)?;
         Ok(Loaded { project, analysis, api })
@@ -171,6 +189,26 @@ impl Context {
         state.ensure()?;
         Lock::acquire(&state.path, command)
     }
+}
+
+/// API mode: a service named by `--to` or `retarget --to-service` must be one of the
+/// tenant's handover services.
+fn check_tenant_services(ctx: &Context, index: &ApiIndex) -> Result<()> {
+    let wanted = ctx
+        .target_service
+        .iter()
+        .map(|s| ("--to", s))
+        .chain(ctx.retarget.iter().filter_map(|r| r.to_service.as_ref().map(|s| ("--to-service", s))));
+    for (flag, service) in wanted {
+        if !index.services.iter().any(|s| &s.name == service) {
+            return Err(Error::usage(format!(
+                "{flag} {service}: the tenant has no handover service named `{service}`; its services: {}. \
+                 Nothing was written",
+                index.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_selector_key(key: &str) -> Result<String> {
@@ -251,6 +289,24 @@ impl SavedPlan {
                 path.display(),
                 self.plan.selector_key,
                 self.plan.endpoint_filter
+            )));
+        }
+        if current.target_service != self.plan.target_service || current.retarget != self.plan.retarget {
+            let describe = |plan: &Plan| match (&plan.target_service, &plan.retarget) {
+                (_, Some(r)) => format!(
+                    "`retarget --from {:?} --to {:?}{}`",
+                    r.from,
+                    r.to,
+                    r.to_service.as_ref().map(|s| format!(" --to-service {s}")).unwrap_or_default()
+                ),
+                (Some(service), None) => format!("`--to {service}`"),
+                (None, None) => "neither --to nor retarget".to_string(),
+            };
+            return Err(Error::usage(format!(
+                "the saved plan {} was made with {}, this run has {}; pass the same",
+                path.display(),
+                describe(&self.plan),
+                describe(current)
             )));
         }
         if current != &self.plan {
