@@ -296,6 +296,25 @@ mod tests {
     }
 
     #[test]
+    fn dispatch_answers_the_optional_retarget_hook_with_the_default() {
+        let p = provider();
+        let request = RetargetNodeRequest {
+            pair: MigrationPair::same("k"),
+            source_service: "other".into(),
+            source_node_fields: vec!["otherQueue".into(), "unset".into()],
+            node_type: HandoverNodeType::HandoverToAgent,
+            config: serde_json::from_str(r#"{"otherQueue": "7", "unset": ""}"#).unwrap(),
+        };
+        let json = dispatch(&p, hooks::RETARGET_NODE, &serde_json::to_string(&request).unwrap()).unwrap();
+        let response: RewriteNodeResponse = serde_json::from_str(&json).unwrap();
+        let RewriteNodeResponse::Ok(rewrite) = response else { panic!("{json}") };
+        let fields: Vec<&str> = rewrite.no_counterpart.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["otherQueue"], "only fields the node sets, and the target does not read");
+        let same = RetargetNodeRequest { source_service: "k".into(), ..request };
+        assert_eq!(p.retarget_node(&same).unwrap(), NodeRewrite::default(), "same service: everything carries");
+    }
+
+    #[test]
     fn dispatch_reports_unknown_hooks_and_bad_requests_as_errors() {
         let p = provider();
         let error = dispatch(&p, "future_hook", "{}").unwrap_err();

@@ -529,3 +529,133 @@ impl ProviderMigration for SpecProvider {
         Ok(self.spec_or_empty(&request.pair)?.retarget_node(request))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec() -> PairSpec {
+        PairSpec {
+            pair: MigrationPair::new("old", "new"),
+            display_name: "New".into(),
+            webhook_path: None,
+            warnings: vec![],
+            fields: vec![FieldSpec {
+                legacy_key: "host".into(),
+                destination: Destination::Property("host".into()),
+                class: PropertyClass::Plain,
+                required: true,
+                required_unless: None,
+                format: Format::Host,
+                label: "Host".into(),
+            }],
+            node_fields: vec!["shared".into()],
+            node_types: HandoverNodeType::all(),
+            manual_properties: vec![
+                ManualPropertySpec {
+                    key: "url".into(),
+                    class: PropertyClass::Plain,
+                    format: Format::Url,
+                    label: "URL".into(),
+                    hint: "It is on the vendor's admin page.".into(),
+                },
+                ManualPropertySpec {
+                    key: "token".into(),
+                    class: PropertyClass::Secret,
+                    format: Format::Text,
+                    label: "Token".into(),
+                    hint: String::new(),
+                },
+            ],
+            node_rules: vec![
+                NodeFieldRule {
+                    field: "oldQueue".into(),
+                    outcome: FieldOutcome::NoCounterpart,
+                    note: "no queues".into(),
+                    node_types: HandoverNodeType::all(),
+                    always: false,
+                },
+                NodeFieldRule {
+                    field: "Routing".into(),
+                    outcome: FieldOutcome::NeedsPerson,
+                    note: "set routing".into(),
+                    node_types: vec![HandoverNodeType::HandoverToAgent],
+                    always: true,
+                },
+            ],
+            node_fills: vec![],
+            reminders: vec![],
+        }
+    }
+
+    #[test]
+    fn manual_properties_are_missing_draft_properties_with_their_own_prompts() {
+        let spec = spec();
+        let request = MapSettingsRequest {
+            pair: spec.pair.clone(),
+            endpoint: "e".into(),
+            settings: json!({"host": "example.com"}).as_object().cloned().unwrap(),
+        };
+        let draft = spec.map_settings(&request).unwrap();
+        let states: Vec<(&str, &DraftValue)> = draft.properties.iter().map(|p| (p.key.as_str(), &p.value)).collect();
+        assert_eq!(
+            states,
+            [
+                ("host", &DraftValue::Known(json!("example.com"))),
+                ("url", &DraftValue::Missing),
+                ("token", &DraftValue::Missing)
+            ]
+        );
+        let steps =
+            spec.manual_steps(&ManualStepsRequest { pair: spec.pair.clone(), provider_name: "P".into(), draft });
+        let keys: Vec<&str> = steps.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["values.url", "secrets.token"]);
+        assert!(
+            steps[0].prompt.contains("the URL (`url`)") && steps[0].prompt.contains("admin page"),
+            "{}",
+            steps[0].prompt
+        );
+        let info = spec.info();
+        let manual: Vec<&MappingRow> = info.mapping.iter().filter(|r| r.legacy_key.is_empty()).collect();
+        assert_eq!(manual.len(), 2);
+        assert!(manual.iter().all(|r| r.required));
+        assert_eq!(info.target_properties().map(|(k, _)| k).collect::<Vec<_>>(), ["host", "url", "token"]);
+    }
+
+    #[test]
+    fn node_rules_list_set_fields_and_always_rules_per_node_type() {
+        let spec = spec();
+        let rewrite = |node_type, config: serde_json::Value| {
+            spec.rewrite_node(&NodeRewriteRequest {
+                pair: spec.pair.clone(),
+                node_type,
+                config: config.as_object().cloned().unwrap(),
+                endpoint_defaults: Object::new(),
+            })
+        };
+        let handover = rewrite(HandoverNodeType::HandoverToAgent, json!({"oldQueue": "q", "shared": 1}));
+        assert_eq!(handover.no_counterpart[0].field, "oldQueue");
+        assert_eq!(handover.needs_person[0].field, "Routing");
+        let check = rewrite(HandoverNodeType::CheckAgentAvailability, json!({"oldQueue": ""}));
+        assert_eq!(check, NodeRewrite::default(), "an unset field and a rule of another node type: nothing");
+    }
+
+    #[test]
+    fn verify_checks_manual_properties() {
+        let spec = spec();
+        let verify = |properties: serde_json::Value| {
+            spec.verify(&VerifyRequest {
+                pair: spec.pair.clone(),
+                provider_name: "P".into(),
+                properties: properties.as_object().cloned().unwrap(),
+            })
+        };
+        assert!(verify(json!({"host": "example.com", "url": "https://x.example", "token": "t"})).is_empty());
+        let findings = verify(json!({"host": "example.com", "url": "x.example", "token": "****"}));
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert!(findings[1].message.contains("masked") && !findings[1].message.contains("****"));
+        let findings = verify(json!({"host": "example.com"}));
+        assert!(findings.iter().all(|f| f.message.contains("required property")), "{findings:?}");
+    }
+}

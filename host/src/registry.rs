@@ -558,6 +558,7 @@ mod tests {
             match self.0 {
                 "panic" => Err(CallFailure::Plugin(PluginError::new(PluginError::PANIC, "panicked in verify: oops"))),
                 "protocol" => Err(CallFailure::Protocol("returned NULL".into())),
+                "unknown" => Err(CallFailure::Plugin(PluginError::new(PluginError::UNKNOWN_HOOK, "no such hook"))),
                 other => Ok(other.to_string()),
             }
         }
@@ -568,6 +569,31 @@ mod tests {
             ProviderInfo { name: "dyn".into(), version: "1".into(), contract_version: "1.0".into(), pairs: vec![] };
         let source = Source::File { path: "/p/libdyn.so".into(), sha256: "1".repeat(64), format: PluginFormat::C };
         Registered::dynamic(Box::new(Scripted(script)), info, source)
+    }
+
+    #[test]
+    fn a_plugin_without_the_optional_retarget_hook_gets_the_default() {
+        let request = RetargetNodeRequest {
+            pair: MigrationPair::same("k"),
+            source_service: "other".into(),
+            source_node_fields: vec!["otherQueue".into()],
+            node_type: handover_migrate_core::HandoverNodeType::HandoverToAgent,
+            config: serde_json::from_str(r#"{"otherQueue": "7"}"#).unwrap(),
+        };
+        let rewrite = dynamic("unknown").retarget_node(&request).unwrap();
+        assert_eq!(rewrite.no_counterpart[0].field, "otherQueue");
+        // A required hook a plugin does not know stays an error.
+        let verify =
+            VerifyRequest { pair: MigrationPair::same("k"), provider_name: "n".into(), properties: Default::default() };
+        let error = dynamic("unknown").verify(&verify).unwrap_err();
+        assert!(
+            error.message.contains("failed in verify") && error.message.contains("unknown_hook"),
+            "{}",
+            error.message
+        );
+        // A plugin that knows it answers for itself.
+        let answer = r#"{"ok": {"set": {"q": 1}, "needs_person": [], "no_counterpart": []}}"#;
+        assert_eq!(dynamic(answer).retarget_node(&request).unwrap().set["q"], 1);
     }
 
     #[test]
