@@ -238,6 +238,7 @@ fn findings_text(plan: &Plan) -> String {
             "kept_legacy" => "Kept on Legacy",
             "no_handover" => "Nodes without a handover endpoint",
             "type_not_supported" => "Node types the provider does not support",
+            "no_switch_pair" => "Endpoints --to does not switch (no such pair)",
             other => other,
         };
         let _ = writeln!(out, "\n{title}");

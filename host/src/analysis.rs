@@ -497,6 +497,8 @@ fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, gro
     for (key, entry) in &answers.providers {
         match groups.iter().position(|g| g.endpoints.iter().any(|e| e == key)) {
             Some(index) => answer_for.entry(index).or_default().push((key.as_str(), entry)),
+            // The answers of a retarget that created this provider: not the migration's.
+            None if project.providers.iter().any(|p| p.name == *key) => {}
             None => {
                 return Err(Error::usage(format!(
                     "answers file: [providers.\"{key}\"] names no endpoint with legacy handover settings; \

@@ -258,6 +258,28 @@ impl SavedPlan {
         Ok(saved)
     }
 
+    /// Refuse, before anything is read, a plan made by another kind of run (`--to`,
+    /// `retarget`) than this one.
+    pub fn check_mode(&self, path: &Path, ctx: &Context) -> Result<()> {
+        let same_retarget = match (&self.plan.retarget, &ctx.retarget) {
+            // API mode stores referenceIds where the user may have named ids: compare loosely.
+            (Some(saved), Some(now)) => saved.to_service == now.to_service,
+            (saved, now) => saved.is_none() && now.is_none(),
+        };
+        if self.plan.target_service != ctx.target_service || !same_retarget {
+            return Err(self.other_mode(path, &describe_mode(&ctx.target_service, ctx.retarget.as_ref())));
+        }
+        Ok(())
+    }
+
+    fn other_mode(&self, path: &Path, now: &str) -> Error {
+        Error::usage(format!(
+            "the saved plan {} was made with {}, this run has {now}; run the same command to apply it",
+            path.display(),
+            describe_mode(&self.plan.target_service, self.plan.retarget.as_ref())
+        ))
+    }
+
     /// Refuse when the project or the answers no longer give this plan.
     pub fn check_current(&self, current: &Plan, path: &Path) -> Result<()> {
         let saved = &self.plan.project_state;
@@ -292,22 +314,7 @@ impl SavedPlan {
             )));
         }
         if current.target_service != self.plan.target_service || current.retarget != self.plan.retarget {
-            let describe = |plan: &Plan| match (&plan.target_service, &plan.retarget) {
-                (_, Some(r)) => format!(
-                    "`retarget --from {:?} --to {:?}{}`",
-                    r.from,
-                    r.to,
-                    r.to_service.as_ref().map(|s| format!(" --to-service {s}")).unwrap_or_default()
-                ),
-                (Some(service), None) => format!("`--to {service}`"),
-                (None, None) => "neither --to nor retarget".to_string(),
-            };
-            return Err(Error::usage(format!(
-                "the saved plan {} was made with {}, this run has {}; pass the same",
-                path.display(),
-                describe(&self.plan),
-                describe(current)
-            )));
+            return Err(self.other_mode(path, &describe_mode(&current.target_service, current.retarget.as_ref())));
         }
         if current != &self.plan {
             return Err(Error::failed(format!(
@@ -320,6 +327,19 @@ impl SavedPlan {
     }
 }
 
+fn describe_mode(target_service: &Option<String>, retarget: Option<&Retarget>) -> String {
+    match (target_service, retarget) {
+        (_, Some(r)) => format!(
+            "`retarget --from {:?} --to {:?}{}`",
+            r.from,
+            r.to,
+            r.to_service.as_ref().map(|s| format!(" --to-service {s}")).unwrap_or_default()
+        ),
+        (Some(service), None) => format!("`--to {service}`"),
+        (None, None) => "neither --to nor retarget".to_string(),
+    }
+}
+
 /// Apply: under the lock, recompute, check, and write through the journal.
 pub fn apply(
     ctx: &Context,
@@ -327,6 +347,9 @@ pub fn apply(
     snapshot: bool,
     confirm: &mut dyn FnMut(&Plan) -> Result<bool>,
 ) -> Result<ApplyOutcome> {
+    if let Some((saved, path)) = saved {
+        saved.check_mode(path, ctx)?;
+    }
     let _lock = ctx.lock("apply")?;
     let loaded = ctx.load()?;
     let plan = plan::build(&loaded.project, &loaded.analysis);

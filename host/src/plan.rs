@@ -272,7 +272,22 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                     endpoint.name
                 ),
             )),
-            EndpointState::NoHandover | EndpointState::Grouped { .. } => {}
+            EndpointState::Grouped { group, .. } => {
+                let pair = &analysis.groups[*group].pair;
+                let wanted = analysis.options.target_service.as_ref().filter(|s| **s != pair.target_service);
+                if let (Some(service), true) = (wanted, analysis.in_filter(&endpoint.name)) {
+                    plan.notices.push(notice(
+                        "no_switch_pair",
+                        &endpoint.name,
+                        format!(
+                            "endpoint \"{}\" ({}): no installed provider migrates `{}` to `{service}`, so it migrates \
+                             to `{}` as usual (name the endpoints to switch with --endpoint to leave it out of this run)",
+                            endpoint.name, pair.source_kind, pair.source_kind, pair.target_service
+                        ),
+                    ));
+                }
+            }
+            EndpointState::NoHandover => {}
         }
     }
     for &index in &analysis.orphan_endpoints {

@@ -11,5 +11,6 @@ mod plugins;
 mod projectgen;
 mod refusals;
 mod reliability;
+mod switch;
 mod vendors;
 mod workflow;
