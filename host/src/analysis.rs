@@ -321,14 +321,15 @@ fn check_target_service(project: &Project, registry: &Registry, options: &Option
     if kinds.iter().any(|kind| registry.find(&MigrationPair::new(*kind, service)).is_some()) {
         return Ok(());
     }
+    let what = if kinds.is_empty() {
+        "any legacy endpoint of this run (none has legacy handover settings)".to_string()
+    } else {
+        let list: Vec<String> = kinds.iter().map(|k| format!("`{k}`")).collect();
+        format!("legacy kind{} {}", if kinds.len() == 1 { "" } else { "s" }, list.join(", "))
+    };
     Err(Error::usage(format!(
-        "--to {service}: no installed provider migrates {} to `{service}`. Supported pairs (legacy kind → service): {}. \
-         A plugin can add a pair (see docs/writing-a-plugin.md)",
-        if kinds.is_empty() {
-            "any legacy endpoint of this run (none has legacy handover settings)".to_string()
-        } else {
-            format!("legacy kind{} {}", if kinds.len() == 1 { "" } else { "s" }, kinds.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "))
-        },
+        "--to {service}: no installed provider migrates {what} to `{service}`. Supported pairs (legacy kind → \
+         service): {}. A plugin can add a pair (see docs/writing-a-plugin.md)",
         registry.pairs_list()
     )))
 }
