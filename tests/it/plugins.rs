@@ -61,7 +61,7 @@ fn example_plugin() -> &'static ExamplePlugin {
     })
 }
 
-fn c_plugin() -> &'static PathBuf {
+pub(crate) fn c_plugin() -> &'static PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-plugin");

@@ -640,3 +640,78 @@ fn retarget_through_the_api_ends_like_offline_and_rolls_back() {
     assert_same(&normalized(dump(&sim).path()), &seed_normalized(), "apply rolled back");
     assert_eq!(sim.sim().with_project(|p| p.providers.len()), 0);
 }
+
+#[test]
+fn a_contract_1_0_c_plugin_gets_the_default_retarget_mapping() {
+    // The C plugin was written for contract 1.0: it answers `retarget_node` with
+    // `unknown_hook`, and the host's default maps its nodes.
+    let plugin = crate::plugins::c_plugin().to_str().unwrap().to_string();
+    let project = empty_project();
+    let flow = "00000000-0000-4000-8000-00000000c001";
+    add_flow(&project, "Desk Flow", "66000000000000000000c001", flow, json!({"cDeskQueue": "gold"}));
+    add_endpoint(
+        &project,
+        "Desk Web",
+        "66000000000000000000ce01",
+        flow,
+        "cDesk",
+        json!({"baseUrl": "https://desk.example.com/api", "apiKey": "CANARY-SWITCH-desk"}),
+    );
+    ok(project.cmd(&["apply", "--yes", "--plugin", &plugin]));
+    let migrated = project.snapshot();
+    let state = tempfile::tempdir().unwrap();
+    let answers = state.path().join("answers.toml");
+    std::fs::write(
+        &answers,
+        format!("{CHATWOOT_ANSWERS}[providers.\"C Desk Two\"]\nvalues.baseUrl = \"https://desk2.example.com/api\"\nsecrets.apiKey = \"CANARY-SWITCH-desk2\"\n"),
+    )
+    .unwrap();
+    let answers = answers.to_str().unwrap();
+    let from = "C Desk - Desk Web";
+
+    // Away from the plugin's service: its node fields (from its info) have no counterpart.
+    let away = json_of(&ok(project.cmd(&[
+        "retarget",
+        "--from",
+        from,
+        "--to",
+        "Chatwoot Support",
+        "--to-service",
+        "chatwoot",
+        "--answers",
+        answers,
+        "--plugin",
+        &plugin,
+        "--dry-run",
+        "--json",
+    ])));
+    for edit in away["node_edits"].as_array().unwrap() {
+        assert_eq!(fields(&edit["no_counterpart"]), ["cDeskQueue"], "{edit:#}");
+    }
+    // To a new provider of the plugin's service: the plugin is asked, says it does not know
+    // the hook, and the default carries the node field.
+    let to_plugin = [
+        "retarget",
+        "--from",
+        from,
+        "--to",
+        "C Desk Two",
+        "--to-service",
+        "cDesk",
+        "--answers",
+        answers,
+        "--plugin",
+        &plugin,
+    ];
+    let plan = json_of(&ok(project.cmd(&[&to_plugin[..], &["--dry-run", "--json"]].concat())));
+    assert_eq!(plan["node_edits"].as_array().unwrap().len(), 4);
+    for edit in plan["node_edits"].as_array().unwrap() {
+        assert_eq!(edit["carried"], json!(["cDeskQueue"]), "{edit:#}");
+    }
+    let done = ok(project.cmd(&[&to_plugin[..], &["--yes"]].concat()));
+    assert!(!stdout(&done).contains(CANARY) && !stderr(&done).contains(CANARY));
+    assert_eq!(provider_file(&project, "C Desk Two")["service"], "cDesk");
+    ok(project.cmd(&["verify", "--plugin", &plugin]));
+    ok(project.cmd(&["rollback", "--yes"]));
+    assert_eq!(project.snapshot(), migrated);
+}
