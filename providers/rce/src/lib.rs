@@ -143,6 +143,10 @@ impl ProviderMigration for RceProvider {
     fn verify(&self, request: &VerifyRequest) -> Vec<Finding> {
         self.spec.verify(request)
     }
+
+    fn retarget_node(&self, request: &handover_migrate_core::RetargetNodeRequest) -> Result<NodeRewrite, String> {
+        self.spec.retarget_node(request)
+    }
 }
 
 handover_migrate_core::register_builtin!(provider);
