@@ -115,14 +115,14 @@ fn build_plugin() -> PathBuf {
 }
 
 fn analyse(project: &Project, registry: &Registry) -> usize {
-    let options = Options { selector_key: "handoverProvider".into(), endpoint_filter: vec![] };
+    let options = Options { selector_key: "handoverProvider".into(), ..Options::default() };
     let analysis = analysis::analyse(project, registry, &Answers::default(), options).expect("analyse");
     analysis.nodes.len() + analysis.groups.len()
 }
 
 fn plan_command(root: &Path, registry: &Registry) -> usize {
     let project = clone::load(root).expect("load");
-    let options = Options { selector_key: "handoverProvider".into(), endpoint_filter: vec![] };
+    let options = Options { selector_key: "handoverProvider".into(), ..Options::default() };
     let analysis = analysis::analyse(&project, registry, &Answers::default(), options).expect("analyse");
     let plan = plan::build(&project, &analysis);
     assert!(plan.is_applicable(), "the generated project must plan cleanly");

@@ -1,7 +1,7 @@
 /*
  * handover-migrate-plugin.h: the C ABI of a handover-migrate provider plugin.
  *
- * Provider contract 1.0. A plugin is a shared library (`cc -shared -fPIC`) that exports
+ * Provider contract 1.1 (a 1.0 plugin runs unchanged). A plugin is a shared library (`cc -shared -fPIC`) that exports
  * the four functions below; handover-migrate recognises a C plugin by the symbol
  * `hm_contract_version`. Any language with a C FFI can implement it (C, C++ with
  * extern "C", Go with cgo -buildmode=c-shared, Zig, ...). Rust plugins use
@@ -72,6 +72,11 @@ char *hm_info(void);
  *   "manual_steps"  ManualStepsRequest   [ManualStep]
  *   "rewrite_node"  NodeRewriteRequest   {"ok": NodeRewrite} | {"error": "why"}
  *   "verify"        VerifyRequest        [Finding]
+ *   "retarget_node" RetargetNodeRequest  {"ok": NodeRewrite} | {"error": "why"}   (1.1, optional)
+ *
+ * Optional hooks: answer "unknown_hook" (as a 1.0 plugin does) and the host uses the
+ * contract's default. retarget_node's default keeps every node field and lists the
+ * source provider's node fields the target does not read as having no counterpart.
  *
  * For example, map_settings receives
  *   {"pair": {"source_kind": "cDesk", "target_service": "cDesk"}, "endpoint": "Web",

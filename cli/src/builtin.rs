@@ -16,13 +16,24 @@ mod tests {
     #[test]
     fn all_seven_builtins_are_registered_in_a_stable_order() {
         super::link();
-        let kinds: Vec<String> = handover_migrate_core::builtin_providers()
+        let pairs: Vec<String> = handover_migrate_core::builtin_providers()
             .iter()
-            .flat_map(|p| p.info().pairs.into_iter().map(|pair| pair.pair.source_kind))
+            .flat_map(|p| p.info().pairs.into_iter().map(|pair| pair.pair.to_string()))
             .collect();
+        // Seven kinds to their own services, plus the two vendor switches.
         assert_eq!(
-            kinds,
-            ["chatwoot", "eightByEight", "genesysCloud", "genesysCloudOM", "liveAgent", "rce", "salesforce"]
+            pairs,
+            [
+                "chatwoot → chatwoot",
+                "eightByEight → eightByEight",
+                "genesysCloud → genesysCloud",
+                "genesysCloud → genesysCloudOM",
+                "genesysCloudOM → genesysCloudOM",
+                "liveAgent → liveAgent",
+                "rce → rce",
+                "salesforce → salesforce",
+                "salesforce → salesforceMIAW",
+            ]
         );
     }
 }

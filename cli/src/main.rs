@@ -16,6 +16,7 @@ mod ux_commands;
 // they were parsed from (glibc's arenas fragmented: see BENCHMARKS.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+mod switch;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ use handover_migrate_host::registry::Registry;
 use handover_migrate_host::settings::Secret;
 use handover_migrate_host::{plan, Error, Result};
 
-const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (provider contract ", "1.0", ")");
+const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (provider contract ", "1.1", ")");
 
 #[derive(Parser)]
 #[command(name = "handover-migrate", version, long_version = LONG_VERSION, about, propagate_version = true)]
@@ -99,11 +100,16 @@ struct Global {
 #[derive(Subcommand)]
 enum Command {
     /// Inventory: legacy settings by kind, dependent flows and nodes, conflicts, orphans.
-    Scan,
+    Scan {
+        #[command(flatten)]
+        switch: switch::SwitchTo,
+    },
     /// Show the complete change set; --out saves it bound to the project state.
     Plan {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        switch: switch::SwitchTo,
     },
     /// Create providers and switch nodes (journaled, resumable).
     Apply {
@@ -113,9 +119,14 @@ enum Command {
         /// API mode: create a project snapshot before writing (endpoints are not in snapshots).
         #[arg(long)]
         snapshot: bool,
+        #[command(flatten)]
+        switch: switch::SwitchTo,
     },
     /// Check that every node that depended on a migrated endpoint points at an existing provider.
-    Verify,
+    Verify {
+        #[command(flatten)]
+        switch: switch::SwitchTo,
+    },
     /// Remove legacy settings from endpoints whose nodes are all migrated.
     Cleanup {
         /// Show what would be removed; change nothing.
@@ -124,7 +135,11 @@ enum Command {
         /// Also clean up endpoints that run a snapshot (their live handover then breaks).
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        switch: switch::SwitchTo,
     },
+    /// Re-point every node that uses one Handover Provider to another (journaled like apply).
+    Retarget(switch::RetargetArgs),
     /// Undo the most recent run (call again to undo the one before).
     Rollback {
         /// Undo this run instead of the most recent.
@@ -192,7 +207,12 @@ enum ProvidersCommand {
     /// List registered providers.
     List,
     /// Show a provider's mapping, manual steps and warnings.
-    Show { kind: String },
+    Show {
+        kind: String,
+        /// The pair to another target service (a vendor switch), e.g. salesforceMIAW.
+        #[arg(long = "to", value_name = "SERVICE")]
+        to: Option<String>,
+    },
 }
 
 fn init_logging(global: &Global) {
@@ -300,6 +320,8 @@ fn context_with(global: &Global, providers: bool) -> Result<Context> {
         answers: global.answers.clone(),
         answers_override: None,
         registry,
+        target_service: None,
+        retarget: None,
     })
 }
 
@@ -340,8 +362,8 @@ fn run(cli: Cli) -> Result<u8> {
                         print!("{}", render::providers_list(&registry));
                     }
                 }
-                ProvidersCommand::Show { kind } => {
-                    let Some(pair) = registry.default_pair(kind) else {
+                ProvidersCommand::Show { kind, to } => {
+                    let Some(pair) = switch::show_pair(&registry, kind, to.as_deref())? else {
                         return Err(Error::usage(format!(
                             "no provider for legacy kind `{kind}`; known kinds: {}",
                             registry.pairs().iter().map(|p| p.source_kind.as_str()).collect::<Vec<_>>().join(", ")
@@ -357,8 +379,8 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Scan => {
-            let ctx = context(global)?;
+        Command::Scan { switch } => {
+            let ctx = switch.context(global)?;
             let loaded = ctx.load()?;
             let report = render::scan_report(&loaded);
             if global.json {
@@ -368,8 +390,8 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Plan { out } => {
-            let ctx = context(global)?;
+        Command::Plan { out, switch } => {
+            let ctx = switch.context(global)?;
             let loaded = ctx.load()?;
             let plan = plan::build(&loaded.project, &loaded.analysis);
             if let Some(out) = out {
@@ -391,8 +413,8 @@ fn run(cli: Cli) -> Result<u8> {
                 0
             })
         }
-        Command::Apply { plan: plan_file, snapshot } => {
-            let mut ctx = context(global)?;
+        Command::Apply { plan: plan_file, snapshot, switch } => {
+            let mut ctx = switch.context(global)?;
             // Guided mode (issue 9): ask for missing answers instead of stopping with exit 3.
             let guided = match plan_file {
                 None if prompt::interactive(global.json, global.yes) => Some(prompt::resolve(&mut ctx)?),
@@ -418,8 +440,8 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Verify => {
-            let ctx = context(global)?;
+        Command::Verify { switch } => {
+            let ctx = switch.context(global)?;
             let report = ops::verify(&ctx)?;
             if global.json {
                 print_json(&serde_json::json!({"passed": report.passed(), "report": report}));
@@ -428,8 +450,8 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(if report.passed() { 0 } else { 4 })
         }
-        Command::Cleanup { dry_run, force } => {
-            let ctx = context(global)?;
+        Command::Cleanup { dry_run, force, switch } => {
+            let ctx = switch.context(global)?;
             let outcome = ops::cleanup(&ctx, *dry_run, *force, &mut |items| {
                 if !global.json && !global.quiet {
                     print!("{}", render::cleanup_items_text(items));
@@ -444,6 +466,7 @@ fn run(cli: Cli) -> Result<u8> {
             let eligible = outcome.items.iter().filter(|i| i.refused.is_none()).count();
             Ok(if eligible == 0 && !outcome.items.is_empty() { 4 } else { 0 })
         }
+        Command::Retarget(args) => switch::retarget(global, args),
         Command::Rollback { run, force } => {
             let ctx = context_with(global, false)?;
             let state = ctx.state();

@@ -89,8 +89,8 @@ pub fn provider_show(entry: &Registered, info: &PairInfo) -> String {
             PropertyClass::Plain => "",
         };
         let required = if row.required { ", required" } else { "" };
-        let _ =
-            writeln!(out, "  {:<34} → {destination} [{}{class}{required}] {}", row.legacy_key, row.format, row.label);
+        let legacy = if row.legacy_key.is_empty() { "(none: a person enters it)" } else { row.legacy_key.as_str() };
+        let _ = writeln!(out, "  {legacy:<34} → {destination} [{}{class}{required}] {}", row.format, row.label);
     }
     if !info.node_fields.is_empty() {
         let _ = writeln!(out, "\nNode fields owned by this vendor: {}", info.node_fields.join(", "));
@@ -238,6 +238,7 @@ fn findings_text(plan: &Plan) -> String {
             "kept_legacy" => "Kept on Legacy",
             "no_handover" => "Nodes without a handover endpoint",
             "type_not_supported" => "Node types the provider does not support",
+            "no_switch_pair" => "Endpoints --to does not switch (no such pair)",
             other => other,
         };
         let _ = writeln!(out, "\n{title}");
@@ -260,6 +261,7 @@ pub fn plan_text(plan: &Plan) -> String {
         let _ = writeln!(out, "Limited to endpoints: {}", plan.endpoint_filter.join(", "));
     }
     out.push_str(&plan_summary_table(plan));
+    out.push_str(&crate::switch::plan_header(plan));
     out.push_str("\nProviders\n");
     if plan.providers.is_empty() {
         out.push_str("  (none)\n");
@@ -267,7 +269,8 @@ pub fn plan_text(plan: &Plan) -> String {
     for p in &plan.providers {
         let sign = if p.action == "create" { crate::style::green("+ create") } else { crate::style::dim("= reuse ") };
         let _ = writeln!(out, "  {sign} \"{}\" ({})  {}", p.name, p.pair, p.path);
-        let _ = writeln!(out, "      referenceId {}; endpoints: {}", p.reference_id, p.endpoints.join(", "));
+        let endpoints = if p.endpoints.is_empty() { "none (retarget)".to_string() } else { p.endpoints.join(", ") };
+        let _ = writeln!(out, "      referenceId {}; endpoints: {endpoints}", p.reference_id);
         for property in &p.properties {
             let value =
                 if property.value.is_null() { "(missing: needs an answer)".to_string() } else { show(&property.value) };
@@ -302,6 +305,7 @@ pub fn plan_text(plan: &Plan) -> String {
             edit.path, edit.node_id, edit.label, edit.node_type, edit.provider
         );
         out.push_str(&node_diff_text(&edit.changes));
+        out.push_str(&crate::switch::node_fields_text(edit));
     }
     out.push_str(&findings_text(plan));
     let creates = plan.providers.iter().filter(|p| p.action == "create").count();

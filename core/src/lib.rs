@@ -39,7 +39,13 @@ pub use registry::{builtin_providers, BuiltinProvider};
 
 /// Version of this contract. Plugins built against a different major version are refused;
 /// a plugin built against a newer minor version than the host is refused too.
-pub const CONTRACT_VERSION: &str = "1.0";
+///
+/// - 1.0: `map_settings`, `manual_steps`, `rewrite_node`, `verify`.
+/// - 1.1: the optional `retarget_node` hook; mapping rows without a legacy key (manual
+///   properties of a vendor switch); `PairSpec::manual_properties` and
+///   `PairSpec::node_rules` in declarative files. A 1.0 plugin loads unchanged: the host
+///   answers `retarget_node` for it with [`retarget_by_node_fields`].
+pub const CONTRACT_VERSION: &str = "1.1";
 
 /// The migration hooks a provider implements for the pairs it declares in
 /// [`ProviderInfo::pairs`]. Every call names the pair it is about.
@@ -61,4 +67,38 @@ pub trait ProviderMigration: Send + Sync {
 
     /// Vendor-specific checks of a provider after apply.
     fn verify(&self, request: &VerifyRequest) -> Vec<Finding>;
+
+    /// Node-level field changes for a node that points at a provider of another service
+    /// (or another provider of the same service) and moves to a provider of
+    /// `request.pair.target_service` (`retarget`). The host sets the selector itself.
+    ///
+    /// Optional (contract 1.1): the default compares the source vendor's node fields with
+    /// this pair's ([`retarget_by_node_fields`]).
+    fn retarget_node(&self, request: &RetargetNodeRequest) -> Result<NodeRewrite, String> {
+        let info = self.info();
+        let target_fields =
+            info.pairs.iter().find(|p| p.pair == request.pair).map(|p| p.node_fields.clone()).unwrap_or_default();
+        Ok(retarget_by_node_fields(request, &target_fields))
+    }
+}
+
+/// The default of [`ProviderMigration::retarget_node`]: every field stays in the node as it
+/// is; each source node field the node sets that the target service does not read (same
+/// key) is listed as having no counterpart. The host lists the others as carried.
+pub fn retarget_by_node_fields(request: &RetargetNodeRequest, target_node_fields: &[String]) -> NodeRewrite {
+    let mut rewrite = NodeRewrite::default();
+    let target = &request.pair.target_service;
+    if request.source_service == *target {
+        return rewrite;
+    }
+    for field in &request.source_node_fields {
+        if !validate::is_unset(request.config.get(field)) && !target_node_fields.contains(field) {
+            rewrite.note(
+                FieldOutcome::NoCounterpart,
+                field,
+                format!("a {} field; {target} does not read it (left in the node, unused)", request.source_service),
+            );
+        }
+    }
+    rewrite
 }

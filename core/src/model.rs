@@ -61,7 +61,9 @@ pub struct PairInfo {
     /// The mapping table, for `providers show` and the plan.
     #[serde(default)]
     pub mapping: Vec<MappingRow>,
-    /// Node config keys this vendor owns on Handover to Agent / Check Agent Availability.
+    /// Node config keys the target service reads on Handover to Agent / Check Agent
+    /// Availability (for a kind's own service: the vendor's node fields). In a vendor switch
+    /// or retarget, a source node field listed here is reported as carried.
     #[serde(default)]
     pub node_fields: Vec<String>,
     /// The node types the target service supports (Check Agent Availability supports only
@@ -70,7 +72,52 @@ pub struct PairInfo {
     pub node_types: Vec<HandoverNodeType>,
 }
 
+impl PairInfo {
+    /// Every property a provider of this pair can have (mapping rows whose destination is
+    /// a property, including manual rows), in mapping order.
+    pub fn target_properties(&self) -> impl Iterator<Item = (&str, &MappingRow)> {
+        self.mapping.iter().filter_map(|row| match &row.destination {
+            Destination::Property(key) => Some((key.as_str(), row)),
+            _ => None,
+        })
+    }
+}
+
+/// What becomes of one node field when a node moves to another service (used by
+/// [`crate::spec::PairSpec::node_rules`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeFieldRule {
+    /// The node config key (or, for a target field whose key is not documented, its UI label).
+    pub field: String,
+    pub outcome: FieldOutcome,
+    /// Why, or what a person must do (shown in the plan).
+    pub note: String,
+    /// The node types the rule applies to (default: both).
+    #[serde(default = "HandoverNodeType::all")]
+    pub node_types: Vec<HandoverNodeType>,
+    /// Report it on every node, even one that does not set the field (a target field with
+    /// no source, e.g. MIAW's routing attributes). Otherwise only nodes that set it.
+    #[serde(default)]
+    pub always: bool,
+}
+
+/// See [`NodeFieldRule`]. A field the target reads under the same key is not a rule: it
+/// is listed in the pair's `node_fields`, and the host reports it as carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldOutcome {
+    /// A person must fill it in by hand on the new provider's node section.
+    NeedsPerson,
+    /// The target has nothing like it; it stays in the node config, unused.
+    NoCounterpart,
+}
+
 /// One legacy key and where it goes.
+///
+/// A row with an empty `legacy_key` (contract 1.1) is a property of the target service that
+/// no legacy key feeds (a vendor switch, e.g. MIAW's Embedded Service Developer Name): a
+/// person supplies it, and `required` is true.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MappingRow {
     pub legacy_key: String,
@@ -253,6 +300,42 @@ pub struct NodeRewrite {
     /// Fields with no counterpart in the target (vendor switches); left as they are.
     #[serde(default)]
     pub no_counterpart: Vec<FieldNote>,
+}
+
+impl NodeRewrite {
+    /// Record a field that needs a person or has no counterpart.
+    pub fn note(&mut self, outcome: FieldOutcome, field: impl Into<String>, note: impl Into<String>) {
+        let entry = FieldNote { field: field.into(), note: note.into() };
+        let list = match outcome {
+            FieldOutcome::NeedsPerson => &mut self.needs_person,
+            FieldOutcome::NoCounterpart => &mut self.no_counterpart,
+        };
+        if !list.iter().any(|f| f.field == entry.field) {
+            list.push(entry);
+        }
+    }
+
+    /// Whether a field is listed as needing a person or having no counterpart.
+    pub fn lists(&self, field: &str) -> bool {
+        self.needs_person.iter().chain(&self.no_counterpart).any(|f| f.field == field)
+    }
+}
+
+/// Input of [`crate::ProviderMigration::retarget_node`] (contract 1.1): a node that points
+/// at a Handover Provider of `source_service` moves to a provider of `pair.target_service`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RetargetNodeRequest {
+    /// The pair of the provider the node moves to, as its plugin declares it.
+    pub pair: MigrationPair,
+    /// The service of the provider the node points at now (empty when that provider no
+    /// longer exists).
+    pub source_service: String,
+    /// The node fields the source service's plugin owns (its `PairInfo::node_fields`);
+    /// empty when no plugin knows the source service.
+    pub source_node_fields: Vec<String>,
+    pub node_type: HandoverNodeType,
+    /// The node's config in the locale being rewritten.
+    pub config: Object,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

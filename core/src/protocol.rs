@@ -10,6 +10,10 @@
 //! | `manual_steps` | [`ManualStepsRequest`] | `[ManualStep]` |
 //! | `rewrite_node` | [`NodeRewriteRequest`] | [`RewriteNodeResponse`]: `{"ok": NodeRewrite}` or `{"error": "…"}` |
 //! | `verify` | [`VerifyRequest`] | `[Finding]` |
+//! | `retarget_node` (1.1, optional) | [`RetargetNodeRequest`] | [`RewriteNodeResponse`] |
+//!
+//! A plugin that answers a hook with the error code [`PluginError::UNKNOWN_HOOK`] does not
+//! implement it; for an optional hook the host then uses the contract's default.
 //!
 //! `info` answers a [`ProviderInfo`]. Errors (as opposed to answers such as settings
 //! issues) travel as a [`PluginError`]: `{"code": "…", "message": "…"}`.
@@ -25,8 +29,10 @@ pub mod hooks {
     pub const MANUAL_STEPS: &str = "manual_steps";
     pub const REWRITE_NODE: &str = "rewrite_node";
     pub const VERIFY: &str = "verify";
-    /// Every hook of contract 1.0.
-    pub const ALL: &[&str] = &[MAP_SETTINGS, MANUAL_STEPS, REWRITE_NODE, VERIFY];
+    /// Optional since contract 1.1 (see [`crate::ProviderMigration::retarget_node`]).
+    pub const RETARGET_NODE: &str = "retarget_node";
+    /// Every hook of this contract.
+    pub const ALL: &[&str] = &[MAP_SETTINGS, MANUAL_STEPS, REWRITE_NODE, VERIFY, RETARGET_NODE];
 }
 
 /// Response of the `map_settings` hook.
@@ -139,6 +145,9 @@ pub fn dispatch(provider: &dyn ProviderMigration, hook: &str, request: &str) -> 
             respond(hook, request, |r: NodeRewriteRequest| RewriteNodeResponse::from(provider.rewrite_node(&r)))
         }
         hooks::VERIFY => respond(hook, request, |r: VerifyRequest| provider.verify(&r)),
+        hooks::RETARGET_NODE => {
+            respond(hook, request, |r: RetargetNodeRequest| RewriteNodeResponse::from(provider.retarget_node(&r)))
+        }
         other => Err(PluginError::new(
             PluginError::UNKNOWN_HOOK,
             format!("unknown hook `{other}` (this plugin knows: {})", hooks::ALL.join(", ")),
@@ -244,6 +253,8 @@ mod tests {
                 }],
                 node_fields: vec![],
                 node_types: HandoverNodeType::all(),
+                manual_properties: vec![],
+                node_rules: vec![],
                 node_fills: vec![],
                 reminders: vec![],
             }],
@@ -282,6 +293,25 @@ mod tests {
         let json = dispatch(&p, hooks::VERIFY, &serde_json::to_string(&verify).unwrap()).unwrap();
         let findings: Vec<Finding> = serde_json::from_str(&json).unwrap();
         assert_eq!(findings, p.verify(&verify));
+    }
+
+    #[test]
+    fn dispatch_answers_the_optional_retarget_hook_with_the_default() {
+        let p = provider();
+        let request = RetargetNodeRequest {
+            pair: MigrationPair::same("k"),
+            source_service: "other".into(),
+            source_node_fields: vec!["otherQueue".into(), "unset".into()],
+            node_type: HandoverNodeType::HandoverToAgent,
+            config: serde_json::from_str(r#"{"otherQueue": "7", "unset": ""}"#).unwrap(),
+        };
+        let json = dispatch(&p, hooks::RETARGET_NODE, &serde_json::to_string(&request).unwrap()).unwrap();
+        let response: RewriteNodeResponse = serde_json::from_str(&json).unwrap();
+        let RewriteNodeResponse::Ok(rewrite) = response else { panic!("{json}") };
+        let fields: Vec<&str> = rewrite.no_counterpart.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["otherQueue"], "only fields the node sets, and the target does not read");
+        let same = RetargetNodeRequest { source_service: "k".into(), ..request };
+        assert_eq!(p.retarget_node(&same).unwrap(), NodeRewrite::default(), "same service: everything carries");
     }
 
     #[test]

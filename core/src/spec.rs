@@ -26,7 +26,8 @@ pub struct PairSpec {
     #[serde(default)]
     pub warnings: Vec<String>,
     pub fields: Vec<FieldSpec>,
-    /// Node config keys the vendor owns (kept as they are unless a fill applies).
+    /// Node config keys the target service reads (kept as they are unless a fill applies).
+    /// In a vendor switch, the source's node fields listed here carry over.
     #[serde(default)]
     pub node_fields: Vec<String>,
     /// Node types the target service supports.
@@ -37,6 +38,31 @@ pub struct PairSpec {
     /// Steps that need no input: checks and reminders shown in the plan.
     #[serde(default)]
     pub reminders: Vec<ReminderSpec>,
+    /// Properties of the target service that no legacy key feeds (vendor switches, e.g.
+    /// MIAW's Embedded Service Developer Name): each becomes a blocking manual step
+    /// (`values.<key>`, `secrets.<key>` or `connections.<key>`).
+    #[serde(default)]
+    pub manual_properties: Vec<ManualPropertySpec>,
+    /// Source node fields that need a person or have no counterpart in the target (vendor
+    /// switches), and target fields a person must fill (`always`). A source field in
+    /// neither `node_fields` nor a rule is reported by the host as having no counterpart.
+    #[serde(default)]
+    pub node_rules: Vec<NodeFieldRule>,
+}
+
+/// A property of the target service that a person supplies (see [`PairSpec::manual_properties`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualPropertySpec {
+    pub key: String,
+    pub class: PropertyClass,
+    #[serde(default)]
+    pub format: Format,
+    /// The UI label, for prompts.
+    pub label: String,
+    /// Where a person finds the value (ends the prompt).
+    #[serde(default)]
+    pub hint: String,
 }
 
 /// One legacy `providerSettings` key.
@@ -168,6 +194,14 @@ impl PairSpec {
                     format: f.format.describe(),
                     label: f.label.clone(),
                 })
+                .chain(self.manual_properties.iter().map(|m| MappingRow {
+                    legacy_key: String::new(),
+                    destination: Destination::Property(m.key.clone()),
+                    class: m.class,
+                    required: true,
+                    format: m.format.describe(),
+                    label: m.label.clone(),
+                }))
                 .collect(),
             node_fields: self.node_fields.clone(),
             node_types: self.node_types.clone(),
@@ -249,6 +283,13 @@ impl PairSpec {
                 }
             }
         }
+        for manual in &self.manual_properties {
+            draft.properties.push(DraftProperty {
+                key: manual.key.clone(),
+                class: manual.class,
+                value: DraftValue::Missing,
+            });
+        }
         if issues.is_empty() {
             Ok(draft)
         } else {
@@ -260,16 +301,25 @@ impl PairSpec {
         let name = &request.provider_name;
         let mut steps = Vec::new();
         for property in &request.draft.properties {
-            let why = match property.value {
-                DraftValue::Known(_) => continue,
-                DraftValue::Missing => "is not in the endpoint settings",
-                DraftValue::Masked => "was read back masked",
+            let manual = self.manual_properties.iter().find(|m| m.key == property.key);
+            let why = match (&property.value, manual) {
+                (DraftValue::Known(_), _) => continue,
+                (DraftValue::Missing, Some(manual)) if manual.hint.is_empty() => {
+                    "has no counterpart in the legacy settings".to_string()
+                }
+                (DraftValue::Missing, Some(manual)) => {
+                    format!("has no counterpart in the legacy settings. {}", manual.hint.trim_end_matches('.'))
+                }
+                (DraftValue::Missing, None) => "is not in the endpoint settings".to_string(),
+                (DraftValue::Masked, _) => "was read back masked".to_string(),
             };
             let label = self
                 .fields
                 .iter()
                 .find(|f| f.destination == Destination::Property(property.key.clone()))
-                .map_or(property.key.as_str(), |f| f.label.as_str());
+                .map(|f| f.label.as_str())
+                .or(manual.map(|m| m.label.as_str()))
+                .unwrap_or(property.key.as_str());
             let (key, kind, what) = match property.class {
                 PropertyClass::Secret => {
                     (format!("secrets.{}", property.key), ManualStepKind::Secret(property.key.clone()), "Enter")
@@ -318,6 +368,51 @@ impl PairSpec {
             }
             if let Some(default) = request.endpoint_defaults.get(&fill.default_key).filter(|v| !is_unset(Some(v))) {
                 rewrite.set.insert(fill.node_key.clone(), default.clone());
+            }
+        }
+        self.apply_node_rules(request.node_type, &request.config, &mut rewrite);
+        rewrite
+    }
+
+    /// Record each rule's field under its outcome: every rule marked `always`, the others
+    /// only where the node sets the field.
+    fn apply_node_rules(&self, node_type: HandoverNodeType, config: &Object, rewrite: &mut NodeRewrite) {
+        for rule in &self.node_rules {
+            if rule.node_types.contains(&node_type) && (rule.always || !is_unset(config.get(&rule.field))) {
+                rewrite.note(rule.outcome, &rule.field, &rule.note);
+            }
+        }
+    }
+
+    /// A node of another provider moves to this pair's service (`retarget`). When the
+    /// source is this pair's own legacy kind (e.g. a Salesforce provider to Salesforce
+    /// MIAW), the pair's node rules say what happens; otherwise fields are compared by key
+    /// ([`crate::retarget_by_node_fields`]).
+    ///
+    /// A node field this pair fills from an endpoint default (an inbox id…) that the node
+    /// leaves empty needs a person when the service changes: a retarget has no endpoint
+    /// default to fill it from.
+    pub fn retarget_node(&self, request: &RetargetNodeRequest) -> NodeRewrite {
+        let mut rewrite = if request.source_service == self.pair.source_kind && !self.node_rules.is_empty() {
+            let mut rewrite = NodeRewrite::default();
+            self.apply_node_rules(request.node_type, &request.config, &mut rewrite);
+            rewrite
+        } else {
+            crate::retarget_by_node_fields(request, &self.node_fields)
+        };
+        if request.source_service != self.pair.target_service {
+            for fill in &self.node_fills {
+                if fill.node_types.contains(&request.node_type) && is_unset(request.config.get(&fill.node_key)) {
+                    rewrite.note(
+                        FieldOutcome::NeedsPerson,
+                        &fill.node_key,
+                        format!(
+                            "{} reads it from the node and this node leaves it empty (a migration fills it from the \
+                             endpoint's default; a retarget has none): fill it in",
+                            self.display_name
+                        ),
+                    );
+                }
             }
         }
         rewrite
@@ -370,6 +465,30 @@ impl PairSpec {
                 });
             }
         }
+        for manual in &self.manual_properties {
+            let value = request.properties.get(&manual.key);
+            let problem = match value {
+                _ if is_unset(value) => Some("is not set".to_string()),
+                Some(Value::String(s)) if manual.class == PropertyClass::Secret && looks_masked(s) => {
+                    Some("holds a masked value, not the secret".to_string())
+                }
+                Some(_) if manual.class == PropertyClass::Secret => None,
+                Some(value) => manual.format.check(value),
+                None => None,
+            };
+            if let Some(problem) = problem {
+                findings.push(Finding {
+                    severity: Severity::Error,
+                    message: format!(
+                        "provider \"{}\": {}property `{}` ({}) {problem}",
+                        request.provider_name,
+                        if problem == "is not set" { "required " } else { "" },
+                        manual.key,
+                        manual.label
+                    ),
+                });
+            }
+        }
         findings
     }
 }
@@ -404,6 +523,140 @@ impl ProviderMigration for SpecProvider {
             Ok(spec) => spec.verify(request),
             Err(message) => vec![Finding { severity: Severity::Error, message }],
         }
+    }
+
+    fn retarget_node(&self, request: &RetargetNodeRequest) -> Result<NodeRewrite, String> {
+        Ok(self.spec_or_empty(&request.pair)?.retarget_node(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec() -> PairSpec {
+        PairSpec {
+            pair: MigrationPair::new("old", "new"),
+            display_name: "New".into(),
+            webhook_path: None,
+            warnings: vec![],
+            fields: vec![FieldSpec {
+                legacy_key: "host".into(),
+                destination: Destination::Property("host".into()),
+                class: PropertyClass::Plain,
+                required: true,
+                required_unless: None,
+                format: Format::Host,
+                label: "Host".into(),
+            }],
+            node_fields: vec!["shared".into()],
+            node_types: HandoverNodeType::all(),
+            manual_properties: vec![
+                ManualPropertySpec {
+                    key: "url".into(),
+                    class: PropertyClass::Plain,
+                    format: Format::Url,
+                    label: "URL".into(),
+                    hint: "It is on the vendor's admin page.".into(),
+                },
+                ManualPropertySpec {
+                    key: "token".into(),
+                    class: PropertyClass::Secret,
+                    format: Format::Text,
+                    label: "Token".into(),
+                    hint: String::new(),
+                },
+            ],
+            node_rules: vec![
+                NodeFieldRule {
+                    field: "oldQueue".into(),
+                    outcome: FieldOutcome::NoCounterpart,
+                    note: "no queues".into(),
+                    node_types: HandoverNodeType::all(),
+                    always: false,
+                },
+                NodeFieldRule {
+                    field: "Routing".into(),
+                    outcome: FieldOutcome::NeedsPerson,
+                    note: "set routing".into(),
+                    node_types: vec![HandoverNodeType::HandoverToAgent],
+                    always: true,
+                },
+            ],
+            node_fills: vec![],
+            reminders: vec![],
+        }
+    }
+
+    #[test]
+    fn manual_properties_are_missing_draft_properties_with_their_own_prompts() {
+        let spec = spec();
+        let request = MapSettingsRequest {
+            pair: spec.pair.clone(),
+            endpoint: "e".into(),
+            settings: json!({"host": "example.com"}).as_object().cloned().unwrap(),
+        };
+        let draft = spec.map_settings(&request).unwrap();
+        let states: Vec<(&str, &DraftValue)> = draft.properties.iter().map(|p| (p.key.as_str(), &p.value)).collect();
+        assert_eq!(
+            states,
+            [
+                ("host", &DraftValue::Known(json!("example.com"))),
+                ("url", &DraftValue::Missing),
+                ("token", &DraftValue::Missing)
+            ]
+        );
+        let steps =
+            spec.manual_steps(&ManualStepsRequest { pair: spec.pair.clone(), provider_name: "P".into(), draft });
+        let keys: Vec<&str> = steps.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["values.url", "secrets.token"]);
+        assert!(
+            steps[0].prompt.contains("the URL (`url`)") && steps[0].prompt.contains("admin page"),
+            "{}",
+            steps[0].prompt
+        );
+        let info = spec.info();
+        let manual: Vec<&MappingRow> = info.mapping.iter().filter(|r| r.legacy_key.is_empty()).collect();
+        assert_eq!(manual.len(), 2);
+        assert!(manual.iter().all(|r| r.required));
+        assert_eq!(info.target_properties().map(|(k, _)| k).collect::<Vec<_>>(), ["host", "url", "token"]);
+    }
+
+    #[test]
+    fn node_rules_list_set_fields_and_always_rules_per_node_type() {
+        let spec = spec();
+        let rewrite = |node_type, config: serde_json::Value| {
+            spec.rewrite_node(&NodeRewriteRequest {
+                pair: spec.pair.clone(),
+                node_type,
+                config: config.as_object().cloned().unwrap(),
+                endpoint_defaults: Object::new(),
+            })
+        };
+        let handover = rewrite(HandoverNodeType::HandoverToAgent, json!({"oldQueue": "q", "shared": 1}));
+        assert_eq!(handover.no_counterpart[0].field, "oldQueue");
+        assert_eq!(handover.needs_person[0].field, "Routing");
+        let check = rewrite(HandoverNodeType::CheckAgentAvailability, json!({"oldQueue": ""}));
+        assert_eq!(check, NodeRewrite::default(), "an unset field and a rule of another node type: nothing");
+    }
+
+    #[test]
+    fn verify_checks_manual_properties() {
+        let spec = spec();
+        let verify = |properties: serde_json::Value| {
+            spec.verify(&VerifyRequest {
+                pair: spec.pair.clone(),
+                provider_name: "P".into(),
+                properties: properties.as_object().cloned().unwrap(),
+            })
+        };
+        assert!(verify(json!({"host": "example.com", "url": "https://x.example", "token": "t"})).is_empty());
+        let findings = verify(json!({"host": "example.com", "url": "x.example", "token": "****"}));
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert!(findings[1].message.contains("masked") && !findings[1].message.contains("****"));
+        let findings = verify(json!({"host": "example.com"}));
+        assert!(findings.iter().all(|f| f.message.contains("required property")), "{findings:?}");
     }
 }
 

@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use handover_migrate_core::secret::looks_masked;
 use handover_migrate_core::validate::is_unset;
 use handover_migrate_core::{
-    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest, MigrationPair,
-    NodeRewrite, NodeRewriteRequest, Object, PairInfo, PropertyClass, ProviderDraft, SettingsIssue,
+    DraftValue, FieldOutcome, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest,
+    MigrationPair, NodeRewrite, NodeRewriteRequest, Object, PairInfo, PropertyClass, ProviderDraft, SettingsIssue,
+    Severity, VerifyRequest,
 };
 use serde_json::Value;
 
@@ -30,6 +31,26 @@ pub struct Options {
     pub selector_key: String,
     /// Limit changes to these endpoints (attribution still uses the whole project).
     pub endpoint_filter: Vec<String>,
+    /// `--to SERVICE`: endpoints whose legacy kind has a pair to this service migrate to it
+    /// (a vendor switch); the others keep their kind's own service.
+    pub target_service: Option<String>,
+    /// `retarget`: re-point the nodes of one Handover Provider to another instead of
+    /// migrating legacy endpoints.
+    pub retarget: Option<Retarget>,
+}
+
+/// `retarget --from A --to B [--to-service S]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Retarget {
+    /// The provider the nodes point at now: its name or referenceId (API mode: or `_id`).
+    pub from: String,
+    /// The provider they move to: an existing one (name, referenceId or `_id`), or the name
+    /// of a new one.
+    pub to: String,
+    /// The service of a new provider (its properties come from the answers file, under
+    /// `[providers."<to>"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_service: Option<String>,
 }
 
 /// What an endpoint is, migration-wise.
@@ -64,6 +85,8 @@ pub struct Group {
     pub masked: bool,
     /// Reuses an existing provider whose secrets the API returned masked (not compared).
     pub reused_unverified: bool,
+    /// What the provider's own checks say about answered values (apply refuses).
+    pub problems: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,11 +141,14 @@ pub enum Selector {
 /// What happens to one node instance (a node in the chart of its own locale).
 #[derive(Debug, Clone)]
 pub enum Resolution {
-    /// Switched to group's provider, with this endpoint's defaults.
+    /// Switched to group's provider, with this endpoint's defaults (`None`: a retarget).
     Migrate {
         group: usize,
-        endpoint: usize,
+        endpoint: Option<usize>,
         rewrite: NodeRewrite,
+        /// Vendor switches and retargets: the source's node fields the node sets that the
+        /// target reads as they are (the rewrite lists the others).
+        carried: Vec<String>,
     },
     /// Already points at a provider (file index, `None` if no such provider exists).
     AlreadySwitched {
@@ -208,9 +234,13 @@ impl Analysis {
             }
     }
 
-    /// Groups the run creates or reuses (those with an endpoint inside the filter).
+    /// Groups the run creates or reuses (those with an endpoint inside the filter, and a
+    /// retarget's target, which has no endpoint).
     pub fn groups_in_scope(&self) -> impl Iterator<Item = (usize, &Group)> {
-        self.groups.iter().enumerate().filter(|(_, g)| g.endpoints.iter().any(|e| self.in_filter(e)))
+        self.groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.endpoints.is_empty() || g.endpoints.iter().any(|e| self.in_filter(e)))
     }
 }
 
@@ -225,9 +255,15 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
             )));
         }
     }
-    let (endpoint_states, mut groups) = group_endpoints(project, registry, answers)?;
+    if let Some(service) = &options.target_service {
+        check_target_service(project, registry, &options, service)?;
+    }
+    if options.retarget.is_some() {
+        return crate::retarget::analyse(project, registry, answers, options);
+    }
+    let (endpoint_states, mut groups) = group_endpoints(project, registry, answers, &options)?;
     resolve_groups(project, registry, answers, &mut groups)?;
-    let (flow_endpoints, orphan_endpoints, mut warnings) = attribute_flows(project);
+    let (flow_endpoints, orphan_endpoints, warnings) = attribute_flows(project);
     let orphan_flows =
         (0..project.flows.len()).filter(|f| flow_endpoints[*f].is_empty() && has_handover_nodes(project, *f)).collect();
     let mut analysis = Analysis {
@@ -242,6 +278,12 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
         warnings: Vec::new(),
     };
     analysis.nodes = resolve_nodes(project, registry, answers, &analysis)?;
+    finish_warnings(project, &mut analysis, warnings);
+    Ok(analysis)
+}
+
+/// The pairs' warnings, reuse and snapshot notes, after the attribution warnings.
+pub(crate) fn finish_warnings(project: &Project, analysis: &mut Analysis, mut warnings: Vec<String>) {
     for group in &analysis.groups {
         warnings
             .extend(group.info.warnings.iter().map(|w| format!("{} ({}): {w}", group.name, group.pair.source_kind)));
@@ -263,10 +305,91 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
     }
     warnings.dedup();
     analysis.warnings = warnings;
-    Ok(analysis)
 }
 
-fn has_handover_nodes(project: &Project, flow: usize) -> bool {
+/// `--to SERVICE` must name a pair for at least one selected endpoint's legacy kind.
+fn check_target_service(project: &Project, registry: &Registry, options: &Options, service: &str) -> Result<()> {
+    let kinds: BTreeSet<&str> = project
+        .endpoints
+        .iter()
+        .filter(|e| options.endpoint_filter.is_empty() || options.endpoint_filter.contains(&e.name))
+        .filter_map(|e| match &e.handover {
+            Handover::Legacy { kind, .. } => Some(kind.as_str()),
+            _ => None,
+        })
+        .collect();
+    if kinds.iter().any(|kind| registry.find(&MigrationPair::new(*kind, service)).is_some()) {
+        return Ok(());
+    }
+    let what = if kinds.is_empty() {
+        "any legacy endpoint of this run (none has legacy handover settings)".to_string()
+    } else {
+        let list: Vec<String> = kinds.iter().map(|k| format!("`{k}`")).collect();
+        format!("legacy kind{} {}", if kinds.len() == 1 { "" } else { "s" }, list.join(", "))
+    };
+    Err(Error::usage(format!(
+        "--to {service}: no installed provider migrates {what} to `{service}`. Supported pairs (legacy kind → \
+         service): {}. A plugin can add a pair (see docs/writing-a-plugin.md)",
+        registry.pairs_list()
+    )))
+}
+
+/// The pair an endpoint of `kind` migrates by: to `--to SERVICE` when such a pair exists,
+/// else to its own service.
+pub fn pair_for(registry: &Registry, options: &Options, kind: &str) -> Option<MigrationPair> {
+    options
+        .target_service
+        .as_ref()
+        .map(|service| MigrationPair::new(kind, service.as_str()))
+        .filter(|pair| registry.find(pair).is_some())
+        .or_else(|| registry.default_pair(kind))
+}
+
+/// Vendor switches and retargets: every source node field the node sets is accounted for.
+/// Fields the rewrite lists stay as listed; a field the target reads too (or the rewrite
+/// sets) is carried; any other is added to `no_counterpart`. Returns the carried fields.
+pub(crate) fn account_node_fields(
+    rewrite: &mut NodeRewrite,
+    config: &Object,
+    source_fields: &[String],
+    target_fields: &[String],
+    source: &str,
+    target: &str,
+) -> Vec<String> {
+    let mut carried = Vec::new();
+    for field in source_fields {
+        if is_unset(config.get(field)) || rewrite.lists(field) {
+            continue;
+        }
+        if target_fields.contains(field) || rewrite.set.contains_key(field) {
+            carried.push(field.clone());
+        } else {
+            rewrite.note(
+                FieldOutcome::NoCounterpart,
+                field,
+                format!("a {source} field; {target} does not read it (left in the node, unused)"),
+            );
+        }
+    }
+    carried
+}
+
+/// Check a provider's answered properties with its own `verify` before anything is written.
+pub(crate) fn check_answered(registry: &Registry, group: &mut Group) -> Result<()> {
+    let answered = group.properties.iter().any(|p| matches!(p.source, ValueSource::Answers | ValueSource::Environment));
+    if group.existing.is_some() || !answered {
+        return Ok(());
+    }
+    let (Some(properties), Some((provider, _))) = (group.property_map(), registry.find(&group.pair)) else {
+        return Ok(());
+    };
+    let findings =
+        provider.verify(&VerifyRequest { pair: group.pair.clone(), provider_name: group.name.clone(), properties })?;
+    group.problems = findings.into_iter().filter(|f| f.severity == Severity::Error).map(|f| f.message).collect();
+    Ok(())
+}
+
+pub(crate) fn has_handover_nodes(project: &Project, flow: usize) -> bool {
     project.flows[flow]
         .charts
         .iter()
@@ -279,6 +402,7 @@ fn group_endpoints(
     project: &Project,
     registry: &Registry,
     answers: &Answers,
+    options: &Options,
 ) -> Result<(Vec<EndpointState>, Vec<Group>)> {
     let mut states = Vec::new();
     let mut groups: Vec<Group> = Vec::new();
@@ -288,7 +412,7 @@ fn group_endpoints(
             states.push(EndpointState::NoHandover);
             continue;
         };
-        let Some(pair) = registry.default_pair(kind) else {
+        let Some(pair) = pair_for(registry, options, kind) else {
             states.push(EndpointState::Unsupported { kind: kind.clone() });
             continue;
         };
@@ -308,7 +432,9 @@ fn group_endpoints(
         let masked = draft.properties.iter().any(|p| p.value == DraftValue::Masked);
         // Group by the values the provider will get. A masked secret answered for this
         // endpoint is compared by its answer; one left unanswered cannot be compared, so
-        // the endpoint gets a group of its own until it is answered.
+        // the endpoint gets a group of its own until it is answered. A value missing from
+        // the settings (a secret the endpoint never had, a vendor switch's manual property)
+        // is the group's to answer, once, and does not split it.
         let entries: Vec<(&str, &crate::settings::ProviderAnswers)> =
             answers.providers.get(&endpoint.name).map(|a| (endpoint.name.as_str(), a)).into_iter().collect();
         let resolved: Vec<(&String, Option<Value>)> = draft
@@ -316,9 +442,8 @@ fn group_endpoints(
             .iter()
             .map(|p| match &p.value {
                 DraftValue::Known(value) => (&p.key, Some(value.clone())),
-                DraftValue::Missing | DraftValue::Masked => {
-                    (&p.key, lookup_answer(&entries, &endpoint.name, &p.key, p.class).0)
-                }
+                DraftValue::Missing => (&p.key, None),
+                DraftValue::Masked => (&p.key, lookup_answer(&entries, &endpoint.name, &p.key, p.class).0),
             })
             .collect();
         let unanswered_mask = draft
@@ -351,6 +476,7 @@ fn group_endpoints(
                     steps: Vec::new(),
                     masked,
                     reused_unverified: false,
+                    problems: Vec::new(),
                 });
                 groups.len() - 1
             }
@@ -372,6 +498,8 @@ fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, gro
     for (key, entry) in &answers.providers {
         match groups.iter().position(|g| g.endpoints.iter().any(|e| e == key)) {
             Some(index) => answer_for.entry(index).or_default().push((key.as_str(), entry)),
+            // The answers of a retarget that created this provider: not the migration's.
+            None if project.providers.iter().any(|p| p.name == *key) => {}
             None => {
                 return Err(Error::usage(format!(
                     "answers file: [providers.\"{key}\"] names no endpoint with legacy handover settings; \
@@ -471,6 +599,7 @@ fn resolve_groups(project: &Project, registry: &Registry, answers: &Answers, gro
                 ResolvedStep { step, blocking, satisfied, answers_entry }
             })
             .collect();
+        check_answered(registry, group)?;
     }
     Ok(())
 }
@@ -495,12 +624,15 @@ fn check_entries_agree(entries: &[(&str, &crate::settings::ProviderAnswers)], en
             if a.connections.iter().any(|(k, v)| b.connections.get(k).is_some_and(|w| w != v)) {
                 return Err(conflict("connections"));
             }
+            if a.values.iter().any(|(k, v)| b.values.get(k).is_some_and(|w| w != v)) {
+                return Err(conflict("values"));
+            }
         }
     }
     Ok(())
 }
 
-fn lookup_answer(
+pub(crate) fn lookup_answer(
     entries: &[(&str, &crate::settings::ProviderAnswers)],
     answer_key: &str,
     property: &str,
@@ -579,7 +711,7 @@ fn link_target(node: &Node) -> Option<&str> {
 }
 
 /// Which endpoints reach which flow.
-fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>, Vec<String>) {
+pub(crate) fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>, Vec<String>) {
     let mut warnings = Vec::new();
     let flows = project.flow_index();
     let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); project.flows.len()];
@@ -622,7 +754,7 @@ fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>, Vec<Strin
     (flow_endpoints, orphan_endpoints, warnings)
 }
 
-fn selector_of(node: &Node, key: &str) -> Selector {
+pub(crate) fn selector_of(node: &Node, key: &str) -> Selector {
     match node.config.as_ref().and_then(|c| c.get(key)) {
         value if is_unset(value) => Selector::Legacy,
         Some(Value::String(s)) => Selector::Provider(s.clone()),
@@ -699,19 +831,33 @@ fn resolve_legacy_node(
     flow: usize,
     endpoints: &[usize],
 ) -> Result<Resolution> {
-    let rewrite_for = |endpoint: usize| -> Result<Option<(usize, NodeRewrite)>> {
+    let rewrite_for = |endpoint: usize| -> Result<Option<(usize, NodeRewrite, Vec<String>)>> {
         let EndpointState::Grouped { group, defaults } = &analysis.endpoint_states[endpoint] else { return Ok(None) };
         let pair = &analysis.groups[*group].pair;
-        let Some((provider, _)) = registry.find(pair) else { return Ok(None) };
-        let request = NodeRewriteRequest {
-            pair: pair.clone(),
-            node_type,
-            config: node.config.clone().unwrap_or_default(),
-            endpoint_defaults: defaults.clone(),
-        };
-        provider.rewrite_node(&request).map(|rewrite| Some((*group, rewrite))).map_err(|error| {
+        let Some((provider, info)) = registry.find(pair) else { return Ok(None) };
+        let config = node.config.clone().unwrap_or_default();
+        let request = NodeRewriteRequest { pair: pair.clone(), node_type, config, endpoint_defaults: defaults.clone() };
+        let mut rewrite = provider.rewrite_node(&request).map_err(|error| {
             Error::failed(format!("{} (node `{}` in flow \"{}\")", error.message, node.id, project.flows[flow].name))
-        })
+        })?;
+        // A vendor switch accounts for every node field of the legacy kind's own vendor.
+        let carried = if pair.source_kind == pair.target_service {
+            Vec::new()
+        } else {
+            let source_fields = registry
+                .default_pair(&pair.source_kind)
+                .and_then(|own| registry.find(&own).map(|(_, own)| own.node_fields.clone()))
+                .unwrap_or_default();
+            account_node_fields(
+                &mut rewrite,
+                &request.config,
+                &source_fields,
+                &info.node_fields,
+                &pair.source_kind,
+                &pair.target_service,
+            )
+        };
+        Ok(Some((*group, rewrite, carried)))
     };
     let in_scope = |endpoint: usize| analysis.in_filter(&project.endpoints[endpoint].name);
     if let Some((target, key)) = assignment(answers, project, node, flow) {
@@ -723,7 +869,9 @@ fn resolve_legacy_node(
             return Ok(Resolution::OutOfScope);
         }
         return match rewrite_for(endpoint)? {
-            Some((group, rewrite)) => Ok(Resolution::Migrate { group, endpoint, rewrite }),
+            Some((group, rewrite, carried)) => {
+                Ok(Resolution::Migrate { group, endpoint: Some(endpoint), rewrite, carried })
+            }
             None => Err(Error::usage(format!(
                 "answers file: [assign] {} = {target:?}: that endpoint has no legacy handover settings a provider can migrate",
                 crate::settings::toml_key(&key)
@@ -736,7 +884,7 @@ fn resolve_legacy_node(
     if !endpoints.iter().any(|e| in_scope(*e)) {
         return Ok(Resolution::OutOfScope);
     }
-    let mut candidates: Vec<(usize, usize, NodeRewrite)> = Vec::new();
+    let mut candidates: Vec<(usize, usize, NodeRewrite, Vec<String>)> = Vec::new();
     let mut unsupported: Vec<String> = Vec::new();
     let mut type_not_supported: BTreeSet<String> = BTreeSet::new();
     for &endpoint in endpoints {
@@ -749,14 +897,14 @@ fn resolve_legacy_node(
                 unsupported.push(format!("{} ({kind})", project.endpoints[endpoint].name))
             }
             EndpointState::Grouped { .. } => {
-                if let Some((group, rewrite)) = rewrite_for(endpoint)? {
-                    candidates.push((endpoint, group, rewrite));
+                if let Some((group, rewrite, carried)) = rewrite_for(endpoint)? {
+                    candidates.push((endpoint, group, rewrite, carried));
                 }
             }
         }
     }
-    let names = |list: &[(usize, usize, NodeRewrite)]| {
-        list.iter().map(|(e, _, _)| format!("\"{}\"", project.endpoints[*e].name)).collect::<Vec<_>>().join(", ")
+    let names = |list: &[(usize, usize, NodeRewrite, Vec<String>)]| {
+        list.iter().map(|(e, ..)| format!("\"{}\"", project.endpoints[*e].name)).collect::<Vec<_>>().join(", ")
     };
     if candidates.is_empty() {
         return Ok(if !unsupported.is_empty() {
@@ -777,9 +925,9 @@ fn resolve_legacy_node(
             ),
         });
     }
-    let (first_endpoint, first_group, first_rewrite) = candidates[0].clone();
-    if candidates.iter().any(|(_, group, _)| *group != first_group) {
-        let providers: BTreeSet<&str> = candidates.iter().map(|(_, g, _)| analysis.groups[*g].name.as_str()).collect();
+    let (first_endpoint, first_group, first_rewrite, first_carried) = candidates[0].clone();
+    if candidates.iter().any(|(_, group, ..)| *group != first_group) {
+        let providers: BTreeSet<&str> = candidates.iter().map(|(_, g, ..)| analysis.groups[*g].name.as_str()).collect();
         return Ok(Resolution::Conflict {
             reason: format!(
                 "reached from endpoints {} with different handover settings (providers {})",
@@ -788,8 +936,8 @@ fn resolve_legacy_node(
             ),
         });
     }
-    if candidates.iter().any(|(_, _, rewrite)| *rewrite != first_rewrite) {
-        let fields: BTreeSet<&String> = candidates.iter().flat_map(|(_, _, r)| r.set.keys()).collect();
+    if candidates.iter().any(|(_, _, rewrite, _)| *rewrite != first_rewrite) {
+        let fields: BTreeSet<&String> = candidates.iter().flat_map(|(_, _, r, _)| r.set.keys()).collect();
         return Ok(Resolution::Conflict {
             reason: format!(
                 "reached from endpoints {} that share a provider but give this node different defaults ({})",
@@ -798,11 +946,16 @@ fn resolve_legacy_node(
             ),
         });
     }
-    Ok(Resolution::Migrate { group: first_group, endpoint: first_endpoint, rewrite: first_rewrite })
+    Ok(Resolution::Migrate {
+        group: first_group,
+        endpoint: Some(first_endpoint),
+        rewrite: first_rewrite,
+        carried: first_carried,
+    })
 }
 
 /// Nodes with handover behaviour the migration does not rewrite: reported, never touched.
-fn find_out_of_scope(project: &Project) -> Vec<OutOfScope> {
+pub(crate) fn find_out_of_scope(project: &Project) -> Vec<OutOfScope> {
     let mut found: BTreeMap<(usize, String), OutOfScope> = BTreeMap::new();
     for (flow_index, flow) in project.flows.iter().enumerate() {
         for node in flow.charts.iter().flat_map(|c| &c.nodes) {

@@ -4,6 +4,7 @@
 //!
 //! - [`clone`]: the offline store (a `cognigy clone` directory) and its input checks;
 //! - [`analysis`]: discovery, grouping of endpoints into providers, attribution of nodes;
+//!   [`retarget`]: the same shape for re-pointing nodes from one provider to another;
 //! - [`plan`]: the secret-free change set and the file contents that realise it;
 //! - [`journal`] and [`run`]: journaled, crash-safe apply, cleanup and rollback;
 //! - [`verify`]: what is left to migrate; [`cleanup`]: removing legacy settings;
@@ -26,6 +27,7 @@ pub mod plan;
 pub mod plugins;
 pub mod progress;
 pub mod registry;
+pub mod retarget;
 pub mod settings;
 
 pub use error::{Error, ErrorKind, Result};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::{self, selector_key_candidates, Analysis, Options};
+use crate::analysis::{self, selector_key_candidates, Analysis, Options, Retarget};
 use crate::api::client::Client;
 use crate::api::store::{ApiIndex, SelectorDiscovery};
 use crate::clone::{self, Project};
@@ -66,6 +66,10 @@ pub struct Context {
     /// instead of reading `answers`.
     pub answers_override: Option<Answers>,
     pub registry: Registry,
+    /// `--to SERVICE` (scan, plan, apply, verify, cleanup): migrate to another service.
+    pub target_service: Option<String>,
+    /// `retarget`: re-point nodes from one provider to another.
+    pub retarget: Option<Retarget>,
 }
 
 /// A loaded, analysed project.
@@ -187,9 +191,23 @@ impl Context {
                 &loaded_answers
             }
         };
+        let mut retarget = self.retarget.clone();
+        if let Some(index) = &api {
+            check_tenant_services(self, index)?;
+            if let Some(retarget) = &mut retarget {
+                // API mode also names providers by `_id`: the analysis knows referenceIds.
+                for key in [&mut retarget.from, &mut retarget.to] {
+                    if let Some((reference, _)) = index.provider_ids.iter().find(|(_, id)| *id == key) {
+                        *key = reference.clone();
+                    }
+                }
+            }
+        }
         let options = Options {
             selector_key: self.selector_key(&project, api.as_ref())?,
             endpoint_filter: self.endpoint_filter.clone(),
+            target_service: self.target_service.clone(),
+            retarget,
         };
         tracing::info!(
             "read {}: {} endpoint(s), {} flow(s), {} locale(s), {} existing provider(s)",
@@ -219,6 +237,26 @@ impl Context {
         state.ensure()?;
         Lock::acquire(&state.path, command)
     }
+}
+
+/// API mode: a service named by `--to` or `retarget --to-service` must be one of the
+/// tenant's handover services.
+fn check_tenant_services(ctx: &Context, index: &ApiIndex) -> Result<()> {
+    let wanted = ctx
+        .target_service
+        .iter()
+        .map(|s| ("--to", s))
+        .chain(ctx.retarget.iter().filter_map(|r| r.to_service.as_ref().map(|s| ("--to-service", s))));
+    for (flag, service) in wanted {
+        if !index.services.iter().any(|s| &s.name == service) {
+            return Err(Error::usage(format!(
+                "{flag} {service}: the tenant has no handover service named `{service}`; its services: {}. \
+                 Nothing was written",
+                index.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_selector_key(key: &str) -> Result<String> {
@@ -271,6 +309,28 @@ impl SavedPlan {
         Ok(saved)
     }
 
+    /// Refuse, before anything is read, a plan made by another kind of run (`--to`,
+    /// `retarget`) than this one.
+    pub fn check_mode(&self, path: &Path, ctx: &Context) -> Result<()> {
+        let same_retarget = match (&self.plan.retarget, &ctx.retarget) {
+            // API mode stores referenceIds where the user may have named ids: compare loosely.
+            (Some(saved), Some(now)) => saved.to_service == now.to_service,
+            (saved, now) => saved.is_none() && now.is_none(),
+        };
+        if self.plan.target_service != ctx.target_service || !same_retarget {
+            return Err(self.other_mode(path, &describe_mode(&ctx.target_service, ctx.retarget.as_ref())));
+        }
+        Ok(())
+    }
+
+    fn other_mode(&self, path: &Path, now: &str) -> Error {
+        Error::usage(format!(
+            "the saved plan {} was made with {}, this run has {now}; run the same command to apply it",
+            path.display(),
+            describe_mode(&self.plan.target_service, self.plan.retarget.as_ref())
+        ))
+    }
+
     /// Refuse when the project or the answers no longer give this plan.
     pub fn check_current(&self, current: &Plan, path: &Path) -> Result<()> {
         let saved = &self.plan.project_state;
@@ -304,6 +364,9 @@ impl SavedPlan {
                 self.plan.endpoint_filter
             )));
         }
+        if current.target_service != self.plan.target_service || current.retarget != self.plan.retarget {
+            return Err(self.other_mode(path, &describe_mode(&current.target_service, current.retarget.as_ref())));
+        }
         if current != &self.plan {
             return Err(Error::failed(format!(
                 "the saved plan {} no longer matches what apply would do (the answers or the installed providers \
@@ -315,6 +378,19 @@ impl SavedPlan {
     }
 }
 
+fn describe_mode(target_service: &Option<String>, retarget: Option<&Retarget>) -> String {
+    match (target_service, retarget) {
+        (_, Some(r)) => format!(
+            "`retarget --from {:?} --to {:?}{}`",
+            r.from,
+            r.to,
+            r.to_service.as_ref().map(|s| format!(" --to-service {s}")).unwrap_or_default()
+        ),
+        (Some(service), None) => format!("`--to {service}`"),
+        (None, None) => "neither --to nor retarget".to_string(),
+    }
+}
+
 /// Apply: under the lock, recompute, check, and write through the journal.
 pub fn apply(
     ctx: &Context,
@@ -322,6 +398,9 @@ pub fn apply(
     snapshot: bool,
     confirm: &mut dyn FnMut(&Plan) -> Result<bool>,
 ) -> Result<ApplyOutcome> {
+    if let Some((saved, path)) = saved {
+        saved.check_mode(path, ctx)?;
+    }
     let _lock = ctx.lock("apply")?;
     let mut loaded = ctx.load()?;
     let plan = plan::build(&loaded.project, &loaded.analysis);

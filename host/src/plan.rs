@@ -9,11 +9,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use handover_migrate_core::secret::REDACTED;
-use handover_migrate_core::{MigrationPair, PropertyClass};
+use handover_migrate_core::{FieldNote, MigrationPair, PropertyClass};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::analysis::{missing_answers, step_kind_name, Analysis, EndpointState, Resolution, Selector};
+use crate::analysis::{missing_answers, step_kind_name, Analysis, EndpointState, Resolution, Retarget, Selector};
 use crate::clone::{Project, CONFIG_FILE, PROVIDERS_DIR};
 use crate::error::{Error, Result};
 use crate::fsio::sha256_hex;
@@ -38,6 +38,12 @@ pub struct Plan {
     pub errors: Vec<String>,
     pub notices: Vec<Notice>,
     pub warnings: Vec<String>,
+    /// `--to SERVICE`: the service legacy kinds with such a pair migrate to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_service: Option<String>,
+    /// `retarget`: the provider nodes move from and to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retarget: Option<Retarget>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,6 +91,16 @@ pub struct PlannedNodeEdit {
     pub provider: String,
     pub endpoints: Vec<String>,
     pub changes: Vec<FieldChange>,
+    /// Vendor switches and retargets: the source's node fields this node sets that carry
+    /// over as they are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carried: Vec<String>,
+    /// Fields a person must fill in by hand once the node points at the new provider.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs_person: Vec<FieldNote>,
+    /// Fields the new provider has no counterpart for (left in the node, unused).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub no_counterpart: Vec<FieldNote>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -187,6 +203,8 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
         errors: Vec::new(),
         notices: Vec::new(),
         warnings: analysis.warnings.clone(),
+        target_service: analysis.options.target_service.clone(),
+        retarget: analysis.options.retarget.clone(),
     };
     for (_, group) in analysis.groups_in_scope() {
         plan.providers.push(PlannedProvider {
@@ -227,6 +245,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                 .collect(),
             notes: group.draft.notes.clone(),
         });
+        plan.errors.extend(group.problems.iter().map(|p| format!("answers file: {p}")));
     }
     for (index, state) in analysis.endpoint_states.iter().enumerate() {
         let endpoint = &project.endpoints[index];
@@ -253,7 +272,22 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                     endpoint.name
                 ),
             )),
-            EndpointState::NoHandover | EndpointState::Grouped { .. } => {}
+            EndpointState::Grouped { group, .. } => {
+                let pair = &analysis.groups[*group].pair;
+                let wanted = analysis.options.target_service.as_ref().filter(|s| **s != pair.target_service);
+                if let (Some(service), true) = (wanted, analysis.in_filter(&endpoint.name)) {
+                    plan.notices.push(notice(
+                        "no_switch_pair",
+                        &endpoint.name,
+                        format!(
+                            "endpoint \"{}\" ({}): no installed provider migrates `{}` to `{service}`, so it migrates \
+                             to `{}` as usual (name the endpoints to switch with --endpoint to leave it out of this run)",
+                            endpoint.name, pair.source_kind, pair.source_kind, pair.target_service
+                        ),
+                    ));
+                }
+            }
+            EndpointState::NoHandover => {}
         }
     }
     for &index in &analysis.orphan_endpoints {
@@ -298,7 +332,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
             handover.endpoints.iter().map(|e| project.endpoints[*e].name.clone()).collect();
         let subject = format!("{} / {locale} / {}", flow.name, node.id);
         match &handover.resolution {
-            Resolution::Migrate { group, rewrite, .. } => {
+            Resolution::Migrate { group, rewrite, carried, .. } => {
                 let group = &analysis.groups[*group];
                 let config = node.config.clone().unwrap_or_default();
                 let mut changes = vec![FieldChange {
@@ -322,6 +356,9 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                     provider: group.name.clone(),
                     endpoints: endpoint_names,
                     changes,
+                    carried: carried.clone(),
+                    needs_person: rewrite.needs_person.clone(),
+                    no_counterpart: rewrite.no_counterpart.clone(),
                 });
             }
             Resolution::Conflict { reason } => {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use handover_migrate_core::protocol::{hooks, MapSettingsResponse, PluginError, RewriteNodeResponse};
 use handover_migrate_core::{
     Finding, ManualStep, ManualStepsRequest, MapSettingsRequest, MigrationPair, NodeRewrite, NodeRewriteRequest,
-    PairInfo, ProviderDraft, ProviderInfo, ProviderMigration, SettingsIssue, VerifyRequest,
+    PairInfo, ProviderDraft, ProviderInfo, ProviderMigration, RetargetNodeRequest, SettingsIssue, VerifyRequest,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -162,6 +162,23 @@ impl Registered {
         Req: Serialize,
         Resp: DeserializeOwned,
     {
+        self.hook_or(hook, request, native, from_response, None)
+    }
+
+    /// [`Self::hook`] for an optional hook: a dynamic plugin that answers
+    /// [`PluginError::UNKNOWN_HOOK`] gets `unknown()` (the contract's default) instead.
+    fn hook_or<Req, Resp, T>(
+        &self,
+        hook: &str,
+        request: &Req,
+        native: impl FnOnce(&dyn ProviderMigration) -> T,
+        from_response: impl FnOnce(Resp) -> T,
+        unknown: Option<&dyn Fn() -> T>,
+    ) -> Result<T>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+    {
         let transport = match &self.backend {
             Backend::Native(provider) => return self.guarded(hook, || native(provider.as_ref())),
             Backend::Dynamic(transport) => transport,
@@ -174,6 +191,9 @@ impl Registered {
                 return Err(self.panicked(hook, &error.message));
             }
             Err(CallFailure::Plugin(error)) => {
+                if let (true, Some(default)) = (error.code == PluginError::UNKNOWN_HOOK, unknown) {
+                    return Ok(default());
+                }
                 return Err(Error::failed(format!(
                     "{} failed in {hook}: {} [{}]; nothing was written",
                     self.who(),
@@ -217,6 +237,32 @@ impl Registered {
 
     pub fn verify(&self, request: &VerifyRequest) -> Result<Vec<Finding>> {
         self.hook(hooks::VERIFY, request, |p| p.verify(request), |r: Vec<Finding>| r)
+    }
+
+    /// The optional `retarget_node` hook (contract 1.1). A plugin that does not know it
+    /// (built against contract 1.0) gets the contract's default,
+    /// [`handover_migrate_core::retarget_by_node_fields`], computed here from its pair info.
+    pub fn retarget_node(&self, request: &RetargetNodeRequest) -> Result<NodeRewrite> {
+        let default = || {
+            let fields = self
+                .info
+                .pairs
+                .iter()
+                .find(|p| p.pair == request.pair)
+                .map(|p| p.node_fields.clone())
+                .unwrap_or_default();
+            Ok(handover_migrate_core::retarget_by_node_fields(request, &fields))
+        };
+        let result: std::result::Result<NodeRewrite, String> = self.hook_or(
+            hooks::RETARGET_NODE,
+            request,
+            |p| p.retarget_node(request),
+            |r: RewriteNodeResponse| r.into(),
+            Some(&default),
+        )?;
+        result.map_err(|message| {
+            Error::failed(format!("provider `{}` could not retarget a node: {message}", self.info.name))
+        })
     }
 }
 
@@ -370,6 +416,25 @@ impl Registry {
         pairs.sort();
         pairs
     }
+
+    /// The supported pairs as one line (`chatwoot → chatwoot, salesforce → salesforceMIAW, …`),
+    /// for refusals.
+    pub fn pairs_list(&self) -> String {
+        let pairs: Vec<String> = self.pairs().iter().map(ToString::to_string).collect();
+        if pairs.is_empty() {
+            "none".into()
+        } else {
+            pairs.join(", ")
+        }
+    }
+
+    /// Every target service some pair migrates to, sorted.
+    pub fn target_services(&self) -> Vec<String> {
+        let mut services: Vec<String> = self.pairs().into_iter().map(|p| p.target_service).collect();
+        services.sort();
+        services.dedup();
+        services
+    }
 }
 
 fn describe_pair(pair: &MigrationPair) -> String {
@@ -493,6 +558,7 @@ mod tests {
             match self.0 {
                 "panic" => Err(CallFailure::Plugin(PluginError::new(PluginError::PANIC, "panicked in verify: oops"))),
                 "protocol" => Err(CallFailure::Protocol("returned NULL".into())),
+                "unknown" => Err(CallFailure::Plugin(PluginError::new(PluginError::UNKNOWN_HOOK, "no such hook"))),
                 other => Ok(other.to_string()),
             }
         }
@@ -503,6 +569,31 @@ mod tests {
             ProviderInfo { name: "dyn".into(), version: "1".into(), contract_version: "1.0".into(), pairs: vec![] };
         let source = Source::File { path: "/p/libdyn.so".into(), sha256: "1".repeat(64), format: PluginFormat::C };
         Registered::dynamic(Box::new(Scripted(script)), info, source)
+    }
+
+    #[test]
+    fn a_plugin_without_the_optional_retarget_hook_gets_the_default() {
+        let request = RetargetNodeRequest {
+            pair: MigrationPair::same("k"),
+            source_service: "other".into(),
+            source_node_fields: vec!["otherQueue".into()],
+            node_type: handover_migrate_core::HandoverNodeType::HandoverToAgent,
+            config: serde_json::from_str(r#"{"otherQueue": "7"}"#).unwrap(),
+        };
+        let rewrite = dynamic("unknown").retarget_node(&request).unwrap();
+        assert_eq!(rewrite.no_counterpart[0].field, "otherQueue");
+        // A required hook a plugin does not know stays an error.
+        let verify =
+            VerifyRequest { pair: MigrationPair::same("k"), provider_name: "n".into(), properties: Default::default() };
+        let error = dynamic("unknown").verify(&verify).unwrap_err();
+        assert!(
+            error.message.contains("failed in verify") && error.message.contains("unknown_hook"),
+            "{}",
+            error.message
+        );
+        // A plugin that knows it answers for itself.
+        let answer = r#"{"ok": {"set": {"q": 1}, "needs_person": [], "no_counterpart": []}}"#;
+        assert_eq!(dynamic(answer).retarget_node(&request).unwrap().set["q"], 1);
     }
 
     #[test]

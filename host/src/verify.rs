@@ -152,7 +152,11 @@ pub fn cleanup_items(project: &Project, analysis: &Analysis, force_pinned: bool)
             EndpointState::Invalid { .. } => Some("its legacy settings are invalid (see `plan`)".to_string()),
             EndpointState::NoHandover => None,
             EndpointState::Grouped { group, .. } if analysis.groups[*group].existing.is_none() => {
-                Some("not migrated yet: no provider with its settings exists (run `apply`)".to_string())
+                Some(
+                    "not migrated yet: no provider with its settings exists (run `apply`; after a vendor switch, pass \
+                     the same `--to SERVICE` and answers)"
+                        .to_string(),
+                )
             }
             EndpointState::Grouped { .. } => {
                 let legacy: Vec<String> = analysis

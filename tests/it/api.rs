@@ -8,21 +8,21 @@ use serde_json::Value;
 
 use crate::common::*;
 
-const KEY: &str = "test-api-key-0001";
+pub(crate) const KEY: &str = "test-api-key-0001";
 /// The example's project id (its endpoints' `entrypoint`).
-const PROJECT: &str = "66f26ef21238d0626569c5a3";
+pub(crate) const PROJECT: &str = "66f26ef21238d0626569c5a3";
 
-fn sim_with(faults: Faults) -> SimHandle {
+pub(crate) fn sim_with(faults: Faults) -> SimHandle {
     let options = Options::new(KEY, PROJECT).selector_key("handoverProvider").faults(faults);
     Sim::load(example_dir(), options).expect("seed").spawn().expect("spawn")
 }
 
-fn sim() -> SimHandle {
+pub(crate) fn sim() -> SimHandle {
     sim_with(Faults::default())
 }
 
 /// `handover-migrate --api-url … --project-id … --state-dir STATE ARGS…`
-fn api_cmd(sim: &SimHandle, state: &Path, args: &[&str]) -> assert_cmd::Command {
+pub(crate) fn api_cmd(sim: &SimHandle, state: &Path, args: &[&str]) -> assert_cmd::Command {
     let mut cmd = bin();
     cmd.env("COGNIGY_API_KEY", KEY)
         .arg("--api-url")
@@ -36,7 +36,7 @@ fn api_cmd(sim: &SimHandle, state: &Path, args: &[&str]) -> assert_cmd::Command 
 /// JSON files of a clone-layout tree with generated ids and timestamps normalised away:
 /// provider referenceIds become `<provider NAME>`, `lastChanged*` keys are dropped, and
 /// provider files keep only name, service and properties.
-fn normalized(root: &Path) -> BTreeMap<String, Value> {
+pub(crate) fn normalized(root: &Path) -> BTreeMap<String, Value> {
     let mut providers = BTreeMap::new();
     let provider_dir = root.join("handoverProviders");
     for entry in std::fs::read_dir(&provider_dir).into_iter().flatten().flatten() {
@@ -94,7 +94,7 @@ fn normalized(root: &Path) -> BTreeMap<String, Value> {
 }
 
 /// Compare two normalised trees, naming the first differing paths and JSON pointers.
-fn assert_same(got: &BTreeMap<String, Value>, want: &BTreeMap<String, Value>, what: &str) {
+pub(crate) fn assert_same(got: &BTreeMap<String, Value>, want: &BTreeMap<String, Value>, what: &str) {
     fn diff(path: String, a: &Value, b: &Value, out: &mut Vec<String>) {
         match (a, b) {
             (Value::Object(x), Value::Object(y)) => {
@@ -131,19 +131,19 @@ fn assert_same(got: &BTreeMap<String, Value>, want: &BTreeMap<String, Value>, wh
     );
 }
 
-fn dump(sim: &SimHandle) -> tempfile::TempDir {
+pub(crate) fn dump(sim: &SimHandle) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     sim.dump(dir.path()).expect("dump");
     dir
 }
 
-fn offline_applied() -> BTreeMap<String, Value> {
+pub(crate) fn offline_applied() -> BTreeMap<String, Value> {
     let project = Scratch::example();
     project.cmd(&["apply", "--yes"]).assert().success();
     normalized(project.path())
 }
 
-fn seed_normalized() -> BTreeMap<String, Value> {
+pub(crate) fn seed_normalized() -> BTreeMap<String, Value> {
     normalized(&example_dir())
 }
 

@@ -15,5 +15,6 @@ mod refusals;
 mod reliability;
 mod report;
 mod schemas;
+mod switch;
 mod vendors;
 mod workflow;

@@ -61,7 +61,7 @@ fn example_plugin() -> &'static ExamplePlugin {
     })
 }
 
-fn c_plugin() -> &'static PathBuf {
+pub(crate) fn c_plugin() -> &'static PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-plugin");
@@ -300,7 +300,12 @@ fn an_incompatible_contract_version_is_refused_before_any_hook() {
     let plugin = example_plugin().contract_99.to_str().unwrap();
     let err = project.assert_refused(
         &["apply", "--yes", "--plugin", plugin],
-        &[plugin, "contract 99.0", "contract 1.0", "rebuild the plugin against handover-migrate-core"],
+        &[
+            plugin,
+            "contract 99.0",
+            &format!("contract {}", handover_migrate_core::CONTRACT_VERSION),
+            "rebuild the plugin against handover-migrate-core",
+        ],
     );
     assert_eq!(err.trim().lines().count(), 1, "one message: {err}");
     project.assert_refused(&["providers", "list", "--plugin", plugin], &["contract 99.0"]);

@@ -159,7 +159,25 @@ fn providers_show_prints_each_vendor_mapping() {
 fn providers_list_shows_all_seven_builtins() {
     let output = bin().args(["providers", "list", "--json"]).output().unwrap();
     let list: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let kinds: Vec<&str> =
-        list["providers"].as_array().unwrap().iter().map(|p| p["source_kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["chatwoot", "eightByEight", "genesysCloud", "genesysCloudOM", "liveAgent", "rce", "salesforce"]);
+    let pairs: Vec<String> = list["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{} → {}", p["source_kind"].as_str().unwrap(), p["target_service"].as_str().unwrap()))
+        .collect();
+    // Each kind to its own service, plus the two successor pairs (vendor switches).
+    assert_eq!(
+        pairs,
+        [
+            "chatwoot → chatwoot",
+            "eightByEight → eightByEight",
+            "genesysCloud → genesysCloud",
+            "genesysCloud → genesysCloudOM",
+            "genesysCloudOM → genesysCloudOM",
+            "liveAgent → liveAgent",
+            "rce → rce",
+            "salesforce → salesforce",
+            "salesforce → salesforceMIAW",
+        ]
+    );
 }

@@ -216,6 +216,29 @@ fn validate(file: &SpecFile) -> std::result::Result<(), String> {
                 ));
             }
         }
+        for manual in &spec.manual_properties {
+            let manual_at = format!("[[specs.manual_properties]] `{}`", manual.key);
+            if !is_identifier(&manual.key) {
+                return fail(format!("{manual_at}: `key` must be non-empty, without spaces"));
+            }
+            if !properties.insert(manual.key.as_str()) {
+                return fail(format!(
+                    "{manual_at}: property `{}` is already the destination of a field or another manual property",
+                    manual.key
+                ));
+            }
+            if manual.label.trim().is_empty() {
+                return fail(format!("{manual_at}: `label` is empty (it is what prompts call the property)"));
+            }
+        }
+        for rule in &spec.node_rules {
+            if rule.field.trim().is_empty() || rule.note.trim().is_empty() {
+                return fail("[[specs.node_rules]]: `field` and `note` must be non-empty".into());
+            }
+            if rule.node_types.is_empty() {
+                return fail(format!("[[specs.node_rules]] `{}`: `node_types` is empty", rule.field));
+            }
+        }
         let mut reminders = BTreeSet::new();
         for reminder in &spec.reminders {
             if !is_identifier(&reminder.key) || !reminders.insert(reminder.key.as_str()) {
@@ -270,6 +293,25 @@ mod tests {
         assert!(error.message.contains("contract 2.0") && error.message.contains("rebuild"), "{}", error.message);
         let error = load_text("d.toml", "name = \"x\"\n").unwrap_err();
         assert!(error.message.contains("no `contract_version`"), "{}", error.message);
+    }
+
+    #[test]
+    fn the_bundled_vendor_switch_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/plugins/chatwoot-to-live-agent.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let provider = load_text("chatwoot-to-live-agent.toml", &text).unwrap();
+        let spec = &provider.specs[0];
+        assert_eq!(spec.pair, handover_migrate_core::MigrationPair::new("chatwoot", "liveAgent"));
+        assert_eq!(spec.manual_properties.len(), 3);
+        assert_eq!(spec.node_rules.len(), 2);
+        // This host reads a file that says 1.0 by the same rules; a 1.0 host refuses a 1.1
+        // file on its version before it meets a field it does not know.
+        let old = text.replace("contract_version = \"1.1\"", "contract_version = \"1.0\"");
+        assert!(load_text("old.toml", &old).is_ok());
+        let twice =
+            format!("{text}\n[[specs.manual_properties]]\nkey = \"apiKey\"\nclass = \"secret\"\nlabel = \"Again\"\n");
+        let error = load_text("d.toml", &twice).unwrap_err();
+        assert!(error.message.contains("already the destination"), "{}", error.message);
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub fn pair_spec() -> PairSpec {
         ],
         node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
         node_types: vec![HandoverNodeType::HandoverToAgent],
+        manual_properties: vec![],
+        node_rules: vec![],
         node_fills: vec![],
         reminders: vec![ReminderSpec {
             key: "confirm.webhook".into(),

@@ -227,3 +227,93 @@ fn info_warns_about_the_deprecation_and_has_no_webhook() {
     assert_eq!(connection.class, PropertyClass::ConnectionRef);
     assert!(connection.required);
 }
+
+// ---------------------------------------------------------------- genesysCloud → genesysCloudOM
+
+fn om() -> MigrationPair {
+    MigrationPair::new(KIND, OPEN_MESSAGING)
+}
+
+fn map_om(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
+    provider().map_settings(&MapSettingsRequest { pair: om(), endpoint: "Webchat Production".into(), settings })
+}
+
+const OM_MANUAL: [(&str, &str); 5] = [
+    ("deploymentName", "values.deploymentName"),
+    ("queue", "values.queue"),
+    ("clientId", "values.clientId"),
+    ("clientSecret", "secrets.clientSecret"),
+    ("webhookSecret", "secrets.webhookSecret"),
+];
+
+#[test]
+fn open_messaging_carries_the_host_and_notes_every_guest_chat_key() {
+    let draft = map_om(realistic()).expect("valid");
+    let known: Vec<&str> =
+        draft.properties.iter().filter(|p| matches!(p.value, DraftValue::Known(_))).map(|p| p.key.as_str()).collect();
+    assert_eq!(known, ["host", "sendProfile"]);
+    let missing: Vec<&str> =
+        draft.properties.iter().filter(|p| p.value == DraftValue::Missing).map(|p| p.key.as_str()).collect();
+    assert_eq!(missing, OM_MANUAL.map(|(key, _)| key));
+    for key in realistic().keys().filter(|k| !known.contains(&k.as_str())) {
+        assert!(draft.notes.iter().any(|n| n.starts_with(&format!("`{key}`"))), "{key}: {:?}", draft.notes);
+    }
+    insta::assert_json_snapshot!(draft);
+}
+
+#[test]
+fn open_messaging_manual_steps_ask_for_the_integration_and_its_credentials() {
+    let draft = map_om(realistic()).expect("valid");
+    let steps = provider().manual_steps(&ManualStepsRequest {
+        pair: om(),
+        provider_name: "Genesys Cloud Open Messaging - Webchat Production".into(),
+        draft,
+    });
+    let inputs: Vec<&str> = steps.iter().filter(|s| s.kind.property().is_some()).map(|s| s.key.as_str()).collect();
+    assert_eq!(inputs, OM_MANUAL.map(|(_, entry)| entry));
+    assert!(steps.iter().any(|s| s.kind == ManualStepKind::Confirm && s.prompt.contains("/handover/genesysCloudOM")));
+    insta::assert_json_snapshot!(steps);
+}
+
+#[test]
+fn open_messaging_needs_only_the_host_of_the_legacy_settings() {
+    assert!(map_om(settings(json!({"host": "mypurecloud.de"}))).is_ok());
+    assert_eq!(map_om(settings(json!({"queue": "Support"}))).expect_err("host required")[0].field, "host");
+    let mut bad = realistic();
+    bad.insert("sessionDuration".into(), json!("an hour"));
+    assert_eq!(map_om(bad).expect_err("format still checked")[0].field, "sessionDuration");
+}
+
+#[test]
+fn open_messaging_accepts_every_legacy_key_and_keeps_the_shared_node_fields() {
+    let legacy: Vec<String> = pair_spec().fields.iter().map(|f| f.legacy_key.clone()).collect();
+    let switch: Vec<String> = open_messaging_pair_spec().fields.iter().map(|f| f.legacy_key.clone()).collect();
+    assert_eq!(legacy, switch);
+    assert_eq!(open_messaging_pair_spec().node_fields, NODE_FIELDS, "Guest Chat node fields are Open Messaging's");
+    let config = json!({"genesysLanguage": "de", "genesysSkills": ["billing"], "genesysPriority": 5});
+    let rewrite = provider()
+        .rewrite_node(&NodeRewriteRequest {
+            pair: om(),
+            node_type: HandoverNodeType::HandoverToAgent,
+            config: settings(config.clone()),
+            endpoint_defaults: Object::new(),
+        })
+        .expect("rewrite");
+    assert_eq!(rewrite, Default::default(), "nothing to change, nobody to ask");
+    insta::assert_json_snapshot!(json!({"config": config, "rewrite": rewrite}));
+}
+
+#[test]
+fn open_messaging_verify_checks_the_manual_properties() {
+    let request =
+        |properties: Value| VerifyRequest { pair: om(), provider_name: "OM".into(), properties: settings(properties) };
+    let complete = json!({"host": "mypurecloud.de", "sendProfile": true, "deploymentName": "CognigyOM",
+                          "queue": "a1b2", "clientId": "client", "clientSecret": "s", "webhookSecret": "w"});
+    assert!(provider().verify(&request(complete.clone())).is_empty());
+    let mut masked = complete;
+    masked["clientSecret"] = json!("********");
+    masked.as_object_mut().unwrap().shift_remove("deploymentName");
+    let findings = provider().verify(&request(masked));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(findings.iter().all(|f| f.severity == Severity::Error));
+}

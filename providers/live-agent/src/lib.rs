@@ -78,6 +78,8 @@ pub fn pair_spec() -> PairSpec {
         ],
         node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
         node_types: HandoverNodeType::all(),
+        manual_properties: vec![],
+        node_rules: vec![],
         node_fills: vec![NodeFill {
             node_key: "liveAgentInboxId".into(),
             default_key: "liveAgentInboxId".into(),

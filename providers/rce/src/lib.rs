@@ -65,6 +65,8 @@ pub fn pair_spec() -> PairSpec {
         ],
         node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
         node_types: vec![HandoverNodeType::HandoverToAgent],
+        manual_properties: vec![],
+        node_rules: vec![],
         node_fills: vec![],
         reminders: vec![ReminderSpec {
             key: "confirm.webhook".into(),
@@ -140,6 +142,10 @@ impl ProviderMigration for RceProvider {
 
     fn verify(&self, request: &VerifyRequest) -> Vec<Finding> {
         self.spec.verify(request)
+    }
+
+    fn retarget_node(&self, request: &handover_migrate_core::RetargetNodeRequest) -> Result<NodeRewrite, String> {
+        self.spec.retarget_node(request)
     }
 }
 

@@ -197,3 +197,162 @@ fn info_warns_about_the_retired_api_and_has_no_webhook() {
     let steps = steps(map(realistic()).expect("valid"));
     assert!(steps.iter().all(|s| s.kind == ManualStepKind::Reminder && !s.prompt.contains("/handover/")));
 }
+
+// ---------------------------------------------------------------- salesforce → salesforceMIAW
+
+fn miaw() -> MigrationPair {
+    MigrationPair::new(KIND, MIAW)
+}
+
+fn map_miaw(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
+    provider().map_settings(&MapSettingsRequest { pair: miaw(), endpoint: "Webchat Production".into(), settings })
+}
+
+fn miaw_rewrite(config: &Value) -> NodeRewrite {
+    provider()
+        .rewrite_node(&NodeRewriteRequest {
+            pair: miaw(),
+            node_type: HandoverNodeType::HandoverToAgent,
+            config: settings(config.clone()),
+            endpoint_defaults: Object::new(),
+        })
+        .expect("rewrite")
+}
+
+const MIAW_MANUAL: [&str; 4] = ["scrtUrl", "esDeveloperName", "capabilitiesVersion", "forwardUnknownEventsToFlow"];
+
+#[test]
+fn miaw_carries_only_the_organization_id_and_notes_every_other_key() {
+    let draft = map_miaw(realistic()).expect("valid");
+    let known: Vec<&str> =
+        draft.properties.iter().filter(|p| matches!(p.value, DraftValue::Known(_))).map(|p| p.key.as_str()).collect();
+    assert_eq!(known, ["organizationId"]);
+    let missing: Vec<&str> =
+        draft.properties.iter().filter(|p| p.value == DraftValue::Missing).map(|p| p.key.as_str()).collect();
+    assert_eq!(missing, MIAW_MANUAL);
+    // Nothing silently dropped: every other legacy key present is named in a note.
+    for key in realistic().keys().filter(|k| *k != "organizationId") {
+        assert!(draft.notes.iter().any(|n| n.starts_with(&format!("`{key}`"))), "{key}: {:?}", draft.notes);
+    }
+    insta::assert_json_snapshot!(draft);
+}
+
+#[test]
+fn miaw_manual_steps_ask_for_each_new_property() {
+    let draft = map_miaw(realistic()).expect("valid");
+    let steps = provider().manual_steps(&ManualStepsRequest {
+        pair: miaw(),
+        provider_name: "Salesforce MIAW - Webchat Production".into(),
+        draft,
+    });
+    let inputs: Vec<&str> = steps.iter().filter(|s| s.kind.property().is_some()).map(|s| s.key.as_str()).collect();
+    let expected: Vec<String> = MIAW_MANUAL.iter().map(|k| format!("values.{k}")).collect();
+    assert_eq!(inputs, expected);
+    assert!(steps.iter().all(|s| s.prompt.contains("Salesforce MIAW - Webchat Production")), "{steps:?}");
+    insta::assert_json_snapshot!(steps);
+}
+
+#[test]
+fn miaw_needs_only_the_organization_id_of_the_legacy_settings() {
+    let only_org = settings(json!({"organizationId": "00D5g00000ABCDE"}));
+    assert!(map_miaw(only_org).is_ok());
+    let issue = map_miaw(settings(json!({"baseUrl": "https://x.example"}))).expect_err("org id is required");
+    assert_eq!(issue[0].field, "organizationId");
+    let mut bad = realistic();
+    bad.insert("baseUrl".into(), json!("not a url"));
+    assert_eq!(map_miaw(bad).expect_err("format still checked")[0].field, "baseUrl");
+}
+
+#[test]
+fn miaw_accepts_every_legacy_key_and_accounts_for_every_node_field() {
+    let legacy: Vec<String> = pair_spec().fields.iter().map(|f| f.legacy_key.clone()).collect();
+    let switch: Vec<String> = miaw_pair_spec().fields.iter().map(|f| f.legacy_key.clone()).collect();
+    assert_eq!(legacy, switch, "a legacy key MIAW does not know would be refused as unknown");
+    let spec = miaw_pair_spec();
+    for field in NODE_FIELDS {
+        let ruled = spec.node_rules.iter().any(|r| r.field == *field);
+        assert!(ruled || spec.node_fields.iter().any(|f| f == field), "{field} is neither carried nor ruled");
+    }
+}
+
+#[test]
+fn miaw_node_rewrites_list_fields_without_counterpart_and_routing_for_a_person() {
+    let cases: Vec<Value> = [
+        json!({
+            "text": "Connecting you to an agent",
+            "sendTranscriptAsFirstMessage": true,
+            "buttonId": "5735g000000WXYZ",
+            "salesforcePrechatEntities": "[]",
+            "salesforcePrechatDetails": [{"label": "Email", "value": "{{input.data.email}}"}]
+        }),
+        json!({"sendTranscriptAsFirstMessage": false, "buttonId": "", "salesforcePrechatDetails": ""}),
+    ]
+    .into_iter()
+    .map(|config| {
+        let rewrite = miaw_rewrite(&config);
+        assert!(rewrite.set.is_empty(), "nothing is written besides the selector");
+        assert_eq!(rewrite.needs_person.len(), 1, "routing attributes on every node");
+        json!({"config": config, "rewrite": rewrite})
+    })
+    .collect();
+    assert_eq!(cases[1]["rewrite"]["no_counterpart"], json!([]), "unset fields are not listed");
+    insta::assert_json_snapshot!(cases);
+}
+
+#[test]
+fn miaw_verify_checks_the_manual_properties() {
+    let request = |properties: Value| VerifyRequest {
+        pair: miaw(),
+        provider_name: "MIAW".into(),
+        properties: settings(properties),
+    };
+    let complete = json!({"organizationId": "00D", "scrtUrl": "https://acme.my.salesforce-scrt.com",
+                          "esDeveloperName": "Acme_Web", "capabilitiesVersion": "1", "forwardUnknownEventsToFlow": false});
+    assert!(provider().verify(&request(complete.clone())).is_empty());
+    let mut missing = complete.clone();
+    missing.as_object_mut().unwrap().shift_remove("esDeveloperName");
+    let findings = provider().verify(&request(missing));
+    assert!(findings.len() == 1 && findings[0].message.contains("required property `esDeveloperName`"), "{findings:?}");
+    let mut bad = complete;
+    bad["scrtUrl"] = json!("acme.my.salesforce-scrt.com");
+    bad["forwardUnknownEventsToFlow"] = json!("yes");
+    let findings = provider().verify(&request(bad));
+    assert_eq!(findings.len(), 2, "{findings:?}");
+}
+
+#[test]
+fn miaw_retarget_from_a_salesforce_provider_uses_the_rules() {
+    let request = |source: &str| handover_migrate_core::RetargetNodeRequest {
+        pair: miaw(),
+        source_service: source.into(),
+        source_node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
+        node_type: HandoverNodeType::HandoverToAgent,
+        config: settings(json!({"buttonId": "573", "sendTranscriptAsFirstMessage": true})),
+    };
+    let from_salesforce = provider().retarget_node(&request(KIND)).expect("retarget");
+    assert_eq!(from_salesforce.no_counterpart[0].field, "buttonId");
+    assert_eq!(from_salesforce.needs_person[0].field, "Conversation Routing Attributes");
+    // From another service: fields compared by key (MIAW reads the transcript toggle).
+    let from_other = provider().retarget_node(&request("somethingElse")).expect("retarget");
+    let fields: Vec<&str> = from_other.no_counterpart.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["buttonId"]);
+}
+
+#[test]
+fn info_declares_both_pairs_with_manual_rows() {
+    let info = provider().info();
+    let pairs: Vec<String> = info.pairs.iter().map(|p| p.pair.to_string()).collect();
+    assert_eq!(pairs, ["salesforce → salesforce", "salesforce → salesforceMIAW"]);
+    let miaw = &info.pairs[1];
+    let manual: Vec<&str> = miaw
+        .mapping
+        .iter()
+        .filter(|row| row.legacy_key.is_empty())
+        .map(|row| match &row.destination {
+            Destination::Property(key) => key.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(manual, MIAW_MANUAL);
+    assert_eq!(miaw.node_types, [HandoverNodeType::HandoverToAgent]);
+}

@@ -124,7 +124,8 @@ const fn prop(
 
 /// The service catalogue: one per legacy kind (name = the kind) plus `salesforceMIAW`.
 /// Property keys are the legacy `providerSettings` keys the built-in providers map to
-/// provider properties (`providers/*/src/lib.rs`); MIAW's are made up (no legacy kind).
+/// provider properties (`providers/*/src/lib.rs`); MIAW's are those of the built-in
+/// `salesforce` → `salesforceMIAW` pair (made up: MIAW has no legacy kind and no documented keys).
 pub fn services() -> Vec<Service> {
     let table: Vec<(&'static str, Vec<ServiceProperty>)> = vec![
         (
@@ -203,11 +204,15 @@ pub fn services() -> Vec<Service> {
             ],
         ),
         (
+            // The keys of `providers/salesforce`'s `salesforce` → `salesforceMIAW` pair (the
+            // real ones are not documented; labels from the MIAW provider doc).
             "salesforceMIAW",
             vec![
+                prop("forwardUnknownEventsToFlow", "Forward Events to the Flow", "toggle", false, false),
+                prop("scrtUrl", "Base URL", "text", true, false),
                 prop("organizationId", "Organization ID", "text", true, false),
-                prop("scrtUrl", "SCRT URL", "text", true, false),
-                prop("esDeveloperName", "Embedded Service Deployment Name", "text", true, false),
+                prop("esDeveloperName", "Embedded Service Developer Name", "text", true, false),
+                prop("capabilitiesVersion", "Capabilities Version", "text", true, false),
             ],
         ),
     ];
