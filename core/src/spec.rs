@@ -718,3 +718,21 @@ mod builder_tests {
         assert!(!dropped.required);
     }
 }
+
+/// One legacy key, in the shape vendor tables are written in:
+/// `field(key, destination, class, required, format, label)`.
+pub fn field(
+    legacy_key: &str,
+    destination: Destination,
+    class: PropertyClass,
+    required: bool,
+    format: Format,
+    label: &str,
+) -> FieldSpec {
+    FieldSpec { required, ..FieldSpec::new(legacy_key, destination, class, format, label) }
+}
+
+/// The provider property a legacy key becomes.
+pub fn property(key: &str) -> Destination {
+    Destination::Property(key.into())
+}

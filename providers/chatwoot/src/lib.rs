@@ -15,7 +15,7 @@
 //!   the URL is per provider type, so nothing should change, but the plan asks the user to
 //!   confirm it.
 
-use handover_migrate_core::spec::{FieldSpec, Format, NodeFill, PairSpec, ReminderSpec, SpecProvider};
+use handover_migrate_core::spec::{field, property, Format, NodeFill, PairSpec, ReminderSpec, SpecProvider};
 use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "chatwoot";
@@ -24,16 +24,6 @@ pub const KIND: &str = "chatwoot";
 pub const NODE_FIELDS: &[&str] = &["chatwootInboxId"];
 
 pub fn pair_spec() -> PairSpec {
-    let field = |legacy_key: &str, destination: Destination, class, required, format, label: &str| FieldSpec {
-        legacy_key: legacy_key.into(),
-        destination,
-        class,
-        required,
-        required_unless: None,
-        format,
-        label: label.into(),
-    };
-    let property = |key: &str| Destination::Property(key.into());
     PairSpec {
         pair: MigrationPair::same(KIND),
         display_name: "Chatwoot".into(),

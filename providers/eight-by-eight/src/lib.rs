@@ -15,7 +15,7 @@
 //!   on Handover to Agent) are kept as stored, JSON type included; no endpoint default feeds
 //!   them. Check Agent Availability does not support 8x8.
 
-use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
+use handover_migrate_core::spec::{field, property, Format, PairSpec, ReminderSpec, SpecProvider};
 use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "eightByEight";
@@ -24,16 +24,6 @@ pub const KIND: &str = "eightByEight";
 pub const NODE_FIELDS: &[&str] = &["eightByEightChannelId", "eightByEightQueueId", "eightByEightJSONProps"];
 
 pub fn pair_spec() -> PairSpec {
-    let field = |legacy_key: &str, destination: Destination, class, required, format, label: &str| FieldSpec {
-        legacy_key: legacy_key.into(),
-        destination,
-        class,
-        required,
-        required_unless: None,
-        format,
-        label: label.into(),
-    };
-    let property = |key: &str| Destination::Property(key.into());
     PairSpec {
         pair: MigrationPair::same(KIND),
         display_name: "8x8".into(),

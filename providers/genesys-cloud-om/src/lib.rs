@@ -21,7 +21,7 @@
 //! - Node fields (the same `genesys*` / `genesysCloud*` keys as Guest Chat) are kept as
 //!   stored; no endpoint default feeds them.
 
-use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
+use handover_migrate_core::spec::{field, property, Format, PairSpec, ReminderSpec, SpecProvider};
 use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "genesysCloudOM";
@@ -39,16 +39,6 @@ pub const NODE_FIELDS: &[&str] = &[
 ];
 
 pub fn pair_spec() -> PairSpec {
-    let field = |legacy_key: &str, destination: Destination, class, required, format, label: &str| FieldSpec {
-        legacy_key: legacy_key.into(),
-        destination,
-        class,
-        required,
-        required_unless: None,
-        format,
-        label: label.into(),
-    };
-    let property = |key: &str| Destination::Property(key.into());
     use PropertyClass::{Plain, Secret};
     PairSpec {
         pair: MigrationPair::same(KIND),

@@ -44,7 +44,7 @@
 //!   to Agent, `genesysCloud*` on Check Agent Availability): they carry over as they are.
 //! - The plan asks to confirm the Open Messaging webhook (`/handover/genesysCloudOM`).
 
-use handover_migrate_core::spec::{FieldSpec, Format, ManualPropertySpec, PairSpec, ReminderSpec, SpecProvider};
+use handover_migrate_core::spec::{field, property, Format, ManualPropertySpec, PairSpec, ReminderSpec, SpecProvider};
 use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "genesysCloud";
@@ -65,16 +65,6 @@ pub const NODE_FIELDS: &[&str] = &[
 ];
 
 pub fn pair_spec() -> PairSpec {
-    let field = |legacy_key: &str, destination: Destination, class, required, format, label: &str| FieldSpec {
-        legacy_key: legacy_key.into(),
-        destination,
-        class,
-        required,
-        required_unless: None,
-        format,
-        label: label.into(),
-    };
-    let property = |key: &str| Destination::Property(key.into());
     use PropertyClass::{ConnectionRef, Plain};
     PairSpec {
         pair: MigrationPair::same(KIND),
@@ -137,16 +127,6 @@ pub fn pair_spec() -> PairSpec {
 
 /// `genesysCloud` → `genesysCloudOM`: see the crate documentation.
 pub fn open_messaging_pair_spec() -> PairSpec {
-    let field = |legacy_key: &str, destination: Destination, class, required, format, label: &str| FieldSpec {
-        legacy_key: legacy_key.into(),
-        destination,
-        class,
-        required,
-        required_unless: None,
-        format,
-        label: label.into(),
-    };
-    let property = |key: &str| Destination::Property(key.into());
     let dropped = |why: &str| Destination::Dropped(why.into());
     let manual = |key: &str, class, label: &str, hint: &str| ManualPropertySpec {
         key: key.into(),

@@ -8,7 +8,7 @@
 //! `liveAgentInboxId` of nodes that left it empty, which is what Legacy did at run time.
 //! `forwardOnlyHandoverConversations` is fixed to `true` for Live Agent and is not carried.
 
-use handover_migrate_core::spec::{FieldSpec, Format, NodeFill, PairSpec, ReminderSpec, SpecProvider};
+use handover_migrate_core::spec::{self, property, FieldSpec, Format, NodeFill, PairSpec, ReminderSpec, SpecProvider};
 use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, PropertyClass};
 
 pub const KIND: &str = "liveAgent";
@@ -32,16 +32,11 @@ pub const NODE_FIELDS: &[&str] = &[
 ];
 
 pub fn pair_spec() -> PairSpec {
-    let field = |legacy_key: &str, destination: Destination, class, required, format, label: &str| FieldSpec {
-        legacy_key: legacy_key.into(),
-        destination,
-        class,
-        required,
+    // Base URL, account and key are not needed with the pre-configured account.
+    let field = |legacy_key: &str, destination: Destination, class, required: bool, format, label: &str| FieldSpec {
         required_unless: required.then(|| "usePlatformToken".to_string()),
-        format,
-        label: label.into(),
+        ..spec::field(legacy_key, destination, class, required, format, label)
     };
-    let property = |key: &str| Destination::Property(key.into());
     PairSpec {
         pair: MigrationPair::same(KIND),
         display_name: "Cognigy Live Agent".into(),

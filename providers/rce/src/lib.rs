@@ -20,12 +20,11 @@
 //!   plan asks the user to confirm those and that the Source's Webhook Verification Token
 //!   matches the Cognigy environment's.
 
-use handover_migrate_core::spec::{FieldSpec, Format, PairSpec, ReminderSpec, SpecProvider};
+use handover_migrate_core::spec::{self, Format, PairSpec, ReminderSpec, SpecProvider};
 use handover_migrate_core::validate::is_absolute_http_url;
 use handover_migrate_core::{
-    Destination, Finding, HandoverNodeType, ManualStep, ManualStepsRequest, MapSettingsRequest, MigrationPair,
-    NodeRewrite, NodeRewriteRequest, PropertyClass, ProviderDraft, ProviderInfo, ProviderMigration, SettingsIssue,
-    VerifyRequest,
+    Finding, HandoverNodeType, ManualStep, ManualStepsRequest, MapSettingsRequest, MigrationPair, NodeRewrite,
+    NodeRewriteRequest, PropertyClass, ProviderDraft, ProviderInfo, ProviderMigration, SettingsIssue, VerifyRequest,
 };
 
 pub const KIND: &str = "rce";
@@ -37,14 +36,8 @@ pub const NODE_FIELDS: &[&str] = &["additionalCategoryIds"];
 const URL_FIELDS: &[&str] = &["baseApiUrl", "realtimeEndpointUrl"];
 
 pub fn pair_spec() -> PairSpec {
-    let field = |legacy_key: &str, class, required, format, label: &str| FieldSpec {
-        legacy_key: legacy_key.into(),
-        destination: Destination::Property(legacy_key.into()),
-        class,
-        required,
-        required_unless: None,
-        format,
-        label: label.into(),
+    let field = |legacy_key: &str, class, required, format, label: &str| {
+        spec::field(legacy_key, spec::property(legacy_key), class, required, format, label)
     };
     use PropertyClass::{Plain, Secret};
     PairSpec {

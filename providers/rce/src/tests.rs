@@ -228,5 +228,8 @@ fn info_lists_the_pair_webhook_and_node_fields() {
     assert_eq!(pair.webhook_path.as_deref(), Some("/handover/rce"));
     assert_eq!(pair.node_fields, vec!["additionalCategoryIds"]);
     assert_eq!(pair.mapping.len(), 9);
-    assert!(pair.mapping.iter().all(|row| row.destination == Destination::Property(row.legacy_key.clone())));
+    assert!(pair
+        .mapping
+        .iter()
+        .all(|row| row.destination == handover_migrate_core::Destination::Property(row.legacy_key.clone())));
 }

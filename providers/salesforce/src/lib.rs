@@ -44,7 +44,7 @@
 //!   Routing Attributes (where button or pre-chat routing has to be re-created). Check Agent
 //!   Availability stays unsupported.
 
-use handover_migrate_core::spec::{FieldSpec, Format, ManualPropertySpec, PairSpec, ReminderSpec, SpecProvider};
+use handover_migrate_core::spec::{self, property, Format, ManualPropertySpec, PairSpec, ReminderSpec, SpecProvider};
 use handover_migrate_core::{Destination, FieldOutcome, HandoverNodeType, MigrationPair, NodeFieldRule, PropertyClass};
 
 pub const KIND: &str = "salesforce";
@@ -60,16 +60,10 @@ pub const NODE_FIELDS: &[&str] =
     &["sendTranscriptAsFirstMessage", "buttonId", "salesforcePrechatEntities", "salesforcePrechatDetails"];
 
 pub fn pair_spec() -> PairSpec {
-    let field = |legacy_key: &str, destination: Destination, required, format, label: &str| FieldSpec {
-        legacy_key: legacy_key.into(),
-        destination,
-        class: PropertyClass::Plain,
-        required,
-        required_unless: None,
-        format,
-        label: label.into(),
+    // Salesforce settings hold no secrets.
+    let field = |legacy_key: &str, destination: Destination, required, format, label: &str| {
+        spec::field(legacy_key, destination, PropertyClass::Plain, required, format, label)
     };
-    let property = |key: &str| Destination::Property(key.into());
     PairSpec {
         pair: MigrationPair::same(KIND),
         display_name: "Salesforce (Service Cloud chat)".into(),
@@ -121,14 +115,9 @@ pub fn pair_spec() -> PairSpec {
 
 /// `salesforce` → `salesforceMIAW`: see the crate documentation.
 pub fn miaw_pair_spec() -> PairSpec {
-    let field = |legacy_key: &str, destination: Destination, required, format, label: &str| FieldSpec {
-        legacy_key: legacy_key.into(),
-        destination,
-        class: PropertyClass::Plain,
-        required,
-        required_unless: None,
-        format,
-        label: label.into(),
+    // Salesforce settings hold no secrets.
+    let field = |legacy_key: &str, destination: Destination, required, format, label: &str| {
+        spec::field(legacy_key, destination, PropertyClass::Plain, required, format, label)
     };
     let dropped = |why: &str| Destination::Dropped(why.into());
     let manual = |key: &str, format, label: &str, hint: &str| ManualPropertySpec {
