@@ -76,7 +76,10 @@ pub enum CallFailure {
 
 pub(crate) enum Backend {
     Native(Box<dyn ProviderMigration>),
-    Dynamic(Box<dyn Transport>),
+    /// A loaded library, with the answers it already gave: hooks are pure (the contract is
+    /// data in, data out), so an identical request — common when nodes were copied between
+    /// flows — is answered from memory instead of another JSON round trip.
+    Dynamic(Box<dyn Transport>, std::sync::Mutex<std::collections::HashMap<(String, String), String>>),
 }
 
 /// A pair this provider took over from another one because the user preferred it.
@@ -110,7 +113,7 @@ impl Registered {
     }
 
     pub(crate) fn dynamic(transport: Box<dyn Transport>, info: ProviderInfo, source: Source) -> Self {
-        Self { backend: Backend::Dynamic(transport), info, source, replaced: Vec::new() }
+        Self { backend: Backend::Dynamic(transport, Default::default()), info, source, replaced: Vec::new() }
     }
 
     /// The one rendering of where a provider comes from: `built-in` or `<format> plugin <path>`.
@@ -179,14 +182,25 @@ impl Registered {
         Req: Serialize,
         Resp: DeserializeOwned,
     {
-        let transport = match &self.backend {
+        let (transport, answers) = match &self.backend {
             Backend::Native(provider) => return self.guarded(hook, || native(provider.as_ref())),
-            Backend::Dynamic(transport) => transport,
+            Backend::Dynamic(transport, answers) => (transport, answers),
         };
         let request = serde_json::to_string(request)
             .map_err(|e| Error::failed(format!("cannot serialize the {hook} request for {}: {e}", self.who())))?;
-        let response = match self.guarded(hook, || transport.call(hook, &request))? {
-            Ok(response) => response,
+        let key = (hook.to_string(), request);
+        let known = answers.lock().ok().and_then(|answers| answers.get(&key).cloned());
+        let called = match known {
+            Some(response) => Ok(response),
+            None => self.guarded(hook, || transport.call(hook, &key.1))?,
+        };
+        let response = match called {
+            Ok(response) => {
+                if let Ok(mut answers) = answers.lock() {
+                    answers.entry(key).or_insert_with(|| response.clone());
+                }
+                response
+            }
             Err(CallFailure::Plugin(error)) if error.code == PluginError::PANIC => {
                 return Err(self.panicked(hook, &error.message));
             }
