@@ -142,40 +142,23 @@ pub fn create_dirs(dir: &Path, mode: u32) -> Result<Vec<std::path::PathBuf>> {
 
 /// Replace (or create) `path` atomically and durably: temp file in the same directory,
 /// write, fsync, rename, fsync the directory. `mode` applies to a new file; an existing
-/// file keeps its permissions.
+/// file keeps its permissions. (A group commit of many files uses the same steps with one
+/// sync for all: [`write_temp`], [`sync_written`], [`install_temp`].)
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    crate::failpoint::hit("write_atomic:before")?;
     let dir = path.parent().ok_or_else(|| Error::failed(format!("{} has no parent directory", path.display())))?;
     // A bare file name (`--out plan.json`) lives in the current directory.
     let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-    let mode = match entry(path)? {
-        Entry::File => fs::symlink_metadata(path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(mode),
-        Entry::Missing => mode,
-        _ => return Err(Error::failed(format!("{} is not a regular file; refusing to replace it", path.display()))),
-    };
+    write_temp(path, bytes, mode)?;
     let temp = temp_path(path);
-    // A temp file left by a killed run (the lock guarantees no other run owns it).
-    remove_file(&temp)?;
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&temp)
-            .map_err(|e| Error::io("create", &temp, e))?;
-        file.write_all(bytes).map_err(|e| Error::io("write", &temp, e))?;
-        file.set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(|e| Error::io("set permissions of", &temp, e))?;
-        file.sync_all().map_err(|e| Error::io("sync", &temp, e))?;
-        crate::failpoint::hit("write_atomic:before_rename")?;
-        fs::rename(&temp, path).map_err(|e| Error::io("replace", path, e))?;
-        sync_dir(dir)
-    })();
+    let result = File::open(&temp)
+        .and_then(|file| file.sync_all())
+        .map_err(|e| Error::io("sync", &temp, e))
+        .and_then(|()| install_temp(path));
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
-    result
+    result?;
+    sync_dir(dir)
 }
 
 /// Suffix of the temp files [`write_atomic`] writes next to their target.

@@ -150,8 +150,8 @@ struct PathWrites {
     created_dirs: Vec<String>,
 }
 
-pub(crate) fn now_id(kind: RunKind) -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+/// UTC `(year, month, day, hour, minute, second)` of a Unix time.
+pub fn civil_utc(secs: u64) -> (i64, i64, i64, u64, u64, u64) {
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
     let z = days as i64 + 719_468;
@@ -163,7 +163,13 @@ pub(crate) fn now_id(kind: RunKind) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z-{}", rem / 3600, rem % 3600 / 60, rem % 60, kind.as_str())
+    (year, month, day, rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+pub(crate) fn now_id(kind: RunKind) -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (year, month, day, hour, minute, second) = civil_utc(secs);
+    format!("{year:04}{month:02}{day:02}T{hour:02}{minute:02}{second:02}Z-{}", kind.as_str())
 }
 
 /// Providers an interrupted API apply created or was about to create: `(name, id if known)`.

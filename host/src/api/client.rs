@@ -271,10 +271,7 @@ impl Client {
             match self.send_once(method, path, query, body) {
                 Ok(value) => return Ok(value),
                 Err(error) if error.transient() && method.idempotent() && attempt < self.max_retries => {
-                    let backoff = match &error {
-                        CallError::Status { retry_after: Some(wait), .. } => *wait,
-                        _ => Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6)) + jitter()),
-                    };
+                    let backoff = backoff(&error, attempt);
                     tracing::info!("{} {path} failed ({error:?}); retrying in {backoff:?}", method.as_str());
                     std::thread::sleep(backoff);
                     attempt += 1;
@@ -287,11 +284,7 @@ impl Client {
     /// Back off after a transient failure of a non-idempotent call, before the caller
     /// checks whether it landed.
     pub fn pause_after(&self, error: &CallError, attempt: u32) {
-        let wait = match error {
-            CallError::Status { retry_after: Some(wait), .. } => *wait,
-            _ => Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6)) + jitter()),
-        };
-        std::thread::sleep(wait);
+        std::thread::sleep(backoff(error, attempt));
     }
 
     pub fn max_retries(&self) -> u32 {
@@ -327,6 +320,15 @@ impl Client {
                 return Ok(items);
             }
         }
+    }
+}
+
+/// How long to wait before attempt `attempt + 1`: the server's `Retry-After` if it gave
+/// one, else exponential backoff from 200 ms with a little jitter.
+fn backoff(error: &CallError, attempt: u32) -> Duration {
+    match error {
+        CallError::Status { retry_after: Some(wait), .. } => *wait,
+        _ => Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6)) + jitter()),
     }
 }
 
