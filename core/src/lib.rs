@@ -28,6 +28,8 @@ pub mod protocol;
 pub mod registry;
 pub mod secret;
 pub mod spec;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod validate;
 
 pub use model::*;

@@ -1,12 +1,12 @@
 use super::*;
 use handover_migrate_core::{
-    DraftValue, ManualStepKind, ManualStepsRequest, MapSettingsRequest, NodeRewrite, NodeRewriteRequest, Object,
-    ProviderDraft, ProviderMigration, SettingsIssue, Severity, VerifyRequest,
+    DraftValue, ManualStepKind, NodeRewrite, NodeRewriteRequest, Object, ProviderDraft, ProviderMigration,
+    SettingsIssue, Severity, VerifyRequest,
 };
 use serde_json::{json, Value};
 
 fn settings(value: Value) -> Object {
-    value.as_object().cloned().expect("object")
+    handover_migrate_core::testkit::object(value)
 }
 
 /// The Chatwoot example of `cognigy-model.md` §1.5 (IDs from the Chatwoot provider doc).
@@ -21,19 +21,11 @@ fn realistic() -> Object {
 }
 
 fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    provider().map_settings(&MapSettingsRequest {
-        pair: MigrationPair::same(KIND),
-        endpoint: "Webchat Production".into(),
-        settings,
-    })
+    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
 }
 
 fn steps(draft: ProviderDraft) -> Vec<handover_migrate_core::ManualStep> {
-    provider().manual_steps(&ManualStepsRequest {
-        pair: MigrationPair::same(KIND),
-        provider_name: "Chatwoot Support".into(),
-        draft,
-    })
+    handover_migrate_core::testkit::steps(&provider(), MigrationPair::same(KIND), "Chatwoot Support", draft)
 }
 
 fn rewrite(config: &Value, node_type: HandoverNodeType, endpoint_defaults: &Object) -> NodeRewrite {

@@ -1,12 +1,12 @@
 use super::*;
 use handover_migrate_core::{
-    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest,
-    NodeRewriteRequest, Object, ProviderDraft, ProviderMigration, SettingsIssue, Severity, VerifyRequest,
+    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, NodeRewriteRequest, Object, ProviderDraft,
+    ProviderMigration, SettingsIssue, Severity, VerifyRequest,
 };
 use serde_json::{json, Value};
 
 fn settings(value: Value) -> Object {
-    value.as_object().cloned().expect("object")
+    handover_migrate_core::testkit::object(value)
 }
 
 /// The 8x8 example of `cognigy-model.md` §1.5, with the elided URL path filled in.
@@ -20,27 +20,15 @@ fn realistic() -> Object {
 }
 
 fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    provider().map_settings(&MapSettingsRequest {
-        pair: MigrationPair::same(KIND),
-        endpoint: "Webchat Production".into(),
-        settings,
-    })
+    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
 }
 
 fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
-    provider().manual_steps(&ManualStepsRequest {
-        pair: MigrationPair::same(KIND),
-        provider_name: "8x8 Support".into(),
-        draft,
-    })
+    handover_migrate_core::testkit::steps(&provider(), MigrationPair::same(KIND), "8x8 Support", draft)
 }
 
 fn one_issue(settings: Object, key: &str) -> SettingsIssue {
-    let issues = map(settings).expect_err(key);
-    assert_eq!(issues.len(), 1, "{issues:?}");
-    assert_eq!(issues[0].field, key);
-    assert!(!issues[0].message.contains("CANARY"), "{}", issues[0].message);
-    issues[0].clone()
+    handover_migrate_core::testkit::one_issue(&provider(), MigrationPair::same(KIND), settings, key)
 }
 
 #[test]

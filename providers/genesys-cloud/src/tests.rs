@@ -6,7 +6,7 @@ use handover_migrate_core::{
 use serde_json::{json, Value};
 
 fn settings(value: Value) -> Object {
-    value.as_object().cloned().expect("object")
+    handover_migrate_core::testkit::object(value)
 }
 
 /// The Genesys Guest Chat example of `cognigy-model.md` §1.5, with the elided UUIDs filled
@@ -28,27 +28,15 @@ fn realistic() -> Object {
 const REQUIRED: [&str; 5] = ["host", "organizationId", "deploymentId", "queue", "queueId"];
 
 fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    provider().map_settings(&MapSettingsRequest {
-        pair: MigrationPair::same(KIND),
-        endpoint: "Webchat Production".into(),
-        settings,
-    })
+    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
 }
 
 fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
-    provider().manual_steps(&ManualStepsRequest {
-        pair: MigrationPair::same(KIND),
-        provider_name: "Genesys Guest Chat".into(),
-        draft,
-    })
+    handover_migrate_core::testkit::steps(&provider(), MigrationPair::same(KIND), "Genesys Guest Chat", draft)
 }
 
 fn one_issue(settings: Object, key: &str) -> SettingsIssue {
-    let issues = map(settings).expect_err(key);
-    assert_eq!(issues.len(), 1, "{issues:?}");
-    assert_eq!(issues[0].field, key);
-    assert!(!issues[0].message.contains("CANARY"), "{}", issues[0].message);
-    issues[0].clone()
+    handover_migrate_core::testkit::one_issue(&provider(), MigrationPair::same(KIND), settings, key)
 }
 
 #[test]

@@ -1,12 +1,12 @@
 use super::*;
 use handover_migrate_core::{
-    DraftValue, ManualStepKind, ManualStepsRequest, MapSettingsRequest, NodeRewriteRequest, Object, ProviderMigration,
-    Severity, VerifyRequest,
+    DraftValue, ManualStepKind, ManualStepsRequest, NodeRewriteRequest, Object, ProviderMigration, Severity,
+    VerifyRequest,
 };
 use serde_json::{json, Value};
 
 fn settings(value: Value) -> Object {
-    value.as_object().cloned().expect("object")
+    handover_migrate_core::testkit::object(value)
 }
 
 fn realistic() -> Object {
@@ -21,11 +21,7 @@ fn realistic() -> Object {
 }
 
 fn map(settings: Object) -> Result<handover_migrate_core::ProviderDraft, Vec<handover_migrate_core::SettingsIssue>> {
-    provider().map_settings(&MapSettingsRequest {
-        pair: MigrationPair::same(KIND),
-        endpoint: "Webchat".into(),
-        settings,
-    })
+    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
 }
 
 #[test]

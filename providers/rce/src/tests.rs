@@ -3,7 +3,7 @@ use handover_migrate_core::{DraftValue, HandoverNodeType, ManualStepKind, Object
 use serde_json::{json, Value};
 
 fn settings(value: Value) -> Object {
-    value.as_object().cloned().expect("object")
+    handover_migrate_core::testkit::object(value)
 }
 
 /// The RCE example of `cognigy-model.md` §1.5, with the elided IDs filled in.
@@ -24,27 +24,15 @@ fn realistic() -> Object {
 const SECRETS: [&str; 3] = ["apiAccessToken", "realtimeAccessToken", "webhookSecret"];
 
 fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    provider().map_settings(&MapSettingsRequest {
-        pair: MigrationPair::same(KIND),
-        endpoint: "Webchat Production".into(),
-        settings,
-    })
+    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
 }
 
 fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
-    provider().manual_steps(&ManualStepsRequest {
-        pair: MigrationPair::same(KIND),
-        provider_name: "Engage Support".into(),
-        draft,
-    })
+    handover_migrate_core::testkit::steps(&provider(), MigrationPair::same(KIND), "Engage Support", draft)
 }
 
 fn one_issue(settings: Object, key: &str) -> SettingsIssue {
-    let issues = map(settings).expect_err(key);
-    assert_eq!(issues.len(), 1, "{issues:?}");
-    assert_eq!(issues[0].field, key);
-    assert!(!issues[0].message.contains("CANARY"), "{}", issues[0].message);
-    issues[0].clone()
+    handover_migrate_core::testkit::one_issue(&provider(), MigrationPair::same(KIND), settings, key)
 }
 
 #[test]
