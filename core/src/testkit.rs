@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use crate::{
-    ManualStep, ManualStepsRequest, MapSettingsRequest, MigrationPair, Object, ProviderDraft, ProviderMigration,
-    SettingsIssue,
+    HandoverNodeType, ManualStep, ManualStepsRequest, MapSettingsRequest, MigrationPair, NodeRewrite,
+    NodeRewriteRequest, Object, ProviderDraft, ProviderMigration, SettingsIssue,
 };
 
 /// A JSON object literal as an [`Object`].
@@ -42,4 +42,37 @@ pub fn one_issue(provider: &dyn ProviderMigration, pair: MigrationPair, settings
     assert_eq!(issues[0].field, key);
     assert!(!issues[0].message.contains("CANARY"), "a secret in a message: {}", issues[0].message);
     issues[0].clone()
+}
+
+/// `rewrite_node` for one node config.
+pub fn rewrite(
+    provider: &dyn ProviderMigration,
+    pair: MigrationPair,
+    node_type: HandoverNodeType,
+    config: &Value,
+    endpoint_defaults: &Object,
+) -> NodeRewrite {
+    provider
+        .rewrite_node(&NodeRewriteRequest {
+            pair,
+            node_type,
+            config: object(config.clone()),
+            endpoint_defaults: endpoint_defaults.clone(),
+        })
+        .expect("rewrite")
+}
+
+/// A snapshot case: the node config, the rewrite, and the config once the rewrite is applied
+/// (`after`).
+pub fn node_case(
+    provider: &dyn ProviderMigration,
+    pair: MigrationPair,
+    node_type: HandoverNodeType,
+    config: Value,
+    endpoint_defaults: &Object,
+) -> Value {
+    let rewrite = rewrite(provider, pair, node_type, &config, endpoint_defaults);
+    let mut after = object(config.clone());
+    after.extend(rewrite.set.clone());
+    serde_json::json!({"node_type": node_type, "config": config, "rewrite": rewrite, "after": after})
 }

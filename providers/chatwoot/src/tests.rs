@@ -1,7 +1,7 @@
 use super::*;
 use handover_migrate_core::{
-    DraftValue, ManualStepKind, NodeRewrite, NodeRewriteRequest, Object, ProviderDraft, ProviderMigration,
-    SettingsIssue, Severity, VerifyRequest,
+    DraftValue, ManualStepKind, NodeRewrite, Object, ProviderDraft, ProviderMigration, SettingsIssue, Severity,
+    VerifyRequest,
 };
 use serde_json::{json, Value};
 
@@ -29,22 +29,23 @@ fn steps(draft: ProviderDraft) -> Vec<handover_migrate_core::ManualStep> {
 }
 
 fn rewrite(config: &Value, node_type: HandoverNodeType, endpoint_defaults: &Object) -> NodeRewrite {
-    provider()
-        .rewrite_node(&NodeRewriteRequest {
-            pair: MigrationPair::same(KIND),
-            node_type,
-            config: settings(config.clone()),
-            endpoint_defaults: endpoint_defaults.clone(),
-        })
-        .expect("rewrite")
+    handover_migrate_core::testkit::rewrite(
+        &provider(),
+        MigrationPair::same(KIND),
+        node_type,
+        config,
+        endpoint_defaults,
+    )
 }
 
-/// The node config, the rewrite, and the config once the rewrite is applied.
 fn node_case(config: Value, node_type: HandoverNodeType, endpoint_defaults: &Object) -> Value {
-    let rewrite = rewrite(&config, node_type, endpoint_defaults);
-    let mut after = settings(config.clone());
-    after.extend(rewrite.set.clone());
-    json!({"node_type": node_type, "config": config, "rewrite": rewrite, "after": after})
+    handover_migrate_core::testkit::node_case(
+        &provider(),
+        MigrationPair::same(KIND),
+        node_type,
+        config,
+        endpoint_defaults,
+    )
 }
 
 #[test]

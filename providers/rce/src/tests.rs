@@ -71,17 +71,13 @@ fn node_rewrites_keep_the_nodes_own_fields() {
         "additionalCategoryIds": ["5f3c4d5e6f7a8b9c0d1e2f30"],
         "sendResolveEvent": true
     });
-    let rewrite = provider()
-        .rewrite_node(&NodeRewriteRequest {
-            pair: MigrationPair::same(KIND),
-            node_type: HandoverNodeType::HandoverToAgent,
-            config: settings(config.clone()),
-            endpoint_defaults: defaults,
-        })
-        .expect("rewrite");
-    let mut after = settings(config.clone());
-    after.extend(rewrite.set.clone());
-    let case = json!({"node_type": "handoverToAgent", "config": config, "rewrite": rewrite, "after": after});
+    let case = handover_migrate_core::testkit::node_case(
+        &provider(),
+        MigrationPair::same(KIND),
+        HandoverNodeType::HandoverToAgent,
+        config,
+        &defaults,
+    );
     insta::assert_json_snapshot!(case);
 }
 
