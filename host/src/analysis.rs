@@ -149,6 +149,8 @@ pub enum Resolution {
         /// Vendor switches and retargets: the source's node fields the node sets that the
         /// target reads as they are (the rewrite lists the others).
         carried: Vec<String>,
+        /// The node's current values of the fields the switch sets (the plan's "before").
+        current: Object,
     },
     /// Already points at a provider (file index, `None` if no such provider exists).
     AlreadySwitched {
@@ -702,14 +704,6 @@ fn mint_reference_id(project: &Project, group: &Group) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, seed.as_bytes()).to_string()
 }
 
-/// The flow `config.flowNode.flow` of an Execute Flow / Go To node points at.
-fn link_target(node: &Node) -> Option<&str> {
-    if node.node_type != "executeFlow" && node.node_type != "goTo" {
-        return None;
-    }
-    node.config.as_ref()?.get("flowNode")?.get("flow")?.as_str().filter(|s| !s.is_empty())
-}
-
 /// Which endpoints reach which flow.
 pub(crate) fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>, Vec<String>) {
     let mut warnings = Vec::new();
@@ -717,7 +711,7 @@ pub(crate) fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>
     let mut edges: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); project.flows.len()];
     for (index, flow) in project.flows.iter().enumerate() {
         for node in flow.charts.iter().flat_map(|c| &c.nodes) {
-            let Some(target) = link_target(node) else { continue };
+            let Some(target) = node.link.as_deref() else { continue };
             match flows.get(target).copied() {
                 Some(target) => {
                     edges[index].insert(target);
@@ -754,8 +748,8 @@ pub(crate) fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>
     (flow_endpoints, orphan_endpoints, warnings)
 }
 
-pub(crate) fn selector_of(node: &Node, key: &str) -> Selector {
-    match node.config.as_ref().and_then(|c| c.get(key)) {
+pub(crate) fn selector_of(config: &Object, key: &str) -> Selector {
+    match config.get(key) {
         value if is_unset(value) => Selector::Legacy,
         Some(Value::String(s)) => Selector::Provider(s.clone()),
         Some(other) => Selector::Provider(other.to_string()),
@@ -787,37 +781,74 @@ fn resolve_nodes(
     }
     let selector_key = analysis.options.selector_key.as_str();
     let mut nodes = Vec::new();
+    for_each_handover_node(project, |at, node_type, config| {
+        let node = &project.flows[at.flow].charts[at.chart].nodes[at.node];
+        let endpoints = analysis.flow_endpoints[at.flow].clone();
+        let selector = selector_of(config, selector_key);
+        let resolution = match &selector {
+            Selector::Provider(reference) => Resolution::AlreadySwitched {
+                provider: project.providers.iter().position(|p| &p.reference_id == reference),
+            },
+            Selector::Legacy => {
+                resolve_legacy_node(project, registry, answers, analysis, node, config, node_type, at.flow, &endpoints)?
+            }
+        };
+        nodes.push(HandoverNode {
+            flow: at.flow,
+            chart: at.chart,
+            node: at.node,
+            node_type,
+            endpoints,
+            selector,
+            resolution,
+        });
+        Ok(())
+    })?;
+    Ok(nodes)
+}
+
+/// Where a node is: indices into flows, their charts and their nodes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NodeAt {
+    pub flow: usize,
+    pub chart: usize,
+    pub node: usize,
+}
+
+/// `visit` every Handover to Agent / Check Agent Availability node instance (a node in the
+/// chart of its own locale) with its config, one chart's configs in memory at a time.
+pub(crate) fn for_each_handover_node(
+    project: &Project,
+    mut visit: impl FnMut(NodeAt, HandoverNodeType, &Object) -> Result<()>,
+) -> Result<()> {
     for (flow_index, flow) in project.flows.iter().enumerate() {
         for (chart_index, chart) in flow.charts.iter().enumerate() {
-            for (node_index, node) in chart.nodes.iter().enumerate() {
-                let Some(node_type) = HandoverNodeType::from_type(&node.node_type) else { continue };
-                // A node's config belongs to this chart's locale only when localeReference says so.
-                if node.locale != chart.locale {
+            // A node's config belongs to this chart's locale only when localeReference says so.
+            let instance =
+                |node: &Node| node.locale == chart.locale && HandoverNodeType::from_type(&node.node_type).is_some();
+            if !chart.nodes.iter().any(instance) {
+                continue;
+            }
+            let configs = project.handover_configs(flow_index, chart_index)?;
+            for (node_index, (node, config)) in chart.nodes.iter().zip(&configs).enumerate() {
+                let (Some(node_type), Some(config), true) =
+                    (HandoverNodeType::from_type(&node.node_type), config, instance(node))
+                else {
                     continue;
-                }
-                let endpoints = analysis.flow_endpoints[flow_index].clone();
-                let selector = selector_of(node, selector_key);
-                let resolution = match &selector {
-                    Selector::Provider(reference) => Resolution::AlreadySwitched {
-                        provider: project.providers.iter().position(|p| &p.reference_id == reference),
-                    },
-                    Selector::Legacy => resolve_legacy_node(
-                        project, registry, answers, analysis, node, node_type, flow_index, &endpoints,
-                    )?,
                 };
-                nodes.push(HandoverNode {
-                    flow: flow_index,
-                    chart: chart_index,
-                    node: node_index,
-                    node_type,
-                    endpoints,
-                    selector,
-                    resolution,
-                });
+                visit(NodeAt { flow: flow_index, chart: chart_index, node: node_index }, node_type, config)?;
             }
         }
     }
-    Ok(nodes)
+    Ok(())
+}
+
+/// The node's current values of the fields a switch sets: the selector and the rewrite's.
+pub(crate) fn current_values(config: &Object, selector_key: &str, rewrite: &NodeRewrite) -> Object {
+    std::iter::once(selector_key)
+        .chain(rewrite.set.keys().map(String::as_str))
+        .filter_map(|key| config.get(key).map(|value| (key.to_string(), value.clone())))
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -827,6 +858,7 @@ fn resolve_legacy_node(
     answers: &Answers,
     analysis: &Analysis,
     node: &Node,
+    config: &Object,
     node_type: HandoverNodeType,
     flow: usize,
     endpoints: &[usize],
@@ -835,8 +867,12 @@ fn resolve_legacy_node(
         let EndpointState::Grouped { group, defaults } = &analysis.endpoint_states[endpoint] else { return Ok(None) };
         let pair = &analysis.groups[*group].pair;
         let Some((provider, info)) = registry.find(pair) else { return Ok(None) };
-        let config = node.config.clone().unwrap_or_default();
-        let request = NodeRewriteRequest { pair: pair.clone(), node_type, config, endpoint_defaults: defaults.clone() };
+        let request = NodeRewriteRequest {
+            pair: pair.clone(),
+            node_type,
+            config: config.clone(),
+            endpoint_defaults: defaults.clone(),
+        };
         let mut rewrite = provider.rewrite_node(&request).map_err(|error| {
             Error::failed(format!("{} (node `{}` in flow \"{}\")", error.message, node.id, project.flows[flow].name))
         })?;
@@ -869,9 +905,13 @@ fn resolve_legacy_node(
             return Ok(Resolution::OutOfScope);
         }
         return match rewrite_for(endpoint)? {
-            Some((group, rewrite, carried)) => {
-                Ok(Resolution::Migrate { group, endpoint: Some(endpoint), rewrite, carried })
-            }
+            Some((group, rewrite, carried)) => Ok(Resolution::Migrate {
+                group,
+                endpoint: Some(endpoint),
+                current: current_values(config, &analysis.options.selector_key, &rewrite),
+                rewrite,
+                carried,
+            }),
             None => Err(Error::usage(format!(
                 "answers file: [assign] {} = {target:?}: that endpoint has no legacy handover settings a provider can migrate",
                 crate::settings::toml_key(&key)
@@ -949,6 +989,7 @@ fn resolve_legacy_node(
     Ok(Resolution::Migrate {
         group: first_group,
         endpoint: Some(first_endpoint),
+        current: current_values(config, &analysis.options.selector_key, &first_rewrite),
         rewrite: first_rewrite,
         carried: first_carried,
     })
@@ -967,17 +1008,11 @@ pub(crate) fn find_out_of_scope(project: &Project) -> Vec<OutOfScope> {
                     "AI Agent handover tool: whether it has a provider selector is not documented; check it by hand"
                         .into(),
                 ),
-                "question" | "optionalQuestion" => node.config.as_ref().and_then(|config| {
-                    let uses_handover = config.iter().any(|(key, value)| {
-                        (key.starts_with("escalate") && key.ends_with("Action") && value == "handover")
-                            || (key.starts_with("escalate") && key.contains("Handover") && !is_unset(Some(value)))
-                    });
-                    uses_handover.then(|| {
-                        "escalates to a handover (escalate*Handover* keys); whether these have a provider selector is \
-                         not documented: check it by hand"
-                            .to_string()
-                    })
-                }),
+                "question" | "optionalQuestion" if node.escalates_to_handover => Some(
+                    "escalates to a handover (escalate*Handover* keys); whether these have a provider selector is not \
+                     documented: check it by hand"
+                        .to_string(),
+                ),
                 _ => None,
             };
             if let Some(reason) = reason {
@@ -996,20 +1031,18 @@ pub(crate) fn find_out_of_scope(project: &Project) -> Vec<OutOfScope> {
 
 /// Config keys on handover nodes that look like a provider selector: the hint shown when
 /// the selector key is not configured.
-pub fn selector_key_candidates(project: &Project) -> Vec<String> {
+pub fn selector_key_candidates(project: &Project) -> Result<Vec<String>> {
     let mut candidates = BTreeSet::new();
-    for node in project.flows.iter().flat_map(|f| &f.charts).flat_map(|c| &c.nodes) {
-        if HandoverNodeType::from_type(&node.node_type).is_none() {
-            continue;
-        }
-        for (key, value) in node.config.iter().flatten() {
+    for_each_handover_node(project, |_, _, config| {
+        for (key, value) in config {
             let lower = key.to_ascii_lowercase();
             if lower.contains("provider") && value.is_string() && !is_unset(Some(value)) {
                 candidates.insert(key.clone());
             }
         }
-    }
-    candidates.into_iter().collect()
+        Ok(())
+    })?;
+    Ok(candidates.into_iter().collect())
 }
 
 /// Every blocking manual step of groups in scope, as answers-file lines.

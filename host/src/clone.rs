@@ -7,15 +7,18 @@
 //! is reported with the file and field, and all problems are listed together.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use handover_migrate_core::Object;
+use handover_migrate_core::validate::is_unset;
+use handover_migrate_core::{HandoverNodeType, Object};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::fsio::{self, sha256_hex, Entry};
+use crate::fsio::{self, sha256_hex, Entry, FileStamp};
+use crate::jsonedit::span_of;
 use crate::names::check_resource_name;
 
 pub const ENDPOINTS_DIR: &str = "endpoints";
@@ -25,8 +28,9 @@ pub const LOCALES_FILE: &str = "flows/locales.json";
 pub const CONFIG_FILE: &str = "config.json";
 pub const CHART_FILE: &str = "chart.json";
 
-/// Node types whose config the migration reads; every other node is skipped unparsed.
-pub const READ_CONFIG_TYPES: &[&str] = &[
+/// Node types the migration keeps (handover nodes, flow links, nodes it reports); every
+/// other node is skipped unparsed.
+pub const KEPT_NODE_TYPES: &[&str] = &[
     "handoverToAgent",
     "checkAgentAvailability",
     "executeFlow",
@@ -36,6 +40,9 @@ pub const READ_CONFIG_TYPES: &[&str] = &[
     "optionalQuestion",
     "handoverToHumanAgentTool",
 ];
+
+/// Node types whose config is parsed at load, for the little the migration keeps of it.
+const PARSED_AT_LOAD_TYPES: &[&str] = &["executeFlow", "goTo", "question", "optionalQuestion"];
 
 #[derive(Debug)]
 pub struct Project {
@@ -93,6 +100,9 @@ pub struct Chart {
     pub locale: usize,
     pub path: String,
     pub nodes: Vec<Node>,
+    /// The chart file as it was read (`None`: read from the API), checked when node configs
+    /// are read back from it.
+    pub stamp: Option<FileStamp>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,8 +113,58 @@ pub struct Node {
     pub label: String,
     /// Index into [`Project::locales`] of the node's `localeReference`.
     pub locale: usize,
-    /// Parsed only for [`READ_CONFIG_TYPES`].
-    pub config: Option<Object>,
+    /// Execute Flow / Go To: the flow it points at (`config.flowNode.flow`).
+    pub link: Option<String>,
+    /// A Question node that escalates to a handover (reported, never touched).
+    pub escalates_to_handover: bool,
+    /// Where a handover node's config is; see [`Project::handover_configs`].
+    pub config: NodeConfig,
+}
+
+/// Where a node's config is. A clone keeps only byte ranges, so that memory holds an index
+/// of the project rather than its handover node configs.
+#[derive(Debug, Clone)]
+pub enum NodeConfig {
+    /// Not a handover node: nothing more of its config is needed.
+    NotKept,
+    /// In memory (read from the API, or a node without a config).
+    Inline(Box<Object>),
+    /// In the chart file at this byte range.
+    InFile(Range<usize>),
+}
+
+impl Node {
+    /// A node whose config (if any) was parsed: keeps what the migration reads of it.
+    pub(crate) fn from_parsed(
+        id: String,
+        reference_id: String,
+        node_type: String,
+        label: String,
+        locale: usize,
+        config: Option<Object>,
+    ) -> Node {
+        let link = match node_type.as_str() {
+            "executeFlow" | "goTo" => config
+                .as_ref()
+                .and_then(|c| c.get("flowNode")?.get("flow")?.as_str().filter(|s| !s.is_empty()).map(str::to_string)),
+            _ => None,
+        };
+        let escalates_to_handover = matches!(node_type.as_str(), "question" | "optionalQuestion")
+            && config.as_ref().is_some_and(escalates_to_handover);
+        let config = match (HandoverNodeType::from_type(&node_type), config) {
+            (Some(_), config) => NodeConfig::Inline(Box::new(config.unwrap_or_default())),
+            (None, _) => NodeConfig::NotKept,
+        };
+        Node { id, reference_id, node_type, label, locale, link, escalates_to_handover, config }
+    }
+}
+
+/// A Question node's `escalate*` keys hand the conversation over.
+fn escalates_to_handover(config: &Object) -> bool {
+    config.iter().any(|(key, value)| {
+        (key.starts_with("escalate") && key.ends_with("Action") && value == "handover")
+            || (key.starts_with("escalate") && key.contains("Handover") && !is_unset(Some(value)))
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -140,6 +200,44 @@ impl Project {
 
     pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
         self.endpoints.iter().find(|e| e.name == name)
+    }
+
+    /// The configs of a chart's handover nodes, by node index (`None` for other nodes).
+    /// A clone's are read back from the chart file, one chart at a time, at the byte ranges
+    /// recorded at load; a file that changed since is refused.
+    pub fn handover_configs(&self, flow: usize, chart: usize) -> Result<Vec<Option<Object>>> {
+        let chart = &self.flows[flow].charts[chart];
+        let ranges: Vec<Range<usize>> = chart
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.config {
+                NodeConfig::InFile(range) => Some(range.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut texts = match (ranges.is_empty(), chart.stamp) {
+            (true, _) => Vec::new(),
+            (false, Some(stamp)) => {
+                fsio::read_ranges(&self.abs(&chart.path), stamp, &ranges).map_err(|e| relativize(e, &self.root))?
+            }
+            (false, None) => return Err(Error::failed(format!("internal: {} has no file stamp", chart.path))),
+        }
+        .into_iter();
+        chart
+            .nodes
+            .iter()
+            .map(|node| match &node.config {
+                NodeConfig::NotKept => Ok(None),
+                NodeConfig::Inline(config) => Ok(Some((**config).clone())),
+                NodeConfig::InFile(_) => match texts.next().map(|t| serde_json::from_str::<Value>(&t)) {
+                    Some(Ok(Value::Object(config))) => Ok(Some(config)),
+                    _ => Err(Error::failed(format!(
+                        "{} changed while handover-migrate was running (node `{}`); run the command again",
+                        chart.path, node.id
+                    ))),
+                },
+            })
+            .collect()
     }
 }
 
@@ -202,9 +300,13 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn text(&mut self, rel_path: &str) -> Result<String> {
-        let text = fsio::read_text(&self.root.join(rel_path)).map_err(|e| relativize(e, self.root))?;
+        self.stamped_text(rel_path).map(|(text, _)| text)
+    }
+
+    fn stamped_text(&mut self, rel_path: &str) -> Result<(String, FileStamp)> {
+        let (text, stamp) = fsio::read_text_stamped(&self.root.join(rel_path)).map_err(|e| relativize(e, self.root))?;
         self.fingerprint.insert(rel_path.to_string(), sha256_hex(text.as_bytes()));
-        Ok(text)
+        Ok((text, stamp))
     }
 
     fn json_object(&mut self, rel_path: &str) -> Result<Object> {
@@ -484,9 +586,9 @@ fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale]) -> Result<F
         if fsio::entry(&reader.root.join(&chart_path))? == Entry::Missing {
             continue;
         }
-        let text = reader.text(&chart_path)?;
+        let (text, stamp) = reader.stamped_text(&chart_path)?;
         let nodes = parse_chart_nodes(&text, &chart_path, locales)?;
-        flow.charts.push(Chart { locale, path: chart_path, nodes });
+        flow.charts.push(Chart { locale, path: chart_path, nodes, stamp: Some(stamp) });
     }
     Ok(flow)
 }
@@ -551,35 +653,38 @@ fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale]) -> Result
                 raw.id, raw.node_type
             )));
         };
-        // Only the nodes the migration looks at are kept, so memory grows with handover
-        // nodes, not with the size of the flows.
-        if !READ_CONFIG_TYPES.contains(&raw.node_type.as_str()) {
+        // Only the nodes the migration looks at are kept, and of those only an index, so
+        // memory grows with the number of handover nodes, not with the size of the flows.
+        if !KEPT_NODE_TYPES.contains(&raw.node_type.as_str()) {
             continue;
         }
-        let config = if READ_CONFIG_TYPES.contains(&raw.node_type.as_str()) {
-            match raw.config {
-                None => Some(Object::new()),
-                Some(config) => match serde_json::from_str::<Value>(config.get()) {
-                    Ok(Value::Object(object)) => Some(object),
-                    _ => {
-                        return Err(Error::failed(format!(
-                            "{chart_path}: node `{}` ({}) has a config that is not a JSON object",
-                            raw.id, raw.node_type
-                        )))
-                    }
-                },
-            }
-        } else {
-            None
+        let not_an_object = || {
+            Error::failed(format!(
+                "{chart_path}: node `{}` ({}) has a config that is not a JSON object",
+                raw.id, raw.node_type
+            ))
         };
-        nodes.push(Node {
-            id: raw.id,
-            reference_id: raw.reference_id,
-            node_type: raw.node_type,
-            label: raw.label.unwrap_or_default(),
-            locale,
-            config,
-        });
+        let label = raw.label.unwrap_or_default();
+        let node = match (HandoverNodeType::from_type(&raw.node_type), raw.config) {
+            // A raw value is valid JSON, so a leading brace makes it an object.
+            (Some(_), Some(config)) if config.get().starts_with('{') => Node {
+                config: NodeConfig::InFile(span_of(text, config)),
+                ..Node::from_parsed(raw.id, raw.reference_id, raw.node_type, label, locale, None)
+            },
+            (Some(_), Some(_)) => return Err(not_an_object()),
+            (None, Some(config)) if PARSED_AT_LOAD_TYPES.contains(&raw.node_type.as_str()) => {
+                let Ok(Value::Object(config)) = serde_json::from_str::<Value>(config.get()) else {
+                    return Err(not_an_object());
+                };
+                Node::from_parsed(raw.id, raw.reference_id, raw.node_type, label, locale, Some(config))
+            }
+            (_, _) => Node::from_parsed(raw.id, raw.reference_id, raw.node_type, label, locale, None),
+        };
+        // A Question node matters only when it escalates to a handover.
+        if matches!(node.node_type.as_str(), "question" | "optionalQuestion") && !node.escalates_to_handover {
+            continue;
+        }
+        nodes.push(node);
     }
     Ok(nodes)
 }

@@ -57,8 +57,32 @@ pub fn entry(path: &Path) -> Result<Entry> {
     }
 }
 
+/// Identity of a file's content as the kernel sees it (size, inode, modification time):
+/// what [`read_ranges`] checks so that a file re-read later is the one that was parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    inode: u64,
+    modified_ns: i128,
+}
+
+impl FileStamp {
+    fn of(metadata: &std::fs::Metadata) -> FileStamp {
+        use std::os::unix::fs::MetadataExt;
+        FileStamp {
+            len: metadata.len(),
+            inode: metadata.ino(),
+            modified_ns: i128::from(metadata.mtime()) * 1_000_000_000 + i128::from(metadata.mtime_nsec()),
+        }
+    }
+}
+
 /// Read a regular file; a symlink, directory, FIFO or oversized file is an error naming it.
 pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
+    read_regular_stamped(path).map(|(bytes, _)| bytes)
+}
+
+fn open_regular(path: &Path) -> Result<File> {
     match entry(path)? {
         Entry::File => {}
         Entry::Missing => return Err(Error::failed(format!("{} is missing", path.display()))),
@@ -76,12 +100,17 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
             )))
         }
     }
-    let file = OpenOptions::new()
+    OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| Error::io("open", path, e))?;
-    let size = file.metadata().map_err(|e| Error::io("inspect", path, e))?.len();
+        .map_err(|e| Error::io("open", path, e))
+}
+
+fn read_regular_stamped(path: &Path) -> Result<(Vec<u8>, FileStamp)> {
+    let file = open_regular(path)?;
+    let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    let size = metadata.len();
     let limit = max_file_bytes();
     if size > limit {
         return Err(Error::failed(format!(
@@ -92,20 +121,50 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
     }
     let mut bytes = Vec::with_capacity(size as usize);
     file.take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::io("read", path, e))?;
-    Ok(bytes)
+    Ok((bytes, FileStamp::of(&metadata)))
 }
 
 /// Read a file as UTF-8 text, refusing a byte-order mark (Cognigy never writes one, and
 /// JSON parsers disagree about it).
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = read_regular(path)?;
+    read_text_stamped(path).map(|(text, _)| text)
+}
+
+/// [`read_text`], with the stamp [`read_ranges`] checks against later.
+pub fn read_text_stamped(path: &Path) -> Result<(String, FileStamp)> {
+    let (bytes, stamp) = read_regular_stamped(path)?;
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Err(Error::failed(format!(
             "{} starts with a UTF-8 byte-order mark; save it without the BOM (as the Cognigy CLI writes it)",
             path.display()
         )));
     }
-    String::from_utf8(bytes).map_err(|e| Error::failed(format!("{} is not valid UTF-8: {e}", path.display())))
+    let text =
+        String::from_utf8(bytes).map_err(|e| Error::failed(format!("{} is not valid UTF-8: {e}", path.display())))?;
+    Ok((text, stamp))
+}
+
+/// Read the byte ranges `ranges` of a text file read before with [`read_text_stamped`],
+/// refusing when the file is no longer the one that was read (`stamp`). Lets a large
+/// project keep byte ranges instead of contents in memory.
+pub fn read_ranges(path: &Path, stamp: FileStamp, ranges: &[std::ops::Range<usize>]) -> Result<Vec<String>> {
+    use std::os::unix::fs::FileExt;
+    let changed = || {
+        Error::failed(format!("{} changed while handover-migrate was running; run the command again", path.display()))
+    };
+    let file = open_regular(path)?;
+    let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    if FileStamp::of(&metadata) != stamp {
+        return Err(changed());
+    }
+    ranges
+        .iter()
+        .map(|range| {
+            let mut bytes = vec![0; range.len()];
+            file.read_exact_at(&mut bytes, range.start as u64).map_err(|e| Error::io("read", path, e))?;
+            String::from_utf8(bytes).map_err(|_| changed())
+        })
+        .collect()
 }
 
 pub fn sync_dir(dir: &Path) -> Result<()> {

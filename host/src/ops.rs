@@ -131,7 +131,7 @@ impl Context {
             }
             Some(SelectorDiscovery::NoFlows) | None => {}
         }
-        let candidates = selector_key_candidates(project);
+        let candidates = selector_key_candidates(project)?;
         let hint = if candidates.is_empty() {
             String::new()
         } else {

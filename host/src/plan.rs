@@ -332,17 +332,16 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
             handover.endpoints.iter().map(|e| project.endpoints[*e].name.clone()).collect();
         let subject = format!("{} / {locale} / {}", flow.name, node.id);
         match &handover.resolution {
-            Resolution::Migrate { group, rewrite, carried, .. } => {
+            Resolution::Migrate { group, rewrite, carried, current, .. } => {
                 let group = &analysis.groups[*group];
-                let config = node.config.clone().unwrap_or_default();
                 let mut changes = vec![FieldChange {
                     key: plan.selector_key.clone(),
-                    before: config.get(&plan.selector_key).cloned(),
+                    before: current.get(&plan.selector_key).cloned(),
                     after: Value::String(group.reference_id.clone()),
                 }];
                 changes.extend(rewrite.set.iter().map(|(key, value)| FieldChange {
                     key: key.clone(),
-                    before: config.get(key).cloned(),
+                    before: current.get(key).cloned(),
                     after: value.clone(),
                 }));
                 plan.node_edits.push(PlannedNodeEdit {
@@ -560,7 +559,12 @@ pub fn materialize(
                     )));
                 };
                 let span = span_of(&text, raw_config);
-                let mut config = node.config.clone().unwrap_or_default();
+                let Ok(Value::Object(mut config)) = serde_json::from_str(raw_config.get()) else {
+                    return Err(Error::failed(format!(
+                        "{}: node `{}` has a config that is not a JSON object",
+                        chart.path, node.id
+                    )));
+                };
                 config.insert(analysis.options.selector_key.clone(), Value::String(reference));
                 for (key, value) in set.into_iter().flatten() {
                     config.insert(key.clone(), value.clone());

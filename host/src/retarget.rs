@@ -11,14 +11,14 @@
 
 use handover_migrate_core::secret::looks_masked;
 use handover_migrate_core::{
-    DraftProperty, DraftValue, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MigrationPair,
-    PairInfo, PropertyClass, ProviderDraft, RetargetNodeRequest,
+    DraftProperty, DraftValue, ManualStep, ManualStepKind, ManualStepsRequest, MigrationPair, PairInfo, PropertyClass,
+    ProviderDraft, RetargetNodeRequest,
 };
 
 use crate::analysis::{
-    account_node_fields, attribute_flows, check_answered, find_out_of_scope, finish_warnings, lookup_answer,
-    selector_of, Analysis, EndpointState, Group, HandoverNode, Options, Resolution, ResolvedProperty, ResolvedStep,
-    Retarget, Selector, ValueSource,
+    account_node_fields, attribute_flows, check_answered, current_values, find_out_of_scope, finish_warnings,
+    for_each_handover_node, lookup_answer, selector_of, Analysis, EndpointState, Group, HandoverNode, Options,
+    Resolution, ResolvedProperty, ResolvedStep, Retarget, Selector, ValueSource,
 };
 use crate::clone::Project;
 use crate::error::{Error, Result};
@@ -77,10 +77,11 @@ pub(crate) fn analyse(project: &Project, registry: &Registry, answers: &Answers,
         Some(index) => project.providers[index].reference_id.clone(),
         None => {
             // A provider that no longer exists may still be pointed at (dangling nodes).
-            let pointed_at = project.flows.iter().flat_map(|f| &f.charts).flat_map(|c| &c.nodes).any(|n| {
-                HandoverNodeType::from_type(&n.node_type).is_some()
-                    && selector_of(n, &selector_key) == Selector::Provider(retarget.from.clone())
-            });
+            let mut pointed_at = false;
+            for_each_handover_node(project, |_, _, config| {
+                pointed_at |= selector_of(config, &selector_key) == Selector::Provider(retarget.from.clone());
+                Ok(())
+            })?;
             if !pointed_at {
                 return Err(Error::usage(format!(
                     "retarget --from {:?}: no Handover Provider has that name or referenceId, and no node points at it \
@@ -115,68 +116,60 @@ pub(crate) fn analyse(project: &Project, registry: &Registry, answers: &Answers,
         return Err(Error::failed(format!("internal: provider for {} vanished", group.pair)));
     };
     let mut switched = 0;
-    for (flow_index, flow) in project.flows.iter().enumerate() {
-        for (chart_index, chart) in flow.charts.iter().enumerate() {
-            for (node_index, node) in chart.nodes.iter().enumerate() {
-                let Some(node_type) = HandoverNodeType::from_type(&node.node_type) else { continue };
-                if node.locale != chart.locale {
-                    continue;
+    for_each_handover_node(project, |at, node_type, config| {
+        let flow = &project.flows[at.flow];
+        let node = &flow.charts[at.chart].nodes[at.node];
+        let endpoints = analysis.flow_endpoints[at.flow].clone();
+        let selector = selector_of(config, &selector_key);
+        let resolution = match &selector {
+            Selector::Provider(reference) if *reference == from_reference => {
+                let in_scope = analysis.options.endpoint_filter.is_empty()
+                    || endpoints.iter().any(|e| analysis.in_filter(&project.endpoints[*e].name));
+                if !in_scope {
+                    Resolution::OutOfScope
+                } else if !info.node_types.contains(&node_type) {
+                    Resolution::TypeNotSupported { services: vec![info.display_name.clone()] }
+                } else {
+                    let request = RetargetNodeRequest {
+                        pair: group.pair.clone(),
+                        source_service: source_service.clone(),
+                        source_node_fields: source_fields.clone(),
+                        node_type,
+                        config: config.clone(),
+                    };
+                    let mut rewrite = provider.retarget_node(&request).map_err(|error| {
+                        Error::failed(format!("{} (node `{}` in flow \"{}\")", error.message, node.id, flow.name))
+                    })?;
+                    let carried = account_node_fields(
+                        &mut rewrite,
+                        config,
+                        &source_fields,
+                        &info.node_fields,
+                        if source_service.is_empty() { "source provider" } else { &source_service },
+                        &group.pair.target_service,
+                    );
+                    switched += 1;
+                    let current = current_values(config, &selector_key, &rewrite);
+                    Resolution::Migrate { group: 0, endpoint: None, rewrite, carried, current }
                 }
-                let endpoints = analysis.flow_endpoints[flow_index].clone();
-                let selector = selector_of(node, &selector_key);
-                let resolution = match &selector {
-                    Selector::Provider(reference) if *reference == from_reference => {
-                        let in_scope = analysis.options.endpoint_filter.is_empty()
-                            || endpoints.iter().any(|e| analysis.in_filter(&project.endpoints[*e].name));
-                        if !in_scope {
-                            Resolution::OutOfScope
-                        } else if !info.node_types.contains(&node_type) {
-                            Resolution::TypeNotSupported { services: vec![info.display_name.clone()] }
-                        } else {
-                            let config = node.config.clone().unwrap_or_default();
-                            let request = RetargetNodeRequest {
-                                pair: group.pair.clone(),
-                                source_service: source_service.clone(),
-                                source_node_fields: source_fields.clone(),
-                                node_type,
-                                config,
-                            };
-                            let mut rewrite = provider.retarget_node(&request).map_err(|error| {
-                                Error::failed(format!(
-                                    "{} (node `{}` in flow \"{}\")",
-                                    error.message, node.id, flow.name
-                                ))
-                            })?;
-                            let carried = account_node_fields(
-                                &mut rewrite,
-                                &request.config,
-                                &source_fields,
-                                &info.node_fields,
-                                if source_service.is_empty() { "source provider" } else { &source_service },
-                                &group.pair.target_service,
-                            );
-                            switched += 1;
-                            Resolution::Migrate { group: 0, endpoint: None, rewrite, carried }
-                        }
-                    }
-                    Selector::Provider(reference) => Resolution::AlreadySwitched {
-                        provider: project.providers.iter().position(|p| &p.reference_id == reference),
-                    },
-                    // A retarget never touches Legacy nodes.
-                    Selector::Legacy => Resolution::OutOfScope,
-                };
-                analysis.nodes.push(HandoverNode {
-                    flow: flow_index,
-                    chart: chart_index,
-                    node: node_index,
-                    node_type,
-                    endpoints,
-                    selector,
-                    resolution,
-                });
             }
-        }
-    }
+            Selector::Provider(reference) => Resolution::AlreadySwitched {
+                provider: project.providers.iter().position(|p| &p.reference_id == reference),
+            },
+            // A retarget never touches Legacy nodes.
+            Selector::Legacy => Resolution::OutOfScope,
+        };
+        analysis.nodes.push(HandoverNode {
+            flow: at.flow,
+            chart: at.chart,
+            node: at.node,
+            node_type,
+            endpoints,
+            selector,
+            resolution,
+        });
+        Ok(())
+    })?;
     if switched > 0 || group.existing.is_some() {
         check_answered(registry, &mut group)?;
         analysis.groups.push(group);

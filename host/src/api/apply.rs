@@ -188,11 +188,6 @@ pub fn apply(
         let locale = &project.locales[chart.locale];
         let group = &analysis.groups[*group];
         let reference = real_ids.get(&group.reference_id).cloned().unwrap_or_else(|| group.reference_id.clone());
-        let mut config = node.config.clone().unwrap_or_default();
-        config.insert(analysis.options.selector_key.clone(), Value::String(reference));
-        for (key, value) in &rewrite.set {
-            config.insert(key.clone(), value.clone());
-        }
         let node_path = format!("/flows/{}/chart/nodes/{}", flow.id, node.id);
         let read_config = |client: &Client| -> Result<Value> {
             let current = client.get(&node_path, &[("preferredLocaleId", locale.id.clone())])?;
@@ -208,6 +203,12 @@ pub fn apply(
             continue;
         }
         let backup = run.backup(&current)?;
+        // The config as analysed: the version check above says the tenant's is unchanged.
+        let mut config = current.as_object().cloned().unwrap_or_default();
+        config.insert(analysis.options.selector_key.clone(), Value::String(reference));
+        for (key, value) in &rewrite.set {
+            config.insert(key.clone(), value.clone());
+        }
         let new_config = Value::Object(config);
         run.journal.append(Record::ApiWrite {
             key: format!("node:{}/{}/{}", flow.id, node.id, locale.id),

@@ -169,17 +169,17 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
                     versions.push((node_id.clone(), version.clone()));
                     index.node_versions.insert((flow_id.clone(), node_id.clone(), locale.id.clone()), version);
                 }
-                nodes.push(Node {
-                    reference_id: str_of(&node, "referenceId"),
-                    label: str_of(&node, "label"),
-                    id: node_id,
+                nodes.push(Node::from_parsed(
+                    node_id,
+                    str_of(&node, "referenceId"),
                     node_type,
-                    locale: node_locale,
+                    str_of(&node, "label"),
+                    node_locale,
                     config,
-                });
+                ));
             }
             fingerprint.insert(chart_path.clone(), hash_json(&versions));
-            flow.charts.push(Chart { locale: locale_index, path: chart_path, nodes });
+            flow.charts.push(Chart { locale: locale_index, path: chart_path, nodes, stamp: None });
         }
         flows.push(flow);
     }
