@@ -149,7 +149,7 @@ pub fn scan_report(loaded: &Loaded) -> ScanReport {
                 .filter(|(_, endpoints)| endpoints.contains(&index))
                 .map(|(flow, _)| project.flows[flow].name.clone())
                 .collect();
-            let nodes: Vec<_> = analysis.nodes.iter().filter(|n| n.endpoints.contains(&index)).collect();
+            let nodes: Vec<_> = analysis.nodes.iter().filter(|n| analysis.endpoints_of(n).contains(&index)).collect();
             let mut locales: Vec<String> = nodes
                 .iter()
                 .map(|n| project.locales[project.flows[n.flow].charts[n.chart].locale].name.clone())

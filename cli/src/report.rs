@@ -286,7 +286,7 @@ pub fn build(ctx: &Context, loaded: &Loaded) -> Result<Report> {
             node_reference_id: node.reference_id.clone(),
             label: node.label.clone(),
             node_type: node.node_type.clone(),
-            endpoints: handover.endpoints.iter().map(|e| project.endpoints[*e].name.clone()).collect(),
+            endpoints: analysis.endpoints_of(handover).iter().map(|e| project.endpoints[*e].name.clone()).collect(),
             provider: provider.to_string(),
             status: "switched".into(),
             before: run.as_ref().map(|_| "Legacy".to_string()),

@@ -7,7 +7,9 @@
 //! would give it different providers or different node defaults is a conflict: it is
 //! never guessed, only answered.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::hash::Hasher;
+use std::sync::Arc;
 
 use handover_migrate_core::secret::looks_masked;
 use handover_migrate_core::validate::is_unset;
@@ -145,12 +147,7 @@ pub enum Resolution {
     Migrate {
         group: usize,
         endpoint: Option<usize>,
-        rewrite: NodeRewrite,
-        /// Vendor switches and retargets: the source's node fields the node sets that the
-        /// target reads as they are (the rewrite lists the others).
-        carried: Vec<String>,
-        /// The node's current values of the fields the switch sets (the plan's "before").
-        current: Object,
+        switch: Arc<NodeSwitch>,
     },
     /// Already points at a provider (file index, `None` if no such provider exists).
     AlreadySwitched {
@@ -178,14 +175,69 @@ pub enum Resolution {
     },
 }
 
+/// What a switch does to one node. Nodes copied between flows switch identically, so
+/// equal switches are shared ([`Interner`]): the analysis of a large project stays an index.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NodeSwitch {
+    pub rewrite: NodeRewrite,
+    /// Vendor switches and retargets: the source's node fields the node sets that the
+    /// target reads as they are (the rewrite lists the others).
+    pub carried: Vec<String>,
+    /// The node's current values of the fields the switch sets (the plan's "before").
+    pub current: Object,
+}
+
+impl NodeSwitch {
+    pub(crate) fn new(config: &Object, selector_key: &str, rewrite: NodeRewrite, carried: Vec<String>) -> NodeSwitch {
+        let current = std::iter::once(selector_key)
+            .chain(rewrite.set.keys().map(String::as_str))
+            .filter_map(|key| config.get(key).map(|value| (key.to_string(), value.clone())))
+            .collect();
+        NodeSwitch { rewrite, carried, current }
+    }
+}
+
+/// Shares equal values: one allocation per distinct value, however many nodes hold it.
+pub(crate) struct Interner<T> {
+    by_hash: HashMap<u64, Vec<Arc<T>>>,
+}
+
+impl<T: serde::Serialize + PartialEq> Interner<T> {
+    pub fn new() -> Self {
+        Interner { by_hash: HashMap::new() }
+    }
+
+    pub fn intern(&mut self, value: T) -> Arc<T> {
+        /// Feeds serialized bytes straight into a hasher (no string is built).
+        struct HashWriter<H: Hasher>(H);
+        impl<H: Hasher> std::io::Write for HashWriter<H> {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.write(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut writer = HashWriter(std::collections::hash_map::DefaultHasher::new());
+        // Serializing plain data into a hasher cannot fail; a failure would only cost sharing.
+        let _ = serde_json::to_writer(&mut writer, &value);
+        let bucket = self.by_hash.entry(writer.0.finish()).or_default();
+        if let Some(found) = bucket.iter().find(|known| ***known == value) {
+            return Arc::clone(found);
+        }
+        let shared = Arc::new(value);
+        bucket.push(Arc::clone(&shared));
+        shared
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct HandoverNode {
     pub flow: usize,
     pub chart: usize,
     pub node: usize,
     pub node_type: HandoverNodeType,
-    /// Endpoint indices whose flows reach this node's flow.
-    pub endpoints: Vec<usize>,
     pub selector: Selector,
     pub resolution: Resolution,
 }
@@ -221,6 +273,11 @@ impl Analysis {
         &project.flows[node.flow].charts[node.chart].nodes[node.node]
     }
 
+    /// Endpoint indices whose flows reach the node's flow.
+    pub fn endpoints_of(&self, node: &HandoverNode) -> &[usize] {
+        &self.flow_endpoints[node.flow]
+    }
+
     pub fn in_filter(&self, endpoint: &str) -> bool {
         self.options.endpoint_filter.is_empty() || self.options.endpoint_filter.iter().any(|e| e == endpoint)
     }
@@ -228,7 +285,7 @@ impl Analysis {
     /// Whether `node` still depends, through Legacy, on `endpoint`'s legacy settings.
     pub fn depends_on(&self, node: &HandoverNode, endpoint: usize) -> bool {
         node.selector == Selector::Legacy
-            && node.endpoints.contains(&endpoint)
+            && self.endpoints_of(node).contains(&endpoint)
             && match &self.endpoint_states[endpoint] {
                 EndpointState::Grouped { group, .. } => self.groups[*group].info.node_types.contains(&node.node_type),
                 EndpointState::NoHandover => false,
@@ -781,27 +838,20 @@ fn resolve_nodes(
     }
     let selector_key = analysis.options.selector_key.as_str();
     let mut nodes = Vec::new();
+    let mut switches = Interner::new();
     for_each_handover_node(project, |at, node_type, config| {
         let node = &project.flows[at.flow].charts[at.chart].nodes[at.node];
-        let endpoints = analysis.flow_endpoints[at.flow].clone();
         let selector = selector_of(config, selector_key);
         let resolution = match &selector {
             Selector::Provider(reference) => Resolution::AlreadySwitched {
                 provider: project.providers.iter().position(|p| &p.reference_id == reference),
             },
             Selector::Legacy => {
-                resolve_legacy_node(project, registry, answers, analysis, node, config, node_type, at.flow, &endpoints)?
+                let node = LegacyNode { node, config, node_type, flow: at.flow };
+                resolve_legacy_node(project, registry, answers, analysis, &node, &mut switches)?
             }
         };
-        nodes.push(HandoverNode {
-            flow: at.flow,
-            chart: at.chart,
-            node: at.node,
-            node_type,
-            endpoints,
-            selector,
-            resolution,
-        });
+        nodes.push(HandoverNode { flow: at.flow, chart: at.chart, node: at.node, node_type, selector, resolution });
         Ok(())
     })?;
     Ok(nodes)
@@ -843,26 +893,25 @@ pub(crate) fn for_each_handover_node(
     Ok(())
 }
 
-/// The node's current values of the fields a switch sets: the selector and the rewrite's.
-pub(crate) fn current_values(config: &Object, selector_key: &str, rewrite: &NodeRewrite) -> Object {
-    std::iter::once(selector_key)
-        .chain(rewrite.set.keys().map(String::as_str))
-        .filter_map(|key| config.get(key).map(|value| (key.to_string(), value.clone())))
-        .collect()
+/// A Legacy handover node instance being resolved.
+struct LegacyNode<'a> {
+    node: &'a Node,
+    config: &'a Object,
+    node_type: HandoverNodeType,
+    flow: usize,
 }
 
-#[allow(clippy::too_many_arguments)]
 fn resolve_legacy_node(
     project: &Project,
     registry: &Registry,
     answers: &Answers,
     analysis: &Analysis,
-    node: &Node,
-    config: &Object,
-    node_type: HandoverNodeType,
-    flow: usize,
-    endpoints: &[usize],
+    legacy: &LegacyNode,
+    switches: &mut Interner<NodeSwitch>,
 ) -> Result<Resolution> {
+    let LegacyNode { node, config, node_type, flow } = *legacy;
+    let endpoints = analysis.flow_endpoints[flow].as_slice();
+    let selector_key = analysis.options.selector_key.as_str();
     let rewrite_for = |endpoint: usize| -> Result<Option<(usize, NodeRewrite, Vec<String>)>> {
         let EndpointState::Grouped { group, defaults } = &analysis.endpoint_states[endpoint] else { return Ok(None) };
         let pair = &analysis.groups[*group].pair;
@@ -908,9 +957,7 @@ fn resolve_legacy_node(
             Some((group, rewrite, carried)) => Ok(Resolution::Migrate {
                 group,
                 endpoint: Some(endpoint),
-                current: current_values(config, &analysis.options.selector_key, &rewrite),
-                rewrite,
-                carried,
+                switch: switches.intern(NodeSwitch::new(config, selector_key, rewrite, carried)),
             }),
             None => Err(Error::usage(format!(
                 "answers file: [assign] {} = {target:?}: that endpoint has no legacy handover settings a provider can migrate",
@@ -989,9 +1036,7 @@ fn resolve_legacy_node(
     Ok(Resolution::Migrate {
         group: first_group,
         endpoint: Some(first_endpoint),
-        current: current_values(config, &analysis.options.selector_key, &first_rewrite),
-        rewrite: first_rewrite,
-        carried: first_carried,
+        switch: switches.intern(NodeSwitch::new(config, selector_key, first_rewrite, first_carried)),
     })
 }
 

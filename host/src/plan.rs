@@ -13,7 +13,9 @@ use handover_migrate_core::{FieldNote, MigrationPair, PropertyClass};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::analysis::{missing_answers, step_kind_name, Analysis, EndpointState, Resolution, Retarget, Selector};
+use crate::analysis::{
+    missing_answers, step_kind_name, Analysis, EndpointState, NodeSwitch, Resolution, Retarget, Selector,
+};
 use crate::clone::{Project, CONFIG_FILE, PROVIDERS_DIR};
 use crate::error::{Error, Result};
 use crate::fsio::sha256_hex;
@@ -329,10 +331,11 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
         let node = analysis.node(project, handover);
         let locale = project.locales[chart.locale].name.clone();
         let endpoint_names: Vec<String> =
-            handover.endpoints.iter().map(|e| project.endpoints[*e].name.clone()).collect();
+            analysis.endpoints_of(handover).iter().map(|e| project.endpoints[*e].name.clone()).collect();
         let subject = format!("{} / {locale} / {}", flow.name, node.id);
         match &handover.resolution {
-            Resolution::Migrate { group, rewrite, carried, current, .. } => {
+            Resolution::Migrate { group, switch, .. } => {
+                let NodeSwitch { rewrite, carried, current } = &**switch;
                 let group = &analysis.groups[*group];
                 let mut changes = vec![FieldChange {
                     key: plan.selector_key.clone(),
@@ -361,8 +364,8 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                 });
             }
             Resolution::Conflict { reason } => {
-                let mut resolve_with: Vec<String> = handover
-                    .endpoints
+                let mut resolve_with: Vec<String> = analysis
+                    .endpoints_of(handover)
                     .iter()
                     .filter(|e| matches!(analysis.endpoint_states[**e], EndpointState::Grouped { .. }))
                     .map(|e| format!("[assign] {} = {:?}", toml_key(&node.reference_id), project.endpoints[*e].name))
@@ -545,8 +548,8 @@ pub fn materialize(
             for handover in nodes.iter().map(|i| &analysis.nodes[*i]) {
                 let node = analysis.node(project, handover);
                 let (reference, set) = match (&handover.resolution, &handover.selector) {
-                    (Resolution::Migrate { group, rewrite, .. }, _) => {
-                        (analysis.groups[*group].reference_id.clone(), Some(&rewrite.set))
+                    (Resolution::Migrate { group, switch, .. }, _) => {
+                        (analysis.groups[*group].reference_id.clone(), Some(&switch.rewrite.set))
                     }
                     (_, Selector::Provider(old)) if relink.contains_key(old) => (relink[old].clone(), None),
                     _ => continue,

@@ -16,8 +16,8 @@ use handover_migrate_core::{
 };
 
 use crate::analysis::{
-    account_node_fields, attribute_flows, check_answered, current_values, find_out_of_scope, finish_warnings,
-    for_each_handover_node, lookup_answer, selector_of, Analysis, EndpointState, Group, HandoverNode, Options,
+    account_node_fields, attribute_flows, check_answered, find_out_of_scope, finish_warnings, for_each_handover_node,
+    lookup_answer, selector_of, Analysis, EndpointState, Group, HandoverNode, Interner, NodeSwitch, Options,
     Resolution, ResolvedProperty, ResolvedStep, Retarget, Selector, ValueSource,
 };
 use crate::clone::Project;
@@ -116,10 +116,11 @@ pub(crate) fn analyse(project: &Project, registry: &Registry, answers: &Answers,
         return Err(Error::failed(format!("internal: provider for {} vanished", group.pair)));
     };
     let mut switched = 0;
+    let mut switches = Interner::new();
     for_each_handover_node(project, |at, node_type, config| {
         let flow = &project.flows[at.flow];
         let node = &flow.charts[at.chart].nodes[at.node];
-        let endpoints = analysis.flow_endpoints[at.flow].clone();
+        let endpoints = &analysis.flow_endpoints[at.flow];
         let selector = selector_of(config, &selector_key);
         let resolution = match &selector {
             Selector::Provider(reference) if *reference == from_reference => {
@@ -149,8 +150,8 @@ pub(crate) fn analyse(project: &Project, registry: &Registry, answers: &Answers,
                         &group.pair.target_service,
                     );
                     switched += 1;
-                    let current = current_values(config, &selector_key, &rewrite);
-                    Resolution::Migrate { group: 0, endpoint: None, rewrite, carried, current }
+                    let switch = switches.intern(NodeSwitch::new(config, &selector_key, rewrite, carried));
+                    Resolution::Migrate { group: 0, endpoint: None, switch }
                 }
             }
             Selector::Provider(reference) => Resolution::AlreadySwitched {
@@ -164,7 +165,6 @@ pub(crate) fn analyse(project: &Project, registry: &Registry, answers: &Answers,
             chart: at.chart,
             node: at.node,
             node_type,
-            endpoints,
             selector,
             resolution,
         });

@@ -180,7 +180,7 @@ pub fn apply(
     let progress = crate::progress::phase("Writing to the API", Some(made.len() + switches));
     made.iter().for_each(|_| progress.inc());
     for handover in &analysis.nodes {
-        let Resolution::Migrate { group, rewrite, .. } = &handover.resolution else { continue };
+        let Resolution::Migrate { group, switch, .. } = &handover.resolution else { continue };
         progress.inc();
         let flow = &project.flows[handover.flow];
         let chart = &flow.charts[handover.chart];
@@ -206,7 +206,7 @@ pub fn apply(
         // The config as analysed: the version check above says the tenant's is unchanged.
         let mut config = current.as_object().cloned().unwrap_or_default();
         config.insert(analysis.options.selector_key.clone(), Value::String(reference));
-        for (key, value) in &rewrite.set {
+        for (key, value) in &switch.rewrite.set {
             config.insert(key.clone(), value.clone());
         }
         let new_config = Value::Object(config);
