@@ -357,7 +357,7 @@ fn run(cli: Cli) -> Result<u8> {
             match command {
                 ProvidersCommand::List => {
                     if global.json {
-                        print_json(&render::providers_json(&registry));
+                        print_json(&serde_json::json!({"providers": render::providers_json(&registry)}));
                     } else {
                         print!("{}", render::providers_list(&registry));
                     }
@@ -400,7 +400,7 @@ fn run(cli: Cli) -> Result<u8> {
             if global.json {
                 print_json(&plan);
             } else {
-                print!("{}", render::plan_text(&plan));
+                render::print_plan_text(&plan);
                 if let Some(out) = out {
                     println!("Saved to {}; apply exactly this with `apply --plan {}`.", out.display(), out.display());
                 }
@@ -424,7 +424,7 @@ fn run(cli: Cli) -> Result<u8> {
             let saved_ref = saved.as_ref().zip(plan_file.as_deref());
             let outcome = ops::apply(&ctx, saved_ref, *snapshot, &mut |plan| {
                 if !global.json && !global.quiet && saved_ref.is_none() {
-                    print!("{}", render::plan_text(plan));
+                    render::print_plan_text(plan);
                 }
                 confirm(global, "Apply these changes?")
             })?;

@@ -255,16 +255,30 @@ fn findings_text(plan: &Plan) -> String {
     out
 }
 
-pub fn plan_text(plan: &Plan) -> String {
-    let mut out = format!("Plan (node selector key `{}`)\n", plan.selector_key);
+/// Print the plan for a person, as it is produced: a large plan is never held as one string.
+pub fn print_plan_text(plan: &Plan) {
+    /// `fmt::Write` onto a buffered stdout; a closed stdout stops the output quietly.
+    struct Stdout(std::io::BufWriter<std::io::StdoutLock<'static>>);
+    impl std::fmt::Write for Stdout {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            std::io::Write::write_all(&mut self.0, text.as_bytes()).map_err(|_| std::fmt::Error)
+        }
+    }
+    let mut out = Stdout(std::io::BufWriter::new(std::io::stdout().lock()));
+    write_plan_text(plan, &mut out);
+    let _ = std::io::Write::flush(&mut out.0);
+}
+
+fn write_plan_text(plan: &Plan, out: &mut impl std::fmt::Write) {
+    let _ = writeln!(out, "Plan (node selector key `{}`)", plan.selector_key);
     if !plan.endpoint_filter.is_empty() {
         let _ = writeln!(out, "Limited to endpoints: {}", plan.endpoint_filter.join(", "));
     }
-    out.push_str(&plan_summary_table(plan));
-    out.push_str(&crate::switch::plan_header(plan));
-    out.push_str("\nProviders\n");
+    let _ = out.write_str(&plan_summary_table(plan));
+    let _ = out.write_str(&crate::switch::plan_header(plan));
+    let _ = out.write_str("\nProviders\n");
     if plan.providers.is_empty() {
-        out.push_str("  (none)\n");
+        let _ = out.write_str("  (none)\n");
     }
     for p in &plan.providers {
         let sign = if p.action == "create" { crate::style::green("+ create") } else { crate::style::dim("= reuse ") };
@@ -304,10 +318,10 @@ pub fn plan_text(plan: &Plan) -> String {
             "  ~ {} node `{}` (\"{}\", {}) → \"{}\"",
             edit.path, edit.node_id, edit.label, edit.node_type, edit.provider
         );
-        out.push_str(&node_diff_text(&edit.changes));
-        out.push_str(&crate::switch::node_fields_text(edit));
+        let _ = out.write_str(&node_diff_text(&edit.changes));
+        let _ = out.write_str(&crate::switch::node_fields_text(edit));
     }
-    out.push_str(&findings_text(plan));
+    let _ = out.write_str(&findings_text(plan));
     let creates = plan.providers.iter().filter(|p| p.action == "create").count();
     let _ = writeln!(
         out,
@@ -318,12 +332,11 @@ pub fn plan_text(plan: &Plan) -> String {
         plan.missing_answers.len()
     );
     if !plan.missing_answers.is_empty() {
-        out.push_str("Add to the answers file (--answers FILE):\n");
+        let _ = out.write_str("Add to the answers file (--answers FILE):\n");
         for m in &plan.missing_answers {
             let _ = writeln!(out, "  {}   # {}", m.entry, m.prompt);
         }
     }
-    out
 }
 
 /// Endpoint → provider → flows and nodes affected, manual steps outstanding: the overview

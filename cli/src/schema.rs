@@ -5,8 +5,6 @@
 
 use std::sync::OnceLock;
 
-use serde_json::{Map, Value};
-
 /// The version of every document this binary prints.
 pub const VERSION: u32 = 1;
 
@@ -32,32 +30,25 @@ pub fn id(name: &str) -> String {
     format!("handover-migrate/{name}@{VERSION}")
 }
 
-/// The document for `value`: an object gets `"schema"` as its first key; anything else
-/// (a list) is wrapped as `{"schema", "providers" | "items": value}`.
-pub fn document(name: &str, value: Value) -> Value {
-    let mut out = Map::new();
-    out.insert("schema".into(), Value::String(id(name)));
-    match value {
-        Value::Object(object) => {
-            for (key, value) in object {
-                if key != "schema" {
-                    out.insert(key, value);
-                }
-            }
-        }
-        other => {
-            let key = if name == "providers-list" { "providers" } else { "items" };
-            out.insert(key.into(), other);
-        }
-    }
-    Value::Object(out)
+/// A command's document: `"schema"` first, then the fields of `value` (a struct or map).
+#[derive(serde::Serialize)]
+struct Document<'a, T: serde::Serialize> {
+    schema: String,
+    #[serde(flatten)]
+    value: &'a T,
 }
 
-/// Print the current command's document on stdout.
+/// Print the current command's document on stdout, streamed (a large plan is never built
+/// as one string). `value` must serialize as an object.
 pub fn print(value: &impl serde::Serialize) {
-    let value = serde_json::to_value(value).unwrap_or(Value::Null);
-    let document = document(command(), value);
-    println!("{}", serde_json::to_string_pretty(&document).unwrap_or_default());
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let document = Document { schema: id(command()), value };
+    // A closed stdout (`| head`) is not an error worth a second message.
+    let _ = serde_json::to_writer_pretty(&mut out, &document).map_err(std::io::Error::from).and_then(|()| {
+        out.write_all(b"\n")?;
+        out.flush()
+    });
 }
 
 /// Print a failure as a JSON document on stdout (the message also goes to stderr).

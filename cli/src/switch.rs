@@ -71,7 +71,7 @@ pub fn retarget(global: &Global, args: &RetargetArgs) -> Result<u8> {
         if global.json {
             print_json(&plan);
         } else {
-            print!("{}", render::plan_text(&plan));
+            render::print_plan_text(&plan);
             if let Some(out) = &args.out {
                 println!("Saved to {}; apply exactly this with `retarget … --plan {}`.", out.display(), out.display());
             }
@@ -88,7 +88,7 @@ pub fn retarget(global: &Global, args: &RetargetArgs) -> Result<u8> {
     let saved_ref = saved.as_ref().zip(args.plan.as_deref());
     let outcome = ops::apply(&ctx, saved_ref, false, &mut |plan| {
         if !global.json && !global.quiet && saved_ref.is_none() {
-            print!("{}", render::plan_text(plan));
+            render::print_plan_text(plan);
         }
         confirm(global, "Re-point these nodes?")
     })?;
