@@ -310,7 +310,7 @@ fn write_plan_text(plan: &Plan, out: &mut impl std::fmt::Write) {
             }
         }
     }
-    let charts: std::collections::BTreeSet<&str> = plan.node_edits.iter().map(|e| e.path.as_str()).collect();
+    let charts: std::collections::BTreeSet<&str> = plan.node_edits.iter().map(|e| &*e.path).collect();
     let _ = writeln!(out, "\nNode edits ({} node(s) in {} chart file(s))", plan.node_edits.len(), charts.len());
     for edit in &plan.node_edits {
         let _ = writeln!(
@@ -355,7 +355,7 @@ fn plan_summary_table(plan: &Plan) -> String {
         let sign = if p.action == "create" { "+" } else { "=" };
         for endpoint in &p.endpoints {
             let edits: Vec<_> = plan.node_edits.iter().filter(|e| e.endpoints.contains(endpoint)).collect();
-            let mut flows: Vec<&str> = edits.iter().map(|e| e.flow.as_str()).collect();
+            let mut flows: Vec<&str> = edits.iter().map(|e| &*e.flow).collect();
             flows.sort();
             flows.dedup();
             rows.push([

@@ -144,10 +144,10 @@ pub fn node_fields_text(edit: &PlannedNodeEdit) -> String {
     if !edit.carried.is_empty() {
         let _ = writeln!(out, "      = carried over: {}", edit.carried.join(", "));
     }
-    for field in &edit.needs_person {
+    for field in edit.needs_person.iter() {
         let _ = writeln!(out, "      ! needs a person: {}: {}", field.field, field.note);
     }
-    for field in &edit.no_counterpart {
+    for field in edit.no_counterpart.iter() {
         let _ = writeln!(out, "      - no counterpart: {}: {}", field.field, field.note);
     }
     out

@@ -6,7 +6,8 @@
 //! digest of itself; `apply --plan` recomputes the plan and refuses when the project
 //! changed (stale) or the result differs, so what is applied is exactly what was reviewed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use handover_migrate_core::secret::REDACTED;
 use handover_migrate_core::{FieldNote, MigrationPair, PropertyClass};
@@ -81,28 +82,41 @@ pub struct PlannedStep {
     pub answers_entry: Option<String>,
 }
 
+/// One node switch. A large project has tens of thousands, mostly alike: values they
+/// repeat (names, paths, endpoint lists, the changes themselves) are shared (`Arc`), so the
+/// plan costs little more per node than its ids and label.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlannedNodeEdit {
-    pub flow: String,
-    pub locale: String,
-    pub path: String,
+    pub flow: Arc<str>,
+    pub locale: Arc<str>,
+    pub path: Arc<str>,
     pub node_id: String,
     pub node_reference_id: String,
-    pub node_type: String,
+    pub node_type: Arc<str>,
     pub label: String,
-    pub provider: String,
-    pub endpoints: Vec<String>,
-    pub changes: Vec<FieldChange>,
+    pub provider: Arc<str>,
+    pub endpoints: Arc<[String]>,
+    pub changes: Arc<[FieldChange]>,
     /// Vendor switches and retargets: the source's node fields this node sets that carry
     /// over as they are.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub carried: Vec<String>,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub carried: Arc<[String]>,
     /// Fields a person must fill in by hand once the node points at the new provider.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub needs_person: Vec<FieldNote>,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub needs_person: Arc<[FieldNote]>,
     /// Fields the new provider has no counterpart for (left in the node, unused).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub no_counterpart: Vec<FieldNote>,
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub no_counterpart: Arc<[FieldNote]>,
+}
+
+/// The shared parts of the node edits of one switch to one provider.
+#[derive(Clone)]
+struct SharedEdit {
+    provider: Arc<str>,
+    changes: Arc<[FieldChange]>,
+    carried: Arc<[String]>,
+    needs_person: Arc<[FieldNote]>,
+    no_counterpart: Arc<[FieldNote]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -325,42 +339,69 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
             ),
         ));
     }
+    let mut strings: HashSet<Arc<str>> = HashSet::new();
+    let mut share = |text: &str| -> Arc<str> {
+        if let Some(shared) = strings.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        strings.insert(Arc::clone(&shared));
+        shared
+    };
+    let mut endpoint_lists: HashMap<usize, Arc<[String]>> = HashMap::new();
+    let mut shared_edits: HashMap<(usize, *const NodeSwitch), SharedEdit> = HashMap::new();
+    plan.node_edits
+        .reserve_exact(analysis.nodes.iter().filter(|n| matches!(n.resolution, Resolution::Migrate { .. })).count());
     for handover in &analysis.nodes {
         let flow = &project.flows[handover.flow];
         let chart = &flow.charts[handover.chart];
         let node = analysis.node(project, handover);
-        let locale = project.locales[chart.locale].name.clone();
-        let endpoint_names: Vec<String> =
-            analysis.endpoints_of(handover).iter().map(|e| project.endpoints[*e].name.clone()).collect();
+        let locale = &project.locales[chart.locale].name;
+        let endpoint_names = || -> Vec<String> {
+            analysis.endpoints_of(handover).iter().map(|e| project.endpoints[*e].name.clone()).collect()
+        };
         let subject = format!("{} / {locale} / {}", flow.name, node.id);
         match &handover.resolution {
             Resolution::Migrate { group, switch, .. } => {
-                let NodeSwitch { rewrite, carried, current } = &**switch;
-                let group = &analysis.groups[*group];
-                let mut changes = vec![FieldChange {
-                    key: plan.selector_key.clone(),
-                    before: current.get(&plan.selector_key).cloned(),
-                    after: Value::String(group.reference_id.clone()),
-                }];
-                changes.extend(rewrite.set.iter().map(|(key, value)| FieldChange {
-                    key: key.clone(),
-                    before: current.get(key).cloned(),
-                    after: value.clone(),
-                }));
+                let shared = shared_edits.entry((*group, Arc::as_ptr(switch))).or_insert_with(|| {
+                    let NodeSwitch { rewrite, carried, current } = &**switch;
+                    let group = &analysis.groups[*group];
+                    let changes = std::iter::once(FieldChange {
+                        key: plan.selector_key.clone(),
+                        before: current.get(&plan.selector_key).cloned(),
+                        after: Value::String(group.reference_id.clone()),
+                    })
+                    .chain(rewrite.set.iter().map(|(key, value)| FieldChange {
+                        key: key.clone(),
+                        before: current.get(key).cloned(),
+                        after: value.clone(),
+                    }))
+                    .collect();
+                    SharedEdit {
+                        provider: Arc::from(group.name.as_str()),
+                        changes,
+                        carried: Arc::from(carried.as_slice()),
+                        needs_person: Arc::from(rewrite.needs_person.as_slice()),
+                        no_counterpart: Arc::from(rewrite.no_counterpart.as_slice()),
+                    }
+                });
+                let SharedEdit { provider, changes, carried, needs_person, no_counterpart } = shared.clone();
                 plan.node_edits.push(PlannedNodeEdit {
-                    flow: flow.name.clone(),
-                    locale,
-                    path: chart.path.clone(),
+                    flow: share(&flow.name),
+                    locale: share(locale),
+                    path: share(&chart.path),
                     node_id: node.id.clone(),
                     node_reference_id: node.reference_id.clone(),
-                    node_type: node.node_type.clone(),
+                    node_type: share(&node.node_type),
                     label: node.label.clone(),
-                    provider: group.name.clone(),
-                    endpoints: endpoint_names,
+                    provider,
+                    endpoints: Arc::clone(
+                        endpoint_lists.entry(handover.flow).or_insert_with(|| Arc::from(endpoint_names())),
+                    ),
                     changes,
-                    carried: carried.clone(),
-                    needs_person: rewrite.needs_person.clone(),
-                    no_counterpart: rewrite.no_counterpart.clone(),
+                    carried,
+                    needs_person,
+                    no_counterpart,
                 });
             }
             Resolution::Conflict { reason } => {
@@ -374,11 +415,11 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                 resolve_with.push(format!("(or for the whole flow: [assign] {} = \"<endpoint>\")", toml_key(&flow.name)));
                 plan.conflicts.push(PlannedConflict {
                     flow: flow.name.clone(),
-                    locale,
+                    locale: locale.clone(),
                     node_id: node.id.clone(),
                     node_reference_id: node.reference_id.clone(),
                     label: node.label.clone(),
-                    endpoints: endpoint_names,
+                    endpoints: endpoint_names(),
                     reason: reason.clone(),
                     resolve_with,
                 });
