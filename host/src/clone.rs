@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use handover_migrate_core::validate::is_unset;
 use handover_migrate_core::{HandoverNodeType, Object};
@@ -51,8 +52,9 @@ pub struct Project {
     pub locales: Vec<Locale>,
     pub flows: Vec<Flow>,
     pub providers: Vec<ProviderFile>,
-    /// SHA-256 of every file read, by path relative to the root (`/`-separated).
-    pub fingerprint: BTreeMap<String, String>,
+    /// SHA-256 of every file read, by path relative to the root (`/`-separated); shared
+    /// with the plan's `project_state`.
+    pub fingerprint: Arc<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -396,7 +398,14 @@ pub fn load(root: &Path) -> Result<Project> {
             if count == 1 { "" } else { "s" }
         )));
     }
-    Ok(Project { root: root.to_path_buf(), endpoints, locales, flows, providers, fingerprint: reader.fingerprint })
+    Ok(Project {
+        root: root.to_path_buf(),
+        endpoints,
+        locales,
+        flows,
+        providers,
+        fingerprint: Arc::new(reader.fingerprint),
+    })
 }
 
 fn load_locales(reader: &mut Reader) -> Result<Vec<Locale>> {
@@ -590,6 +599,7 @@ fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale]) -> Result<F
         let nodes = parse_chart_nodes(&text, &chart_path, locales)?;
         flow.charts.push(Chart { locale, path: chart_path, nodes, stamp: Some(stamp) });
     }
+    flow.charts.shrink_to_fit();
     Ok(flow)
 }
 
@@ -686,6 +696,8 @@ fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale]) -> Result
         }
         nodes.push(node);
     }
+    // Held for the whole run, one per chart: no spare capacity.
+    nodes.shrink_to_fit();
     Ok(nodes)
 }
 
@@ -744,4 +756,63 @@ fn load_provider(reader: &mut Reader, path: &str) -> Result<ProviderFile> {
         service: string_field(&object, "service", path, true)?,
         properties,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example_copy() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/acme-support");
+        let status = std::process::Command::new("cp").arg("-r").arg(&example).arg(dir.path()).status().unwrap();
+        assert!(status.success());
+        dir
+    }
+
+    #[test]
+    fn handover_configs_are_read_back_by_range_and_a_changed_chart_is_refused() {
+        let dir = example_copy();
+        let root = dir.path().join("acme-support");
+        let project = load(&root).unwrap();
+        let (flow, chart) = project
+            .flows
+            .iter()
+            .enumerate()
+            .flat_map(|(f, flow)| (0..flow.charts.len()).map(move |c| (f, c)))
+            .find(|(f, c)| project.flows[*f].charts[*c].nodes.iter().any(|n| matches!(n.config, NodeConfig::InFile(_))))
+            .expect("the example has handover nodes");
+        let path = project.flows[flow].charts[chart].path.clone();
+        let on_disk: Value = serde_json::from_str(&std::fs::read_to_string(root.join(&path)).unwrap()).unwrap();
+        let configs = project.handover_configs(flow, chart).unwrap();
+        for (node, config) in project.flows[flow].charts[chart].nodes.iter().zip(&configs) {
+            let expected = on_disk["nodes"].as_array().unwrap().iter().find(|n| n["_id"] == node.id.as_str()).unwrap();
+            match &node.config {
+                NodeConfig::InFile(_) => assert_eq!(config.as_ref(), expected["config"].as_object(), "{}", node.id),
+                NodeConfig::NotKept => assert!(config.is_none()),
+                NodeConfig::Inline(_) => panic!("a clone keeps no config in memory"),
+            }
+        }
+        // The same bytes, written again: a new file, which the index no longer describes.
+        let text = std::fs::read(root.join(&path)).unwrap();
+        fsio::write_atomic(&root.join(&path), &text, 0o644).unwrap();
+        let error = project.handover_configs(flow, chart).unwrap_err();
+        assert!(
+            error.message.starts_with(&format!("{path} changed while handover-migrate was running")),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn only_an_index_of_the_nodes_is_kept() {
+        let dir = example_copy();
+        let project = load(&dir.path().join("acme-support")).unwrap();
+        let nodes: Vec<&Node> = project.flows.iter().flat_map(|f| &f.charts).flat_map(|c| &c.nodes).collect();
+        assert!(nodes.iter().all(|n| KEPT_NODE_TYPES.contains(&n.node_type.as_str())));
+        assert!(nodes.iter().all(|n| !matches!(n.config, NodeConfig::Inline(_))), "configs stay in the files");
+        let links: Vec<&str> = nodes.iter().filter_map(|n| n.link.as_deref()).collect();
+        assert!(!links.is_empty(), "Execute Flow targets are kept");
+        assert!(links.iter().all(|target| project.flow_by_ref(target).is_some()), "{links:?}");
+    }
 }

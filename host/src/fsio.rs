@@ -332,6 +332,21 @@ mod tests {
     }
 
     #[test]
+    fn ranges_are_read_from_the_file_that_was_read_and_refused_from_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chart.json");
+        fs::write(&path, r#"{"a": {"x": 1}, "b": [2]}"#).unwrap();
+        let (text, stamp) = read_text_stamped(&path).unwrap();
+        let ranges = [text.find("{\"x").unwrap()..text.find('}').unwrap() + 1, text.find('[').unwrap()..text.len() - 1];
+        assert_eq!(read_ranges(&path, stamp, &ranges).unwrap(), [r#"{"x": 1}"#, "[2]"]);
+        // Same length, different bytes, written the way editors and `cognigy clone` do.
+        write_atomic(&path, br#"{"a": {"x": 9}, "b": [2]}"#, 0o644).unwrap();
+        let error = read_ranges(&path, stamp, &ranges).unwrap_err();
+        assert!(error.message.contains("changed while handover-migrate was running"), "{}", error.message);
+        assert!(error.message.contains("chart.json"), "{}", error.message);
+    }
+
+    #[test]
     fn symlinks_and_dirs_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("t");

@@ -31,7 +31,7 @@ pub struct Plan {
     pub selector_key: String,
     pub endpoint_filter: Vec<String>,
     /// SHA-256 of every project file the plan was computed from.
-    pub project_state: BTreeMap<String, String>,
+    pub project_state: Arc<BTreeMap<String, String>>,
     pub providers: Vec<PlannedProvider>,
     pub node_edits: Vec<PlannedNodeEdit>,
     pub conflicts: Vec<PlannedConflict>,

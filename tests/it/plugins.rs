@@ -34,6 +34,12 @@ fn example_plugin() -> &'static ExamplePlugin {
         let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("example-plugin");
         let out = target.join("variants");
         std::fs::create_dir_all(&out).unwrap();
+        // Nextest runs each test in its own process, and the variants share one build
+        // output: build and install them under a lock, so that no test loads another's
+        // variant or a half-copied library.
+        let lock = std::fs::File::create(target.join("build.lock")).unwrap();
+        // SAFETY: flock on a descriptor this function owns; released when `lock` drops.
+        assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) }, 0);
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let build = |name: &str, features: &str| -> PathBuf {
             let mut command = Process::new(&cargo);
@@ -49,7 +55,9 @@ fn example_plugin() -> &'static ExamplePlugin {
                 std::env::consts::DLL_SUFFIX
             ));
             let copy = out.join(format!("libexample_desk_{name}{}", std::env::consts::DLL_SUFFIX));
-            std::fs::copy(&built, &copy).unwrap();
+            let temp = out.join(format!(".{name}.{}.tmp", std::process::id()));
+            std::fs::copy(&built, &temp).unwrap();
+            std::fs::rename(&temp, &copy).unwrap();
             copy
         };
         ExamplePlugin {
@@ -67,15 +75,18 @@ pub(crate) fn c_plugin() -> &'static PathBuf {
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-plugin");
         std::fs::create_dir_all(&out).unwrap();
         let library = out.join(format!("libc_desk{}", std::env::consts::DLL_SUFFIX));
+        // Each test process builds it: install by rename, so none loads a half-written one.
+        let temp = out.join(format!(".c_desk.{}.tmp", std::process::id()));
         let status = Process::new("gcc")
             .args(["-shared", "-fPIC", "-Wall", "-Werror", "-I"])
             .arg(repo().join("docs"))
             .arg("-o")
-            .arg(&library)
+            .arg(&temp)
             .arg(repo().join("tests/c-plugin/c_desk.c"))
             .status()
             .expect("run gcc");
         assert!(status.success(), "gcc failed to build the C plugin");
+        std::fs::rename(&temp, &library).unwrap();
         library
     })
 }

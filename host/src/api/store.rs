@@ -199,7 +199,7 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
         locales,
         flows,
         providers,
-        fingerprint,
+        fingerprint: std::sync::Arc::new(fingerprint),
     };
     Ok((project, index))
 }
