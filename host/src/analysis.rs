@@ -208,21 +208,10 @@ impl<T: serde::Serialize + PartialEq> Interner<T> {
     }
 
     pub fn intern(&mut self, value: T) -> Arc<T> {
-        /// Feeds serialized bytes straight into a hasher (no string is built).
-        struct HashWriter<H: Hasher>(H);
-        impl<H: Hasher> std::io::Write for HashWriter<H> {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.write(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut writer = HashWriter(std::collections::hash_map::DefaultHasher::new());
-        // Serializing plain data into a hasher cannot fail; a failure would only cost sharing.
-        let _ = serde_json::to_writer(&mut writer, &value);
-        let bucket = self.by_hash.entry(writer.0.finish()).or_default();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        // Plain data always serializes; a failure would only cost sharing, not correctness.
+        let _ = crate::fsio::feed_json(&value, |bytes| hasher.write(bytes));
+        let bucket = self.by_hash.entry(hasher.finish()).or_default();
         if let Some(found) = bucket.iter().find(|known| ***known == value) {
             return Arc::clone(found);
         }

@@ -28,6 +28,32 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Serialize `value` as compact JSON straight into `sink`, chunk by chunk: a large value
+/// is hashed without building its text.
+pub fn feed_json(value: &impl serde::Serialize, sink: impl FnMut(&[u8])) -> serde_json::Result<()> {
+    struct Sink<F>(F);
+    impl<F: FnMut(&[u8])> Write for Sink<F> {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            (self.0)(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    serde_json::to_writer(Sink(sink), value)
+}
+
+/// SHA-256 of `value`'s compact JSON (the same as hashing `serde_json::to_string`).
+pub fn sha256_json(value: &impl serde::Serialize) -> String {
+    let mut hasher = Sha256::new();
+    match feed_json(value, |bytes| hasher.update(bytes)) {
+        Ok(()) => hex::encode(hasher.finalize()),
+        // Plain data always serializes; were it not to, hash what `to_string` would give.
+        Err(_) => sha256_hex(b""),
+    }
+}
+
 /// What is at a path, without following a symlink.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -344,6 +370,12 @@ mod tests {
         let error = read_ranges(&path, stamp, &ranges).unwrap_err();
         assert!(error.message.contains("changed while handover-migrate was running"), "{}", error.message);
         assert!(error.message.contains("chart.json"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_streamed_json_hash_is_the_hash_of_the_json_text() {
+        let value = serde_json::json!({"b": [1, 2.5, "x\u{e9}\""], "a": {"nested": null}, "z": true});
+        assert_eq!(sha256_json(&value), sha256_hex(serde_json::to_string(&value).unwrap().as_bytes()));
     }
 
     #[test]

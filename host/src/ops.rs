@@ -278,8 +278,13 @@ pub struct SavedPlan {
 
 impl SavedPlan {
     pub fn write(plan: &Plan, path: &Path) -> Result<()> {
-        let saved = SavedPlan { digest: plan.digest(), plan: plan.clone() };
-        let text = crate::jsonedit::to_cli_json(&saved) + "\n";
+        /// [`SavedPlan`]'s layout, borrowing the plan.
+        #[derive(serde::Serialize)]
+        struct Saving<'a> {
+            plan: &'a Plan,
+            digest: String,
+        }
+        let text = crate::jsonedit::to_cli_json(&Saving { plan, digest: plan.digest() }) + "\n";
         fsio::write_atomic(path, text.as_bytes(), 0o644)
     }
 

@@ -164,7 +164,7 @@ impl Plan {
 
     /// SHA-256 of the plan's canonical JSON.
     pub fn digest(&self) -> String {
-        sha256_hex(serde_json::to_string(self).unwrap_or_default().as_bytes())
+        crate::fsio::sha256_json(self)
     }
 
     /// Refuse with the exact reason when apply cannot run.

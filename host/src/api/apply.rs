@@ -16,14 +16,10 @@ use super::store::ApiIndex;
 use crate::analysis::{Analysis, EndpointState, Resolution};
 use crate::clone::Project;
 use crate::error::{Error, Result};
-use crate::fsio::{self, sha256_hex};
+use crate::fsio::{self, sha256_hex, sha256_json};
 use crate::journal::{ApiOp, Journal, Record, RunKind};
 use crate::run::{RunInfo, RunOutcome, StateDir, BACKUP_DIR, JOURNAL_FILE, RUNS_DIR};
 use crate::verify::CleanupItem;
-
-fn hash_json(value: &impl serde::Serialize) -> String {
-    sha256_hex(serde_json::to_string(value).unwrap_or_default().as_bytes())
-}
 
 /// One open API run.
 struct ApiRun<'a> {
@@ -195,7 +191,7 @@ pub fn apply(
         };
         let expected = index.node_versions.get(&(flow.id.clone(), node.id.clone(), locale.id.clone()));
         let current = read_config(client)?;
-        if Some(&hash_json(&current)) != expected {
+        if Some(&sha256_json(&current)) != expected {
             run.refused.push(format!(
                 "flow \"{}\", locale {}, node `{}` (\"{}\")",
                 flow.name, locale.name, node.id, node.label
@@ -215,7 +211,7 @@ pub fn apply(
             path: chart.path.clone(),
             op: ApiOp::PatchNode { flow_id: flow.id.clone(), node_id: node.id.clone(), locale_id: locale.id.clone() },
             before: expected.cloned(),
-            after: hash_json(&new_config),
+            after: sha256_json(&new_config),
             backup: Some(backup),
             summary: format!("switch node `{}` in {}", node.id, chart.path),
         })?;
@@ -272,7 +268,7 @@ fn ensure_providers(
                     path: path.clone(),
                     op: ApiOp::CreateProvider { name: group.name.clone(), service_id: service_id.clone() },
                     before: None,
-                    after: hash_json(&(&group.name, &service_id)),
+                    after: sha256_json(&(&group.name, &service_id)),
                     backup: None,
                     summary: format!("create provider \"{}\"", group.name),
                 })?;
@@ -297,7 +293,7 @@ fn ensure_providers(
             path: path.clone(),
             op: ApiOp::SetProviderProperties { provider_id: id.clone() },
             before: None,
-            after: hash_json(&list),
+            after: sha256_json(&list),
             backup: None,
             summary: format!("set the properties of provider \"{}\"", group.name),
         })?;
@@ -421,7 +417,7 @@ pub fn cleanup(
         let Some((id, _)) = index.endpoints.get(&item.path) else { continue };
         let endpoint_path = format!("/endpoints/{id}");
         let current = super::store_object(client.get(&endpoint_path, &[])?);
-        if Some(&hash_json(&current)) != project.fingerprint.get(&item.path) {
+        if Some(&sha256_json(&current)) != project.fingerprint.get(&item.path) {
             run.refused.push(format!("endpoint \"{}\"", item.endpoint));
             continue;
         }
@@ -447,8 +443,8 @@ pub fn cleanup(
             key: key.clone(),
             path: item.path.clone(),
             op: ApiOp::PatchEndpoint { endpoint_id: id.clone() },
-            before: Some(hash_json(&before)),
-            after: hash_json(&after),
+            before: Some(sha256_json(&before)),
+            after: sha256_json(&after),
             backup: Some(backup),
             summary: format!("remove legacy settings from endpoint \"{}\"", item.endpoint),
         })?;
@@ -524,7 +520,7 @@ pub fn rollback(client: &Client, index: &ApiIndex, run: &RunInfo, force: bool) -
             ApiOp::PatchNode { flow_id, node_id, locale_id } => {
                 let node_path = format!("/flows/{flow_id}/chart/nodes/{node_id}");
                 let current = client.get(&node_path, &[("preferredLocaleId", locale_id.clone())])?;
-                let current_hash = hash_json(&current.get("config").cloned().unwrap_or(Value::Null));
+                let current_hash = sha256_json(&current.get("config").cloned().unwrap_or(Value::Null));
                 if Some(&current_hash) == before.as_ref() {
                     journal.append(Record::Restored { path: key.clone() })?;
                     continue;
@@ -542,7 +538,7 @@ pub fn rollback(client: &Client, index: &ApiIndex, run: &RunInfo, force: bool) -
             ApiOp::PatchEndpoint { endpoint_id } => {
                 let endpoint_path = format!("/endpoints/{endpoint_id}");
                 let current = client.get(&endpoint_path, &[])?;
-                let current_hash = hash_json(&current.get("handoverSettings").cloned().unwrap_or(Value::Null));
+                let current_hash = sha256_json(&current.get("handoverSettings").cloned().unwrap_or(Value::Null));
                 if Some(&current_hash) == before.as_ref() {
                     journal.append(Record::Restored { path: key.clone() })?;
                     continue;

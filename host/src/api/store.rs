@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::client::Client;
 use crate::clone::{Chart, Endpoint, Flow, Handover, Locale, Node, Project, ProviderFile, CHART_FILE, CONFIG_FILE};
 use crate::error::{Error, Result};
-use crate::fsio::sha256_hex;
+use crate::fsio::sha256_json;
 
 /// Node types whose config API mode reads (others are known by type from the index).
 const API_CONFIG_TYPES: &[&str] = &["handoverToAgent", "checkAgentAvailability", "executeFlow", "goTo"];
@@ -69,10 +69,6 @@ pub fn endpoint_path(name: &str) -> String {
     format!("endpoints/{name}/{CONFIG_FILE}")
 }
 
-fn hash_json(value: &impl serde::Serialize) -> String {
-    sha256_hex(serde_json::to_string(value).unwrap_or_default().as_bytes())
-}
-
 /// Load a project through the API.
 pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
     let scope = [("projectId", project_id.to_string())];
@@ -93,7 +89,7 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
                 "two endpoints are named `{name}`; endpoint names must be unique — rename one in Cognigy"
             )));
         }
-        fingerprint.insert(path.clone(), hash_json(&full));
+        fingerprint.insert(path.clone(), sha256_json(&full));
         let entrypoint = full.get("entrypoint").and_then(Value::as_str).unwrap_or_default().to_string();
         endpoints.push(Endpoint {
             snapshot_pinned: !entrypoint.is_empty() && entrypoint != project_id,
@@ -165,7 +161,7 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
                     )));
                 };
                 if let (Some(config), true) = (&config, node_locale == locale_index) {
-                    let version = hash_json(config);
+                    let version = sha256_json(config);
                     versions.push((node_id.clone(), version.clone()));
                     index.node_versions.insert((flow_id.clone(), node_id.clone(), locale.id.clone()), version);
                 }
@@ -178,7 +174,7 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
                     config,
                 ));
             }
-            fingerprint.insert(chart_path.clone(), hash_json(&versions));
+            fingerprint.insert(chart_path.clone(), sha256_json(&versions));
             flow.charts.push(Chart { locale: locale_index, path: chart_path, nodes, stamp: None });
         }
         flows.push(flow);
@@ -223,7 +219,7 @@ pub fn load_providers(
                 properties.insert(key.to_string(), property.get("value").cloned().unwrap_or(Value::Null));
             }
         }
-        fingerprint.insert(path.clone(), hash_json(&item));
+        fingerprint.insert(path.clone(), sha256_json(&item));
         let reference_id = str_of(&item, "referenceId");
         index.provider_ids.insert(reference_id.clone(), str_of(&item, "_id"));
         providers.push(ProviderFile { path, reference_id, name, service: str_of(&item, "service"), properties });

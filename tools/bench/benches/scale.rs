@@ -4,6 +4,8 @@
 //! files once, durably), with peak memory. Medians of several runs.
 //!
 //! `HM_BENCH_SIZES=1000,10000,20000` (flows; 2 locales each) and `HM_BENCH_RUNS=5` adjust it.
+//!
+//! Peak memory is each measured process's own: see [`handover_migrate_bench::measure`].
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -45,6 +47,7 @@ fn run_pair(
 }
 
 fn main() {
+    handover_migrate_bench::serve_as_launcher();
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return; // `cargo test --benches` probes; this bench has no unit tests.
     }
@@ -146,5 +149,25 @@ fn main() {
             peak,
             floor_peak
         );
+    }
+    // How memory grows with the project: the slope between the smallest and largest size.
+    let (Some(&small), Some(&large)) = (sizes.iter().min(), sizes.iter().max()) else { return };
+    if large == small {
+        return;
+    }
+    println!("peak memory growth per 1,000 flows ({small} → {large} flows):");
+    for op in ["scan", "plan", "apply"] {
+        let peak_at = |size: usize, floor: bool| {
+            let row = rows.iter().find(|r| r.size == size && r.op == op)?;
+            let runs = if floor { &row.floor } else { &row.tool };
+            runs.iter().map(|m| m.peak_kib).max()
+        };
+        let slope = |floor: bool| -> Option<f64> {
+            let grown = peak_at(large, floor)? as f64 - peak_at(small, floor)? as f64;
+            Some(grown / 1024.0 / ((large - small) as f64 / 1000.0))
+        };
+        if let (Some(tool), Some(floor)) = (slope(false), slope(true)) {
+            println!("{op:>6}: tool {tool:>7.2} MiB, floor {floor:>7.2} MiB");
+        }
     }
 }

@@ -13,8 +13,54 @@ pub struct Measure {
     pub success: bool,
 }
 
+/// Set (to anything) in the environment of a bench binary re-executed as a launcher.
+const LAUNCHER_ENV: &str = "HANDOVER_MIGRATE_BENCH_LAUNCHER";
+
 /// Run `command` to completion and measure it.
+///
+/// The kernel's peak-memory figure for a process (`ru_maxrss`) starts from the resident
+/// size of the process it was spawned from, so a bench that has grown would inflate every
+/// figure. The command is therefore spawned by a fresh copy of this bench binary (see
+/// [`serve_as_launcher`]), which stays small and reports the child's figures.
 pub fn measure(command: &mut Command) -> Measure {
+    let mut launcher = Command::new(std::env::current_exe().expect("current exe"));
+    launcher.env(LAUNCHER_ENV, "1").arg(command.get_program()).args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => launcher.env(key, value),
+            None => launcher.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        launcher.current_dir(dir);
+    }
+    let out = launcher.stderr(std::process::Stdio::inherit()).output().expect("run the bench launcher");
+    let report = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<u64> = report.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    match fields.as_slice() {
+        [wall_ns, peak_kib, success] => {
+            Measure { wall: Duration::from_nanos(*wall_ns), peak_kib: *peak_kib, success: *success == 1 }
+        }
+        _ => panic!("the bench launcher reported {report:?}"),
+    }
+}
+
+/// Call first in a bench's `main`: when this process is a launcher started by [`measure`],
+/// run the command given as arguments, print `wall_ns peak_kib success` and exit.
+pub fn serve_as_launcher() {
+    if std::env::var_os(LAUNCHER_ENV).is_none() {
+        return;
+    }
+    let mut args = std::env::args_os().skip(1);
+    let program = args.next().expect("launcher: a command to run");
+    let mut command = Command::new(program);
+    command.args(args).env_remove(LAUNCHER_ENV);
+    let Measure { wall, peak_kib, success } = spawn_and_wait(&mut command);
+    println!("{} {peak_kib} {}", wall.as_nanos(), u8::from(success));
+    std::process::exit(0);
+}
+
+fn spawn_and_wait(command: &mut Command) -> Measure {
     command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
     let start = Instant::now();
     let child = command.spawn().expect("spawn");
