@@ -10,13 +10,8 @@ mod report;
 mod schema;
 mod shell;
 mod style;
-mod ux_commands;
-
-// mimalloc keeps memory compact when many small configs outlive the large chart texts
-// they were parsed from (glibc's arenas fragmented: see BENCHMARKS.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod switch;
+mod ux_commands;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -805,7 +805,7 @@ pub(crate) fn selector_of(config: &Object, key: &str) -> Selector {
 
 /// Assignment answer for a node: by node referenceId, node _id, then flow name.
 fn assignment<'a>(answers: &'a Answers, project: &Project, node: &Node, flow: usize) -> Option<(&'a str, String)> {
-    [node.reference_id.as_str(), node.id.as_str(), project.flows[flow].name.as_str()]
+    [&*node.reference_id, &*node.id, project.flows[flow].name.as_str()]
         .into_iter()
         .filter(|k| !k.is_empty())
         .find_map(|key| answers.assign.get(key).map(|v| (v.as_str(), key.to_string())))
@@ -1050,11 +1050,11 @@ pub(crate) fn find_out_of_scope(project: &Project) -> Vec<OutOfScope> {
                 _ => None,
             };
             if let Some(reason) = reason {
-                found.entry((flow_index, node.id.clone())).or_insert_with(|| OutOfScope {
+                found.entry((flow_index, node.id.to_string())).or_insert_with(|| OutOfScope {
                     flow: flow.name.clone(),
-                    node_id: node.id.clone(),
+                    node_id: node.id.to_string(),
                     node_type: node.node_type.clone(),
-                    label: node.label.clone(),
+                    label: node.label.to_string(),
                     reason,
                 });
             }

@@ -107,12 +107,14 @@ pub struct Chart {
     pub stamp: Option<FileStamp>,
 }
 
+/// One kept node of a chart. Its ids and label are shared (`Arc`) with the plan's node
+/// edits, which repeat them.
 #[derive(Debug, Clone)]
 pub struct Node {
-    pub id: String,
-    pub reference_id: String,
+    pub id: Arc<str>,
+    pub reference_id: Arc<str>,
     pub node_type: String,
-    pub label: String,
+    pub label: Arc<str>,
     /// Index into [`Project::locales`] of the node's `localeReference`.
     pub locale: usize,
     /// Execute Flow / Go To: the flow it points at (`config.flowNode.flow`).
@@ -157,7 +159,16 @@ impl Node {
             (Some(_), config) => NodeConfig::Inline(Box::new(config.unwrap_or_default())),
             (None, _) => NodeConfig::NotKept,
         };
-        Node { id, reference_id, node_type, label, locale, link, escalates_to_handover, config }
+        Node {
+            id: id.into(),
+            reference_id: reference_id.into(),
+            node_type,
+            label: label.into(),
+            locale,
+            link,
+            escalates_to_handover,
+            config,
+        }
     }
 }
 
@@ -786,7 +797,7 @@ mod tests {
         let on_disk: Value = serde_json::from_str(&std::fs::read_to_string(root.join(&path)).unwrap()).unwrap();
         let configs = project.handover_configs(flow, chart).unwrap();
         for (node, config) in project.flows[flow].charts[chart].nodes.iter().zip(&configs) {
-            let expected = on_disk["nodes"].as_array().unwrap().iter().find(|n| n["_id"] == node.id.as_str()).unwrap();
+            let expected = on_disk["nodes"].as_array().unwrap().iter().find(|n| n["_id"] == *node.id).unwrap();
             match &node.config {
                 NodeConfig::InFile(_) => assert_eq!(config.as_ref(), expected["config"].as_object(), "{}", node.id),
                 NodeConfig::NotKept => assert!(config.is_none()),

@@ -90,10 +90,10 @@ pub struct PlannedNodeEdit {
     pub flow: Arc<str>,
     pub locale: Arc<str>,
     pub path: Arc<str>,
-    pub node_id: String,
-    pub node_reference_id: String,
+    pub node_id: Arc<str>,
+    pub node_reference_id: Arc<str>,
     pub node_type: Arc<str>,
-    pub label: String,
+    pub label: Arc<str>,
     pub provider: Arc<str>,
     pub endpoints: Arc<[String]>,
     pub changes: Arc<[FieldChange]>,
@@ -416,9 +416,9 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                 plan.conflicts.push(PlannedConflict {
                     flow: flow.name.clone(),
                     locale: locale.clone(),
-                    node_id: node.id.clone(),
-                    node_reference_id: node.reference_id.clone(),
-                    label: node.label.clone(),
+                    node_id: node.id.to_string(),
+                    node_reference_id: node.reference_id.to_string(),
+                    label: node.label.to_string(),
                     endpoints: endpoint_names(),
                     reason: reason.clone(),
                     resolve_with,
@@ -595,7 +595,7 @@ pub fn materialize(
                     (_, Selector::Provider(old)) if relink.contains_key(old) => (relink[old].clone(), None),
                     _ => continue,
                 };
-                let Some(raw_node) = raw.nodes.iter().find(|n| n.id == node.id) else { continue };
+                let Some(raw_node) = raw.nodes.iter().find(|n| *n.id == *node.id) else { continue };
                 let Some(raw_config) = raw_node.config else {
                     return Err(Error::failed(format!(
                         "{}: node `{}` has no config object to switch; open it once in Cognigy and clone again",

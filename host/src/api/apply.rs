@@ -189,7 +189,7 @@ pub fn apply(
             let current = client.get(&node_path, &[("preferredLocaleId", locale.id.clone())])?;
             Ok(current.get("config").cloned().unwrap_or(Value::Null))
         };
-        let expected = index.node_versions.get(&(flow.id.clone(), node.id.clone(), locale.id.clone()));
+        let expected = index.node_versions.get(&(flow.id.clone(), node.id.to_string(), locale.id.clone()));
         let current = read_config(client)?;
         if Some(&sha256_json(&current)) != expected {
             run.refused.push(format!(
@@ -209,7 +209,11 @@ pub fn apply(
         run.journal.append(Record::ApiWrite {
             key: format!("node:{}/{}/{}", flow.id, node.id, locale.id),
             path: chart.path.clone(),
-            op: ApiOp::PatchNode { flow_id: flow.id.clone(), node_id: node.id.clone(), locale_id: locale.id.clone() },
+            op: ApiOp::PatchNode {
+                flow_id: flow.id.clone(),
+                node_id: node.id.to_string(),
+                locale_id: locale.id.clone(),
+            },
             before: expected.cloned(),
             after: sha256_json(&new_config),
             backup: Some(backup),
