@@ -20,7 +20,7 @@ use handover_migrate_core::{
 };
 use serde_json::Value;
 
-use crate::clone::{Handover, Node, Project};
+use crate::clone::{Chart, Handover, Node, Project};
 use crate::error::{Error, Result};
 use crate::names::{check_provider_name, derive_provider_name, unique_name};
 use crate::registry::Registry;
@@ -826,7 +826,7 @@ fn resolve_nodes(
         }
     }
     let selector_key = analysis.options.selector_key.as_str();
-    let mut nodes = Vec::new();
+    let mut nodes = Vec::with_capacity(handover_instance_count(project));
     let mut switches = Interner::new();
     for_each_handover_node(project, |at, node_type, config| {
         let node = &project.flows[at.flow].charts[at.chart].nodes[at.node];
@@ -854,6 +854,22 @@ pub(crate) struct NodeAt {
     pub node: usize,
 }
 
+/// How many node instances [`for_each_handover_node`] visits (to size what holds them).
+pub(crate) fn handover_instance_count(project: &Project) -> usize {
+    project
+        .flows
+        .iter()
+        .flat_map(|f| &f.charts)
+        .map(|chart| chart.nodes.iter().filter(|n| is_instance(n, chart)).count())
+        .sum()
+}
+
+/// A Handover node in the chart of its own locale: a node's config belongs to a chart's
+/// locale only when its localeReference says so.
+fn is_instance(node: &Node, chart: &Chart) -> bool {
+    node.locale == chart.locale && HandoverNodeType::from_type(&node.node_type).is_some()
+}
+
 /// `visit` every Handover to Agent / Check Agent Availability node instance (a node in the
 /// chart of its own locale) with its config, one chart's configs in memory at a time.
 pub(crate) fn for_each_handover_node(
@@ -862,16 +878,13 @@ pub(crate) fn for_each_handover_node(
 ) -> Result<()> {
     for (flow_index, flow) in project.flows.iter().enumerate() {
         for (chart_index, chart) in flow.charts.iter().enumerate() {
-            // A node's config belongs to this chart's locale only when localeReference says so.
-            let instance =
-                |node: &Node| node.locale == chart.locale && HandoverNodeType::from_type(&node.node_type).is_some();
-            if !chart.nodes.iter().any(instance) {
+            if !chart.nodes.iter().any(|n| is_instance(n, chart)) {
                 continue;
             }
             let configs = project.handover_configs(flow_index, chart_index)?;
             for (node_index, (node, config)) in chart.nodes.iter().zip(&configs).enumerate() {
                 let (Some(node_type), Some(config), true) =
-                    (HandoverNodeType::from_type(&node.node_type), config, instance(node))
+                    (HandoverNodeType::from_type(&node.node_type), config, is_instance(node, chart))
                 else {
                     continue;
                 };

@@ -17,8 +17,8 @@ use handover_migrate_core::{
 
 use crate::analysis::{
     account_node_fields, attribute_flows, check_answered, find_out_of_scope, finish_warnings, for_each_handover_node,
-    lookup_answer, selector_of, Analysis, EndpointState, Group, HandoverNode, Interner, NodeSwitch, Options,
-    Resolution, ResolvedProperty, ResolvedStep, Retarget, Selector, ValueSource,
+    handover_instance_count, lookup_answer, selector_of, Analysis, EndpointState, Group, HandoverNode, Interner,
+    NodeSwitch, Options, Resolution, ResolvedProperty, ResolvedStep, Retarget, Selector, ValueSource,
 };
 use crate::clone::Project;
 use crate::error::{Error, Result};
@@ -104,7 +104,7 @@ pub(crate) fn analyse(project: &Project, registry: &Registry, answers: &Answers,
     let mut analysis = Analysis {
         endpoint_states: vec![EndpointState::NoHandover; project.endpoints.len()],
         groups: Vec::new(),
-        nodes: Vec::new(),
+        nodes: Vec::with_capacity(handover_instance_count(project)),
         out_of_scope: find_out_of_scope(project),
         orphan_flows: Vec::new(),
         orphan_endpoints,
