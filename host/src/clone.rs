@@ -5,6 +5,10 @@
 //! migration needs (endpoint handover settings, the handover-relevant nodes, the flow
 //! links) and a SHA-256 of every file read, and checks the input thoroughly: any problem
 //! is reported with the file and field, and all problems are listed together.
+//!
+//! Of a chart only an index stays in memory: handover node configs stay in the file and
+//! are read back by byte range, one chart at a time ([`Project::handover_configs`]), so
+//! memory grows with the number of nodes, not with the size of charts or configs.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
