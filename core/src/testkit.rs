@@ -76,3 +76,35 @@ pub fn node_case(
     after.extend(rewrite.set.clone());
     serde_json::json!({"node_type": node_type, "config": config, "rewrite": rewrite, "after": after})
 }
+
+/// Removing each of `keys` from `settings` fails with exactly one issue, on that key, saying
+/// it is missing (see [`one_issue`]).
+pub fn assert_required(provider: &dyn ProviderMigration, pair: &MigrationPair, settings: &Object, keys: &[&str]) {
+    for key in keys {
+        let mut without = settings.clone();
+        without.shift_remove(*key);
+        let issue = one_issue(provider, pair.clone(), without, key);
+        assert!(issue.message.contains("missing"), "{key}: {}", issue.message);
+    }
+}
+
+/// Each `(key, value, expected)`: `settings` with `key` set to `value` fails with exactly one
+/// issue, on that key, whose message contains `expected` (see [`one_issue`]). Returns the
+/// issues, for a vendor's own further checks.
+pub fn assert_rejected(
+    provider: &dyn ProviderMigration,
+    pair: &MigrationPair,
+    settings: &Object,
+    cases: &[(&str, Value, &str)],
+) -> Vec<SettingsIssue> {
+    cases
+        .iter()
+        .map(|(key, value, expected)| {
+            let mut with = settings.clone();
+            with.insert((*key).to_string(), value.clone());
+            let issue = one_issue(provider, pair.clone(), with, key);
+            assert!(issue.message.contains(expected), "{key}: {}", issue.message);
+            issue
+        })
+        .collect()
+}

@@ -102,20 +102,10 @@ fn node_fill_needs_an_endpoint_default() {
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    for key in ["baseUrl", "accountId"] {
-        for absent in [None, Some(json!("  "))] {
-            let mut s = realistic();
-            match &absent {
-                None => s.shift_remove(key),
-                Some(v) => s.insert(key.into(), v.clone()),
-            };
-            let issues = map(s).expect_err(key);
-            assert_eq!(issues.len(), 1, "{issues:?}");
-            assert_eq!(issues[0].field, key);
-            assert!(issues[0].message.contains("missing"), "{}", issues[0].message);
-            assert!(!issues[0].message.contains("CANARY"));
-        }
-    }
+    let (pair, required) = (MigrationPair::same(KIND), ["baseUrl", "accountId"]);
+    handover_migrate_core::testkit::assert_required(&provider(), &pair, &realistic(), &required);
+    let blank = required.map(|key| (key, json!("  "), "missing"));
+    handover_migrate_core::testkit::assert_rejected(&provider(), &pair, &realistic(), &blank);
 }
 
 #[test]
@@ -127,15 +117,7 @@ fn format_rules_name_the_field() {
         ("chatwootInboxId", json!(5446), "must be a string"),
         ("forwardOnlyHandoverConversations", json!("CANARY"), "true or false"),
     ];
-    for (key, value, expected) in cases {
-        let mut s = realistic();
-        s.insert(key.into(), value);
-        let issues = map(s).expect_err(key);
-        assert_eq!(issues.len(), 1, "{issues:?}");
-        assert_eq!(issues[0].field, key);
-        assert!(issues[0].message.contains(expected), "{}", issues[0].message);
-        assert!(!issues[0].message.contains("CANARY"), "{}", issues[0].message);
-    }
+    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
 }
 
 #[test]

@@ -81,12 +81,12 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    for key in ["baseUrl", "apiTenant"] {
-        let mut s = realistic();
-        s.shift_remove(key);
-        let issue = one_issue(s, key);
-        assert!(issue.message.contains("missing"), "{}", issue.message);
-    }
+    handover_migrate_core::testkit::assert_required(
+        &provider(),
+        &MigrationPair::same(KIND),
+        &realistic(),
+        &["baseUrl", "apiTenant"],
+    );
 }
 
 #[test]
@@ -98,12 +98,7 @@ fn format_rules_name_the_field() {
         ("apiTenant", json!(42), "must be a string"),
         ("forwardOnlyHandoverConversations", json!("CANARY"), "true or false"),
     ];
-    for (key, value, expected) in cases {
-        let mut s = realistic();
-        s.insert(key.into(), value);
-        let issue = one_issue(s, key);
-        assert!(issue.message.contains(expected), "{}", issue.message);
-    }
+    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
 }
 
 #[test]

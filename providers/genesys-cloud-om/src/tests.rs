@@ -107,12 +107,7 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    for key in REQUIRED {
-        let mut s = realistic();
-        s.shift_remove(key);
-        let issue = one_issue(s, key);
-        assert!(issue.message.contains("missing"), "{}", issue.message);
-    }
+    handover_migrate_core::testkit::assert_required(&provider(), &MigrationPair::same(KIND), &realistic(), &REQUIRED);
 }
 
 #[test]
@@ -124,12 +119,7 @@ fn format_rules_name_the_field() {
         ("clientId", json!(12345), "must be a string"),
         ("forwardOnlyHandoverConversations", json!("true"), "true or false"),
     ];
-    for (key, value, expected) in cases {
-        let mut s = realistic();
-        s.insert(key.into(), value);
-        let issue = one_issue(s, key);
-        assert!(issue.message.contains(expected), "{}", issue.message);
-    }
+    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
 }
 
 #[test]

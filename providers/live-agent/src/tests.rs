@@ -32,14 +32,8 @@ fn maps_realistic_settings() {
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    for key in ["baseUrl", "accountId"] {
-        let mut s = realistic();
-        s.shift_remove(key);
-        let issues = map(s).expect_err(key);
-        assert_eq!(issues.len(), 1, "{issues:?}");
-        assert_eq!(issues[0].field, key);
-        assert!(issues[0].message.contains("missing"), "{}", issues[0].message);
-    }
+    let required = ["baseUrl", "accountId"];
+    handover_migrate_core::testkit::assert_required(&provider(), &MigrationPair::same(KIND), &realistic(), &required);
 }
 
 #[test]
@@ -80,14 +74,7 @@ fn format_rules_name_the_field() {
         ("usePlatformToken", json!("yes"), "true or false"),
         ("accountId", json!(2), "must be a string"),
     ];
-    for (key, value, expected) in cases {
-        let mut s = realistic();
-        s.insert(key.into(), value);
-        let issues = map(s).expect_err(key);
-        assert_eq!(issues[0].field, key);
-        assert!(issues[0].message.contains(expected), "{}", issues[0].message);
-        assert!(!issues[0].message.contains("CANARY"));
-    }
+    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
 }
 
 #[test]

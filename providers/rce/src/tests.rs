@@ -93,14 +93,12 @@ fn forward_only_is_a_real_toggle() {
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    for key in
-        ["forwardOnlyHandoverConversations", "botCategoryId", "agentCategoryId", "realtimeEndpointUrl", "baseApiUrl"]
-    {
-        let mut s = realistic();
-        s.shift_remove(key);
-        let issue = one_issue(s, key);
-        assert!(issue.message.contains("missing"), "{}", issue.message);
-    }
+    handover_migrate_core::testkit::assert_required(
+        &provider(),
+        &MigrationPair::same(KIND),
+        &realistic(),
+        &["forwardOnlyHandoverConversations", "botCategoryId", "agentCategoryId", "realtimeEndpointUrl", "baseApiUrl"],
+    );
 }
 
 #[test]
@@ -120,11 +118,9 @@ fn format_rules_name_the_field() {
         ("getQueueUpdates", json!("CANARY"), "true or false"),
         ("botCategoryId", json!(5), "must be a string"),
     ];
-    for (key, value, expected) in cases {
-        let mut s = realistic();
-        s.insert(key.into(), value);
-        let issue = one_issue(s, key);
-        assert!(issue.message.contains(expected), "{}", issue.message);
+    for issue in
+        handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases)
+    {
         assert!(!issue.message.contains("put https://"), "{}", issue.message);
     }
 }

@@ -89,12 +89,7 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    for key in REQUIRED {
-        let mut s = realistic();
-        s.shift_remove(key);
-        let issue = one_issue(s, key);
-        assert!(issue.message.contains("missing"), "{}", issue.message);
-    }
+    handover_migrate_core::testkit::assert_required(&provider(), &MigrationPair::same(KIND), &realistic(), &REQUIRED);
 }
 
 #[test]
@@ -106,12 +101,7 @@ fn format_rules_name_the_field() {
         ("forwardUnknownEventsToFlow", json!("CANARY"), "true or false"),
         ("forwardOnlyHandoverConversations", json!(1), "true or false"),
     ];
-    for (key, value, expected) in cases {
-        let mut s = realistic();
-        s.insert(key.into(), value);
-        let issue = one_issue(s, key);
-        assert!(issue.message.contains(expected), "{}", issue.message);
-    }
+    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
 }
 
 #[test]
