@@ -14,7 +14,7 @@ mod switch;
 mod ux_commands;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -325,6 +325,58 @@ fn print_json(value: &impl serde::Serialize) {
     schema::print(value);
 }
 
+/// `plan` and `retarget --dry-run`: compute the plan, save it to `out`, print it; the exit
+/// code says whether apply could run. `apply_with` is the command that applies a saved plan.
+fn show_plan(global: &Global, ctx: &ops::Context, out: Option<&Path>, apply_with: &str) -> Result<u8> {
+    let loaded = ctx.load()?;
+    let plan = plan::build(&loaded.project, &loaded.analysis);
+    if let Some(out) = out {
+        SavedPlan::write(&plan, out)?;
+    }
+    if global.json {
+        print_json(&plan);
+    } else {
+        render::print_plan_text(&plan);
+        if let Some(out) = out {
+            println!("Saved to {}; apply exactly this with `{apply_with} {}`.", out.display(), out.display());
+        }
+    }
+    Ok(if !plan.errors.is_empty() {
+        1
+    } else if !plan.is_applicable() {
+        3
+    } else {
+        0
+    })
+}
+
+/// `apply` and `retarget`: apply the saved plan `plan_file` or a fresh one (shown first, then
+/// `question` asked), and print the outcome.
+fn run_apply(
+    global: &Global,
+    ctx: &ops::Context,
+    plan_file: Option<&Path>,
+    snapshot: bool,
+    question: &str,
+) -> Result<ops::ApplyOutcome> {
+    let saved = plan_file.map(SavedPlan::read).transpose()?;
+    let saved_ref = saved.as_ref().zip(plan_file);
+    let outcome = ops::apply(ctx, saved_ref, snapshot, &mut |plan| {
+        if !global.json && !global.quiet && saved_ref.is_none() {
+            render::print_plan_text(plan);
+        }
+        confirm(global, question)
+    })?;
+    if global.json {
+        print_json(&outcome);
+    } else if !outcome.confirmed {
+        println!("Nothing was written.");
+    } else {
+        print!("{}", render::apply_text(&outcome));
+    }
+    Ok(outcome)
+}
+
 /// Ask for confirmation on a terminal; `--yes` confirms; otherwise refuse.
 fn confirm(global: &Global, question: &str) -> Result<bool> {
     if global.yes {
@@ -387,26 +439,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Plan { out, switch } => {
             let ctx = switch.context(global)?;
-            let loaded = ctx.load()?;
-            let plan = plan::build(&loaded.project, &loaded.analysis);
-            if let Some(out) = out {
-                SavedPlan::write(&plan, out)?;
-            }
-            if global.json {
-                print_json(&plan);
-            } else {
-                render::print_plan_text(&plan);
-                if let Some(out) = out {
-                    println!("Saved to {}; apply exactly this with `apply --plan {}`.", out.display(), out.display());
-                }
-            }
-            Ok(if !plan.errors.is_empty() {
-                1
-            } else if !plan.is_applicable() {
-                3
-            } else {
-                0
-            })
+            show_plan(global, &ctx, out.as_deref(), "apply --plan")
         }
         Command::Apply { plan: plan_file, snapshot, switch } => {
             let mut ctx = switch.context(global)?;
@@ -415,21 +448,7 @@ fn run(cli: Cli) -> Result<u8> {
                 None if prompt::interactive(global.json, global.yes) => Some(prompt::resolve(&mut ctx)?),
                 _ => None,
             };
-            let saved = plan_file.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
-            let saved_ref = saved.as_ref().zip(plan_file.as_deref());
-            let outcome = ops::apply(&ctx, saved_ref, *snapshot, &mut |plan| {
-                if !global.json && !global.quiet && saved_ref.is_none() {
-                    render::print_plan_text(plan);
-                }
-                confirm(global, "Apply these changes?")
-            })?;
-            if global.json {
-                print_json(&outcome);
-            } else if !outcome.confirmed {
-                println!("Nothing was written.");
-            } else {
-                print!("{}", render::apply_text(&outcome));
-            }
+            let outcome = run_apply(global, &ctx, plan_file.as_deref(), *snapshot, "Apply these changes?")?;
             if let (Some(guided), true) = (&guided, outcome.confirmed) {
                 prompt::offer_save(guided, global.answers.as_deref())?;
             }

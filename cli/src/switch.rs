@@ -9,12 +9,12 @@ use std::path::PathBuf;
 use clap::Args;
 use handover_migrate_core::MigrationPair;
 use handover_migrate_host::analysis::Retarget;
-use handover_migrate_host::ops::{self, Context, SavedPlan};
-use handover_migrate_host::plan::{self, Plan, PlannedNodeEdit};
+use handover_migrate_host::ops::Context;
+use handover_migrate_host::plan::{Plan, PlannedNodeEdit};
 use handover_migrate_host::registry::Registry;
 use handover_migrate_host::{Error, Result};
 
-use crate::{confirm, context, print_json, render, Global};
+use crate::{context, Global};
 
 #[derive(Args, Clone, Debug, Default)]
 pub struct SwitchTo {
@@ -63,42 +63,9 @@ pub fn retarget(global: &Global, args: &RetargetArgs) -> Result<u8> {
     let mut ctx = context(global)?;
     ctx.retarget = Some(Retarget { from: args.from.clone(), to: args.to.clone(), to_service: args.to_service.clone() });
     if args.dry_run {
-        let loaded = ctx.load()?;
-        let plan = plan::build(&loaded.project, &loaded.analysis);
-        if let Some(out) = &args.out {
-            SavedPlan::write(&plan, out)?;
-        }
-        if global.json {
-            print_json(&plan);
-        } else {
-            render::print_plan_text(&plan);
-            if let Some(out) = &args.out {
-                println!("Saved to {}; apply exactly this with `retarget … --plan {}`.", out.display(), out.display());
-            }
-        }
-        return Ok(if !plan.errors.is_empty() {
-            1
-        } else if !plan.is_applicable() {
-            3
-        } else {
-            0
-        });
+        return crate::show_plan(global, &ctx, args.out.as_deref(), "retarget … --plan");
     }
-    let saved = args.plan.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
-    let saved_ref = saved.as_ref().zip(args.plan.as_deref());
-    let outcome = ops::apply(&ctx, saved_ref, false, &mut |plan| {
-        if !global.json && !global.quiet && saved_ref.is_none() {
-            render::print_plan_text(plan);
-        }
-        confirm(global, "Re-point these nodes?")
-    })?;
-    if global.json {
-        print_json(&outcome);
-    } else if !outcome.confirmed {
-        println!("Nothing was written.");
-    } else {
-        print!("{}", render::apply_text(&outcome));
-    }
+    crate::run_apply(global, &ctx, args.plan.as_deref(), false, "Re-point these nodes?")?;
     Ok(0)
 }
 
