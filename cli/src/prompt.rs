@@ -92,13 +92,7 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
                 if !asked.insert(id) {
                     continue;
                 }
-                if first {
-                    eprintln!(
-                        "{}",
-                        crate::style::bold("apply needs a few answers first; nothing is written until you confirm.")
-                    );
-                    first = false;
-                }
+                introduce(&mut first);
                 round += 1;
                 eprintln!(
                     "\nProvider \"{}\" ({}) for endpoint(s) {}:\n  {}",
@@ -157,13 +151,7 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
             if !asked.insert(format!("assign\u{0}{}", question.key)) {
                 continue;
             }
-            if first {
-                eprintln!(
-                    "{}",
-                    crate::style::bold("apply needs a few answers first; nothing is written until you confirm.")
-                );
-                first = false;
-            }
+            introduce(&mut first);
             round += 1;
             eprintln!(
                 "\nConflict: flow \"{}\", node `{}` (\"{}\"), locale(s) {}\n  {}",
@@ -227,4 +215,11 @@ pub fn offer_save(guided: &Guided, answers_flag: Option<&Path>) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Say once, before the first question, that nothing is written until the user confirms.
+fn introduce(first: &mut bool) {
+    if std::mem::take(first) {
+        eprintln!("{}", crate::style::bold("apply needs a few answers first; nothing is written until you confirm."));
+    }
 }
