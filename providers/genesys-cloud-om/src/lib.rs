@@ -26,6 +26,12 @@ use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, Proper
 
 pub const KIND: &str = "genesysCloudOM";
 
+/// How the service is named in plans (also as the target of a switch from Guest Chat).
+pub const DISPLAY_NAME: &str = "Genesys Cloud Open Messaging";
+
+/// The Cognigy endpoint path the Open Messaging integration's webhook points to.
+pub const WEBHOOK_PATH: &str = "/handover/genesysCloudOM";
+
 /// Node config keys Genesys owns: Handover to Agent (`genesysSettings`) and Check Agent
 /// Availability (`genesysCloudSettings`).
 pub const NODE_FIELDS: &[&str] = &[
@@ -42,8 +48,8 @@ pub fn pair_spec() -> PairSpec {
     use PropertyClass::{Plain, Secret};
     PairSpec {
         pair: MigrationPair::same(KIND),
-        display_name: "Genesys Cloud Open Messaging".into(),
-        webhook_path: Some("/handover/genesysCloudOM".into()),
+        display_name: DISPLAY_NAME.into(),
+        webhook_path: Some(WEBHOOK_PATH.into()),
         warnings: vec![],
         fields: vec![
             field("host", property("host"), Plain, true, Format::Host, "Host"),

@@ -50,19 +50,11 @@ use handover_migrate_core::{Destination, HandoverNodeType, MigrationPair, Proper
 pub const KIND: &str = "genesysCloud";
 
 /// The successor service: Genesys Cloud Open Messaging.
-pub const OPEN_MESSAGING: &str = "genesysCloudOM";
+pub use handover_migrate_genesys_cloud_om::KIND as OPEN_MESSAGING;
 
 /// Node config keys Genesys owns: Handover to Agent (`genesysSettings`) and Check Agent
-/// Availability (`genesysCloudSettings`).
-pub const NODE_FIELDS: &[&str] = &[
-    "genesysLanguage",
-    "genesysSkills",
-    "genesysPriority",
-    "genesysCustomAttributes",
-    "genesysCloudSkills",
-    "genesysCloudProfileSkills",
-    "genesysCloudLanguageSkills",
-];
+/// Availability (`genesysCloudSettings`). Guest Chat and Open Messaging nodes share them.
+pub use handover_migrate_genesys_cloud_om::NODE_FIELDS;
 
 pub fn pair_spec() -> PairSpec {
     use PropertyClass::{ConnectionRef, Plain};
@@ -138,8 +130,8 @@ pub fn open_messaging_pair_spec() -> PairSpec {
     use PropertyClass::{ConnectionRef, Plain, Secret};
     PairSpec {
         pair: MigrationPair::new(KIND, OPEN_MESSAGING),
-        display_name: "Genesys Cloud Open Messaging".into(),
-        webhook_path: Some("/handover/genesysCloudOM".into()),
+        display_name: handover_migrate_genesys_cloud_om::DISPLAY_NAME.into(),
+        webhook_path: Some(handover_migrate_genesys_cloud_om::WEBHOOK_PATH.into()),
         warnings: vec![
             "Genesys Cloud Open Messaging is a separate Genesys integration: only the Host and Send Profile carry \
              over from Guest Chat; the Deployment Name, Queue ID and OAuth client credentials are entered by a \
