@@ -70,7 +70,8 @@ impl RootModule for PluginModuleRef {
 #[doc(hidden)]
 pub const ROOT_MODULE_SYMBOL: &str = "_1as_0lib_1header_0root_bmodule_bloader";
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+/// The message a caught panic carried (`panic!` with a literal or a formatted string).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())

@@ -98,14 +98,6 @@ pub struct Registered {
     pub replaced: Vec<Replaced>,
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".into())
-}
-
 impl Registered {
     /// A native provider (built-in, or a declarative plugin with `source`).
     pub fn native(provider: Box<dyn ProviderMigration>, source: Source) -> Self {
@@ -149,7 +141,8 @@ impl Registered {
     }
 
     fn guarded<T>(&self, hook: &str, call: impl FnOnce() -> T) -> Result<T> {
-        catch_unwind(AssertUnwindSafe(call)).map_err(|panic| self.panicked(hook, &panic_message(panic.as_ref())))
+        catch_unwind(AssertUnwindSafe(call))
+            .map_err(|panic| self.panicked(hook, &handover_migrate_core::plugin::panic_message(panic.as_ref())))
     }
 
     /// Call a hook on either backend; `native` answers for a native provider, a dynamic
