@@ -142,7 +142,8 @@ pub enum NodeConfig {
 }
 
 impl Node {
-    /// A node whose config (if any) was parsed: keeps what the migration reads of it.
+    /// A node whose config (if any) was parsed: keeps what the migration reads of it, and a
+    /// handover node's config itself.
     pub(crate) fn from_parsed(
         id: String,
         reference_id: String,
@@ -151,18 +152,31 @@ impl Node {
         locale: usize,
         config: Option<Object>,
     ) -> Node {
+        let mut node = Node::indexed(id, reference_id, node_type, label, locale, config.as_ref(), NodeConfig::NotKept);
+        if HandoverNodeType::from_type(&node.node_type).is_some() {
+            node.config = NodeConfig::Inline(Box::new(config.unwrap_or_default()));
+        }
+        node
+    }
+
+    /// The index entry of a node: its target if it links to a flow, whether a Question node
+    /// escalates (both read from `parsed`), and where its config is.
+    fn indexed(
+        id: String,
+        reference_id: String,
+        node_type: String,
+        label: String,
+        locale: usize,
+        parsed: Option<&Object>,
+        config: NodeConfig,
+    ) -> Node {
         let link = match node_type.as_str() {
-            "executeFlow" | "goTo" => config
-                .as_ref()
+            "executeFlow" | "goTo" => parsed
                 .and_then(|c| c.get("flowNode")?.get("flow")?.as_str().filter(|s| !s.is_empty()).map(str::to_string)),
             _ => None,
         };
-        let escalates_to_handover = matches!(node_type.as_str(), "question" | "optionalQuestion")
-            && config.as_ref().is_some_and(escalates_to_handover);
-        let config = match (HandoverNodeType::from_type(&node_type), config) {
-            (Some(_), config) => NodeConfig::Inline(Box::new(config.unwrap_or_default())),
-            (None, _) => NodeConfig::NotKept,
-        };
+        let escalates_to_handover =
+            matches!(node_type.as_str(), "question" | "optionalQuestion") && parsed.is_some_and(escalates_to_handover);
         Node {
             id: id.into(),
             reference_id: reference_id.into(),
@@ -692,10 +706,10 @@ fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale]) -> Result
         let label = raw.label.unwrap_or_default();
         let node = match (HandoverNodeType::from_type(&raw.node_type), raw.config) {
             // A raw value is valid JSON, so a leading brace makes it an object.
-            (Some(_), Some(config)) if config.get().starts_with('{') => Node {
-                config: NodeConfig::InFile(span_of(text, config)),
-                ..Node::from_parsed(raw.id, raw.reference_id, raw.node_type, label, locale, None)
-            },
+            (Some(_), Some(config)) if config.get().starts_with('{') => {
+                let in_file = NodeConfig::InFile(span_of(text, config));
+                Node::indexed(raw.id, raw.reference_id, raw.node_type, label, locale, None, in_file)
+            }
             (Some(_), Some(_)) => return Err(not_an_object()),
             (None, Some(config)) if PARSED_AT_LOAD_TYPES.contains(&raw.node_type.as_str()) => {
                 let Ok(Value::Object(config)) = serde_json::from_str::<Value>(config.get()) else {
