@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 /// The bundled example project.
 pub fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/acme-support")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme-support")
 }
 
 /// A scratch copy of a project, removed on drop.

@@ -24,7 +24,7 @@ struct ExamplePlugin {
 }
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn example_plugin() -> &'static ExamplePlugin {

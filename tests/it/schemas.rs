@@ -10,7 +10,7 @@ use crate::common::*;
 const BASE: &str = "https://example.invalid/handover-migrate/schema/";
 
 fn schema_dir() -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/schema")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema")
 }
 
 fn load(name: &str) -> Value {
