@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::analysis::{Analysis, Resolution, Selector};
-use crate::clone::Project;
+use crate::model::Project;
 use crate::plan::{self, FieldChange, MissingAnswer, Notice, PlannedConflict, PlannedProperty};
 use crate::scan::{self, ScanEndpoint};
 

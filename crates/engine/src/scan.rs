@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::analysis::{Analysis, EndpointState, Resolution, Selector};
-use crate::clone::{Handover, Project};
+use crate::model::{Handover, Project};
 use crate::plan::{self, Plan};
 
 #[derive(Serialize)]
