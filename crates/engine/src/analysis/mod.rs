@@ -27,9 +27,9 @@ pub(crate) use nodes::{
 use handover_migrate_core::secret::looks_masked;
 use handover_migrate_core::validate::is_unset;
 use handover_migrate_core::{
-    DraftValue, FieldOutcome, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest,
-    MigrationPair, NodeRewrite, NodeRewriteRequest, Object, PairInfo, PropertyClass, ProviderDraft, SettingsIssue,
-    Severity, VerifyRequest,
+    DraftValue, FieldOutcome, HandoverNodeType, ManualStep, ManualStepsRequest, MapSettingsRequest, MigrationPair,
+    NodeRewrite, NodeRewriteRequest, Object, PairInfo, PropertyClass, ProviderDraft, SettingsIssue, Severity,
+    VerifyRequest,
 };
 use serde_json::Value;
 
@@ -392,15 +392,4 @@ pub fn missing_answers(analysis: &Analysis) -> Vec<(String, String)> {
         .filter(|s| s.blocking && !s.satisfied)
         .filter_map(|s| s.answers_entry.clone().map(|entry| (entry, s.step.prompt.clone())))
         .collect()
-}
-
-/// Kinds of steps, for display.
-pub fn step_kind_name(kind: &ManualStepKind) -> &'static str {
-    match kind {
-        ManualStepKind::Secret(_) => "secret",
-        ManualStepKind::Connection(_) => "connection",
-        ManualStepKind::Value(_) => "value",
-        ManualStepKind::Confirm => "confirm",
-        ManualStepKind::Reminder => "reminder",
-    }
 }
