@@ -54,6 +54,11 @@ struct Global {
     /// Where journals, backups and the lock live [default: <project>/.handover-migrate].
     #[arg(long, global = true, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Resume or roll back state your key does not vouch for (written by another user,
+    /// machine or CI job, or edited), after reviewing what it would touch. Paths outside
+    /// the project stay refused.
+    #[arg(long, global = true)]
+    trust_state: bool,
     /// The node config key holding the selected Handover Provider (see README).
     #[arg(long, global = true, value_name = "KEY")]
     node_selector_key: Option<String>,
@@ -260,6 +265,7 @@ fn options(global: &Global) -> Options {
             rate_limit: global.rate_limit.clone(),
         }),
         state_dir: global.state_dir.clone(),
+        trust_state: global.trust_state,
         selector_key: global.node_selector_key.clone(),
         endpoints: global.endpoints.clone(),
         answers: global.answers.clone(),
