@@ -157,6 +157,7 @@ pub struct Client {
     rate_limit: RateLimit,
     sent: Mutex<VecDeque<Instant>>,
     requests: AtomicU64,
+    largest_page: AtomicU64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,6 +227,7 @@ impl Client {
             rate_limit: config.rate_limit,
             sent: Mutex::new(VecDeque::new()),
             requests: AtomicU64::new(0),
+            largest_page: AtomicU64::new(0),
         })
     }
 
@@ -358,27 +360,88 @@ impl Client {
         })
     }
 
-    /// Every item of a paginated list (pages of 100, by `skip`).
+    /// Every item of a paginated index route, read in pages of [`PAGE_LIMIT`] by `skip`
+    /// (the way the Cognigy CLI's `indexAll` pages). Every page must be the cursor-paginated
+    /// envelope of the official client's types (`{items, total, nextCursor, previousCursor}`);
+    /// any other shape is an error naming the route, never an empty list. Paging goes on
+    /// until `total` items are read, whatever page size the server chose; a page that
+    /// brings nothing new before that is an error too (a list that moved under the read).
     pub fn get_all(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<Value>> {
-        const PAGE: usize = 100;
-        let mut items = Vec::new();
+        let mut items: Vec<Value> = Vec::new();
+        let mut total: Option<usize> = None;
         loop {
             let mut page_query = query.to_vec();
-            page_query.push(("limit", PAGE.to_string()));
+            page_query.push(("limit", PAGE_LIMIT.to_string()));
             page_query.push(("skip", items.len().to_string()));
             let page = self.get(path, &page_query)?;
-            let batch = page
-                .get("items")
-                .and_then(Value::as_array)
-                .ok_or_else(|| Error::failed(format!("GET {path}: the answer has no `items` list")))?;
-            let total = page.get("total").and_then(Value::as_u64).map(|t| t as usize);
+            let (batch, page_total) = envelope(path, page)?;
+            let expected = *total.get_or_insert(page_total);
+            if page_total != expected {
+                return Err(Error::failed(format!(
+                    "GET {path}: the list changed while it was read (total {expected}, then {page_total}); \
+                     run the command again once nobody edits the project"
+                )));
+            }
             let got = batch.len();
-            items.extend(batch.iter().cloned());
-            if got < PAGE || total.is_some_and(|t| items.len() >= t) || got == 0 {
+            // A server that ignores `skip` answers the first page again: that would read
+            // as `total` items while most are copies.
+            if !items.is_empty() && batch.first().is_some_and(|first| items.first() == Some(first)) {
+                return Err(Error::failed(format!(
+                    "GET {path}: the API answered the first page again for skip={}; it does not page \
+                     by `skip` as the Cognigy API does",
+                    items.len()
+                )));
+            }
+            self.largest_page.fetch_max(got as u64, Ordering::Relaxed);
+            items.extend(batch);
+            if items.len() >= expected {
+                items.truncate(expected);
                 return Ok(items);
+            }
+            if got == 0 {
+                return Err(Error::failed(format!(
+                    "GET {path}: the API reports {expected} items but an empty page at skip={}; \
+                     run the command again",
+                    items.len()
+                )));
             }
         }
     }
+
+    /// The largest page the server answered an index read with so far (0 before any).
+    pub fn largest_page(&self) -> usize {
+        usize::try_from(self.largest_page.load(Ordering::Relaxed)).unwrap_or(usize::MAX)
+    }
+}
+
+/// The page size index reads ask for: the maximum the Cognigy API accepts.
+pub const PAGE_LIMIT: usize = 100;
+
+/// The `items` and `total` of one page of an index route, or an error naming the route.
+fn envelope(path: &str, page: Value) -> Result<(Vec<Value>, usize)> {
+    let shape_error = |found: &str| {
+        Error::failed(format!(
+            "GET {path}: expected a paginated answer {{\"items\": [...], \"total\": N, \"nextCursor\", \"previousCursor\"}} \
+             but {found}; check that --api-url points at the Cognigy.AI API (e.g. https://api-trial.cognigy.ai)"
+        ))
+    };
+    let Value::Object(mut object) = page else {
+        return Err(shape_error(match page {
+            Value::Array(_) => "got a bare list",
+            _ => "got no JSON object",
+        }));
+    };
+    let items = match object.remove("items") {
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(shape_error("its `items` is not a list")),
+        None => return Err(shape_error("it has no `items`")),
+    };
+    let total = match object.get("total") {
+        Some(total) => total.as_u64().ok_or_else(|| shape_error("its `total` is not a whole number"))?,
+        None => return Err(shape_error("it has no `total`")),
+    };
+    let total = usize::try_from(total).map_err(|_| shape_error("its `total` is out of range"))?;
+    Ok((items, total))
 }
 
 /// How long to wait before attempt `attempt + 1`: the server's `Retry-After` if it gave
@@ -467,6 +530,24 @@ mod tests {
         let bad = check_api_url("ht!tp://user:canary-pw@", false).unwrap_err();
         assert!(!bad.message.contains("canary-pw"), "{}", bad.message);
         assert!(check_api_url("ftp://api.example.com", false).is_err());
+    }
+
+    #[test]
+    fn only_the_paginated_envelope_is_a_page() {
+        let (items, total) =
+            envelope("/x", serde_json::json!({"items": [1, 2], "total": 5, "nextCursor": "c"})).unwrap();
+        assert_eq!((items.len(), total), (2, 5));
+        for (answer, part) in [
+            (serde_json::json!([1, 2]), "got a bare list"),
+            (serde_json::json!({"items": [1]}), "has no `total`"),
+            (serde_json::json!({"total": 1}), "has no `items`"),
+            (serde_json::json!({"items": {}, "total": 1}), "`items` is not a list"),
+            (serde_json::json!({"items": [], "total": -1}), "`total` is not a whole number"),
+            (serde_json::json!("text"), "no JSON object"),
+        ] {
+            let message = envelope("/flows/f/chart/descriptors", answer).unwrap_err().to_string();
+            assert!(message.contains("GET /flows/f/chart/descriptors") && message.contains(part), "{message}");
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! locales; the flow index; per flow and locale the chart node index; the full config only
 //! of handover and Execute Flow / Go To nodes, and only in the locales they are localized
 //! in; handover providers and services; one flow's node descriptors (to discover the
-//! provider selector key). Resources are named by the path they would have in a clone, so
+//! provider selector key). Every index is read in full, page by page (`Client::get_all`).
+//! Resources are named by the path they would have in a clone, so
 //! plans, journals and messages read the same in both modes.
 
 use std::collections::{BTreeMap, HashMap};
@@ -187,7 +188,7 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
     fingerprint.extend(provider_fingerprints);
 
     index.selector = match flows.first() {
-        Some(flow) => discover_selector(&client.get(&format!("/flows/{}/chart/descriptors", flow.id), &[])?),
+        Some(flow) => discover_selector(&client.get_all(&format!("/flows/{}/chart/descriptors", flow.id), &[])?),
         None => SelectorDiscovery::NoFlows,
     };
 
@@ -273,8 +274,8 @@ fn handover_of(full: &Object, path: &str) -> Result<Handover> {
 
 /// Find the field that selects the handover provider: present on both Handover to Agent
 /// and Check Agent Availability, named or labelled "provider".
-pub fn discover_selector(descriptors: &Value) -> SelectorDiscovery {
-    let items = descriptors.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
+/// `descriptors` are the items of every page of the descriptor index.
+pub fn discover_selector(items: &[Value]) -> SelectorDiscovery {
     let fields_of = |node_type: HandoverNodeType| -> Vec<(String, String)> {
         items
             .iter()
@@ -314,22 +315,22 @@ mod tests {
     #[test]
     fn selector_is_found_only_when_unambiguous() {
         let descriptors = |extra: Value| {
-            json!({"items": [
-                {"type": "handoverToAgent", "fields": [{"key": "text", "label": "Text"}, {"key": "hp", "label": "Handover Provider"}, extra]},
-                {"type": "checkAgentAvailability", "fields": [{"key": "hp", "label": "Handover Provider"}]}
-            ]})
+            vec![
+                json!({"type": "handoverToAgent", "fields": [{"key": "text", "label": "Text"}, {"key": "hp", "label": "Handover Provider"}, extra]}),
+                json!({"type": "checkAgentAvailability", "fields": [{"key": "hp", "label": "Handover Provider"}]}),
+            ]
         };
         assert!(
             matches!(discover_selector(&descriptors(json!({"key": "x", "label": "X"}))), SelectorDiscovery::Found(k) if k == "hp")
         );
-        match discover_selector(&json!({"items": []})) {
+        match discover_selector(&[]) {
             SelectorDiscovery::Ambiguous(c) => assert!(c.is_empty()),
             other => panic!("{other:?}"),
         }
-        let two = json!({"items": [
-            {"type": "handoverToAgent", "fields": [{"key": "providerA", "label": ""}, {"key": "providerB", "label": ""}]},
-            {"type": "checkAgentAvailability", "fields": [{"key": "providerA", "label": ""}, {"key": "providerB", "label": ""}]}
-        ]});
+        let two = [
+            json!({"type": "handoverToAgent", "fields": [{"key": "providerA", "label": ""}, {"key": "providerB", "label": ""}]}),
+            json!({"type": "checkAgentAvailability", "fields": [{"key": "providerA", "label": ""}, {"key": "providerB", "label": ""}]}),
+        ];
         assert!(matches!(discover_selector(&two), SelectorDiscovery::Ambiguous(c) if c == ["providerA", "providerB"]));
     }
 }
