@@ -18,5 +18,6 @@ mod report;
 mod schemas;
 mod secrets;
 mod switch;
+mod trust;
 mod vendors;
 mod workflow;
