@@ -86,7 +86,7 @@ fn no_secret_reaches_output_logs_or_written_files_at_any_log_level() {
             vec!["rollback", "--yes"],
             vec!["rollback", "--yes"],
             vec!["purge", "--yes"],
-            vec!["unlock"],
+            vec!["unlock", "--force"],
         ];
         for args in commands {
             let mut cmd = bin();
