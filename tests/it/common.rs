@@ -84,6 +84,13 @@ pub fn bin() -> Command {
     cmd
 }
 
+/// Whether a process holds the project lock of the state directory `state` (the kernel
+/// lock on `state/lock`; the file itself stays after a run).
+pub fn lock_held(state: &Path) -> bool {
+    let Ok(file) = std::fs::OpenOptions::new().read(true).write(true).open(state.join("lock")) else { return false };
+    matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
+}
+
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

@@ -18,5 +18,6 @@ mod reliability;
 mod report;
 mod schemas;
 mod switch;
+mod trust;
 mod vendors;
 mod workflow;

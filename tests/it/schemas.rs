@@ -76,7 +76,7 @@ fn every_command_prints_a_document_its_schema_accepts() {
     let nothing = check("rollback", &out(&["rollback", "--yes"]));
     assert_eq!(nothing["rolled_back"], Value::Null);
     check("purge", &out(&["purge", "--yes"]));
-    check("unlock", &out(&["unlock"]));
+    check("unlock", &out(&["unlock", "--force"]));
 
     let out = |args: &[&str]| bin().args(args).arg("--json").output().unwrap();
     let list = check("providers-list", &out(&["providers", "list"]));

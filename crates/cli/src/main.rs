@@ -150,8 +150,13 @@ enum Command {
     },
     /// Delete the backups of finished runs (they may hold secrets).
     Purge,
-    /// Remove a lock left by a killed run.
-    Unlock,
+    /// Remove the lock file, for a lock the kernel cannot release (a network file system).
+    /// Not needed after a crash or kill: the kernel releases the lock of an ended process.
+    Unlock {
+        /// Remove it (required: a run on another machine may still hold it).
+        #[arg(long)]
+        force: bool,
+    },
     /// The providers this binary knows.
     Providers {
         #[command(subcommand)]
@@ -473,13 +478,22 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Report { .. } | Command::Answers { .. } | Command::Completions { .. } | Command::Man { .. } => {
             ux_commands::run(global, &cli.command)
         }
-        Command::Unlock => {
+        Command::Unlock { force } => {
+            if !force {
+                return Err(Error::usage(
+                    "the project lock is held by the kernel and released when its run ends, even a killed one: \
+                     rerun your command (it resumes an interrupted run) or `rollback`. `unlock --force` removes the \
+                     lock file only for a network file system that kept the lock of a vanished machine",
+                ));
+            }
             let ctx = Context::open(&options(global), Providers::Skip)?;
             let removed = commands::unlock(&ctx)?;
             if global.json {
                 print_json(&serde_json::json!({"removed": removed}));
             } else if removed {
-                println!("Removed the lock. Rerun your command to resume, or `rollback` to undo an interrupted run.");
+                println!(
+                    "Removed the lock file. Rerun your command to resume, or `rollback` to undo an interrupted run."
+                );
             } else {
                 println!("There was no lock.");
             }

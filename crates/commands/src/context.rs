@@ -155,6 +155,7 @@ impl Context {
         };
         let tenant = match &options.tenant {
             Some(tenant) => {
+                check_project_id(&tenant.project_id)?;
                 let rate_limit: RateLimit = match &tenant.rate_limit {
                     Some(text) => text.parse().map_err(|e: String| Error::usage(format!("--rate-limit {e}")))?,
                     None => RateLimit::default(),
@@ -354,6 +355,25 @@ fn check_tenant_services(ctx: &Context, index: &ApiIndex) -> Result<()> {
                 index.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
             )));
         }
+    }
+    Ok(())
+}
+
+/// A project id names a folder of the per-user state directory: a path (`/`, `..`) or a
+/// control character would put state somewhere else, so it is refused before anything is
+/// created. (Cognigy's ids are 24 hex digits; this only keeps the folder a folder.)
+fn check_project_id(id: &str) -> Result<()> {
+    let bad = id.is_empty()
+        || id == "."
+        || id == ".."
+        || id.contains(['/', '\\'])
+        || id.contains("..")
+        || id.chars().any(char::is_control);
+    if bad {
+        return Err(Error::usage(format!(
+            "--project-id {id:?} is not a project id (it is empty, or holds a path or a control character); copy the \
+             id from the project's URL in the Cognigy UI. Nothing was created"
+        )));
     }
     Ok(())
 }

@@ -8,16 +8,23 @@
 //! - `error`: fail that step with a simulated "No space left on device";
 //! - `sleep=MS`: pause, to hold the lock while a test starts a second run.
 //!
-//! Unset, a failpoint costs one initialised `OnceLock` read.
+//! Unset, a failpoint costs one initialised `OnceLock` read. Failpoints exist only in
+//! builds with the `failpoints` feature (the CLI's tests enable it through a
+//! dev-dependency): in a release binary `HANDOVER_MIGRATE_FAILPOINT` does nothing.
 
+#[cfg(feature = "failpoints")]
 use std::sync::atomic::{AtomicUsize, Ordering};
+#[cfg(feature = "failpoints")]
 use std::sync::OnceLock;
 
-use crate::error::{Error, Result};
+#[cfg(feature = "failpoints")]
+use crate::error::Error;
+use crate::error::Result;
 
 /// Exit status of a process stopped at a failpoint.
 pub const FAILPOINT_EXIT: i32 = 86;
 
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
 #[derive(Debug, Clone, PartialEq)]
 enum Action {
     Exit,
@@ -25,6 +32,7 @@ enum Action {
     Sleep(u64),
 }
 
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
 #[derive(Debug, Clone, PartialEq)]
 struct Config {
     name: String,
@@ -32,9 +40,12 @@ struct Config {
     action: Action,
 }
 
+#[cfg(feature = "failpoints")]
 static CONFIG: OnceLock<Option<Config>> = OnceLock::new();
+#[cfg(feature = "failpoints")]
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
 /// Failpoint names contain `:` themselves, so the options are taken from the right.
 fn parse(spec: &str) -> Option<Config> {
     let mut parts: Vec<&str> = spec.split(':').collect();
@@ -57,7 +68,15 @@ fn parse(spec: &str) -> Option<Config> {
     (!config.name.is_empty()).then_some(config)
 }
 
+/// Cross the failpoint `name` (a no-op without the `failpoints` feature).
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+pub fn hit(_name: &str) -> Result<()> {
+    Ok(())
+}
+
 /// Cross the failpoint `name`.
+#[cfg(feature = "failpoints")]
 pub fn hit(name: &str) -> Result<()> {
     let config = CONFIG.get_or_init(|| std::env::var("HANDOVER_MIGRATE_FAILPOINT").ok().and_then(|s| parse(&s)));
     let Some(config) = config else { return Ok(()) };

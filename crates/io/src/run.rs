@@ -16,6 +16,9 @@ use crate::journal::{self, Journal, Record, RunKind};
 pub const RUNS_DIR: &str = "runs";
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 pub const BACKUP_DIR: &str = "backup";
+pub const GITIGNORE_FILE: &str = ".gitignore";
+const GITIGNORE_TEXT: &str =
+    "# handover-migrate's state: journals and backups (which hold secrets). Never commit it.\n*\n";
 
 /// The tool's state directory (`<project>/.handover-migrate` unless `--state-dir`).
 pub struct StateDir {
@@ -27,9 +30,28 @@ impl StateDir {
         Self { path }
     }
 
-    /// Create the directory (owner-only).
+    /// Create the directory (owner-only), with a `.gitignore` of `*` so that backups
+    /// (which hold secrets) are never committed with the project.
     pub fn ensure(&self) -> Result<()> {
         fsio::create_dirs(&self.path.join(RUNS_DIR), 0o700)?;
+        let ignore = self.path.join(GITIGNORE_FILE);
+        if fsio::entry(&ignore)? == Entry::Missing {
+            // Not a failpoint crossing: it is not a project write, and crash tests count those.
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let created = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&ignore)
+                .and_then(|mut file| file.write_all(GITIGNORE_TEXT.as_bytes()).and_then(|()| file.sync_all()));
+            match created {
+                Ok(()) => fsio::sync_dir(&self.path)?,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(Error::io("create", &ignore, e)),
+            }
+        }
         Ok(())
     }
 
