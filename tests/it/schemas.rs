@@ -33,7 +33,10 @@ fn validator(name: &str) -> jsonschema::Validator {
 pub(crate) fn check(schema: &str, output: &std::process::Output) -> Value {
     let document: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{schema}: stdout is not JSON ({e}):\n{}\n{}", stdout(output), stderr(output)));
-    assert_eq!(document["schema"], format!("handover-migrate/{schema}@1"), "{document:#}");
+    // The id the schema file declares (`handover-migrate/<command>@<version>`).
+    let id = load(schema)["properties"]["schema"]["const"].clone();
+    assert!(id.as_str().is_some_and(|id| id.starts_with(&format!("handover-migrate/{schema}@"))), "{schema}: {id}");
+    assert_eq!(document["schema"], id, "{document:#}");
     let validator = validator(schema);
     let errors: Vec<String> =
         validator.iter_errors(&document).map(|e| format!("{} at {}", e, e.instance_path)).collect();

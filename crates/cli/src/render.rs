@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use handover_migrate_commands::plan::{FieldChange, Plan};
+use handover_migrate_commands::plan::{FieldChange, NoticeKind, Plan, ProviderAction};
 use handover_migrate_commands::scan::{ScanEndpoint, ScanReport};
 use handover_migrate_commands::{
     ApplyOutcome, CleanupItem, CleanupOutcome, Registered, Registry, RollbackOutcome, RunInfo, VerifyReport,
@@ -109,7 +109,7 @@ pub fn scan_text(report: &ScanReport) -> String {
         let _ = writeln!(out, "  {kind} ({})", endpoints.len());
         for e in endpoints {
             let provider = e.provider.as_ref().map(|p| format!(" → \"{p}\"")).unwrap_or_default();
-            let _ = writeln!(out, "    {}: {}{provider}", e.name, e.status);
+            let _ = writeln!(out, "    {}: {}{provider}", e.name, e.status.describe(e.settings_problems));
             if !e.flows.is_empty() {
                 let _ = writeln!(
                     out,
@@ -147,24 +147,12 @@ fn findings_text(plan: &Plan) -> String {
             let _ = writeln!(out, "  x {e}");
         }
     }
-    let mut by_kind: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut by_kind: BTreeMap<NoticeKind, Vec<&str>> = BTreeMap::new();
     for n in &plan.notices {
-        by_kind.entry(n.kind.as_str()).or_default().push(n.message.as_str());
+        by_kind.entry(n.kind).or_default().push(n.message.as_str());
     }
     for (kind, messages) in by_kind {
-        let title = match kind {
-            "orphan_flow" => "Orphan flows (no endpoint reaches them)",
-            "orphan_endpoint" => "Orphan endpoints",
-            "out_of_scope" => "Out of scope (reported, not touched)",
-            "unsupported_kind" => "Unsupported kinds",
-            "invalid_settings" => "Invalid settings outside this run",
-            "dangling_selector" => "Nodes pointing at missing providers",
-            "kept_legacy" => "Kept on Legacy",
-            "no_handover" => "Nodes without a handover endpoint",
-            "type_not_supported" => "Node types the provider does not support",
-            "no_switch_pair" => "Endpoints --to does not switch (no such pair)",
-            other => other,
-        };
+        let title = kind.title();
         let _ = writeln!(out, "\n{title}");
         for m in messages {
             let _ = writeln!(out, "  - {m}");
@@ -205,7 +193,11 @@ fn write_plan_text(plan: &Plan, out: &mut impl std::fmt::Write) {
         let _ = out.write_str("  (none)\n");
     }
     for p in &plan.providers {
-        let sign = if p.action == "create" { crate::style::green("+ create") } else { crate::style::dim("= reuse ") };
+        let sign = if p.action == ProviderAction::Create {
+            crate::style::green("+ create")
+        } else {
+            crate::style::dim("= reuse ")
+        };
         let _ = writeln!(out, "  {sign} \"{}\" ({})  {}", p.name, p.pair, p.path);
         let endpoints = if p.endpoints.is_empty() { "none (retarget)".to_string() } else { p.endpoints.join(", ") };
         let _ = writeln!(out, "      referenceId {}; endpoints: {endpoints}", p.reference_id);
@@ -228,7 +220,7 @@ fn write_plan_text(plan: &Plan, out: &mut impl std::fmt::Write) {
                 (true, true) => "[x]",
                 (true, false) => "[ ]",
             };
-            let _ = writeln!(out, "      {mark} {}: {}", step.kind, step.prompt);
+            let _ = writeln!(out, "      {mark} {}: {}", step.kind.as_str(), step.prompt);
             if let (false, Some(entry)) = (step.satisfied, &step.answers_entry) {
                 let _ = writeln!(out, "          answers file: {entry}");
             }
@@ -246,7 +238,7 @@ fn write_plan_text(plan: &Plan, out: &mut impl std::fmt::Write) {
         let _ = out.write_str(&crate::switch::node_fields_text(edit));
     }
     let _ = out.write_str(&findings_text(plan));
-    let creates = plan.providers.iter().filter(|p| p.action == "create").count();
+    let creates = plan.providers.iter().filter(|p| p.action == ProviderAction::Create).count();
     let _ = writeln!(
         out,
         "\nSummary: {creates} provider(s) to create, {} reused, {} node edit(s), {} conflict(s), {} missing answer(s).",
@@ -276,7 +268,7 @@ fn plan_summary_table(plan: &Plan) -> String {
             (a, 0) => format!("{a} answer(s) needed"),
             (a, c) => format!("{a} answer(s) needed, {c} to check"),
         };
-        let sign = if p.action == "create" { "+" } else { "=" };
+        let sign = if p.action == ProviderAction::Create { "+" } else { "=" };
         for endpoint in &p.endpoints {
             let edits: Vec<_> = plan.node_edits.iter().filter(|e| e.endpoints.contains(endpoint)).collect();
             let mut flows: Vec<&str> = edits.iter().map(|e| &*e.flow).collect();

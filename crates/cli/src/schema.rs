@@ -5,8 +5,14 @@
 
 use std::sync::OnceLock;
 
-/// The version of every document this binary prints.
-pub const VERSION: u32 = 1;
+/// The version of a command's document: 1, or 2 for the commands whose fields changed
+/// meaning (`scan` and `report`: an endpoint's `status` is an enum, not prose).
+fn version(name: &str) -> u32 {
+    match name {
+        "scan" | "report" => 2,
+        _ => 1,
+    }
+}
 
 static COMMAND: OnceLock<String> = OnceLock::new();
 
@@ -25,9 +31,9 @@ pub fn command() -> &'static str {
     COMMAND.get().map_or("handover-migrate", String::as_str)
 }
 
-/// `handover-migrate/<name>@1`.
+/// `handover-migrate/<name>@<version>`.
 pub fn id(name: &str) -> String {
-    format!("handover-migrate/{name}@{VERSION}")
+    format!("handover-migrate/{name}@{}", version(name))
 }
 
 /// A command's document: `"schema"` first, then the fields of `value` (a struct or map).

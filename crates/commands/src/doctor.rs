@@ -254,7 +254,7 @@ fn offline(ctx: &Context, dir: &std::path::Path, report: &mut DoctorReport) -> R
     }
     let mut masked = Vec::new();
     for endpoint in &project.endpoints {
-        if let clone::Handover::Legacy { settings, .. } = &endpoint.handover {
+        if let handover_migrate_engine::model::Handover::Legacy { settings, .. } = &endpoint.handover {
             for (key, value) in settings {
                 if survey::looks_masked(value) {
                     masked.push(format!("{} ({key})", endpoint.name));

@@ -3,8 +3,8 @@
 //! It does no network I/O, and it writes project files only through `handover-migrate-io`'s
 //! journaled runs.
 //!
-//! - [`clone`]: the project model and the reader of a `cognigy clone` directory, where every
-//!   input check lives;
+//! - [`model`]: the project model every mode reads into;
+//!   [`clone`]: the reader of a `cognigy clone` directory, where every input check lives;
 //! - [`analysis`]: endpoints → provider groups; flows → endpoints; nodes → resolution;
 //!   [`analysis::retarget`]: the same shape for re-pointing nodes between providers;
 //! - [`plan`]: the secret-free change set and the file contents that realise it;
@@ -17,6 +17,7 @@ pub mod analysis;
 pub mod answers;
 pub mod clone;
 pub mod jsonedit;
+pub mod model;
 pub mod names;
 pub mod plan;
 pub mod plan_saved;

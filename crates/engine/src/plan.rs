@@ -10,16 +10,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use handover_migrate_core::secret::REDACTED;
-use handover_migrate_core::{FieldNote, MigrationPair, PropertyClass};
+use handover_migrate_core::{FieldNote, ManualStepKind, MigrationPair, PropertyClass};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::analysis::{
-    missing_answers, step_kind_name, Analysis, EndpointState, NodeSwitch, Resolution, Retarget, Selector,
-};
+use crate::analysis::{missing_answers, Analysis, EndpointState, NodeSwitch, Resolution, Retarget, Selector};
 use crate::answers::toml_key;
-use crate::clone::{Project, CONFIG_FILE, PROVIDERS_DIR};
+use crate::clone::{CONFIG_FILE, PROVIDERS_DIR};
 use crate::jsonedit::{render_at, span_of, splice, to_cli_json};
+use crate::model::Project;
 use handover_migrate_io::fsio::sha256_hex;
 use handover_migrate_io::run::FileChange;
 use handover_migrate_io::{Error, Result};
@@ -56,7 +55,7 @@ pub struct PlannedProvider {
     pub reference_id: String,
     pub pair: MigrationPair,
     /// `create` or `reuse`.
-    pub action: String,
+    pub action: ProviderAction,
     pub path: String,
     pub endpoints: Vec<String>,
     pub properties: Vec<PlannedProperty>,
@@ -73,10 +72,43 @@ pub struct PlannedProperty {
     pub source: crate::analysis::ValueSource,
 }
 
+/// What a manual step asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    Secret,
+    Connection,
+    Value,
+    Confirm,
+    Reminder,
+}
+
+impl StepKind {
+    pub fn of(kind: &ManualStepKind) -> StepKind {
+        match kind {
+            ManualStepKind::Secret(_) => StepKind::Secret,
+            ManualStepKind::Connection(_) => StepKind::Connection,
+            ManualStepKind::Value(_) => StepKind::Value,
+            ManualStepKind::Confirm => StepKind::Confirm,
+            ManualStepKind::Reminder => StepKind::Reminder,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Secret => "secret",
+            StepKind::Connection => "connection",
+            StepKind::Value => "value",
+            StepKind::Confirm => "confirm",
+            StepKind::Reminder => "reminder",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlannedStep {
     pub key: String,
-    pub kind: String,
+    pub kind: StepKind,
     pub prompt: String,
     pub blocking: bool,
     pub satisfied: bool,
@@ -146,9 +178,53 @@ pub struct MissingAnswer {
     pub prompt: String,
 }
 
+/// What a notice is about: something the plan reports and leaves as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    // In the order of their names, as the plan has always listed them.
+    DanglingSelector,
+    InvalidSettings,
+    KeptLegacy,
+    NoHandover,
+    NoSwitchPair,
+    OrphanEndpoint,
+    OrphanFlow,
+    OutOfScope,
+    TypeNotSupported,
+    UnsupportedKind,
+}
+
+impl NoticeKind {
+    /// The heading a renderer shows over notices of this kind (one place, so the terminal
+    /// and the reports say the same).
+    pub fn title(self) -> &'static str {
+        match self {
+            NoticeKind::OrphanFlow => "Orphan flows (no endpoint reaches them)",
+            NoticeKind::OrphanEndpoint => "Orphan endpoints",
+            NoticeKind::OutOfScope => "Out of scope (reported, not touched)",
+            NoticeKind::UnsupportedKind => "Unsupported kinds",
+            NoticeKind::InvalidSettings => "Invalid settings outside this run",
+            NoticeKind::DanglingSelector => "Nodes pointing at missing providers",
+            NoticeKind::KeptLegacy => "Kept on Legacy",
+            NoticeKind::NoHandover => "Nodes without a handover endpoint",
+            NoticeKind::TypeNotSupported => "Node types the provider does not support",
+            NoticeKind::NoSwitchPair => "Endpoints --to does not switch (no such pair)",
+        }
+    }
+}
+
+/// Whether a provider is created or an existing one reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderAction {
+    Create,
+    Reuse,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Notice {
-    pub kind: String,
+    pub kind: NoticeKind,
     pub subject: String,
     pub message: String,
 }
@@ -160,7 +236,7 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        !self.node_edits.is_empty() || self.providers.iter().any(|p| p.action == "create")
+        !self.node_edits.is_empty() || self.providers.iter().any(|p| p.action == ProviderAction::Create)
     }
 
     /// SHA-256 of the plan's canonical JSON.
@@ -228,7 +304,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
             name: group.name.clone(),
             reference_id: group.reference_id.clone(),
             pair: group.pair.clone(),
-            action: if group.existing.is_some() { "reuse" } else { "create" }.to_string(),
+            action: if group.existing.is_some() { ProviderAction::Reuse } else { ProviderAction::Create },
             path: match group.existing {
                 Some(existing) => project.providers[existing].path.clone(),
                 None => provider_path(&group.name),
@@ -253,7 +329,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                 .iter()
                 .map(|s| PlannedStep {
                     key: s.step.key.clone(),
-                    kind: step_kind_name(&s.step.kind).to_string(),
+                    kind: StepKind::of(&s.step.kind),
                     prompt: s.step.prompt.clone(),
                     blocking: s.blocking,
                     satisfied: s.satisfied,
@@ -276,12 +352,12 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                     if analysis.in_filter(&endpoint.name) {
                         plan.errors.push(message);
                     } else {
-                        plan.notices.push(notice("invalid_settings", &endpoint.name, message));
+                        plan.notices.push(notice(NoticeKind::InvalidSettings, &endpoint.name, message));
                     }
                 }
             }
             EndpointState::Unsupported { kind } => plan.notices.push(notice(
-                "unsupported_kind",
+                NoticeKind::UnsupportedKind,
                 &endpoint.name,
                 format!(
                     "endpoint \"{}\" uses legacy kind `{kind}`, which no installed provider supports; its nodes stay Legacy \
@@ -294,7 +370,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                 let wanted = analysis.options.target_service.as_ref().filter(|s| **s != pair.target_service);
                 if let (Some(service), true) = (wanted, analysis.in_filter(&endpoint.name)) {
                     plan.notices.push(notice(
-                        "no_switch_pair",
+                        NoticeKind::NoSwitchPair,
                         &endpoint.name,
                         format!(
                             "endpoint \"{}\" ({}): no installed provider migrates `{}` to `{service}`, so it migrates \
@@ -310,7 +386,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
     for &index in &analysis.orphan_endpoints {
         let endpoint = &project.endpoints[index];
         plan.notices.push(notice(
-            "orphan_endpoint",
+            NoticeKind::OrphanEndpoint,
             &endpoint.name,
             format!(
                 "endpoint \"{}\" points at flow `{}`, which is not in the project",
@@ -321,7 +397,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
     for &flow in &analysis.orphan_flows {
         let name = &project.flows[flow].name;
         plan.notices.push(notice(
-            "orphan_flow",
+            NoticeKind::OrphanFlow,
             name,
             format!(
                 "flow \"{name}\" has handover nodes but no endpoint reaches it; its nodes stay Legacy unless assigned \
@@ -332,7 +408,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
     }
     for item in &analysis.out_of_scope {
         plan.notices.push(notice(
-            "out_of_scope",
+            NoticeKind::OutOfScope,
             &item.flow,
             format!(
                 "flow \"{}\", {} node `{}` (\"{}\"): {}",
@@ -428,7 +504,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
             Resolution::AlreadySwitched { provider: None } => {
                 let Selector::Provider(reference) = &handover.selector else { continue };
                 plan.notices.push(notice(
-                    "dangling_selector",
+                    NoticeKind::DanglingSelector,
                     &subject,
                     format!(
                         "flow \"{}\", locale {locale}, node `{}` points at provider `{reference}`, which is not in {PROVIDERS_DIR}/",
@@ -438,12 +514,12 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
             }
             Resolution::AlreadySwitched { provider: Some(_) } | Resolution::OutOfScope | Resolution::Orphan => {}
             Resolution::KeptLegacy => plan.notices.push(notice(
-                "kept_legacy",
+                NoticeKind::KeptLegacy,
                 &subject,
                 format!("flow \"{}\", locale {locale}, node `{}` stays Legacy (answers file)", flow.name, node.id),
             )),
             Resolution::NoHandover => plan.notices.push(notice(
-                "no_handover",
+                NoticeKind::NoHandover,
                 &subject,
                 format!(
                     "flow \"{}\", locale {locale}, node `{}` is reached only from endpoints without handover settings; left as it is",
@@ -451,7 +527,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                 ),
             )),
             Resolution::TypeNotSupported { services } => plan.notices.push(notice(
-                "type_not_supported",
+                NoticeKind::TypeNotSupported,
                 &subject,
                 format!(
                     "flow \"{}\", locale {locale}, {} node `{}`: {} do(es) not support this node type; left as it is",
@@ -462,7 +538,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                 ),
             )),
             Resolution::Unsupported { kinds } => plan.notices.push(notice(
-                "unsupported_kind",
+                NoticeKind::UnsupportedKind,
                 &subject,
                 format!(
                     "flow \"{}\", locale {locale}, node `{}` stays Legacy: reached from {}",
@@ -478,8 +554,8 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
     plan
 }
 
-fn notice(kind: &str, subject: &str, message: String) -> Notice {
-    Notice { kind: kind.to_string(), subject: subject.to_string(), message }
+fn notice(kind: NoticeKind, subject: &str, message: String) -> Notice {
+    Notice { kind, subject: subject.to_string(), message }
 }
 
 pub fn provider_path(name: &str) -> String {

@@ -15,9 +15,50 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::analysis::{Analysis, Resolution, Selector};
-use crate::clone::Project;
-use crate::plan::{self, FieldChange, MissingAnswer, Notice, PlannedConflict, PlannedProperty};
+use crate::model::Project;
+use crate::plan::{self, FieldChange, MissingAnswer, Notice, PlannedConflict, PlannedProperty, ProviderAction};
 use crate::scan::{self, ScanEndpoint};
+
+/// Where a provider of the migration stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ProviderStatus {
+    #[serde(rename = "to create")]
+    ToCreate,
+    /// Created by a run of this state directory.
+    #[serde(rename = "created")]
+    Created,
+    /// There before (made by hand, by the UI's Migrate button, or by a run whose history is gone).
+    #[serde(rename = "exists")]
+    Exists,
+}
+
+/// Where a node of the migration stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum NodeStatus {
+    #[serde(rename = "to switch")]
+    ToSwitch,
+    #[serde(rename = "switched")]
+    Switched,
+}
+
+impl ProviderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderStatus::ToCreate => "to create",
+            ProviderStatus::Created => "created",
+            ProviderStatus::Exists => "exists",
+        }
+    }
+}
+
+impl NodeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeStatus::ToSwitch => "to switch",
+            NodeStatus::Switched => "switched",
+        }
+    }
+}
 
 #[derive(Serialize)]
 pub struct Report {
@@ -65,7 +106,7 @@ pub struct ReportProvider {
     pub target_service: String,
     pub reference_id: String,
     /// `to create`, `created` (by a run of this tool) or `exists`.
-    pub status: String,
+    pub status: ProviderStatus,
     pub created_by_run: Option<String>,
     pub path: String,
     pub endpoints: Vec<String>,
@@ -85,7 +126,7 @@ pub struct ReportNode {
     pub endpoints: Vec<String>,
     pub provider: String,
     /// `to switch` or `switched`.
-    pub status: String,
+    pub status: NodeStatus,
     /// The selector before: `Legacy`, or `null` when the node was switched before any run
     /// this report knows of.
     pub before: Option<String>,
@@ -224,11 +265,12 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
         .providers
         .iter()
         .map(|p| {
-            let created_by_run = if p.action == "create" { None } else { created_by.get(&p.path).cloned() };
-            let status = match (p.action.as_str(), &created_by_run) {
-                ("create", _) => "to create",
-                (_, Some(_)) => "created",
-                _ => "exists",
+            let created_by_run =
+                if p.action == ProviderAction::Create { None } else { created_by.get(&p.path).cloned() };
+            let status = match (p.action, &created_by_run) {
+                (ProviderAction::Create, _) => ProviderStatus::ToCreate,
+                (_, Some(_)) => ProviderStatus::Created,
+                _ => ProviderStatus::Exists,
             };
             ReportProvider {
                 name: p.name.clone(),
@@ -240,7 +282,7 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
                 source_kind: p.pair.source_kind.clone(),
                 target_service: p.pair.target_service.clone(),
                 reference_id: p.reference_id.clone(),
-                status: status.to_string(),
+                status,
                 created_by_run,
                 path: p.path.clone(),
                 endpoints: p.endpoints.clone(),
@@ -267,7 +309,7 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
                 node_type: edit.node_type.to_string(),
                 endpoints: edit.endpoints.to_vec(),
                 provider: edit.provider.to_string(),
-                status: "to switch".into(),
+                status: NodeStatus::ToSwitch,
                 before: Some(show_selector(&selector.and_then(|c| c.before.clone()))),
                 after: selector.map(|c| show_selector(&Some(c.after.clone()))).unwrap_or_default(),
                 changes: rest,
@@ -298,7 +340,7 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
             node_type: node.node_type.clone(),
             endpoints: analysis.endpoints_of(handover).iter().map(|e| project.endpoints[*e].name.clone()).collect(),
             provider: provider.to_string(),
-            status: "switched".into(),
+            status: NodeStatus::Switched,
             before: run.as_ref().map(|_| "Legacy".to_string()),
             after: reference.clone(),
             changes: Vec::new(),
@@ -375,10 +417,10 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
 
     let summary = Summary {
         endpoints_with_legacy_settings: scan.endpoints.iter().filter(|e| e.provider.is_some()).count(),
-        providers_to_create: providers.iter().filter(|p| p.status == "to create").count(),
-        providers_existing: providers.iter().filter(|p| p.status != "to create").count(),
-        nodes_to_switch: nodes.iter().filter(|n| n.status == "to switch").count(),
-        nodes_switched: nodes.iter().filter(|n| n.status == "switched").count(),
+        providers_to_create: providers.iter().filter(|p| p.status == ProviderStatus::ToCreate).count(),
+        providers_existing: providers.iter().filter(|p| p.status != ProviderStatus::ToCreate).count(),
+        nodes_to_switch: nodes.iter().filter(|n| n.status == NodeStatus::ToSwitch).count(),
+        nodes_switched: nodes.iter().filter(|n| n.status == NodeStatus::Switched).count(),
         conflicts: plan.conflicts.len(),
         missing_answers: plan.missing_answers.len(),
         manual_steps_open: manual_steps.iter().filter(|s| !s.done).count(),

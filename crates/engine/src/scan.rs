@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::analysis::{Analysis, EndpointState, Resolution, Selector};
-use crate::clone::{Handover, Project};
+use crate::model::{Handover, Project};
 use crate::plan::{self, Plan};
 
 #[derive(Serialize)]
@@ -16,11 +16,41 @@ pub struct ScanReport {
     pub plan: Plan,
 }
 
+/// Where an endpoint's handover settings stand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndpointStatus {
+    /// Legacy settings; its provider is still to be created.
+    Legacy,
+    /// Legacy settings, and a provider with them exists.
+    Migrated,
+    /// A legacy kind no installed provider migrates (a plugin could).
+    UnsupportedKind,
+    /// Legacy settings the provider cannot use (`settings_problems` of them; the plan lists them).
+    InvalidSettings,
+    NoHandoverSettings,
+}
+
+impl EndpointStatus {
+    /// How the terminal and the reports say it.
+    pub fn describe(self, settings_problems: usize) -> String {
+        match self {
+            EndpointStatus::Legacy => "legacy".into(),
+            EndpointStatus::Migrated => "migrated".into(),
+            EndpointStatus::UnsupportedKind => "unsupported kind (install a plugin)".into(),
+            EndpointStatus::InvalidSettings => format!("invalid settings ({settings_problems} problem(s), see plan)"),
+            EndpointStatus::NoHandoverSettings => "no handover settings".into(),
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct ScanEndpoint {
     pub name: String,
     pub kind: Option<String>,
-    pub status: String,
+    pub status: EndpointStatus,
+    /// With `invalid_settings`: how many problems its settings have.
+    pub settings_problems: usize,
     pub provider: Option<String>,
     pub flows: Vec<String>,
     pub legacy_nodes: usize,
@@ -62,20 +92,23 @@ pub fn build(project: &Project, analysis: &Analysis) -> ScanReport {
         .zip(reach)
         .enumerate()
         .map(|(index, (endpoint, reach))| {
+            let mut settings_problems = 0;
             let (kind, status, provider) = match (&endpoint.handover, &analysis.endpoint_states[index]) {
                 (Handover::Legacy { kind, .. }, EndpointState::Grouped { group, .. }) => {
                     let group = &analysis.groups[*group];
-                    let status = if group.existing.is_some() { "migrated" } else { "legacy" };
-                    (Some(kind.clone()), status.to_string(), Some(group.name.clone()))
+                    let status =
+                        if group.existing.is_some() { EndpointStatus::Migrated } else { EndpointStatus::Legacy };
+                    (Some(kind.clone()), status, Some(group.name.clone()))
                 }
                 (Handover::Legacy { kind, .. }, EndpointState::Unsupported { .. }) => {
-                    (Some(kind.clone()), "unsupported kind (install a plugin)".to_string(), None)
+                    (Some(kind.clone()), EndpointStatus::UnsupportedKind, None)
                 }
                 (Handover::Legacy { kind, .. }, EndpointState::Invalid { issues, .. }) => {
-                    (Some(kind.clone()), format!("invalid settings ({} problem(s), see plan)", issues.len()), None)
+                    settings_problems = issues.len();
+                    (Some(kind.clone()), EndpointStatus::InvalidSettings, None)
                 }
-                (Handover::Nothing(kind), _) => (Some(kind.clone()), "no handover settings".to_string(), None),
-                _ => (None, "no handover settings".to_string(), None),
+                (Handover::Nothing(kind), _) => (Some(kind.clone()), EndpointStatus::NoHandoverSettings, None),
+                _ => (None, EndpointStatus::NoHandoverSettings, None),
             };
             let mut locales: Vec<String> =
                 reach.locales.iter().map(|&locale| project.locales[locale].name.clone()).collect();
@@ -84,6 +117,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> ScanReport {
                 name: endpoint.name.clone(),
                 kind,
                 status,
+                settings_problems,
                 provider,
                 flows: reach.flows.iter().map(|&flow| project.flows[flow].name.clone()).collect(),
                 legacy_nodes: reach.legacy_nodes,

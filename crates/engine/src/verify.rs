@@ -13,8 +13,8 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::analysis::{Analysis, EndpointState, Resolution, Selector};
-use crate::clone::{Handover, Project};
 use crate::jsonedit::{render_at, span_of, splice};
+use crate::model::{Handover, Project};
 use handover_migrate_io::fsio::sha256_hex;
 use handover_migrate_io::run::FileChange;
 use handover_migrate_io::{Error, Result};

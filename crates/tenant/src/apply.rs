@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::client::{CallError, Client, Method};
 use crate::store::ApiIndex;
 use handover_migrate_engine::analysis::{Analysis, EndpointState, Resolution};
-use handover_migrate_engine::clone::Project;
+use handover_migrate_engine::model::Project;
 use handover_migrate_engine::verify::CleanupItem;
 use handover_migrate_io::fsio::{self, sha256_hex, sha256_json};
 use handover_migrate_io::journal::{ApiOp, Journal, Record, RunKind};
@@ -316,7 +316,7 @@ pub fn link_providers(
     client: &Client,
     analysis: &Analysis,
     index: &ApiIndex,
-    tenant: &[handover_migrate_engine::clone::ProviderFile],
+    tenant: &[handover_migrate_engine::model::ProviderFile],
     state: &StateDir,
     digest: &str,
     target: &str,

@@ -15,9 +15,8 @@ use handover_migrate_core::{HandoverNodeType, Object};
 use serde_json::Value;
 
 use crate::client::Client;
-use handover_migrate_engine::clone::{
-    Chart, Endpoint, Flow, Handover, Locale, Node, Project, ProviderFile, CHART_FILE, CONFIG_FILE,
-};
+use handover_migrate_engine::clone::{CHART_FILE, CONFIG_FILE};
+use handover_migrate_engine::model::{Chart, Endpoint, Flow, Handover, Locale, Node, Project, ProviderFile};
 use handover_migrate_io::fsio::sha256_json;
 use handover_migrate_io::{Error, Result};
 

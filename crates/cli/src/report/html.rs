@@ -180,12 +180,12 @@ fn svg_diagram(report: &Report) -> String {
             Some(link) => ("endpoint", color(&link.provider)),
             None => ("endpoint unlinked", "#9ca3af"),
         };
-        let subtitle = format!("{} · {}", e.kind.as_deref().unwrap_or("none"), e.status);
+        let subtitle = format!("{} · {}", e.kind.as_deref().unwrap_or("none"), e.status.describe(e.settings_problems));
         node_box(class, xs[0], y_of(0, i), accent, &e.name, &subtitle);
     }
     for (i, name) in providers.iter().enumerate() {
         let Some(p) = report.providers.iter().find(|p| &p.name == name) else { continue };
-        let subtitle = format!("{} · {}", p.target_service, p.status);
+        let subtitle = format!("{} · {}", p.target_service, p.status.as_str());
         node_box("provider", xs[1], y_of(1, i), color(name), name, &subtitle);
     }
     for (i, flow) in flows.iter().enumerate() {
@@ -332,7 +332,7 @@ pub fn html(report: &Report) -> String {
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td><td>{}</td></tr>",
                 esc(&e.name),
-                esc(&e.status),
+                esc(&e.status.describe(e.settings_problems)),
                 esc(e.provider.as_deref().unwrap_or("—")),
                 esc(&if e.flows.is_empty() { "—".to_string() } else { e.flows.join(", ") }),
                 e.legacy_nodes,
@@ -420,9 +420,11 @@ pub fn html(report: &Report) -> String {
                 })
                 .collect();
             let status = match &n.run {
-                Some(run) => format!("<span class=\"badge ok\">{}</span><br><code>{}</code>", esc(&n.status), esc(run)),
-                None if n.status == "switched" => "<span class=\"badge ok\">switched</span>".to_string(),
-                None => format!("<span class=\"badge warn\">{}</span>", esc(&n.status)),
+                Some(run) => {
+                    format!("<span class=\"badge ok\">{}</span><br><code>{}</code>", esc(n.status.as_str()), esc(run))
+                }
+                None if n.status == NodeStatus::Switched => "<span class=\"badge ok\">switched</span>".to_string(),
+                None => format!("<span class=\"badge warn\">{}</span>", esc(n.status.as_str())),
             };
             let _ = write!(
                 out,
@@ -519,7 +521,7 @@ pub fn html(report: &Report) -> String {
             let _ = write!(
                 out,
                 "<li><span class=\"badge muted\">{}</span> {}</li>",
-                esc(notice_title(&n.kind)),
+                esc(n.kind.title()),
                 inline(&n.message)
             );
         }

@@ -124,7 +124,7 @@ pub fn markdown(report: &Report) -> String {
                 "| {} | {} | {} | {} | {} | {} / {} |",
                 md_code(&kind),
                 md_cell(&e.name),
-                md_cell(&e.status),
+                md_cell(&e.status.describe(e.settings_problems)),
                 md_cell(e.provider.as_deref().unwrap_or("—")),
                 md_cell(&if e.flows.is_empty() { "—".to_string() } else { e.flows.join(", ") }),
                 e.legacy_nodes,
@@ -138,7 +138,7 @@ pub fn markdown(report: &Report) -> String {
         out.push_str("\nNone.\n");
     }
     for p in &report.providers {
-        let status = match (&p.status[..], &p.created_by_run) {
+        let status = match (p.status.as_str(), &p.created_by_run) {
             ("created", Some(run)) => format!("created by run {}", md_code(run)),
             (status, _) => status.to_string(),
         };
@@ -183,8 +183,8 @@ pub fn markdown(report: &Report) -> String {
                 })
                 .collect();
             let status = match &n.run {
-                Some(run) => format!("{} (run {})", n.status, md_code(run)),
-                None => n.status.clone(),
+                Some(run) => format!("{} (run {})", n.status.as_str(), md_code(run)),
+                None => n.status.as_str().to_string(),
             };
             let _ = writeln!(
                 out,
@@ -260,8 +260,13 @@ pub fn markdown(report: &Report) -> String {
         for w in &report.warnings {
             let _ = writeln!(out, "- ⚠ {}", md_text(w));
         }
+        let mut kind = None;
         for n in &report.notices {
-            let _ = writeln!(out, "- {}: {}", notice_title(&n.kind), md_text(&n.message));
+            if kind != Some(n.kind) {
+                kind = Some(n.kind);
+                let _ = writeln!(out, "\n{}:\n", n.kind.title());
+            }
+            let _ = writeln!(out, "- {}", md_text(&n.message));
         }
     }
 

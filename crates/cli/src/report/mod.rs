@@ -7,7 +7,7 @@ mod markdown;
 use std::collections::BTreeMap;
 
 use handover_migrate_commands::plan::PlannedProperty;
-use handover_migrate_commands::report::Report;
+use handover_migrate_commands::report::{NodeStatus, Report};
 use handover_migrate_commands::scan::ScanEndpoint;
 use handover_migrate_core::PropertyClass;
 use serde_json::Value;
@@ -38,19 +38,4 @@ fn by_kind(endpoints: &[ScanEndpoint]) -> BTreeMap<String, Vec<&ScanEndpoint>> {
         out.entry(e.kind.clone().filter(|k| !k.is_empty()).unwrap_or_else(|| "none".into())).or_default().push(e);
     }
     out
-}
-
-fn notice_title(kind: &str) -> &str {
-    match kind {
-        "orphan_flow" => "Orphan flow",
-        "orphan_endpoint" => "Orphan endpoint",
-        "out_of_scope" => "Out of scope",
-        "unsupported_kind" => "Unsupported kind",
-        "invalid_settings" => "Invalid settings",
-        "dangling_selector" => "Missing provider",
-        "kept_legacy" => "Kept on Legacy",
-        "no_handover" => "No handover endpoint",
-        "type_not_supported" => "Node type not supported",
-        other => other,
-    }
 }

@@ -21,7 +21,7 @@ use crate::analysis::{
     NodeSwitch, Options, Resolution, ResolvedProperty, ResolvedStep, Retarget, Selector, ValueSource,
 };
 use crate::answers::{toml_key, Answers};
-use crate::clone::Project;
+use crate::model::Project;
 use crate::names::check_provider_name;
 use handover_migrate_io::{Error, Result};
 use handover_migrate_plugins::registry::Registry;

@@ -12,7 +12,7 @@ use handover_migrate_io::{Error, Result};
 
 use super::{toml_key, Answers, KEEP_LEGACY};
 use crate::analysis::{Analysis, EndpointState, Group};
-use crate::clone::Project;
+use crate::model::Project;
 use crate::plan::{self, PlannedConflict};
 
 /// Where guided mode saves answers when no `--answers FILE` was given.
