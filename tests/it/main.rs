@@ -12,7 +12,6 @@ mod guided;
 mod malformed;
 mod model;
 mod plugins;
-mod projectgen;
 mod refusals;
 mod reliability;
 mod report;
