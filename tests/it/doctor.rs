@@ -6,7 +6,6 @@ use std::path::Path;
 use cognigy_sim::{Options, Sim, SimHandle, ValueForm};
 use serde_json::{json, Value};
 
-use crate::api::{api_cmd, KEY, PROJECT};
 use crate::common::*;
 
 fn start(options: Options) -> SimHandle {
