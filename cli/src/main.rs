@@ -20,7 +20,8 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use handover_migrate_host::api::client::{ApiConfig, Client, RateLimit};
 use handover_migrate_host::ops::{self, ApiTarget, Context, SavedPlan, Target};
-use handover_migrate_host::plugins::{PluginSources, Preference};
+use handover_migrate_host::plugins::isolated::IsolationChoice;
+use handover_migrate_host::plugins::{Isolation, PluginSources, Preference};
 use handover_migrate_host::registry::Registry;
 use handover_migrate_host::settings::Secret;
 use handover_migrate_host::{plan, Error, Result};
@@ -90,6 +91,20 @@ struct Global {
     /// (KIND=PATH: the plugin at PATH). Without it, such a duplicate is an error.
     #[arg(long = "prefer-plugin", global = true, value_name = "KIND[=PATH]")]
     prefer_plugin: Vec<String>,
+    /// How Rust and C plugins run: `process` (each in its own sandboxed process) or `none`
+    /// (inside this process: only for plugins you trust) [default: process, or `[plugins]
+    /// isolation` in ~/.config/handover-migrate/config.toml].
+    #[arg(long, global = true, value_name = "MODE", value_parser = ["process", "none"])]
+    plugin_isolation: Option<String>,
+    /// Seconds an isolated plugin may take to answer one call [default: 30].
+    #[arg(long, global = true, value_name = "SECONDS")]
+    plugin_timeout: Option<u64>,
+    /// Address-space limit of an isolated plugin's process, in MiB [default: 2048].
+    #[arg(long, global = true, value_name = "MIB")]
+    plugin_memory_limit: Option<u64>,
+    /// Refuse to load a Rust or C plugin this kernel cannot fully sandbox.
+    #[arg(long, global = true)]
+    require_sandbox: bool,
 }
 
 #[derive(Subcommand)]
@@ -231,6 +246,8 @@ fn init_logging(global: &Global) {
 }
 
 fn main() -> ExitCode {
+    // An isolated plugin's runner is this binary started with a hidden first argument.
+    handover_migrate_plugin_runner::dispatch_if_runner();
     builtin::link();
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
@@ -266,7 +283,16 @@ fn api_key(global: &Global) -> Result<Secret> {
 /// The providers of this run: built-ins and plugins (the one place a registry is built).
 fn registry(global: &Global) -> Result<Registry> {
     let prefer = global.prefer_plugin.iter().map(|p| Preference::parse(p)).collect::<Result<Vec<_>>>()?;
-    let sources = PluginSources::discover(global.plugins.clone(), global.project.as_deref());
+    let mut sources = PluginSources::discover(global.plugins.clone(), global.project.as_deref());
+    sources.isolation = Isolation::choose(
+        IsolationChoice {
+            mode: global.plugin_isolation.as_deref(),
+            timeout_seconds: global.plugin_timeout,
+            memory_limit_mib: global.plugin_memory_limit,
+            require_sandbox: global.require_sandbox,
+        },
+        std::env::current_exe,
+    )?;
     Registry::load(handover_migrate_core::builtin_providers(), &sources, &prefer)
 }
 

@@ -19,6 +19,7 @@
 
 pub mod declarative;
 pub mod dynamic;
+pub mod isolated;
 pub mod lockfile;
 
 use std::ffi::OsString;
@@ -31,6 +32,7 @@ use handover_migrate_core::ProviderInfo;
 use crate::error::{Error, Result};
 use crate::registry::{PluginFormat, Registered, Source};
 
+pub use isolated::{Isolation, ProcessIsolation};
 pub use lockfile::{PluginLock, LOCK_FILE};
 
 /// The environment variable holding extra plugin paths.
@@ -47,6 +49,8 @@ pub struct PluginSources {
     pub user_dir: Option<PathBuf>,
     /// Lock files to consider, most specific first; the first that exists applies.
     pub lock_candidates: Vec<PathBuf>,
+    /// How native (Rust and C) plugins run; declarative ones always run in process.
+    pub isolation: Isolation,
 }
 
 impl PluginSources {
@@ -62,7 +66,7 @@ impl PluginSources {
         if let Some(dir) = &user_dir {
             lock_candidates.push(dir.join(LOCK_FILE));
         }
-        Self { explicit, env_path, user_dir, lock_candidates }
+        Self { explicit, env_path, user_dir, lock_candidates, isolation: Isolation::InProcess }
     }
 
     /// Only these files, no environment, no per-user directory, no lock (tests, benchmarks).
@@ -249,7 +253,10 @@ pub fn load_all(sources: &PluginSources) -> Result<Vec<Registered>> {
             Registered::native(Box::new(provider), source)
         } else {
             drop(bytes);
-            dynamic::load(&path, sha256)?
+            match &sources.isolation {
+                Isolation::InProcess => dynamic::load(&path, sha256)?,
+                Isolation::Process(settings) => isolated::load(&path, sha256, settings)?,
+            }
         };
         check_info(&path, &entry.info)?;
         loaded.push(entry);
