@@ -1,6 +1,6 @@
 //! The runner's sandbox, applied to itself before the plugin library is opened.
 //!
-//! - Resource limits: address space (the memory limit), open files, no core dumps (a core
+//! - Resource limits: data (the memory limit) and address space, open files, no core dumps (a core
 //!   file would hold the secrets a plugin was sent), no file growth.
 //! - Landlock (best effort): read and map the library and what the dynamic loader needs
 //!   (`/etc/ld.so.cache`, the system library directories); every other file access is
@@ -29,6 +29,9 @@ const LOADER_PATHS: &[&str] = &[
     "/usr/local/lib",
 ];
 
+/// Address space allowed beyond the memory limit: the runner's code, libraries, stacks.
+const ADDRESS_SPACE_ROOM_MIB: u64 = 1024;
+
 /// Apply every part of the sandbox this kernel supports and say what holds.
 pub fn apply(library: &Path, memory_limit_mib: u64) -> SandboxState {
     let mut missing = Vec::new();
@@ -52,7 +55,11 @@ fn limits(memory_limit_mib: u64, missing: &mut Vec<String>) -> Enforcement {
     };
     let mut all = true;
     if memory_limit_mib > 0 {
-        all &= set(libc::RLIMIT_AS, memory_limit_mib.saturating_mul(1024 * 1024));
+        // The limit is on data (heap and anonymous memory), which is what a plugin grows;
+        // the address space gets room on top for the runner's own code and mappings.
+        let mib = 1024 * 1024;
+        all &= set(libc::RLIMIT_DATA, memory_limit_mib.saturating_mul(mib));
+        all &= set(libc::RLIMIT_AS, memory_limit_mib.saturating_add(ADDRESS_SPACE_ROOM_MIB).saturating_mul(mib));
     }
     all &= set(libc::RLIMIT_NOFILE, 64);
     all &= set(libc::RLIMIT_CORE, 0);

@@ -7,6 +7,7 @@ mod conflicts;
 mod conventions;
 mod crash;
 mod guided;
+mod isolation;
 mod malformed;
 mod model;
 mod plugins;

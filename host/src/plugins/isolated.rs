@@ -446,7 +446,7 @@ impl Live {
         }
         let stderr = self.stderr_tail.lock().map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
         let peak_mib = u64::try_from(usage.ru_maxrss).unwrap_or(0) / 1024;
-        if stderr.contains("memory allocation of") || (memory_limit_mib > 0 && peak_mib * 10 >= memory_limit_mib * 9) {
+        if stderr.contains("memory allocation of") {
             return format!("its process exceeded the memory limit of {memory_limit_mib} MiB and was stopped");
         }
         if stderr.contains("has overflowed its stack") {
@@ -460,7 +460,15 @@ impl Live {
             if signal == libc::SIGKILL {
                 return "its process was killed (SIGKILL)".into();
             }
-            return format!("its process crashed ({})", describe_signal(signal));
+            let crashed = format!("its process crashed ({})", describe_signal(signal));
+            // A C library that finds malloc returning NULL typically aborts or crashes.
+            if memory_limit_mib > 0 && peak_mib * 2 >= memory_limit_mib {
+                return format!(
+                    "{crashed} after using {peak_mib} MiB of its memory limit of {memory_limit_mib} MiB: most \
+                     likely it ran out of memory (raise the limit with --plugin-memory-limit MIB)"
+                );
+            }
+            return crashed;
         }
         format!("its process exited with status {}", libc::WEXITSTATUS(status))
     }
