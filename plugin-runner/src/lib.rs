@@ -22,15 +22,15 @@ use std::io::{BufReader, Write};
 use std::os::fd::FromRawFd;
 use std::path::PathBuf;
 
+use handover_migrate_core::plugin::panic_message;
+use handover_migrate_core::protocol::PluginError;
 use handover_migrate_host::plugins::dynamic;
+pub use handover_migrate_host::plugins::isolated::RUNNER_ARG;
 use handover_migrate_host::plugins::isolated::{
     read_frame, write_frame, Hello, Loaded, Refusal, ANSWER_OK, ANSWER_PLUGIN_ERROR, ANSWER_PROTOCOL,
     MAX_REQUEST_BYTES, PROTOCOL_VERSION,
 };
-pub use handover_migrate_host::plugins::isolated::RUNNER_ARG;
 use handover_migrate_host::registry::CallFailure;
-use handover_migrate_core::plugin::panic_message;
-use handover_migrate_core::protocol::PluginError;
 
 /// If this process was started as a plugin runner, run as one and exit; otherwise return.
 pub fn dispatch_if_runner() {

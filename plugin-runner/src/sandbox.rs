@@ -145,17 +145,17 @@ fn seccomp(missing: &mut Vec<String>) -> bool {
     const ARCH: u32 = 0xc000_003e; // AUDIT_ARCH_X86_64
     #[cfg(target_arch = "aarch64")]
     const ARCH: u32 = 0xc000_00b7; // AUDIT_ARCH_AARCH64
-    // x32 system calls carry this bit on x86_64; aarch64 has no such alias (no number reaches it).
+                                   // x32 system calls carry this bit on x86_64; aarch64 has no such alias (no number reaches it).
     const X32_BIT: u32 = 0x4000_0000;
     let op = |code, jt, jf, k| libc::sock_filter { code, jt, jf, k };
     let filter = [
-        op(LD_W_ABS, 0, 0, 4),                                  // arch
-        op(JEQ_K, 1, 0, ARCH),                                  // native: go on
-        op(RET_K, 0, 0, RET_EPERM),                             // foreign architecture: refuse
-        op(LD_W_ABS, 0, 0, 0),                                  // nr
-        op(JGE_K, 3, 0, X32_BIT),                               // x32: refuse
-        op(JEQ_K, 2, 0, libc::SYS_socket as u32),               // socket: refuse
-        op(JEQ_K, 1, 0, libc::SYS_io_uring_setup as u32),       // io_uring (could connect): refuse
+        op(LD_W_ABS, 0, 0, 4),                            // arch
+        op(JEQ_K, 1, 0, ARCH),                            // native: go on
+        op(RET_K, 0, 0, RET_EPERM),                       // foreign architecture: refuse
+        op(LD_W_ABS, 0, 0, 0),                            // nr
+        op(JGE_K, 3, 0, X32_BIT),                         // x32: refuse
+        op(JEQ_K, 2, 0, libc::SYS_socket as u32),         // socket: refuse
+        op(JEQ_K, 1, 0, libc::SYS_io_uring_setup as u32), // io_uring (could connect): refuse
         op(RET_K, 0, 0, RET_ALLOW),
         op(RET_K, 0, 0, RET_EPERM),
     ];

@@ -99,8 +99,7 @@ impl Isolation {
         if timeout_seconds == 0 {
             return Err(Error::usage("--plugin-timeout must be at least 1 second"));
         }
-        let memory_limit_mib =
-            choice.memory_limit_mib.or(config.memory_limit_mib).unwrap_or(DEFAULT_MEMORY_LIMIT_MIB);
+        let memory_limit_mib = choice.memory_limit_mib.or(config.memory_limit_mib).unwrap_or(DEFAULT_MEMORY_LIMIT_MIB);
         if memory_limit_mib < 64 {
             return Err(Error::usage("--plugin-memory-limit must be at least 64 MiB"));
         }
@@ -133,12 +132,7 @@ pub struct ProcessIsolation {
 
 impl ProcessIsolation {
     pub fn new(runner: PathBuf) -> Self {
-        Self {
-            runner,
-            timeout: DEFAULT_TIMEOUT,
-            memory_limit_mib: DEFAULT_MEMORY_LIMIT_MIB,
-            require_sandbox: false,
-        }
+        Self { runner, timeout: DEFAULT_TIMEOUT, memory_limit_mib: DEFAULT_MEMORY_LIMIT_MIB, require_sandbox: false }
     }
 }
 
@@ -347,11 +341,33 @@ enum ReadFailure {
     Io(std::io::Error),
 }
 
-/// Read exactly `buffer.len()` bytes before `deadline` (poll, then read, so a silent runner
-/// costs no thread and a slow one cannot hold the host past its timeout).
+/// How long a reader spins on an empty pipe before it sleeps in `poll`: most answers come
+/// within this, and waking from `poll` costs about as much as the answer itself.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// Read exactly `buffer.len()` bytes before `deadline` from the runner's (non-blocking)
+/// output: spin briefly, then poll, so a silent runner costs no thread and a slow one
+/// cannot hold the host past its timeout.
 fn read_until(stdout: &mut ChildStdout, buffer: &mut [u8], deadline: Instant) -> std::result::Result<(), ReadFailure> {
     let mut filled = 0;
+    let mut spinning_since: Option<Instant> = None;
     while filled < buffer.len() {
+        match stdout.read(&mut buffer[filled..]) {
+            Ok(0) => return Err(ReadFailure::Closed),
+            Ok(n) => {
+                filled += n;
+                spinning_since = None;
+                continue;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(ReadFailure::Io(e)),
+        }
+        let since = *spinning_since.get_or_insert_with(Instant::now);
+        if since.elapsed() < SPIN {
+            std::hint::spin_loop();
+            continue;
+        }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(ReadFailure::Timeout);
@@ -362,22 +378,29 @@ fn read_until(stdout: &mut ChildStdout, buffer: &mut [u8], deadline: Instant) ->
         let ready = unsafe { libc::poll(&mut poll, 1, millis) };
         if ready < 0 {
             let error = std::io::Error::last_os_error();
-            if error.kind() == std::io::ErrorKind::Interrupted {
-                continue;
+            if error.kind() != std::io::ErrorKind::Interrupted {
+                return Err(ReadFailure::Io(error));
             }
-            return Err(ReadFailure::Io(error));
-        }
-        if ready == 0 {
+        } else if ready == 0 {
             return Err(ReadFailure::Timeout);
-        }
-        match stdout.read(&mut buffer[filled..]) {
-            Ok(0) => return Err(ReadFailure::Closed),
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(ReadFailure::Io(e)),
         }
     }
     Ok(())
+}
+
+/// Make the host's end of the runner's output non-blocking (see [`read_until`]).
+fn set_nonblocking(stdout: &ChildStdout) -> Result<()> {
+    let fd = stdout.as_raw_fd();
+    // SAFETY: fcntl on a descriptor this process owns, reading then setting its flags.
+    let ok = unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) == 0
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::failed(format!("cannot set up the plugin runner's pipe: {}", std::io::Error::last_os_error())))
+    }
 }
 
 fn read_answer(stdout: &mut ChildStdout, deadline: Instant) -> std::result::Result<Vec<u8>, ReadFailure> {
@@ -531,7 +554,8 @@ impl Transport for Runner {
         let text = match std::str::from_utf8(body) {
             Ok(text) => text.to_owned(),
             Err(_) => {
-                return Err(self.fail(&mut state, |_| "it answered with bytes that are not UTF-8; its process was stopped".into()))
+                return Err(self
+                    .fail(&mut state, |_| "it answered with bytes that are not UTF-8; its process was stopped".into()))
             }
         };
         match kind {
@@ -610,6 +634,7 @@ pub fn load(path: &Path, sha256: String, settings: &ProcessIsolation) -> Result<
     else {
         return Err(Error::failed("the plugin runner's pipes were not set up"));
     };
+    set_nonblocking(&stdout)?;
     let stderr_tail = Arc::new(Mutex::new(Vec::new()));
     let tail = Arc::clone(&stderr_tail);
     let stderr_reader = std::thread::Builder::new()
@@ -661,7 +686,12 @@ pub fn load(path: &Path, sha256: String, settings: &ProcessIsolation) -> Result<
     let format = match loaded.format.as_str() {
         "rust" => PluginFormat::Rust,
         "c" => PluginFormat::C,
-        other => return Err(Error::failed(format!("the plugin runner for {} reports an unknown format {other:?}", plugin.display()))),
+        other => {
+            return Err(Error::failed(format!(
+                "the plugin runner for {} reports an unknown format {other:?}",
+                plugin.display()
+            )))
+        }
     };
     warn_once_about(&loaded.sandbox);
     let source = Source::File { path: path.to_path_buf(), sha256, format };

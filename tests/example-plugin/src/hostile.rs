@@ -74,7 +74,7 @@ fn probe(settings: &Map<String, Value>) {
 }
 
 /// The `hostile-oversized` filter: a valid answer followed by 20 MiB of spaces.
-#[cfg(feature = "hostile-oversized")]
+#[cfg(all(feature = "hostile-oversized", not(any(feature = "contract-99", feature = "malformed-json"))))]
 pub fn oversized(hook: &str, json: String) -> String {
     if hook == "map_settings" {
         format!("{json}{}", " ".repeat(20 << 20))
