@@ -224,7 +224,6 @@ fn a_killed_api_apply_resumes_or_rolls_back_at_every_write() {
             return;
         }
         assert_eq!(killed.status.code(), Some(86), "{}", stderr(&killed));
-        api_cmd(&sim, state.path(), &["unlock"]).assert().success();
         // Resume.
         let rerun = api_cmd(&sim, state.path(), &["apply", "--yes"]).output().unwrap();
         assert!(rerun.status.success(), "crash point {n}: {}", stderr(&rerun));
@@ -237,7 +236,6 @@ fn a_killed_api_apply_resumes_or_rolls_back_at_every_write() {
             .env("HANDOVER_MIGRATE_FAILPOINT", format!("api:before_write:{n}"))
             .output()
             .unwrap();
-        api_cmd(&sim, state.path(), &["unlock"]).assert().success();
         let rollback = api_cmd(&sim, state.path(), &["rollback", "--yes"]).output().unwrap();
         assert!(rollback.status.success(), "crash point {n}: {}", stderr(&rollback));
         assert_same(&normalized(dump(&sim).path()), &seed, &format!("crash point {n}: rollback"));
@@ -387,7 +385,6 @@ fn a_killed_api_cleanup_reruns_or_rolls_back_at_every_write() {
                 return;
             }
             assert_eq!(killed.status.code(), Some(86), "{}", stderr(&killed));
-            api_cmd(&sim, state.path(), &["unlock"]).assert().success();
             if rerun {
                 let again = api_cmd(&sim, state.path(), &["cleanup", "--yes"]).output().unwrap();
                 assert!(again.status.success(), "crash point {n}: {}", stderr(&again));

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 /// The bundled example project.
 pub fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/acme-support")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme-support")
 }
 
 /// A scratch copy of a project, removed on drop.
@@ -82,6 +82,13 @@ pub fn bin() -> Command {
         }
     }
     cmd
+}
+
+/// Whether a process holds the project lock of the state directory `state` (the kernel
+/// lock on `state/lock`; the file itself stays after a run).
+pub fn lock_held(state: &Path) -> bool {
+    let Ok(file) = std::fs::OpenOptions::new().read(true).write(true).open(state.join("lock")) else { return false };
+    matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
 }
 
 pub fn copy_tree(from: &Path, to: &Path) {

@@ -131,27 +131,13 @@ fn step(ran: Ran, want: i32, what: &str, problems: &mut Vec<String>) -> bool {
 
 /// (a) Rerun the interrupted command: it must finish the job exactly.
 fn rerun_converges(op: Op, project: &Scratch, states: &States, problems: &mut Vec<String>) {
-    // The killed run left its lock; the rerun says so instead of guessing (unless there is
-    // nothing left to do: a rollback killed after its last record has nothing to roll back
-    // and needs no lock).
-    let refused = run(project, op.args());
-    let nothing_to_do = op == Op::Rollback && refused.code == 0 && refused.stdout.contains("Nothing to roll back");
-    let stale_lock =
-        refused.code == 1 && refused.stderr.contains("stale") && refused.stderr.contains("handover-migrate unlock");
-    if !nothing_to_do && !stale_lock {
-        problems.push(format!(
-            "rerun before unlock: exit {} without a stale-lock message: {}",
-            refused.code,
-            refused.text().trim()
-        ));
-        return;
-    }
-    if !step(run(project, &["unlock"]), 0, "unlock", problems) || !step(run(project, op.args()), 0, "rerun", problems) {
+    // The kernel released the killed run's lock: the rerun needs no manual step.
+    if !step(run(project, op.args()), 0, "rerun", problems) {
         return;
     }
     compare(project, states.after(op), "rerun result", problems);
-    if project.file(".handover-migrate/lock").exists() {
-        problems.push("the rerun left its lock behind".into());
+    if lock_held(&project.file(".handover-migrate")) {
+        problems.push("the rerun left its lock held".into());
     }
     match op {
         Op::Apply => {
@@ -179,12 +165,10 @@ fn rerun_converges(op: Op, project: &Scratch, states: &States, problems: &mut Ve
     }
 }
 
-/// (b) Unlock and roll the interrupted run back: the project is as before it, byte for byte,
-/// and the command can then run again normally.
+/// (b) Roll the interrupted run back (no unlock: the kernel released the lock): the
+/// project is as before it, byte for byte, and the command can then run again normally.
 fn rollback_restores(op: Op, project: &Scratch, states: &States, problems: &mut Vec<String>) {
-    if !step(run(project, &["unlock"]), 0, "unlock", problems)
-        || !step(run(project, &["rollback", "--yes"]), 0, "rollback of the interrupted run", problems)
-    {
+    if !step(run(project, &["rollback", "--yes"]), 0, "rollback of the interrupted run", problems) {
         return;
     }
     compare(project, states.before(op), "rollback of the interrupted run", problems);
@@ -304,7 +288,6 @@ fn crashed_apply_with_torn_tail() -> Scratch {
     assert!(text.ends_with('\n'));
     text.push_str("{\"record\":{\"type\":\"write\",\"path\":\"flows/Ma");
     std::fs::write(&journal, text).unwrap();
-    run(&project, &["unlock"]).code(0);
     project
 }
 

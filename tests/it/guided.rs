@@ -158,7 +158,7 @@ fn declining_the_confirmation_writes_nothing() {
     assert_eq!(pty.finish(), 0, "{}", pty.screen);
     assert_eq!(tree(project.path()), before, "the project changed");
     assert!(run_dirs(&project).is_empty(), "a run was recorded");
-    assert!(!project.file(".handover-migrate/lock").exists(), "the lock was left behind");
+    assert!(!lock_held(&project.file(".handover-migrate")), "the lock was left held");
     assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0, "something was written in the working directory");
 }
 

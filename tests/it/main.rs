@@ -2,6 +2,7 @@
 //! (uv-style: one test binary, shared helpers in `common`).
 
 mod api;
+mod api_paging;
 mod common;
 mod conflicts;
 mod conventions;
@@ -17,5 +18,6 @@ mod reliability;
 mod report;
 mod schemas;
 mod switch;
+mod trust;
 mod vendors;
 mod workflow;

@@ -24,7 +24,7 @@ struct ExamplePlugin {
 }
 
 pub(crate) fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn example_plugin() -> &'static ExamplePlugin {
@@ -70,7 +70,7 @@ pub(crate) fn example_variant(name: &str, features: &str) -> PathBuf {
     let lock = std::fs::File::create(target.join("build.lock")).unwrap();
     // SAFETY: flock on a descriptor this function owns; released when `lock` drops.
     assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) }, 0);
-    let sources = [repo().join("tests/example-plugin/src"), manifest.clone(), repo().join("core/src")];
+    let sources = [repo().join("tests/example-plugin/src"), manifest.clone(), repo().join("crates/core/src")];
     let installed = std::fs::metadata(&copy).and_then(|m| m.modified()).ok();
     if installed.is_some_and(|installed| installed > newest_source(&sources)) {
         return copy;

@@ -19,7 +19,7 @@ fn a_failing_write_stops_cleanly_and_both_rerun_and_rollback_converge() {
             let output = project.cmd(&["apply", "--yes"]).env("HANDOVER_MIGRATE_FAILPOINT", &spec).output().unwrap();
             assert_eq!(output.status.code(), Some(1), "{spec}: {}", stderr(&output));
             assert!(stderr(&output).contains("No space left on device"), "{spec}: {}", stderr(&output));
-            assert!(!project.path().join(".handover-migrate/lock").exists(), "{spec}: the lock is released on error");
+            assert!(!lock_held(&project.path().join(".handover-migrate")), "{spec}: the lock is released on error");
             project.cmd(&["apply", "--yes"]).assert().success();
             assert_eq!(project.snapshot(), applied, "{spec}: rerun");
             // Rollback converges.
@@ -44,19 +44,19 @@ fn a_second_run_refuses_while_the_first_holds_the_lock() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let lock = project.path().join(".handover-migrate/lock");
+    let state = project.path().join(".handover-migrate");
     let start = Instant::now();
-    while !lock.exists() && start.elapsed() < Duration::from_secs(20) {
+    while !lock_held(&state) && start.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(lock.exists(), "the first run never took the lock");
+    assert!(lock_held(&state), "the first run never took the lock");
     let second = project.cmd(&["apply", "--yes"]).output().unwrap();
     assert_eq!(second.status.code(), Some(1));
     assert!(stderr(&second).contains("another handover-migrate run"), "{}", stderr(&second));
-    let unlock = project.cmd(&["unlock"]).output().unwrap();
+    let unlock = project.cmd(&["unlock", "--force"]).output().unwrap();
     assert!(!unlock.status.success(), "unlock refuses while the owner is alive");
     assert!(first.wait().unwrap().success());
-    assert!(!lock.exists());
+    assert!(!lock_held(&state));
     project.cmd(&["verify"]).assert().success();
 }
 

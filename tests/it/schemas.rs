@@ -10,7 +10,7 @@ use crate::common::*;
 const BASE: &str = "https://example.invalid/handover-migrate/schema/";
 
 fn schema_dir() -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/schema")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/schema")
 }
 
 fn load(name: &str) -> Value {
@@ -33,7 +33,10 @@ fn validator(name: &str) -> jsonschema::Validator {
 pub(crate) fn check(schema: &str, output: &std::process::Output) -> Value {
     let document: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("{schema}: stdout is not JSON ({e}):\n{}\n{}", stdout(output), stderr(output)));
-    assert_eq!(document["schema"], format!("handover-migrate/{schema}@1"), "{document:#}");
+    // The id the schema file declares (`handover-migrate/<command>@<version>`).
+    let id = load(schema)["properties"]["schema"]["const"].clone();
+    assert!(id.as_str().is_some_and(|id| id.starts_with(&format!("handover-migrate/{schema}@"))), "{schema}: {id}");
+    assert_eq!(document["schema"], id, "{document:#}");
     let validator = validator(schema);
     let errors: Vec<String> =
         validator.iter_errors(&document).map(|e| format!("{} at {}", e, e.instance_path)).collect();
@@ -76,7 +79,7 @@ fn every_command_prints_a_document_its_schema_accepts() {
     let nothing = check("rollback", &out(&["rollback", "--yes"]));
     assert_eq!(nothing["rolled_back"], Value::Null);
     check("purge", &out(&["purge", "--yes"]));
-    check("unlock", &out(&["unlock"]));
+    check("unlock", &out(&["unlock", "--force"]));
 
     let out = |args: &[&str]| bin().args(args).arg("--json").output().unwrap();
     let list = check("providers-list", &out(&["providers", "list"]));

@@ -19,7 +19,7 @@ const HELP_FLOW: &str = "00000000-0000-4000-8000-00000000a003";
 const CANARY: &str = "CANARY-SWITCH";
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// Salesforce (two endpoints sharing settings), Genesys Guest Chat and Live Agent, each with

@@ -1,12 +1,21 @@
-// Regenerates ../cognigy-sim/src/descriptors-rac-0.19.0.json: the node descriptors
-// (type + fields {key, type, label, defaultValue?, params?}) that @cognigy/rest-api-client
-// 0.19.0 ships under build/shared/charts/descriptors (Cognigy.AI 4.85). cognigy-sim serves
-// them from GET /flows/{id}/chart/descriptors and validates node config keys against them.
+// Writes the node catalogue cognigy-sim serves with `--descriptors OUT.json`: the node
+// descriptors (type, defaultLabel, summary, appearance, fields {key, type, label,
+// defaultValue?, params?}) that @cognigy/rest-api-client 0.19.0 ships under
+// build/shared/charts/descriptors (Cognigy.AI 4.85). cognigy-sim serves them from
+// GET /flows/{id}/chart/descriptors and validates node config keys against them.
 //
-//     npm ci && node gen-descriptors.cjs
+//     npm ci && node gen-descriptors.cjs OUT.json
+//
+// The package's licence is proprietary: OUT.json is generated at test time (under target/)
+// and never committed.
 //
 // Some descriptor files require packages the client does not install; they get a stub.
 "use strict";
+const out = process.argv[2];
+if (!out) {
+    console.error("usage: node gen-descriptors.cjs OUT.json");
+    process.exit(2);
+}
 const Module = require("module");
 const fs = require("fs");
 const os = require("os");
@@ -44,10 +53,17 @@ function walk(dir) {
             continue;
         }
         for (const value of Object.values(exports)) {
+            // Node descriptors have a defaultLabel; connection schemas (also type + fields) do not.
             if (!value || typeof value !== "object" || typeof value.type !== "string" || !Array.isArray(value.fields)) continue;
+            if (value.defaultLabel === undefined) continue;
             if (byType.has(value.type)) continue;
+            const descriptor = { type: value.type };
+            for (const key of ["defaultLabel", "summary", "appearance"]) {
+                const v = value[key];
+                if (v !== undefined && typeof v !== "function") descriptor[key] = JSON.parse(JSON.stringify(v));
+            }
             byType.set(value.type, {
-                type: value.type,
+                ...descriptor,
                 fields: value.fields
                     .filter((f) => f && typeof f.key === "string")
                     .map((f) => {
@@ -62,7 +78,13 @@ function walk(dir) {
 }
 walk(root);
 const types = [...byType.keys()].sort();
-const out = "[\n" + types.map((t) => JSON.stringify(byType.get(t))).join(",\n") + "\n]\n";
-const target = path.join(__dirname, "../cognigy-sim/src/descriptors-rac-0.19.0.json");
-fs.writeFileSync(target, out);
-console.log(`wrote ${types.length} descriptors to ${target}`);
+if (types.length < 100) {
+    console.error(`gen-descriptors: only ${types.length} descriptors found; the package layout changed`);
+    process.exit(1);
+}
+const text = "[\n" + types.map((t) => JSON.stringify(byType.get(t))).join(",\n") + "\n]\n";
+fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+const tmp = `${out}.${process.pid}.tmp`;
+fs.writeFileSync(tmp, text);
+fs.renameSync(tmp, out);
+console.log(`wrote ${types.length} descriptors to ${out}`);

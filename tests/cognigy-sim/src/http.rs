@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use crate::catalogue::{self, MASK};
+use crate::contract::{self, Schema};
 use crate::model::{bump, now_ms, now_secs, str_of, Object, Project, Snapshot, Task};
 use crate::problem::{ApiResult, Problem};
 use crate::App;
@@ -27,6 +28,12 @@ impl Query {
             raw.map(|q| form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
                 .unwrap_or_default(),
         )
+    }
+    /// Parses and checks the query against a route's schema.
+    fn checked(raw: Option<String>, schema: &Schema) -> ApiResult<Query> {
+        let query = Query::parse(raw);
+        schema.check_query(&query.0)?;
+        Ok(query)
     }
     fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
@@ -69,16 +76,42 @@ fn not_allowed(key: &str) -> Problem {
     Problem::invalid(format!("Validation failed. Field {key} was not allowed"))
 }
 
-/// `limit`/`skip` pagination of a full list.
+/// The page size when a request gives no `limit`, and the largest `limit` accepted.
+pub const DEFAULT_PAGE: usize = 25;
+pub const MAX_PAGE: usize = 100;
+
+/// A cursor: the offset of a page's first item, written like a Mongo id (the client's
+/// OpenAPI notes give `TMongoId` as the cursor's form). Opaque to clients.
+fn cursor(offset: usize) -> String {
+    format!("{offset:024x}")
+}
+
+fn parse_cursor(name: &str, text: &str) -> ApiResult<usize> {
+    if text.len() == 24 {
+        if let Ok(offset) = usize::from_str_radix(text, 16) {
+            return Ok(offset);
+        }
+    }
+    Err(Problem::bad_request(format!("{name} is not a cursor this API gave out: `{text}`")))
+}
+
+/// Cursor-based pagination of a full list, as `ICursorBasedPaginationReturnValue`:
+/// `limit` (default 25, 1 to 100), `skip` (from 0), and the `next`/`previous` cursors of an
+/// earlier page; answers `{items, total, nextCursor, previousCursor}` (a cursor is `null`
+/// where there is no such page).
 fn page(query: &Query, items: Vec<Value>) -> ApiResult<Value> {
     let limit = match query.get("limit") {
-        None | Some("") => 25,
-        Some(text) => match text.parse::<usize>() {
-            Ok(n) if (1..=100).contains(&n) => n,
-            Ok(n) if n > 100 => {
-                return Err(Problem::bad_request(format!("limit must be at most 100, got {n}")));
+        None | Some("") => DEFAULT_PAGE,
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (1..=MAX_PAGE as i64).contains(&n) => n as usize,
+            Ok(n) if n > MAX_PAGE as i64 => {
+                return Err(Problem::bad_request(format!("limit must be at most {MAX_PAGE}, got {n}")));
             }
-            _ => return Err(Problem::bad_request(format!("limit must be an integer from 1 to 100, got `{text}`"))),
+            _ => {
+                return Err(Problem::bad_request(format!(
+                    "limit must be an integer from 1 to {MAX_PAGE}, got `{text}`"
+                )))
+            }
         },
     };
     let skip = match query.get("skip") {
@@ -87,9 +120,19 @@ fn page(query: &Query, items: Vec<Value>) -> ApiResult<Value> {
             .parse::<usize>()
             .map_err(|_| Problem::bad_request(format!("skip must be a non-negative integer, got `{text}`")))?,
     };
+    let base = match (query.get("next"), query.get("previous")) {
+        (Some(_), Some(_)) => return Err(Problem::bad_request("give next or previous, not both")),
+        (Some(next), None) => parse_cursor("next", next)?,
+        (None, Some(previous)) => parse_cursor("previous", previous)?.saturating_sub(limit),
+        (None, None) => 0,
+    };
     let total = items.len();
-    let items: Vec<Value> = items.into_iter().skip(skip).take(limit).collect();
-    Ok(json!({"items": items, "total": total, "nextCursor": null, "previousCursor": null}))
+    let start = base.saturating_add(skip).min(total);
+    let end = start.saturating_add(limit).min(total);
+    let next = if end < total { Value::String(cursor(end)) } else { Value::Null };
+    let previous = if start > 0 { Value::String(cursor(start)) } else { Value::Null };
+    let items: Vec<Value> = items.into_iter().skip(start).take(end - start).collect();
+    Ok(json!({"items": items, "total": total, "nextCursor": next, "previousCursor": previous}))
 }
 
 fn check_project(project: &Project, id: Option<&str>) -> ApiResult<()> {
@@ -179,7 +222,7 @@ const ENDPOINT_INDEX_KEYS: &[&str] = &[
 ];
 
 async fn list_endpoints(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
-    let query = Query::parse(raw);
+    let query = Query::checked(raw, &contract::INDEX_ENDPOINTS)?;
     let project = app.project.lock().unwrap();
     check_project(&project, query.get("projectId"))?;
     let items = project
@@ -198,7 +241,12 @@ async fn list_endpoints(State(app): AppState, RawQuery(raw): RawQuery) -> ApiRes
     Ok(Json(page(&query, items)?))
 }
 
-async fn read_endpoint(State(app): AppState, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn read_endpoint(
+    State(app): AppState,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    Query::checked(raw, &contract::NO_QUERY)?;
     let project = app.project.lock().unwrap();
     let endpoint = project
         .endpoints
@@ -208,15 +256,9 @@ async fn read_endpoint(State(app): AppState, Path(id): Path<String>) -> ApiResul
     Ok(Json(Value::Object(mask_settings(&app, endpoint.item.clone()))))
 }
 
-const READ_ONLY_ENDPOINT_KEYS: &[&str] = &["_id", "createdAt", "createdBy", "lastChanged", "lastChangedBy"];
-
 async fn update_endpoint(State(app): AppState, Path(id): Path<String>, body: Bytes) -> ApiResult<Response> {
     let body = parse_body(&body)?;
-    for key in body.keys() {
-        if READ_ONLY_ENDPOINT_KEYS.contains(&key.as_str()) {
-            return Err(not_allowed(key));
-        }
-    }
+    contract::UPDATE_ENDPOINT.check_body(&body)?;
     let mut mask_written = false;
     if let Some(handover) = body.get("handoverSettings") {
         let Value::Object(handover) = handover else {
@@ -263,7 +305,7 @@ async fn update_endpoint(State(app): AppState, Path(id): Path<String>, body: Byt
 // ---------------------------------------------------------------- locales and flows
 
 async fn list_locales(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
-    let query = Query::parse(raw);
+    let query = Query::checked(raw, &contract::INDEX_LOCALES)?;
     let project = app.project.lock().unwrap();
     check_project(&project, query.get("projectId"))?;
     let items = project.locales.iter().map(|l| Value::Object(l.item.clone())).collect();
@@ -271,7 +313,7 @@ async fn list_locales(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResul
 }
 
 async fn list_flows(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
-    let query = Query::parse(raw);
+    let query = Query::checked(raw, &contract::INDEX_FLOWS)?;
     let project = app.project.lock().unwrap();
     check_project(&project, query.get("projectId"))?;
     let items = project.flows.iter().map(|f| Value::Object(f.item.clone())).collect();
@@ -283,7 +325,7 @@ fn flow_not_found(id: &str) -> Problem {
 }
 
 async fn read_chart(State(app): AppState, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
-    let query = Query::parse(raw);
+    let query = Query::checked(raw, &contract::READ_CHART_NODE_QUERY)?;
     let project = app.project.lock().unwrap();
     let flow = project.flow(&id).ok_or_else(|| flow_not_found(&id))?;
     let locale = locale_id(&project, query.get("preferredLocaleId"))?;
@@ -291,7 +333,7 @@ async fn read_chart(State(app): AppState, Path(id): Path<String>, RawQuery(raw):
 }
 
 async fn list_nodes(State(app): AppState, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
-    let query = Query::parse(raw);
+    let query = Query::checked(raw, &contract::INDEX_CHART_NODES)?;
     let project = app.project.lock().unwrap();
     let flow = project.flow(&id).ok_or_else(|| flow_not_found(&id))?;
     let locale = locale_id(&project, query.get("preferredLocaleId"))?;
@@ -304,7 +346,7 @@ async fn read_node(
     Path((id, node_id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    let query = Query::parse(raw);
+    let query = Query::checked(raw, &contract::READ_CHART_NODE_QUERY)?;
     let project = app.project.lock().unwrap();
     let flow = project.flow(&id).ok_or_else(|| flow_not_found(&id))?;
     let locale = locale_id(&project, query.get("preferredLocaleId"))?;
@@ -312,38 +354,13 @@ async fn read_node(
     Ok(Json(Value::Object(node.read(&locale))))
 }
 
-const NODE_PATCH_KEYS: &[&str] =
-    &["config", "localeId", "label", "comment", "commentColor", "isDisabled", "isEntryPoint", "analyticsLabel"];
-
 async fn update_node(
     State(app): AppState,
     Path((id, node_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let body = parse_body(&body)?;
-    for key in body.keys() {
-        if !NODE_PATCH_KEYS.contains(&key.as_str()) {
-            return Err(not_allowed(key));
-        }
-    }
-    for (key, want_bool) in [
-        ("label", false),
-        ("comment", false),
-        ("commentColor", false),
-        ("analyticsLabel", false),
-        ("isDisabled", true),
-        ("isEntryPoint", true),
-    ] {
-        match body.get(key) {
-            None => {}
-            Some(Value::Bool(_)) if want_bool => {}
-            Some(Value::String(_)) if !want_bool => {}
-            Some(_) => {
-                let kind = if want_bool { "a boolean" } else { "a string" };
-                return Err(Problem::invalid(format!("Validation failed. Field {key} must be {kind}")));
-            }
-        }
-    }
+    contract::UPDATE_CHART_NODE.check_body(&body)?;
     let mut project = app.project.lock().unwrap();
     let locale = match body.get("localeId") {
         None | Some(Value::Null) => locale_id(&project, None)?,
@@ -356,9 +373,9 @@ async fn update_node(
         let Value::Object(config) = config else {
             return Err(Problem::invalid("Node config validation failed: config must be an object"));
         };
-        let fields = app.descriptors.get(&node.node_type);
+        let descriptor = app.descriptors.get(&node.node_type);
         for key in config.keys() {
-            if !fields.is_some_and(|d| d.fields.iter().any(|f| f.get("key").and_then(Value::as_str) == Some(key))) {
+            if !descriptor.is_some_and(|d| d.has_field(key)) {
                 return Err(Problem::invalid(format!("Node config validation failed: unknown field {key}")));
             }
         }
@@ -373,19 +390,21 @@ async fn update_node(
     Ok(no_content())
 }
 
-async fn list_descriptors(State(app): AppState, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn list_descriptors(
+    State(app): AppState,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = Query::checked(raw, &contract::INDEX_NODE_DESCRIPTORS)?;
     let project = app.project.lock().unwrap();
     project.flow(&id).ok_or_else(|| flow_not_found(&id))?;
-    let items: Vec<Value> = app
-        .descriptors
-        .iter()
-        .map(|(node_type, d)| json!({"type": node_type, "extension": d.extension, "fields": d.fields}))
-        .collect();
-    Ok(Json(json!({"total": items.len(), "items": items})))
+    let items: Vec<Value> = app.descriptors.list.iter().map(crate::Descriptor::to_json).collect();
+    Ok(Json(page(&query, items)?))
 }
 
 async fn export_intents(State(app): AppState, Path(id): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
     let body = parse_body(&body)?;
+    contract::EXPORT_INTENTS.check_body(&body)?;
     let project = app.project.lock().unwrap();
     let flow = project.flow(&id).ok_or_else(|| flow_not_found(&id))?;
     match body.get("format").and_then(Value::as_str) {
@@ -404,13 +423,13 @@ async fn export_intents(State(app): AppState, Path(id): Path<String>, body: Byte
 // ---------------------------------------------------------------- handover services and providers
 
 async fn list_services(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
-    let query = Query::parse(raw);
+    let query = Query::checked(raw, &contract::HANDOVER_INDEX)?;
     let items = app.services.iter().map(|s| s.to_json()).collect();
     Ok(Json(page(&query, items)?))
 }
 
 async fn list_providers(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
-    let query = Query::parse(raw);
+    let query = Query::checked(raw, &contract::HANDOVER_INDEX)?;
     let project = app.project.lock().unwrap();
     check_project(&project, query.get("projectId"))?;
     let items = project.providers.iter().map(|p| Value::Object(mask_provider(&app, p.item.clone()))).collect();
@@ -431,11 +450,7 @@ fn required_name(body: &Object) -> ApiResult<Option<String>> {
 
 async fn create_provider(State(app): AppState, body: Bytes) -> ApiResult<Response> {
     let body = parse_body(&body)?;
-    for key in body.keys() {
-        if !["projectId", "name", "serviceId"].contains(&key.as_str()) {
-            return Err(not_allowed(key));
-        }
-    }
+    contract::CREATE_PROVIDER.check_body(&body)?;
     let mut project = app.project.lock().unwrap();
     require_project(&project, body.get("projectId"))?;
     let name = required_name(&body)?.ok_or_else(|| Problem::missing("name is required"))?;
@@ -475,7 +490,12 @@ async fn create_provider(State(app): AppState, body: Bytes) -> ApiResult<Respons
     Ok((StatusCode::CREATED, Json(Value::Object(mask_provider(&app, item)))).into_response())
 }
 
-async fn read_provider(State(app): AppState, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn read_provider(
+    State(app): AppState,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    Query::checked(raw, &contract::PROJECT_QUERY)?;
     let project = app.project.lock().unwrap();
     let index = project.provider_index(&id).ok_or_else(|| provider_not_found(&id))?;
     Ok(Json(Value::Object(mask_provider(&app, project.providers[index].item.clone()))))
@@ -483,11 +503,7 @@ async fn read_provider(State(app): AppState, Path(id): Path<String>) -> ApiResul
 
 async fn update_provider(State(app): AppState, Path(id): Path<String>, body: Bytes) -> ApiResult<Response> {
     let body = parse_body(&body)?;
-    for key in body.keys() {
-        if !["projectId", "name", "properties"].contains(&key.as_str()) {
-            return Err(not_allowed(key));
-        }
-    }
+    contract::UPDATE_PROVIDER.check_body(&body)?;
     let mut project = app.project.lock().unwrap();
     require_project(&project, body.get("projectId"))?;
     let index = project.provider_index(&id).ok_or_else(|| provider_not_found(&id))?;
@@ -548,7 +564,7 @@ async fn update_provider(State(app): AppState, Path(id): Path<String>, body: Byt
 }
 
 async fn delete_provider(State(app): AppState, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult<Response> {
-    let query = Query::parse(raw);
+    let query = Query::checked(raw, &contract::PROJECT_QUERY)?;
     let mut project = app.project.lock().unwrap();
     require_project(&project, query.get("projectId").map(|p| Value::String(p.to_string())).as_ref())?;
     let index = project.provider_index(&id).ok_or_else(|| provider_not_found(&id))?;
@@ -560,6 +576,7 @@ async fn delete_provider(State(app): AppState, Path(id): Path<String>, RawQuery(
 
 async fn create_snapshot(State(app): AppState, body: Bytes) -> ApiResult<Json<Value>> {
     let body = parse_body(&body)?;
+    contract::CREATE_SNAPSHOT.check_body(&body)?;
     let mut project = app.project.lock().unwrap();
     require_project(&project, body.get("projectId"))?;
     let name = required_name(&body)?.ok_or_else(|| Problem::missing("name is required"))?;
@@ -575,7 +592,8 @@ async fn create_snapshot(State(app): AppState, body: Bytes) -> ApiResult<Json<Va
     Ok(Json(json!({"_id": task_id, "status": "queued", "type": "createSnapshot"})))
 }
 
-async fn read_task(State(app): AppState, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn read_task(State(app): AppState, Path(id): Path<String>, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
+    Query::checked(raw, &contract::READ_TASK_QUERY)?;
     let mut project = app.project.lock().unwrap();
     let task = project
         .tasks

@@ -14,17 +14,19 @@
 //! ```
 
 pub mod catalogue;
+pub mod contract;
 pub mod faults;
 mod http;
 pub mod ids;
 pub mod model;
+pub mod npm;
 pub mod problem;
 mod server;
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -51,6 +53,8 @@ pub struct Options {
     pub selector_key: Option<String>,
     /// Read secrets masked (`"********"`) from endpoints and providers.
     pub mask_secrets: bool,
+    /// The node catalogue file (`--descriptors`); without it a small built-in one.
+    pub descriptors: Option<PathBuf>,
     pub faults: Faults,
     /// Log every API request to stderr.
     pub log: bool,
@@ -63,6 +67,7 @@ impl Options {
             project_id: project_id.into(),
             selector_key: None,
             mask_secrets: false,
+            descriptors: None,
             faults: Faults::default(),
             log: false,
         }
@@ -78,6 +83,11 @@ impl Options {
         self
     }
 
+    pub fn descriptors(mut self, file: impl Into<PathBuf>) -> Options {
+        self.descriptors = Some(file.into());
+        self
+    }
+
     pub fn faults(mut self, faults: Faults) -> Options {
         self.faults = faults;
         self
@@ -86,15 +96,60 @@ impl Options {
 
 /// A node type's descriptor as served.
 pub struct Descriptor {
+    pub node_type: String,
     pub extension: String,
+    /// `defaultLabel`, `summary`, `extensionImg`, `appearance`.
+    pub meta: serde_json::Map<String, Value>,
     pub fields: Vec<Field>,
+}
+
+impl Descriptor {
+    pub fn has_field(&self, key: &str) -> bool {
+        self.fields.iter().any(|f| f.get("key").and_then(Value::as_str) == Some(key))
+    }
+
+    /// The descriptor as the descriptor index serves it (`INodeDescriptor_2_0`).
+    pub fn to_json(&self) -> Value {
+        let mut item = serde_json::Map::new();
+        item.insert("type".into(), Value::String(self.node_type.clone()));
+        item.insert("extension".into(), Value::String(self.extension.clone()));
+        for (key, value) in &self.meta {
+            item.insert(key.clone(), value.clone());
+        }
+        item.insert("fields".into(), Value::Array(self.fields.iter().cloned().map(Value::Object).collect()));
+        Value::Object(item)
+    }
+}
+
+/// The node catalogue as served, in catalogue order.
+#[derive(Default)]
+pub struct Descriptors {
+    pub list: Vec<Descriptor>,
+    by_type: BTreeMap<String, usize>,
+}
+
+impl Descriptors {
+    pub fn get(&self, node_type: &str) -> Option<&Descriptor> {
+        self.by_type.get(node_type).map(|&i| &self.list[i])
+    }
+
+    fn get_mut(&mut self, node_type: &str) -> Option<&mut Descriptor> {
+        self.by_type.get(node_type).map(|&i| &mut self.list[i])
+    }
+
+    fn push(&mut self, descriptor: Descriptor) {
+        if !self.by_type.contains_key(&descriptor.node_type) {
+            self.by_type.insert(descriptor.node_type.clone(), self.list.len());
+            self.list.push(descriptor);
+        }
+    }
 }
 
 /// Shared server state.
 pub struct App {
     pub options: Options,
     pub services: Vec<Service>,
-    pub descriptors: BTreeMap<String, Descriptor>,
+    pub descriptors: Descriptors,
     pub project: Mutex<Project>,
     pub stats: Mutex<Stats>,
     pub faults: Mutex<FaultState>,
@@ -115,7 +170,11 @@ impl Sim {
         let services = catalogue::services();
         let project = Project::load(seed_dir, &options.project_id, &services, options.faults.rng_seed)
             .with_context(|| format!("loading seed {}", seed_dir.display()))?;
-        let descriptors = descriptors(&project, options.selector_key.as_deref());
+        let catalogue = match &options.descriptors {
+            Some(file) => catalogue::load_catalogue(file)?,
+            None => catalogue::builtin_catalogue(),
+        };
+        let descriptors = descriptors(catalogue, &project, options.selector_key.as_deref());
         let user_id = ids::object_id(&format!("user:{}", options.api_key));
         Ok(Sim {
             app: Arc::new(App {
@@ -259,28 +318,47 @@ impl Drop for SimHandle {
     }
 }
 
-/// Descriptors for every node type in the project plus the two handover types: the 4.85
-/// reference fields ∪ config keys seen in the seed ∪ (handover types) the selector field.
-fn descriptors(project: &Project, selector_key: Option<&str>) -> BTreeMap<String, Descriptor> {
-    let reference = catalogue::reference_descriptors();
-    let mut out: BTreeMap<String, Descriptor> = BTreeMap::new();
-    let add_type = |out: &mut BTreeMap<String, Descriptor>, node_type: &str, extension: &str| {
-        out.entry(node_type.to_string()).or_insert_with(|| Descriptor {
+/// The catalogue's descriptors (in its order), then every other node type of the project;
+/// each with the config keys seen in the seed added as fields, and (with a selector key) the
+/// Handover Provider selector field on the two handover node types.
+fn descriptors(
+    catalogue: Vec<catalogue::CatalogueEntry>,
+    project: &Project,
+    selector_key: Option<&str>,
+) -> Descriptors {
+    let mut out = Descriptors::default();
+    for entry in catalogue {
+        out.push(Descriptor {
+            node_type: entry.node_type,
+            extension: entry.extension,
+            meta: entry.meta,
+            fields: entry.fields,
+        });
+    }
+    let add_type = |out: &mut Descriptors, node_type: &str, extension: &str| {
+        out.push(Descriptor {
+            node_type: node_type.to_string(),
             extension: extension.to_string(),
-            fields: reference.get(node_type).cloned().unwrap_or_default(),
+            meta: serde_json::Map::from_iter([
+                ("defaultLabel".to_string(), Value::String(node_type.to_string())),
+                ("summary".to_string(), Value::String(String::new())),
+                ("extensionImg".to_string(), Value::String(String::new())),
+                ("appearance".to_string(), Value::Object(serde_json::Map::new())),
+            ]),
+            fields: Vec::new(),
         });
     };
     for node_type in catalogue::SELECTOR_NODE_TYPES {
-        add_type(&mut out, node_type, "@cognigy/basic-nodes");
+        add_type(&mut out, node_type, catalogue::BASIC_NODES);
     }
     for flow in &project.flows {
         for node in &flow.nodes {
-            let extension = node.envelope.get("extension").and_then(Value::as_str).unwrap_or("@cognigy/basic-nodes");
+            let extension = node.envelope.get("extension").and_then(Value::as_str).unwrap_or(catalogue::BASIC_NODES);
             add_type(&mut out, &node.node_type, extension);
             let descriptor = out.get_mut(&node.node_type).expect("just added");
             for (_, config) in &node.configs {
                 for (key, value) in config.as_object().into_iter().flatten() {
-                    if !descriptor.fields.iter().any(|f| f.get("key").and_then(Value::as_str) == Some(key)) {
+                    if !descriptor.has_field(key) {
                         let mut field = Field::new();
                         field.insert("key".into(), Value::String(key.clone()));
                         field.insert("type".into(), Value::String(catalogue::field_type_of(value).into()));
@@ -293,7 +371,7 @@ fn descriptors(project: &Project, selector_key: Option<&str>) -> BTreeMap<String
     }
     if let Some(key) = selector_key {
         for node_type in catalogue::SELECTOR_NODE_TYPES {
-            let descriptor = out.get_mut(*node_type).expect("added above");
+            let descriptor = out.get_mut(node_type).expect("added above");
             descriptor.fields.retain(|f| f.get("key").and_then(Value::as_str) != Some(key));
             descriptor.fields.push(catalogue::selector_field(key));
         }

@@ -30,6 +30,11 @@ struct Cli {
     /// Read secrets back as "********" from endpoints and providers.
     #[arg(long)]
     mask_secrets: bool,
+    /// The node catalogue to serve: a JSON list of descriptors, e.g. the one
+    /// `tests/npm-clone/gen-descriptors.cjs` writes from the official client. Without it, a
+    /// small made-up catalogue.
+    #[arg(long, value_name = "FILE")]
+    descriptors: Option<PathBuf>,
     /// Latency added to every API request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -107,6 +112,7 @@ async fn main() -> Result<()> {
         project_id: cli.project_id,
         selector_key: cli.selector_key,
         mask_secrets: cli.mask_secrets,
+        descriptors: cli.descriptors,
         faults,
         log: cli.log,
     };

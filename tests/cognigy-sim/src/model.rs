@@ -101,10 +101,27 @@ impl Node {
     pub fn index_item(&self, locale: &str) -> Object {
         let (reference, _) = self.resolve(locale);
         let mut out = Object::new();
-        for key in ["_id", "referenceId", "type", "label", "extension", "isEntryPoint", "isDisabled"] {
-            if let Some(value) = self.envelope.get(key) {
-                out.insert(key.into(), value.clone());
-            }
+        // `IChartNodeIndexItem_2_0`'s properties (all required there), then `localeReference`,
+        // which the type does not list (an assumption: the tool does without it).
+        for key in [
+            "_id",
+            "referenceId",
+            "type",
+            "label",
+            "analyticsLabel",
+            "comment",
+            "commentColor",
+            "isEntryPoint",
+            "isDisabled",
+            "extension",
+        ] {
+            match self.envelope.get(key) {
+                Some(value) => out.insert(key.into(), value.clone()),
+                None if matches!(key, "analyticsLabel" | "comment" | "commentColor") => {
+                    out.insert(key.into(), Value::String(String::new()))
+                }
+                None => None,
+            };
         }
         out.insert("localeReference".into(), Value::String(reference.to_string()));
         out

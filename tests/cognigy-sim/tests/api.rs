@@ -49,8 +49,8 @@ fn pagination_limit_skip_total() {
     let first = client.ok(&format!("/endpoints?projectId={PROJECT}"));
     assert_eq!(first["total"], 130);
     assert_eq!(first["items"].as_array().unwrap().len(), 25, "default limit 25");
-    assert_eq!(first["nextCursor"], Value::Null);
-    assert_eq!(first["previousCursor"], Value::Null);
+    assert!(first["nextCursor"].is_string(), "a next page: {}", first["nextCursor"]);
+    assert_eq!(first["previousCursor"], Value::Null, "no page before the first");
     assert!(first["items"][0].get("handoverSettings").is_none(), "index items have no handoverSettings");
 
     let mut seen = Vec::new();
@@ -72,6 +72,31 @@ fn pagination_limit_skip_total() {
     assert_problem(&client.get("/endpoints?limit=0"), 400, 400, "limit");
     assert_problem(&client.get("/endpoints?limit=ten"), 400, 400, "limit");
     assert_problem(&client.get("/endpoints?skip=-1"), 400, 400, "skip");
+    assert_problem(&client.get("/endpoints?skip=x"), 400, 400, "skip");
+    assert_problem(&client.get("/endpoints?next=not-a-cursor"), 400, 400, "next");
+    assert_problem(&client.get("/endpoints?pageSize=10"), 400, 400, "pageSize was not allowed");
+    assert_problem(&client.get("/endpoints?includeFeedbackReport=true"), 400, 400, "not allowed");
+    assert_problem(&client.get("/flows?includeFeedbackReport=yes"), 400, 400, "must be a boolean");
+
+    // The cursors walk the same list forwards and back.
+    let mut by_cursor = Vec::new();
+    let mut query = format!("/endpoints?projectId={PROJECT}&limit=40");
+    let mut pages = Vec::new();
+    for _ in 0..10 {
+        let page = client.ok(&query);
+        assert_eq!(page["total"], 130);
+        by_cursor.extend(page["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_string()));
+        pages.push(page.clone());
+        match page["nextCursor"].as_str() {
+            Some(next) => query = format!("/endpoints?projectId={PROJECT}&limit=40&next={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(by_cursor, expected, "next cursors give every item once");
+    assert_eq!(pages.len(), 4);
+    let last = pages.last().unwrap();
+    let back = client.ok(&format!("/endpoints?limit=40&previous={}", last["previousCursor"].as_str().unwrap()));
+    assert_eq!(back["items"], pages[2]["items"], "previous gives the page before");
     let beyond = client.ok("/endpoints?skip=500");
     assert_eq!(beyond["items"], json!([]));
     assert_eq!(beyond["total"], 130);
@@ -250,7 +275,19 @@ fn chart_and_node_index() {
     let check = index["items"].as_array().unwrap().iter().find(|n| n["_id"] == MAIN_CHECK).unwrap();
     assert_eq!(
         keys(check),
-        ["_id", "referenceId", "type", "label", "extension", "isEntryPoint", "isDisabled", "localeReference"]
+        [
+            "_id",
+            "referenceId",
+            "type",
+            "label",
+            "analyticsLabel",
+            "comment",
+            "commentColor",
+            "isEntryPoint",
+            "isDisabled",
+            "extension",
+            "localeReference"
+        ]
     );
     assert_eq!(check["localeReference"], EN, "not localized in de-DE: the primary localization");
     let handover = index["items"].as_array().unwrap().iter().find(|n| n["_id"] == MAIN_HANDOVER).unwrap();
@@ -339,9 +376,14 @@ fn node_patch_rejects_unknown_config_keys() {
     config["handoverProvider"] = json!("");
     let response = client.patch(&path, &json!({"config": config, "localeId": EN}));
     assert_problem(&response, 400, 1005, "unknown field handoverProvider");
-    // Body keys outside the node update schema.
-    let response = client.patch(&path, &json!({"config": before["config"].clone(), "preview": {}}));
-    assert_problem(&response, 400, 1005, "Field preview was not allowed");
+    // Body keys outside the node update schema (`IUpdateChartNodeRestDataBody_2_0` omits
+    // the type and the entity meta), or of the wrong kind.
+    let response = client.patch(&path, &json!({"config": before["config"].clone(), "type": "say"}));
+    assert_problem(&response, 400, 1005, "Field type was not allowed");
+    let response = client.patch(&path, &json!({"config": before["config"].clone(), "_id": MAIN_HANDOVER}));
+    assert_problem(&response, 400, 1005, "Field _id was not allowed");
+    let response = client.patch(&path, &json!({"config": before["config"].clone(), "isDisabled": "no"}));
+    assert_problem(&response, 400, 1005, "Field isDisabled must be a boolean");
     assert_eq!(client.ok(&format!("{path}?preferredLocaleId={EN}")), before, "nothing written");
 }
 

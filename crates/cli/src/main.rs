@@ -1,0 +1,514 @@
+//! `handover-migrate`: the command line. Parses flags, sets up logging, asks for
+//! confirmation, prints; the engine (`handover-migrate-host`) does the work.
+
+mod builtin;
+mod progress;
+mod prompt;
+mod render;
+mod report;
+mod schema;
+mod shell;
+mod style;
+mod switch;
+mod ux_commands;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use handover_migrate_commands::{self as commands, inspect, Context, Error, Options, Providers, Result, SavedPlan};
+
+const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (provider contract ", "1.1", ")");
+
+#[derive(Parser)]
+#[command(name = "handover-migrate", version, long_version = LONG_VERSION, about, propagate_version = true)]
+#[command(after_help = "Exit codes: 0 success, 1 error, 2 usage, 3 input needed, 4 verify found remaining work.")]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// The project: a folder written by `cognigy clone`.
+    #[arg(long, global = true, value_name = "DIR")]
+    project: Option<PathBuf>,
+    /// API mode: the tenant's API base URL, e.g. https://api-trial.cognigy.ai (key from COGNIGY_API_KEY).
+    #[arg(long, global = true, value_name = "URL", requires = "project_id")]
+    api_url: Option<String>,
+    /// API mode: the project id.
+    #[arg(long, global = true, value_name = "ID")]
+    project_id: Option<String>,
+    /// API mode: read the API key from this file instead of COGNIGY_API_KEY.
+    #[arg(long, global = true, value_name = "FILE")]
+    api_key_file: Option<PathBuf>,
+    /// API mode: trust the CA certificates in this PEM file (on-premises installations).
+    #[arg(long, global = true, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// API mode: at most N requests per SECONDS [default: 1000/300, the shared-SaaS limit].
+    #[arg(long, global = true, value_name = "N/SECONDS")]
+    rate_limit: Option<String>,
+    /// Where journals, backups and the lock live [default: <project>/.handover-migrate].
+    #[arg(long, global = true, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// The node config key holding the selected Handover Provider (see README).
+    #[arg(long, global = true, value_name = "KEY")]
+    node_selector_key: Option<String>,
+    /// Limit the run to these endpoints (repeatable); attribution still uses the whole project.
+    #[arg(long = "endpoint", global = true, value_name = "NAME")]
+    endpoints: Vec<String>,
+    /// Answers file (TOML): provider names, conflict choices, secrets.
+    #[arg(long, global = true, value_name = "FILE")]
+    answers: Option<PathBuf>,
+    /// Print machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    json: bool,
+    /// More log output (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Less output.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Confirm; never prompt.
+    #[arg(long, global = true)]
+    yes: bool,
+    /// Load a provider plugin: a Rust or C shared library, a .toml mapping file, or a
+    /// directory of them (repeatable). Also: HANDOVER_MIGRATE_PLUGIN_PATH and
+    /// $XDG_DATA_HOME/handover-migrate/plugins.
+    #[arg(long = "plugin", global = true, value_name = "PATH")]
+    plugins: Vec<PathBuf>,
+    /// When a plugin supplies a legacy kind another provider supplies too, use the plugin
+    /// (KIND=PATH: the plugin at PATH). Without it, such a duplicate is an error.
+    #[arg(long = "prefer-plugin", global = true, value_name = "KIND[=PATH]")]
+    prefer_plugin: Vec<String>,
+    /// How Rust and C plugins run: `process` (each in its own sandboxed process) or `none`
+    /// (inside this process: only for plugins you trust) [default: process, or `[plugins]
+    /// isolation` in ~/.config/handover-migrate/config.toml].
+    #[arg(long, global = true, value_name = "MODE", value_parser = ["process", "none"])]
+    plugin_isolation: Option<String>,
+    /// Seconds an isolated plugin may take to answer one call [default: 30].
+    #[arg(long, global = true, value_name = "SECONDS")]
+    plugin_timeout: Option<u64>,
+    /// Address-space limit of an isolated plugin's process, in MiB [default: 2048].
+    #[arg(long, global = true, value_name = "MIB")]
+    plugin_memory_limit: Option<u64>,
+    /// Refuse to load a Rust or C plugin this kernel cannot fully sandbox.
+    #[arg(long, global = true)]
+    require_sandbox: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Inventory: legacy settings by kind, dependent flows and nodes, conflicts, orphans.
+    Scan {
+        #[command(flatten)]
+        switch: switch::SwitchTo,
+    },
+    /// Show the complete change set; --out saves it bound to the project state.
+    Plan {
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        switch: switch::SwitchTo,
+    },
+    /// Create providers and switch nodes (journaled, resumable).
+    Apply {
+        /// Apply a plan saved with `plan --out` (refused if the project changed since).
+        #[arg(long, value_name = "FILE")]
+        plan: Option<PathBuf>,
+        /// API mode: create a project snapshot before writing (endpoints are not in snapshots).
+        #[arg(long)]
+        snapshot: bool,
+        #[command(flatten)]
+        switch: switch::SwitchTo,
+    },
+    /// Check that every node that depended on a migrated endpoint points at an existing provider.
+    Verify {
+        #[command(flatten)]
+        switch: switch::SwitchTo,
+    },
+    /// Remove legacy settings from endpoints whose nodes are all migrated.
+    Cleanup {
+        /// Show what would be removed; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also clean up endpoints that run a snapshot (their live handover then breaks).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        switch: switch::SwitchTo,
+    },
+    /// Re-point every node that uses one Handover Provider to another (journaled like apply).
+    Retarget(switch::RetargetArgs),
+    /// Undo the most recent run (call again to undo the one before).
+    Rollback {
+        /// Undo this run instead of the most recent.
+        #[arg(long, value_name = "ID")]
+        run: Option<String>,
+        /// Overwrite files that were changed by someone else after the run.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Delete the backups of finished runs (they may hold secrets).
+    Purge,
+    /// Remove the lock file, for a lock the kernel cannot release (a network file system).
+    /// Not needed after a crash or kill: the kernel releases the lock of an ended process.
+    Unlock {
+        /// Remove it (required: a run on another machine may still hold it).
+        #[arg(long)]
+        force: bool,
+    },
+    /// The providers this binary knows.
+    Providers {
+        #[command(subcommand)]
+        command: ProvidersCommand,
+    },
+    // ---- issue 9 (ux) commands: see report.rs, answers_file.rs, shell.rs ----
+    /// A migration report for a change ticket: what was found, created and switched,
+    /// manual steps, verify status, warnings (Markdown, or one self-contained HTML file).
+    Report {
+        #[arg(long, value_enum, default_value = "md")]
+        format: ReportFormat,
+        /// Write the report to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The answers file: `answers template` writes every entry the project needs.
+    Answers {
+        #[command(subcommand)]
+        command: AnswersCommand,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into --out DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Md,
+    Html,
+}
+
+#[derive(Subcommand)]
+enum AnswersCommand {
+    /// A commented answers file with every entry the project still needs (provider names,
+    /// secrets, connections, conflict choices); fill it in and pass it with --answers.
+    Template {
+        /// Write it to FILE (refused if FILE exists) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProvidersCommand {
+    /// List registered providers.
+    List,
+    /// Show a provider's mapping, manual steps and warnings.
+    Show {
+        kind: String,
+        /// The pair to another target service (a vendor switch), e.g. salesforceMIAW.
+        #[arg(long = "to", value_name = "SERVICE")]
+        to: Option<String>,
+    },
+}
+
+fn init_logging(global: &Global) {
+    let level = if global.quiet {
+        "error"
+    } else {
+        match global.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| format!("handover_migrate={level}"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_target(false)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    // An isolated plugin's runner is this binary started with a hidden first argument.
+    handover_migrate_plugin_runner::dispatch_if_runner();
+    builtin::link();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    schema::set_command(&matches);
+    init_logging(&cli.global);
+    progress::install(cli.global.json, cli.global.quiet, cli.global.verbose);
+    let json = cli.global.json;
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {}", error.message);
+            if json {
+                schema::print_error(&error);
+            }
+            ExitCode::from(error.kind.exit_code() as u8)
+        }
+    }
+}
+
+/// The command line's choices as the commands crate takes them.
+fn options(global: &Global) -> Options {
+    Options {
+        project: global.project.clone(),
+        tenant: global.api_url.as_ref().map(|url| commands::TenantOptions {
+            api_url: url.clone(),
+            project_id: global.project_id.clone().unwrap_or_default(),
+            api_key_file: global.api_key_file.clone(),
+            ca_cert: global.ca_cert.clone(),
+            rate_limit: global.rate_limit.clone(),
+        }),
+        state_dir: global.state_dir.clone(),
+        selector_key: global.node_selector_key.clone(),
+        endpoints: global.endpoints.clone(),
+        answers: global.answers.clone(),
+        plugins: global.plugins.clone(),
+        prefer_plugin: global.prefer_plugin.clone(),
+        isolation: commands::IsolationChoice {
+            mode: global.plugin_isolation.clone(),
+            timeout_seconds: global.plugin_timeout,
+            memory_limit_mib: global.plugin_memory_limit,
+            require_sandbox: global.require_sandbox,
+        },
+    }
+}
+
+fn context(global: &Global) -> Result<Context> {
+    Context::open(&options(global), Providers::Load)
+}
+
+/// `--json` output, carrying `"schema": "handover-migrate/<command>@1"` (see schema.rs).
+fn print_json(value: &impl serde::Serialize) {
+    schema::print(value);
+}
+
+/// `plan` and `retarget --dry-run`: compute the plan, save it to `out`, print it; the exit
+/// code says whether apply could run. `apply_with` is the command that applies a saved plan.
+fn show_plan(global: &Global, ctx: &Context, out: Option<&Path>, apply_with: &str) -> Result<u8> {
+    let plan = inspect::plan(ctx, out)?;
+    if global.json {
+        print_json(&plan);
+    } else {
+        render::print_plan_text(&plan);
+        if let Some(out) = out {
+            println!("Saved to {}; apply exactly this with `{apply_with} {}`.", out.display(), out.display());
+        }
+    }
+    Ok(if !plan.errors.is_empty() {
+        1
+    } else if !plan.is_applicable() {
+        3
+    } else {
+        0
+    })
+}
+
+/// `apply` and `retarget`: apply the saved plan `plan_file` or a fresh one (shown first, then
+/// `question` asked), and print the outcome.
+fn run_apply(
+    global: &Global,
+    ctx: &Context,
+    plan_file: Option<&Path>,
+    snapshot: bool,
+    question: &str,
+) -> Result<commands::ApplyOutcome> {
+    let saved = plan_file.map(SavedPlan::read).transpose()?;
+    let saved_ref = saved.as_ref().zip(plan_file);
+    let outcome = commands::apply(ctx, saved_ref, snapshot, &mut |plan| {
+        if !global.json && !global.quiet && saved_ref.is_none() {
+            render::print_plan_text(plan);
+        }
+        confirm(global, question)
+    })?;
+    if global.json {
+        print_json(&outcome);
+    } else if !outcome.confirmed {
+        println!("Nothing was written.");
+    } else {
+        print!("{}", render::apply_text(&outcome));
+    }
+    Ok(outcome)
+}
+
+/// Ask for confirmation on a terminal; `--yes` confirms; otherwise refuse.
+fn confirm(global: &Global, question: &str) -> Result<bool> {
+    if global.yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() || global.json {
+        return Err(Error::needs_input(format!(
+            "{question} — no terminal to ask on; pass --yes to confirm. Nothing was written"
+        )));
+    }
+    if prompt::interactive(global.json, global.yes) {
+        return prompt::confirm(question);
+    }
+    eprint!("{question} [y/N] ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| Error::failed(format!("cannot read the answer: {e}")))?;
+    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Providers { command } => {
+            let registry = commands::registry(&options(global))?;
+            match command {
+                ProvidersCommand::List => {
+                    if global.json {
+                        print_json(&serde_json::json!({"providers": render::providers_json(&registry)}));
+                    } else {
+                        print!("{}", render::providers_list(&registry));
+                    }
+                }
+                ProvidersCommand::Show { kind, to } => {
+                    let (entry, info) = inspect::provider_pair(&registry, kind, to.as_deref())?;
+                    if global.json {
+                        print_json(info);
+                    } else {
+                        print!("{}", render::provider_show(entry, info));
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Scan { switch } => {
+            let ctx = switch.context(global)?;
+            let report = inspect::scan(&ctx)?;
+            if global.json {
+                print_json(&report);
+            } else {
+                print!("{}", render::scan_text(&report));
+            }
+            Ok(0)
+        }
+        Command::Plan { out, switch } => {
+            let ctx = switch.context(global)?;
+            show_plan(global, &ctx, out.as_deref(), "apply --plan")
+        }
+        Command::Apply { plan: plan_file, snapshot, switch } => {
+            let mut ctx = switch.context(global)?;
+            // Guided mode (issue 9): ask for missing answers instead of stopping with exit 3.
+            let guided = match plan_file {
+                None if prompt::interactive(global.json, global.yes) => Some(prompt::resolve(&mut ctx)?),
+                _ => None,
+            };
+            let outcome = run_apply(global, &ctx, plan_file.as_deref(), *snapshot, "Apply these changes?")?;
+            if let (Some(guided), true) = (&guided, outcome.confirmed) {
+                prompt::offer_save(guided, global.answers.as_deref())?;
+            }
+            Ok(0)
+        }
+        Command::Verify { switch } => {
+            let ctx = switch.context(global)?;
+            let report = commands::verify(&ctx)?;
+            if global.json {
+                print_json(&serde_json::json!({"passed": report.passed(), "report": report}));
+            } else {
+                print!("{}", render::verify_text(&report));
+            }
+            Ok(if report.passed() { 0 } else { 4 })
+        }
+        Command::Cleanup { dry_run, force, switch } => {
+            let ctx = switch.context(global)?;
+            let outcome = commands::cleanup(&ctx, *dry_run, *force, &mut |items| {
+                if !global.json && !global.quiet {
+                    print!("{}", render::cleanup_items_text(items));
+                }
+                confirm(global, "Remove these legacy settings? (a backup is kept; `rollback` restores them)")
+            })?;
+            if global.json {
+                print_json(&outcome);
+            } else {
+                print!("{}", render::cleanup_text(&outcome));
+            }
+            let eligible = outcome.items.iter().filter(|i| i.refused.is_none()).count();
+            Ok(if eligible == 0 && !outcome.items.is_empty() { 4 } else { 0 })
+        }
+        Command::Retarget(args) => switch::retarget(global, args),
+        Command::Rollback { run, force } => {
+            let ctx = Context::open(&options(global), Providers::Skip)?;
+            let Some(target) = commands::rollback_candidate(&ctx, run.as_deref())? else {
+                if global.json {
+                    print_json(&serde_json::json!({"rolled_back": null}));
+                } else {
+                    println!("Nothing to roll back.");
+                }
+                return Ok(0);
+            };
+            if !global.json && !global.quiet {
+                print!("{}", render::rollback_preview(&target));
+            }
+            if !confirm(global, &format!("Roll back run {}?", target.id))? {
+                println!("Nothing was changed.");
+                return Ok(0);
+            }
+            let outcome = commands::rollback(&ctx, Some(&target.id.clone()), *force)?;
+            if global.json {
+                print_json(&outcome);
+            } else {
+                print!("{}", render::rollback_text(&outcome));
+            }
+            Ok(0)
+        }
+        Command::Purge => {
+            let ctx = Context::open(&options(global), Providers::Skip)?;
+            if !confirm(global, "Delete the backups of finished runs? They can then no longer be rolled back")? {
+                println!("Nothing was deleted.");
+                return Ok(0);
+            }
+            let purged = commands::purge(&ctx)?;
+            if global.json {
+                print_json(&serde_json::json!({"purged": purged}));
+            } else if purged.is_empty() {
+                println!("No finished run has backups left.");
+            } else {
+                println!("Deleted the backups of {} run(s): {}", purged.len(), purged.join(", "));
+            }
+            Ok(0)
+        }
+        // Issue 9 (ux) commands: see ux_commands.rs.
+        Command::Report { .. } | Command::Answers { .. } | Command::Completions { .. } | Command::Man { .. } => {
+            ux_commands::run(global, &cli.command)
+        }
+        Command::Unlock { force } => {
+            if !force {
+                return Err(Error::usage(
+                    "the project lock is held by the kernel and released when its run ends, even a killed one: \
+                     rerun your command (it resumes an interrupted run) or `rollback`. `unlock --force` removes the \
+                     lock file only for a network file system that kept the lock of a vanished machine",
+                ));
+            }
+            let ctx = Context::open(&options(global), Providers::Skip)?;
+            let removed = commands::unlock(&ctx)?;
+            if global.json {
+                print_json(&serde_json::json!({"removed": removed}));
+            } else if removed {
+                println!(
+                    "Removed the lock file. Rerun your command to resume, or `rollback` to undo an interrupted run."
+                );
+            } else {
+                println!("There was no lock.");
+            }
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! What every command needs: where the project lives (a clone, a tenant, or both), the
+//! providers of this run, the state directory, and the loaded, analysed project.
+
+use std::path::PathBuf;
+
+use handover_migrate_core::secret::Secret;
+use handover_migrate_engine::analysis::{self, selector_key_candidates, Analysis, Retarget};
+use handover_migrate_engine::answers::{Answers, ProjectConfig, PROJECT_CONFIG_FILE};
+use handover_migrate_engine::clone;
+use handover_migrate_engine::model::Project;
+use handover_migrate_io::lock::Lock;
+use handover_migrate_io::run::{self, StateDir};
+use handover_migrate_io::{Error, Result};
+use handover_migrate_plugins::isolated::{Isolation, IsolationChoice};
+use handover_migrate_plugins::Registry;
+use handover_migrate_plugins::{PluginSources, Preference};
+use handover_migrate_tenant::client::{ApiConfig, Client, RateLimit};
+use handover_migrate_tenant::store::{ApiIndex, SelectorDiscovery};
+
+/// What the command line chose: the project, the tenant, the providers, the answers.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `--project DIR`: a clone directory.
+    pub project: Option<PathBuf>,
+    /// `--api-url … --project-id …`: a tenant.
+    pub tenant: Option<TenantOptions>,
+    pub state_dir: Option<PathBuf>,
+    pub selector_key: Option<String>,
+    pub endpoints: Vec<String>,
+    pub answers: Option<PathBuf>,
+    /// `--plugin PATH` (repeatable).
+    pub plugins: Vec<PathBuf>,
+    /// `--prefer-plugin KIND[=PATH]` (repeatable).
+    pub prefer_plugin: Vec<String>,
+    /// `--plugin-isolation`, `--plugin-timeout`, `--plugin-memory-limit`, `--require-sandbox`.
+    pub isolation: IsolationChoice,
+}
+
+/// How to reach a tenant.
+#[derive(Clone, Debug, Default)]
+pub struct TenantOptions {
+    pub api_url: String,
+    pub project_id: String,
+    /// `--api-key-file`; without it the key comes from `COGNIGY_API_KEY`.
+    pub api_key_file: Option<PathBuf>,
+    pub ca_cert: Option<PathBuf>,
+    /// `--rate-limit N/SECONDS`.
+    pub rate_limit: Option<String>,
+}
+
+/// Whether a command calls providers: commands that never do (rollback, purge, unlock)
+/// load no plugin, so a broken or unpinned plugin never stands in the way of an undo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Providers {
+    Load,
+    Skip,
+}
+
+/// The providers of this run: built-ins and plugins (the one place a registry is built).
+pub fn registry(options: &Options) -> Result<Registry> {
+    let prefer = options.prefer_plugin.iter().map(|p| Preference::parse(p)).collect::<Result<Vec<_>>>()?;
+    let mut sources = PluginSources::discover(options.plugins.clone(), options.project.as_deref());
+    // The runner of an isolated plugin is this very program, started in its runner mode.
+    sources.isolation = Isolation::choose(&options.isolation, std::env::current_exe)?;
+    handover_migrate_plugins::load_registry(handover_migrate_core::builtin_providers(), &sources, &prefer)
+}
+
+fn api_key(tenant: &TenantOptions) -> Result<Secret> {
+    let key = match &tenant.api_key_file {
+        Some(path) => handover_migrate_io::fsio::read_text(path)?,
+        None => std::env::var("COGNIGY_API_KEY")
+            .map_err(|_| Error::usage("API mode needs an API key: set COGNIGY_API_KEY or pass --api-key-file FILE"))?,
+    };
+    let key = key.trim().to_string();
+    if key.is_empty() {
+        return Err(Error::usage("the API key is empty (COGNIGY_API_KEY or --api-key-file)"));
+    }
+    Ok(Secret(key))
+}
+
+/// Where the project lives.
+pub enum Target {
+    /// A folder written by `cognigy clone`.
+    Clone(PathBuf),
+    /// A project on a Cognigy.AI tenant.
+    Api(ApiTarget),
+    /// A clone linked to its tenant: providers are created (or reused) on the tenant and
+    /// their real ids written into the clone.
+    Linked(PathBuf, ApiTarget),
+}
+
+impl Target {
+    /// The clone directory (clone and linked targets).
+    pub fn clone_dir(&self) -> Option<&PathBuf> {
+        match self {
+            Target::Clone(dir) | Target::Linked(dir, _) => Some(dir),
+            Target::Api(_) => None,
+        }
+    }
+
+    /// The tenant (API and linked targets).
+    pub fn api(&self) -> Option<&ApiTarget> {
+        match self {
+            Target::Api(api) | Target::Linked(_, api) => Some(api),
+            Target::Clone(_) => None,
+        }
+    }
+}
+
+pub struct ApiTarget {
+    pub client: Client,
+    pub base_url: String,
+    pub project_id: String,
+}
+
+/// Everything a command needs besides its own flags.
+pub struct Context {
+    pub target: Target,
+    pub state_dir: Option<PathBuf>,
+    pub selector_key: Option<String>,
+    pub endpoint_filter: Vec<String>,
+    pub answers: Option<PathBuf>,
+    /// Answers held in memory (guided mode: the file's, plus what a person typed); used
+    /// instead of reading `answers`.
+    pub answers_override: Option<Answers>,
+    pub registry: Registry,
+    /// `--to SERVICE` (scan, plan, apply, verify, cleanup): migrate to another service.
+    pub target_service: Option<String>,
+    /// `retarget`: re-point nodes from one provider to another.
+    pub retarget: Option<Retarget>,
+}
+
+/// A loaded, analysed project.
+pub struct Loaded {
+    pub project: Project,
+    pub analysis: Analysis,
+    /// API ids and versions (API mode).
+    pub api: Option<ApiIndex>,
+}
+
+/// The default state directory of a tenant project: `$XDG_STATE_HOME/handover-migrate/<host>/<project id>`.
+fn default_api_state_dir(base_url: &str, project_id: &str) -> PathBuf {
+    let host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| format!("{h}{}", u.port().map(|p| format!("-{p}")).unwrap_or_default())))
+        .unwrap_or_else(|| "tenant".to_string());
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("handover-migrate").join(host).join(project_id)
+}
+
+impl Context {
+    /// The context of a command run with `options`.
+    pub fn open(options: &Options, providers: Providers) -> Result<Context> {
+        let registry = match providers {
+            Providers::Load => registry(options)?,
+            Providers::Skip => Registry::default(),
+        };
+        let tenant = match &options.tenant {
+            Some(tenant) => {
+                check_project_id(&tenant.project_id)?;
+                let rate_limit: RateLimit = match &tenant.rate_limit {
+                    Some(text) => text.parse().map_err(|e: String| Error::usage(format!("--rate-limit {e}")))?,
+                    None => RateLimit::default(),
+                };
+                let client = Client::new(ApiConfig {
+                    base_url: tenant.api_url.clone(),
+                    api_key: api_key(tenant)?,
+                    ca_cert: tenant.ca_cert.clone(),
+                    rate_limit,
+                    max_retries: 6,
+                    timeout: std::time::Duration::from_secs(60),
+                })?;
+                Some(ApiTarget { client, base_url: tenant.api_url.clone(), project_id: tenant.project_id.clone() })
+            }
+            None => None,
+        };
+        let target = match (&options.project, tenant) {
+            // Both: link the clone to its tenant (providers created there, real ids in the clone).
+            (Some(dir), Some(tenant)) => Target::Linked(dir.clone(), tenant),
+            (Some(dir), None) => Target::Clone(dir.clone()),
+            (None, Some(tenant)) => Target::Api(tenant),
+            (None, None) => return Err(Error::usage(
+                "say which project: --project DIR (a folder `cognigy clone` wrote), or --api-url URL --project-id ID",
+            )),
+        };
+        Ok(Context {
+            target,
+            state_dir: options.state_dir.clone(),
+            selector_key: options.selector_key.clone(),
+            endpoint_filter: options.endpoints.clone(),
+            answers: options.answers.clone(),
+            answers_override: None,
+            registry,
+            target_service: None,
+            retarget: None,
+        })
+    }
+
+    pub fn state(&self) -> StateDir {
+        let default = || match (&self.target.clone_dir(), &self.target.api()) {
+            (Some(dir), _) => dir.join(".handover-migrate"),
+            (None, Some(api)) => default_api_state_dir(&api.base_url, &api.project_id),
+            (None, None) => PathBuf::from(".handover-migrate"),
+        };
+        StateDir::new(self.state_dir.clone().unwrap_or_else(default))
+    }
+
+    /// `api:<url>#<project>` for journals, `None` for a clone.
+    pub(crate) fn target_label(&self) -> Option<String> {
+        self.target.api().map(|api| format!("api:{}#{}", api.base_url, api.project_id))
+    }
+
+    fn selector_key(&self, project: &Project, api: Option<&ApiIndex>) -> Result<String> {
+        if let Some(key) = &self.selector_key {
+            return check_selector_key(key);
+        }
+        let clone_dir = self.target.clone_dir();
+        if let Some(dir) = clone_dir {
+            if let Some(key) = ProjectConfig::load(dir)?.node_selector_key {
+                return check_selector_key(&key);
+            }
+        }
+        match api.map(|a| &a.selector) {
+            Some(SelectorDiscovery::Found(key)) => return Ok(key.clone()),
+            Some(SelectorDiscovery::Ambiguous(candidates)) => {
+                return Err(Error::usage(format!(
+                    "the tenant's node descriptors do not show unambiguously which Handover to Agent / Check Agent \
+                     Availability field selects the Handover Provider, so no node will be written. Candidate fields: {}. \
+                     Pass --node-selector-key KEY once you know it (switch one node by hand in the UI and read its config)",
+                    if candidates.is_empty() { "none".to_string() } else { candidates.join(", ") }
+                )))
+            }
+            Some(SelectorDiscovery::NoFlows) | None => {}
+        }
+        let candidates = selector_key_candidates(project)?;
+        let hint = if candidates.is_empty() {
+            String::new()
+        } else {
+            format!("\nKeys on handover nodes in this project that look like it: {}", candidates.join(", "))
+        };
+        let config_hint = match clone_dir {
+            Some(dir) => {
+                format!(", or put `node-selector-key = \"KEY\"` in {}", dir.join(PROJECT_CONFIG_FILE).display())
+            }
+            None => String::new(),
+        };
+        Err(Error::usage(format!(
+            "the node selector key is not set. Cognigy's public docs do not show which Handover to Agent / Check Agent \
+             Availability config key holds the chosen Handover Provider, so handover-migrate does not guess it.\n\
+             To find it: in the Cognigy UI switch one node from Legacy to any provider, clone the project again and look \
+             for the new key in that node's config (API mode reads it from the node descriptors).\n\
+             Then pass --node-selector-key KEY{config_hint}{hint}"
+        )))
+    }
+
+    /// Load and analyse the project.
+    pub fn load(&self) -> Result<Loaded> {
+        let (project, api) = match &self.target {
+            Target::Clone(dir) => {
+                let mut project = clone::load(dir)?;
+                if let Some(project_id) = ProjectConfig::load(dir)?.project_id {
+                    for endpoint in &mut project.endpoints {
+                        endpoint.snapshot_pinned = !endpoint.entrypoint.is_empty() && endpoint.entrypoint != project_id;
+                    }
+                }
+                (project, None)
+            }
+            Target::Linked(dir, api) => {
+                let project = clone::load(dir)?;
+                let mut index = ApiIndex { project_id: api.project_id.clone(), ..ApiIndex::default() };
+                let (tenant, _) =
+                    handover_migrate_tenant::store::load_providers(&api.client, &api.project_id, &mut index)?;
+                index.tenant_providers = tenant;
+                (project, Some(index))
+            }
+            Target::Api(api) => {
+                let (mut project, index) = handover_migrate_tenant::store::load(&api.client, &api.project_id)?;
+                // Providers a killed apply created (maybe without their properties yet) are
+                // that run's to finish, not existing providers to avoid or reuse.
+                let ours = run::interrupted_api_creations(&self.state())?;
+                project.providers.retain(|p| {
+                    let id = index.provider_ids.get(&p.reference_id);
+                    !ours.iter().any(|(name, created)| created.as_ref().map_or(&p.name == name, |c| Some(c) == id))
+                });
+                (project, Some(index))
+            }
+        };
+        let loaded_answers;
+        let answers = match &self.answers_override {
+            Some(answers) => answers,
+            None => {
+                loaded_answers = Answers::load(self.answers.as_deref())?;
+                &loaded_answers
+            }
+        };
+        let mut retarget = self.retarget.clone();
+        if let Some(index) = &api {
+            check_tenant_services(self, index)?;
+            if let Some(retarget) = &mut retarget {
+                // API mode also names providers by `_id`: the analysis knows referenceIds.
+                for key in [&mut retarget.from, &mut retarget.to] {
+                    if let Some((reference, _)) = index.provider_ids.iter().find(|(_, id)| *id == key) {
+                        *key = reference.clone();
+                    }
+                }
+            }
+        }
+        let options = analysis::Options {
+            selector_key: self.selector_key(&project, api.as_ref())?,
+            endpoint_filter: self.endpoint_filter.clone(),
+            target_service: self.target_service.clone(),
+            retarget,
+        };
+        tracing::info!(
+            "read {}: {} endpoint(s), {} flow(s), {} locale(s), {} existing provider(s)",
+            project.root.display(),
+            project.endpoints.len(),
+            project.flows.len(),
+            project.locales.len(),
+            project.providers.len()
+        );
+        let analysis = analysis::analyse(&project, &self.registry, answers, options)?;
+        tracing::info!(
+            "analysed: {} provider group(s), {} handover node instance(s), {} orphan flow(s)",
+            analysis.groups.len(),
+            analysis.nodes.len(),
+            analysis.orphan_flows.len()
+        );
+        Ok(Loaded { project, analysis, api })
+    }
+
+    /// Take the project lock (creating the state directory), after checking that a clone
+    /// target is a clone, so that nothing is ever created in a wrong directory.
+    pub fn lock(&self, command: &str) -> Result<Lock> {
+        if let Some(dir) = self.target.clone_dir() {
+            clone::check_root(dir)?;
+        }
+        let state = self.state();
+        state.ensure()?;
+        Lock::acquire(&state.path, command)
+    }
+}
+
+/// API mode: a service named by `--to` or `retarget --to-service` must be one of the
+/// tenant's handover services.
+fn check_tenant_services(ctx: &Context, index: &ApiIndex) -> Result<()> {
+    let wanted = ctx
+        .target_service
+        .iter()
+        .map(|s| ("--to", s))
+        .chain(ctx.retarget.iter().filter_map(|r| r.to_service.as_ref().map(|s| ("--to-service", s))));
+    for (flag, service) in wanted {
+        if !index.services.iter().any(|s| &s.name == service) {
+            return Err(Error::usage(format!(
+                "{flag} {service}: the tenant has no handover service named `{service}`; its services: {}. \
+                 Nothing was written",
+                index.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A project id names a folder of the per-user state directory: a path (`/`, `..`) or a
+/// control character would put state somewhere else, so it is refused before anything is
+/// created. (Cognigy's ids are 24 hex digits; this only keeps the folder a folder.)
+fn check_project_id(id: &str) -> Result<()> {
+    let bad = id.is_empty()
+        || id == "."
+        || id == ".."
+        || id.contains(['/', '\\'])
+        || id.contains("..")
+        || id.chars().any(char::is_control);
+    if bad {
+        return Err(Error::usage(format!(
+            "--project-id {id:?} is not a project id (it is empty, or holds a path or a control character); copy the \
+             id from the project's URL in the Cognigy UI. Nothing was created"
+        )));
+    }
+    Ok(())
+}
+
+fn check_selector_key(key: &str) -> Result<String> {
+    if key.trim().is_empty() || key.chars().any(char::is_control) {
+        return Err(Error::usage(format!(
+            "the node selector key {key:?} (--node-selector-key or {PROJECT_CONFIG_FILE}) is not a usable config key: \
+             it is empty or has control characters; copy the key from a node switched by hand in the Cognigy UI"
+        )));
+    }
+    Ok(key.to_string())
+}

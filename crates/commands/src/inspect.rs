@@ -1,0 +1,79 @@
+//! The read-only commands: `scan`, `plan`, `report`, `answers template`, `providers`.
+
+use std::path::Path;
+
+use handover_migrate_core::{MigrationPair, PairInfo};
+use handover_migrate_engine::answers::{self, Answers};
+use handover_migrate_engine::plan::{self, Plan};
+use handover_migrate_engine::plan_saved::SavedPlan;
+use handover_migrate_engine::report::{self, Report, ReportInputs};
+use handover_migrate_engine::scan::{self, ScanReport};
+use handover_migrate_io::{Error, Result};
+use handover_migrate_plugins::{Registered, Registry};
+
+use crate::context::Context;
+
+/// `scan`: the inventory of the project.
+pub fn scan(ctx: &Context) -> Result<ScanReport> {
+    let loaded = ctx.load()?;
+    Ok(scan::build(&loaded.project, &loaded.analysis))
+}
+
+/// `plan` (and `retarget --dry-run`): the change set, saved to `out` when given.
+pub fn plan(ctx: &Context, out: Option<&Path>) -> Result<Plan> {
+    let loaded = ctx.load()?;
+    let plan = plan::build(&loaded.project, &loaded.analysis);
+    if let Some(out) = out {
+        SavedPlan::write(&plan, out)?;
+    }
+    Ok(plan)
+}
+
+/// `report`: the migration report's data; `tool` names this binary and its version.
+pub fn report(ctx: &Context, tool: String) -> Result<Report> {
+    let loaded = ctx.load()?;
+    let inputs = ReportInputs { registry: &ctx.registry, runs: ctx.state().runs(), api: loaded.api.is_some(), tool };
+    report::build(&loaded.project, &loaded.analysis, inputs)
+}
+
+/// `answers template`: every answer the project still needs, as commented TOML.
+pub fn answers_template(ctx: &Context) -> Result<String> {
+    let loaded = ctx.load()?;
+    let answers = ctx.answers.as_deref().map(|path| Answers::load(Some(path))).transpose()?;
+    Ok(answers::template(&loaded.project, &loaded.analysis, answers.as_ref()))
+}
+
+/// `providers show KIND [--to SERVICE]`: the provider and pair shown; an unknown kind or
+/// pair is refused with the supported ones.
+pub fn provider_pair<'r>(
+    registry: &'r Registry,
+    kind: &str,
+    to: Option<&str>,
+) -> Result<(&'r Registered, &'r PairInfo)> {
+    let pair = match to {
+        None => registry.default_pair(kind).ok_or_else(|| {
+            Error::usage(format!(
+                "no provider for legacy kind `{kind}`; known kinds: {}",
+                registry.pairs().iter().map(|p| p.source_kind.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?,
+        Some(service) => MigrationPair::new(kind, service),
+    };
+    registry.find(&pair).ok_or_else(|| {
+        Error::usage(format!(
+            "no installed provider migrates `{kind}` to `{}`. Supported pairs (legacy kind → service): {}",
+            pair.target_service,
+            registry.pairs_list()
+        ))
+    })
+}
+
+/// What guided mode asks with the answers in `ctx` (its `answers_override` when set).
+pub fn questions(ctx: &Context) -> Result<answers::Questions> {
+    let loaded = ctx.load()?;
+    let answers = match &ctx.answers_override {
+        Some(answers) => answers.clone(),
+        None => Answers::load(ctx.answers.as_deref())?,
+    };
+    Ok(answers::questions(&loaded.project, &loaded.analysis, &answers))
+}

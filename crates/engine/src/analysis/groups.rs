@@ -1,0 +1,372 @@
+//! Endpoints into provider groups: one provider per distinct (pair, provider-level
+//! properties); names, answers, masked secrets and reuse of existing providers resolved.
+
+use super::*;
+
+/// `--to SERVICE` must name a pair for at least one selected endpoint's legacy kind.
+pub(super) fn check_target_service(
+    project: &Project,
+    registry: &Registry,
+    options: &Options,
+    service: &str,
+) -> Result<()> {
+    let kinds: BTreeSet<&str> = project
+        .endpoints
+        .iter()
+        .filter(|e| options.endpoint_filter.is_empty() || options.endpoint_filter.contains(&e.name))
+        .filter_map(|e| match &e.handover {
+            Handover::Legacy { kind, .. } => Some(kind.as_str()),
+            _ => None,
+        })
+        .collect();
+    if kinds.iter().any(|kind| registry.find(&MigrationPair::new(*kind, service)).is_some()) {
+        return Ok(());
+    }
+    let what = if kinds.is_empty() {
+        "any legacy endpoint of this run (none has legacy handover settings)".to_string()
+    } else {
+        let list: Vec<String> = kinds.iter().map(|k| format!("`{k}`")).collect();
+        format!("legacy kind{} {}", if kinds.len() == 1 { "" } else { "s" }, list.join(", "))
+    };
+    Err(Error::usage(format!(
+        "--to {service}: no installed provider migrates {what} to `{service}`. Supported pairs (legacy kind → \
+         service): {}. A plugin can add a pair (see docs/writing-a-plugin.md)",
+        registry.pairs_list()
+    )))
+}
+
+/// The pair an endpoint of `kind` migrates by: to `--to SERVICE` when such a pair exists,
+/// else to its own service.
+pub fn pair_for(registry: &Registry, options: &Options, kind: &str) -> Option<MigrationPair> {
+    options
+        .target_service
+        .as_ref()
+        .map(|service| MigrationPair::new(kind, service.as_str()))
+        .filter(|pair| registry.find(pair).is_some())
+        .or_else(|| registry.default_pair(kind))
+}
+
+/// Check a provider's answered properties with its own `verify` before anything is written.
+pub(crate) fn check_answered(registry: &Registry, group: &mut Group) -> Result<()> {
+    let answered = group.properties.iter().any(|p| matches!(p.source, ValueSource::Answers | ValueSource::Environment));
+    if group.existing.is_some() || !answered {
+        return Ok(());
+    }
+    let (Some(properties), Some((provider, _))) = (group.property_map(), registry.find(&group.pair)) else {
+        return Ok(());
+    };
+    let findings =
+        provider.verify(&VerifyRequest { pair: group.pair.clone(), provider_name: group.name.clone(), properties })?;
+    group.problems = findings.into_iter().filter(|f| f.severity == Severity::Error).map(|f| f.message).collect();
+    Ok(())
+}
+
+/// Map every endpoint's settings and group identical provider-level settings.
+pub(super) fn group_endpoints(
+    project: &Project,
+    registry: &Registry,
+    answers: &Answers,
+    options: &Options,
+) -> Result<(Vec<EndpointState>, Vec<Group>)> {
+    let mut states = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    for endpoint in &project.endpoints {
+        let Handover::Legacy { kind, settings } = &endpoint.handover else {
+            states.push(EndpointState::NoHandover);
+            continue;
+        };
+        let Some(pair) = pair_for(registry, options, kind) else {
+            states.push(EndpointState::Unsupported { kind: kind.clone() });
+            continue;
+        };
+        let Some((provider, info)) = registry.find(&pair) else {
+            states.push(EndpointState::Unsupported { kind: kind.clone() });
+            continue;
+        };
+        let request =
+            MapSettingsRequest { pair: pair.clone(), endpoint: endpoint.name.clone(), settings: settings.clone() };
+        let draft = match provider.map_settings(&request)? {
+            Ok(draft) => draft,
+            Err(issues) => {
+                states.push(EndpointState::Invalid { kind: kind.clone(), issues });
+                continue;
+            }
+        };
+        let masked = draft.properties.iter().any(|p| p.value == DraftValue::Masked);
+        // Group by the values the provider will get. A masked secret answered for this
+        // endpoint is compared by its answer; one left unanswered cannot be compared, so
+        // the endpoint gets a group of its own until it is answered. A value missing from
+        // the settings (a secret the endpoint never had, a vendor switch's manual property)
+        // is the group's to answer, once, and does not split it.
+        let entries: Vec<(&str, &crate::answers::ProviderAnswers)> =
+            answers.providers.get(&endpoint.name).map(|a| (endpoint.name.as_str(), a)).into_iter().collect();
+        let resolved: Vec<(&String, Option<Value>)> = draft
+            .properties
+            .iter()
+            .map(|p| match &p.value {
+                DraftValue::Known(value) => (&p.key, Some(value.clone())),
+                DraftValue::Missing => (&p.key, None),
+                DraftValue::Masked => (&p.key, lookup_answer(&entries, &endpoint.name, &p.key, p.class).0),
+            })
+            .collect();
+        let unanswered_mask = draft
+            .properties
+            .iter()
+            .zip(&resolved)
+            .any(|(p, (_, value))| p.value == DraftValue::Masked && value.is_none());
+        let key = if unanswered_mask {
+            format!("masked\u{0}{}", endpoint.name)
+        } else {
+            format!("{pair}\u{0}{}", serde_json::to_string(&resolved).unwrap_or_default())
+        };
+        let defaults = draft.node_defaults.clone();
+        let group = match keys.iter().position(|k| *k == key) {
+            Some(index) => {
+                groups[index].endpoints.push(endpoint.name.clone());
+                index
+            }
+            None => {
+                keys.push(key);
+                groups.push(Group {
+                    pair,
+                    info: info.clone(),
+                    endpoints: vec![endpoint.name.clone()],
+                    draft,
+                    name: String::new(),
+                    reference_id: String::new(),
+                    existing: None,
+                    properties: Vec::new(),
+                    steps: Vec::new(),
+                    masked,
+                    reused_unverified: false,
+                    problems: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        states.push(EndpointState::Grouped { group, defaults });
+    }
+    for group in &mut groups {
+        group.endpoints.sort();
+    }
+    Ok((states, groups))
+}
+
+/// Names, answers, manual steps and reuse of existing providers, per group.
+pub(super) fn resolve_groups(
+    project: &Project,
+    registry: &Registry,
+    answers: &Answers,
+    groups: &mut [Group],
+) -> Result<()> {
+    // Which group each answers entry belongs to (any endpoint of a group may key it).
+    // Several endpoints of one group may each have an entry (e.g. each answered its own
+    // masked secret); they must agree.
+    let mut answer_for: BTreeMap<usize, Vec<(&str, &crate::answers::ProviderAnswers)>> = BTreeMap::new();
+    for (key, entry) in &answers.providers {
+        match groups.iter().position(|g| g.endpoints.iter().any(|e| e == key)) {
+            Some(index) => answer_for.entry(index).or_default().push((key.as_str(), entry)),
+            // The answers of a retarget that created this provider: not the migration's.
+            None if project.providers.iter().any(|p| p.name == *key) => {}
+            None => {
+                return Err(Error::usage(format!(
+                    "answers file: [providers.\"{key}\"] names no endpoint with legacy handover settings; \
+                     key provider answers by an endpoint name shown in `plan`"
+                )))
+            }
+        }
+    }
+    let mut taken: Vec<String> = Vec::new();
+    for (index, group) in groups.iter_mut().enumerate() {
+        let entries = answer_for.remove(&index).unwrap_or_default();
+        let answer_key = entries.first().map_or(group.anchor(), |(key, _)| *key).to_string();
+        check_entries_agree(&entries, &group.endpoints)?;
+        group.properties = group
+            .draft
+            .properties
+            .iter()
+            .map(|property| {
+                let (value, source) = match &property.value {
+                    DraftValue::Known(value) => (Some(value.clone()), ValueSource::Endpoint),
+                    DraftValue::Missing | DraftValue::Masked => {
+                        lookup_answer(&entries, &answer_key, &property.key, property.class)
+                    }
+                };
+                ResolvedProperty { key: property.key.clone(), class: property.class, value, source }
+            })
+            .collect();
+        // Reuse an existing provider with the same service and properties.
+        if group.is_complete() {
+            let matches: Vec<(usize, Sameness)> = project
+                .providers
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.service == group.pair.target_service)
+                .map(|(i, p)| (i, compare_properties(&p.properties, &group.properties)))
+                .filter(|(_, same)| *same != Sameness::Different)
+                .collect();
+            let exact = matches.iter().find(|(_, same)| *same == Sameness::Same);
+            if let Some((index, same)) = exact.or(matches.first()) {
+                group.existing = Some(*index);
+                group.reused_unverified = *same == Sameness::SameUnverifiedSecrets;
+            }
+        }
+        let explicit = entries.iter().find_map(|(_, a)| a.name.clone());
+        if let Some(name) = &explicit {
+            check_provider_name(name).map_err(|why| {
+                Error::usage(format!(
+                    "answers file: [providers.\"{answer_key}\"] name = {name:?} {why}; choose another name"
+                ))
+            })?;
+        }
+        group.name = match (group.existing, explicit) {
+            (Some(existing), _) => project.providers[existing].name.clone(),
+            (None, Some(name)) => {
+                if let Some(other) = project.providers.iter().find(|p| p.name.eq_ignore_ascii_case(&name)) {
+                    return Err(Error::needs_input(format!(
+                        "the provider name {name:?} (answers file, [providers.\"{answer_key}\"]) is already used by {} \
+                         with other properties; choose another name there",
+                        other.path
+                    )));
+                }
+                if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+                    return Err(Error::usage(format!(
+                        "answers file: the provider name {name:?} is given to two providers; names must be unique"
+                    )));
+                }
+                name
+            }
+            (None, None) => {
+                let base = derive_provider_name(&group.info.display_name, group.anchor());
+                unique_name(&base, &|candidate| {
+                    taken.iter().any(|t| t.eq_ignore_ascii_case(candidate))
+                        || project.providers.iter().any(|p| p.name.eq_ignore_ascii_case(candidate))
+                })
+            }
+        };
+        taken.push(group.name.clone());
+        group.reference_id = match group.existing {
+            Some(existing) => project.providers[existing].reference_id.clone(),
+            None => mint_reference_id(project, group),
+        };
+        let Some((provider, _)) = registry.find(&group.pair) else { continue };
+        let steps = provider.manual_steps(&ManualStepsRequest {
+            pair: group.pair.clone(),
+            provider_name: group.name.clone(),
+            draft: group.draft.clone(),
+        })?;
+        group.steps = steps
+            .into_iter()
+            .map(|step| {
+                let property = step.kind.property().map(str::to_string);
+                let blocking = property.is_some();
+                let satisfied =
+                    property.as_ref().is_none_or(|p| group.properties.iter().any(|r| &r.key == p && r.value.is_some()));
+                let answers_entry =
+                    blocking.then(|| format!("[providers.{}] {}", crate::answers::toml_key(&answer_key), step.key));
+                ResolvedStep { step, blocking, satisfied, answers_entry }
+            })
+            .collect();
+        check_answered(registry, group)?;
+    }
+    Ok(())
+}
+
+/// Entries of one group must not contradict each other (name, or a value for one key).
+fn check_entries_agree(entries: &[(&str, &crate::answers::ProviderAnswers)], endpoints: &[String]) -> Result<()> {
+    let conflict = |what: &str| {
+        Error::usage(format!(
+            "answers file: the entries {} answer for one provider (endpoints {}) but give different {what}; make them agree",
+            entries.iter().map(|(k, _)| format!("[providers.\"{k}\"]")).collect::<Vec<_>>().join(", "),
+            endpoints.join(", ")
+        ))
+    };
+    for (i, (_, a)) in entries.iter().enumerate() {
+        for (_, b) in &entries[i + 1..] {
+            if a.name.is_some() && b.name.is_some() && a.name != b.name {
+                return Err(conflict("names"));
+            }
+            if a.secrets.iter().any(|(k, v)| b.secrets.get(k).is_some_and(|w| w != v)) {
+                return Err(conflict("secrets"));
+            }
+            if a.connections.iter().any(|(k, v)| b.connections.get(k).is_some_and(|w| w != v)) {
+                return Err(conflict("connections"));
+            }
+            if a.values.iter().any(|(k, v)| b.values.get(k).is_some_and(|w| w != v)) {
+                return Err(conflict("values"));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn lookup_answer(
+    entries: &[(&str, &crate::answers::ProviderAnswers)],
+    answer_key: &str,
+    property: &str,
+    class: PropertyClass,
+) -> (Option<Value>, ValueSource) {
+    let from_file = entries.iter().find_map(|(_, a)| match class {
+        PropertyClass::Secret => a.secrets.get(property).map(|Secret(s)| Value::String(s.clone())),
+        PropertyClass::ConnectionRef => a.connections.get(property).map(|s| Value::String(s.clone())),
+        PropertyClass::Plain => a.values.get(property).and_then(|v| serde_json::to_value(v).ok()),
+    });
+    if let Some(value) = from_file.filter(|v| !is_unset(Some(v))) {
+        return (Some(value), ValueSource::Answers);
+    }
+    if class == PropertyClass::Secret {
+        if let Ok(value) = std::env::var(secret_env_var(answer_key, property)) {
+            if !value.trim().is_empty() {
+                return (Some(Value::String(value)), ValueSource::Environment);
+            }
+        }
+    }
+    (None, ValueSource::Missing)
+}
+
+/// How an existing provider compares with the one a group needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sameness {
+    Different,
+    Same,
+    /// Same, except secrets that the API returned masked and so could not be compared.
+    SameUnverifiedSecrets,
+}
+
+/// An existing provider matches when every wanted property is equal (a masked secret
+/// cannot be compared and counts as equal, flagged) and every other property it has is unset.
+/// Whether an existing provider's properties match the wanted ones (masked secrets count
+/// as matching: the tenant holds them).
+pub fn matches_properties(existing: &Object, wanted: &[ResolvedProperty]) -> bool {
+    compare_properties(existing, wanted) != Sameness::Different
+}
+
+fn compare_properties(existing: &Object, wanted: &[ResolvedProperty]) -> Sameness {
+    let mut unverified = false;
+    for property in wanted {
+        let Some(value) = &property.value else { return Sameness::Different };
+        match existing.get(&property.key) {
+            Some(found) if found == value => {}
+            Some(Value::String(found)) if property.class == PropertyClass::Secret && looks_masked(found) => {
+                unverified = true
+            }
+            _ => return Sameness::Different,
+        }
+    }
+    let extra_set = existing.iter().any(|(key, value)| !wanted.iter().any(|p| &p.key == key) && !is_unset(Some(value)));
+    match (extra_set, unverified) {
+        (true, _) => Sameness::Different,
+        (false, true) => Sameness::SameUnverifiedSecrets,
+        (false, false) => Sameness::Same,
+    }
+}
+
+/// A deterministic id, so that a rerun after a crash, or a saved plan, mints the same one.
+fn mint_reference_id(project: &Project, group: &Group) -> String {
+    let mut ids: Vec<&str> =
+        group.endpoints.iter().filter_map(|name| project.endpoint(name)).map(|e| e.id.as_str()).collect();
+    ids.sort();
+    let seed = format!("handover-migrate\u{0}{}\u{0}{}\u{0}{}", group.pair.target_service, group.name, ids.join(","));
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, seed.as_bytes()).to_string()
+}

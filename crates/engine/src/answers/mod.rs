@@ -1,0 +1,148 @@
+//! User input besides the project: the project's `handover-migrate.toml` and the answers
+//! file (provider names, conflict choices, secrets).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+mod template;
+
+pub use handover_migrate_core::secret::Secret;
+use handover_migrate_io::fsio::{self, Entry};
+use handover_migrate_io::{Error, Result};
+pub use template::{
+    conflict_questions, entry_key, group_key, questions, save, template, Choice, Chosen, ConflictQuestion,
+    InputQuestion, Questions, DEFAULT_ANSWERS_FILE,
+};
+
+/// The per-project settings file, next to `endpoints/` and `flows/`.
+pub const PROJECT_CONFIG_FILE: &str = "handover-migrate.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProjectConfig {
+    /// The node config key that holds the selected Handover Provider.
+    pub node_selector_key: Option<String>,
+    /// The project's id: endpoints whose `entrypoint` is something else run a snapshot.
+    pub project_id: Option<String>,
+}
+
+impl ProjectConfig {
+    pub fn load(project: &Path) -> Result<Self> {
+        let path = project.join(PROJECT_CONFIG_FILE);
+        if fsio::entry(&path)? == Entry::Missing {
+            return Ok(Self::default());
+        }
+        let text = fsio::read_text(&path)?;
+        toml::from_str(&text).map_err(|e| {
+            Error::usage(format!(
+                "{}: {}; the keys it may hold are `node-selector-key` and `project-id`",
+                path.display(),
+                e.message()
+            ))
+        })
+    }
+}
+
+/// The answers file (TOML). See the README for its layout.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Answers {
+    /// Per provider, keyed by the name of any endpoint of its group.
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderAnswers>,
+    /// Node `referenceId`, node `_id` or flow name → endpoint name, or `legacy` to leave it.
+    #[serde(default)]
+    pub assign: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderAnswers {
+    pub name: Option<String>,
+    #[serde(default)]
+    pub secrets: BTreeMap<String, Secret>,
+    #[serde(default)]
+    pub connections: BTreeMap<String, String>,
+    #[serde(default)]
+    pub values: BTreeMap<String, toml::Value>,
+}
+
+/// The value of an `assign` entry that keeps a node on Legacy.
+pub const KEEP_LEGACY: &str = "legacy";
+
+impl Answers {
+    pub fn load(path: Option<&Path>) -> Result<Self> {
+        let Some(path) = path else { return Ok(Self::default()) };
+        let text = fsio::read_text(path)?;
+        // The TOML error quotes the offending line, which may hold a secret: report position only.
+        toml::from_str(&text).map_err(|e| {
+            let position = e
+                .span()
+                .map(|span| {
+                    let line = text[..span.start].matches('\n').count() + 1;
+                    format!(" at line {line}")
+                })
+                .unwrap_or_default();
+            Error::usage(format!("answers file {}{position}: {}", path.display(), e.message()))
+        })
+    }
+}
+
+/// Environment variable that can hold a secret instead of the answers file:
+/// `HANDOVER_MIGRATE_SECRET_<ENDPOINT>_<PROPERTY>`, both upper-cased, other characters as `_`.
+pub fn secret_env_var(endpoint: &str, property: &str) -> String {
+    let clean = |s: &str| {
+        s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
+    };
+    format!("HANDOVER_MIGRATE_SECRET_{}_{}", clean(endpoint), clean(property))
+}
+
+/// Quote a TOML key when it is not a bare key.
+pub fn toml_key(key: &str) -> String {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        key.to_string()
+    } else {
+        format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_parse_and_hide_secrets() {
+        let answers: Answers = toml::from_str(
+            r#"
+            [providers."Webchat Production"]
+            name = "Live Agent EU"
+            secrets.apiKey = "CANARY"
+            [assign]
+            "Main" = "legacy"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(answers.providers["Webchat Production"].name.as_deref(), Some("Live Agent EU"));
+        assert!(!format!("{answers:?}").contains("CANARY"));
+        assert_eq!(answers.assign["Main"], KEEP_LEGACY);
+    }
+
+    #[test]
+    fn parse_errors_do_not_quote_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(&path, "[providers.x]\nsecrets.apiKey = CANARY-unquoted\n").unwrap();
+        let err = Answers::load(Some(&path)).unwrap_err();
+        assert!(!err.message.contains("CANARY"), "{}", err.message);
+        assert!(err.message.contains("line 2"), "{}", err.message);
+    }
+
+    #[test]
+    fn env_var_names() {
+        assert_eq!(secret_env_var("Webchat Production", "apiKey"), "HANDOVER_MIGRATE_SECRET_WEBCHAT_PRODUCTION_APIKEY");
+        assert_eq!(toml_key("Webchat Production"), "\"Webchat Production\"");
+        assert_eq!(toml_key("main"), "main");
+    }
+}

@@ -1,0 +1,617 @@
+//! The offline store: a project directory as `cognigy clone` writes it, plus the
+//! `handoverProviders/` folder this tool adds.
+//!
+//! Loading reads every endpoint, locale, flow and chart once, keeps only what the
+//! migration needs (endpoint handover settings, the handover-relevant nodes, the flow
+//! links) and a SHA-256 of every file read, and checks the input thoroughly: any problem
+//! is reported with the file and field, and all problems are listed together.
+//!
+//! Of a chart only an index stays in memory: handover node configs stay in the file and
+//! are read back by byte range, one chart at a time ([`Project::handover_configs`]), so
+//! memory grows with the number of nodes, not with the size of charts or configs.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use handover_migrate_core::{HandoverNodeType, Object};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::jsonedit::span_of;
+use crate::model::{relativize, Chart, Endpoint, Flow, Handover, Locale, Node, NodeConfig, Project, ProviderFile};
+use crate::names::check_resource_name;
+use handover_migrate_io::fsio::{self, sha256_hex, Entry, FileStamp};
+use handover_migrate_io::{Error, Result};
+
+pub const ENDPOINTS_DIR: &str = "endpoints";
+pub const FLOWS_DIR: &str = "flows";
+pub const PROVIDERS_DIR: &str = "handoverProviders";
+pub const LOCALES_FILE: &str = "flows/locales.json";
+pub const CONFIG_FILE: &str = "config.json";
+pub const CHART_FILE: &str = "chart.json";
+
+/// Node types the migration keeps (handover nodes, flow links, nodes it reports); every
+/// other node is skipped unparsed.
+pub const KEPT_NODE_TYPES: &[&str] = &[
+    "handoverToAgent",
+    "checkAgentAvailability",
+    "executeFlow",
+    "goTo",
+    "handover",
+    "question",
+    "optionalQuestion",
+    "handoverToHumanAgentTool",
+];
+
+/// Node types whose config is parsed at load, for the little the migration keeps of it.
+const PARSED_AT_LOAD_TYPES: &[&str] = &["executeFlow", "goTo", "question", "optionalQuestion"];
+
+/// Collects every input problem so the user can fix them all in one go.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, problem: impl Into<String>) {
+        self.0.push(problem.into());
+    }
+    fn take<T>(&mut self, result: Result<T>) -> Option<T> {
+        result.map_err(|e| self.push(e.message)).ok()
+    }
+}
+
+fn rel(parts: &[&str]) -> String {
+    parts.join("/")
+}
+
+/// Sorted names of the entries of a directory; `what` is for messages.
+fn list_dir(root: &Path, rel_dir: &str) -> Result<Vec<String>> {
+    let path = root.join(rel_dir);
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&path).map_err(|e| Error::io("list", &path, e))? {
+        let entry = entry.map_err(|e| Error::io("list", &path, e))?;
+        match entry.file_name().into_string() {
+            // Left by a run that was killed before it could rename it into place.
+            Ok(name) if fsio::is_temp_file(&name) => {}
+            Ok(name) => names.push(name),
+            Err(raw) => {
+                return Err(Error::failed(format!(
+                    "{}: the entry {raw:?} is not valid UTF-8; rename it",
+                    path.display()
+                )))
+            }
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn require_dir(root: &Path, rel_dir: &str) -> Result<()> {
+    match fsio::entry(&root.join(rel_dir))? {
+        Entry::Dir => Ok(()),
+        Entry::Symlink => Err(Error::failed(format!(
+            "{rel_dir} is a symbolic link; handover-migrate never follows links out of the project. Replace it with the directory itself"
+        ))),
+        Entry::Missing => Err(Error::failed(format!(
+            "{rel_dir} is missing: the clone is incomplete; run `cognigy clone` again"
+        ))),
+        _ => Err(Error::failed(format!("{rel_dir} is not a directory; move it away or run `cognigy clone` again"))),
+    }
+}
+
+struct Reader<'a> {
+    root: &'a Path,
+    fingerprint: BTreeMap<String, String>,
+}
+
+impl Reader<'_> {
+    fn text(&mut self, rel_path: &str) -> Result<String> {
+        self.stamped_text(rel_path).map(|(text, _)| text)
+    }
+
+    fn stamped_text(&mut self, rel_path: &str) -> Result<(String, FileStamp)> {
+        let (text, stamp) = fsio::read_text_stamped(&self.root.join(rel_path)).map_err(|e| relativize(e, self.root))?;
+        self.fingerprint.insert(rel_path.to_string(), sha256_hex(text.as_bytes()));
+        Ok((text, stamp))
+    }
+
+    fn json_object(&mut self, rel_path: &str) -> Result<Object> {
+        let text = self.text(rel_path)?;
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(object)) => Ok(object),
+            Ok(other) => Err(Error::failed(format!(
+                "{rel_path}: expected a JSON object, found {}",
+                handover_migrate_core::validate::type_name(&other)
+            ))),
+            Err(e) => Err(json_error(rel_path, &e)),
+        }
+    }
+}
+
+fn json_error(rel_path: &str, error: &serde_json::Error) -> Error {
+    let what = if error.is_eof() { "is truncated or incomplete JSON" } else { "is not valid JSON" };
+    Error::failed(format!(
+        "{rel_path} {what} ({error}); restore it from your clone (e.g. `cognigy clone` again) or fix it by hand"
+    ))
+}
+
+fn string_field(object: &Object, field: &str, rel_path: &str, required: bool) -> Result<String> {
+    match object.get(field) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        None if !required => Ok(String::new()),
+        None => Err(Error::failed(format!("{rel_path}: the field `{field}` is missing"))),
+        Some(other) => Err(Error::failed(format!(
+            "{rel_path}: the field `{field}` must be a string, found {}",
+            handover_migrate_core::validate::type_name(other)
+        ))),
+    }
+}
+
+/// Check that `root` exists and looks like a `cognigy clone` directory.
+pub fn check_root(root: &Path) -> Result<()> {
+    match fsio::entry(root)? {
+        Entry::Dir => {}
+        Entry::Missing => {
+            return Err(Error::usage(format!(
+                "the project directory {} does not exist; pass the folder `cognigy clone` wrote (its agentDir)",
+                root.display()
+            )))
+        }
+        _ => {
+            return Err(Error::usage(format!(
+                "{} is not a directory; pass the folder `cognigy clone` wrote (its agentDir)",
+                root.display()
+            )))
+        }
+    }
+    let has_endpoints = fsio::entry(&root.join(ENDPOINTS_DIR))? != Entry::Missing;
+    let has_flows = fsio::entry(&root.join(FLOWS_DIR))? != Entry::Missing;
+    if !has_endpoints && !has_flows {
+        return Err(Error::failed(format!(
+            "{} has neither an endpoints/ nor a flows/ folder: it does not look like a Cognigy CLI clone (an empty project?). \
+             Point --project at the folder `cognigy clone` wrote",
+            root.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Load and check a cloned project.
+pub fn load(root: &Path) -> Result<Project> {
+    check_root(root)?;
+    let has_endpoints = fsio::entry(&root.join(ENDPOINTS_DIR))? != Entry::Missing;
+    let has_flows = fsio::entry(&root.join(FLOWS_DIR))? != Entry::Missing;
+    let mut reader = Reader { root, fingerprint: BTreeMap::new() };
+    let mut problems = Problems::default();
+    let locales = if has_flows { problems.take(load_locales(&mut reader)).unwrap_or_default() } else { Vec::new() };
+    let endpoints = if has_endpoints { load_endpoints(&mut reader, &mut problems) } else { Vec::new() };
+    let flows = if has_flows { load_flows(&mut reader, &locales, &mut problems) } else { Vec::new() };
+    let providers = load_providers(&mut reader, &mut problems);
+    if !problems.0.is_empty() {
+        let count = problems.0.len();
+        let list = problems.0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n");
+        return Err(Error::failed(format!(
+            "the project {} has {count} problem{}; nothing was changed:\n{list}",
+            root.display(),
+            if count == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(Project {
+        root: root.to_path_buf(),
+        endpoints,
+        locales,
+        flows,
+        providers,
+        fingerprint: Arc::new(reader.fingerprint),
+    })
+}
+
+fn load_locales(reader: &mut Reader) -> Result<Vec<Locale>> {
+    let text = reader.text(LOCALES_FILE)?;
+    let items: Vec<Value> = serde_json::from_str(&text).map_err(|e| json_error(LOCALES_FILE, &e))?;
+    let mut locales = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let where_ = format!("{LOCALES_FILE} item {index}");
+        let object = item.as_object().ok_or_else(|| {
+            Error::failed(format!("{where_}: expected an object; restore the file from `cognigy clone`"))
+        })?;
+        let locale = Locale {
+            id: string_field(object, "_id", &where_, true)?,
+            reference_id: string_field(object, "referenceId", &where_, false)?,
+            name: string_field(object, "name", &where_, true)?,
+        };
+        if locales.iter().any(|l: &Locale| l.name == locale.name || l.id == locale.id) {
+            return Err(Error::failed(format!(
+                "{where_}: duplicate locale `{}`; restore the file from `cognigy clone`",
+                locale.name
+            )));
+        }
+        locales.push(locale);
+    }
+    if locales.is_empty() {
+        return Err(Error::failed(format!(
+            "{LOCALES_FILE} lists no locale; the clone is incomplete: run `cognigy clone` again"
+        )));
+    }
+    Ok(locales)
+}
+
+fn load_endpoints(reader: &mut Reader, problems: &mut Problems) -> Vec<Endpoint> {
+    let Some(()) = problems.take(require_dir(reader.root, ENDPOINTS_DIR)) else { return Vec::new() };
+    let Some(dirs) = problems.take(list_dir(reader.root, ENDPOINTS_DIR)) else { return Vec::new() };
+    let mut endpoints: Vec<Endpoint> = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for dir in dirs {
+        let rel_dir = rel(&[ENDPOINTS_DIR, &dir]);
+        if problems.take(require_dir(reader.root, &rel_dir)).is_none() {
+            continue;
+        }
+        let path = rel(&[&rel_dir, CONFIG_FILE]);
+        let Some(endpoint) = problems.take(load_endpoint(reader, &path)) else { continue };
+        if let Some(other) = seen.insert(endpoint.name.clone(), path.clone()) {
+            problems.push(format!(
+                "{path} and {other} both name an endpoint `{}`; endpoint names must be unique — rename one in Cognigy and clone again",
+                endpoint.name
+            ));
+            continue;
+        }
+        endpoints.push(endpoint);
+    }
+    endpoints
+}
+
+fn load_endpoint(reader: &mut Reader, path: &str) -> Result<Endpoint> {
+    let object = reader.json_object(path)?;
+    let name = string_field(&object, "name", path, true)?;
+    check_resource_name(&name).map_err(|why| Error::failed(format!("{path}: the endpoint name {name:?} {why}")))?;
+    let handover = match object.get("handoverSettings") {
+        None | Some(Value::Null) => Handover::Absent,
+        Some(Value::Object(settings)) => {
+            let where_ = format!("{path}: handoverSettings");
+            let kind = string_field(settings, "provider", &where_, false)?;
+            match settings.get("providerSettings") {
+                _ if matches!(kind.as_str(), "" | "none" | "cognigy") => Handover::Nothing(kind),
+                None | Some(Value::Null) => Handover::Legacy { kind, settings: Object::new() },
+                Some(Value::Object(provider_settings)) => {
+                    Handover::Legacy { kind, settings: provider_settings.clone() }
+                }
+                Some(other) => {
+                    return Err(Error::failed(format!(
+                        "{where_}.providerSettings must be an object, found {}",
+                        handover_migrate_core::validate::type_name(other)
+                    )))
+                }
+            }
+        }
+        Some(other) => {
+            return Err(Error::failed(format!(
+                "{path}: handoverSettings must be an object, found {}",
+                handover_migrate_core::validate::type_name(other)
+            )))
+        }
+    };
+    Ok(Endpoint {
+        entrypoint: string_field(&object, "entrypoint", path, false)?,
+        // Known once the project id is known (API mode, or `project-id` in handover-migrate.toml).
+        snapshot_pinned: false,
+        id: string_field(&object, "_id", path, false)?,
+        flow_id: string_field(&object, "flowId", path, false)?,
+        name,
+        path: path.to_string(),
+        handover,
+    })
+}
+
+fn load_flows(reader: &mut Reader, locales: &[Locale], problems: &mut Problems) -> Vec<Flow> {
+    let Some(()) = problems.take(require_dir(reader.root, FLOWS_DIR)) else { return Vec::new() };
+    let Some(entries) = problems.take(list_dir(reader.root, FLOWS_DIR)) else { return Vec::new() };
+    let dirs: Vec<String> =
+        entries.into_iter().filter(|e| e != "locales.json").map(|e| rel(&[FLOWS_DIR, &e])).collect();
+    // Flows are independent: read and parse them on every core, then check them in order.
+    let progress = handover_migrate_io::progress::phase("Reading flows", Some(dirs.len()));
+    let loaded = parallel_map(&dirs, |rel_dir| {
+        let mut local = Reader { root: reader.root, fingerprint: BTreeMap::new() };
+        let flow = require_dir(reader.root, rel_dir).and_then(|()| load_flow(&mut local, rel_dir, locales));
+        progress.inc();
+        (flow, local.fingerprint)
+    });
+    drop(progress);
+    let mut flows: Vec<Flow> = Vec::new();
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut references: HashMap<String, String> = HashMap::new();
+    for (rel_dir, (flow, fingerprint)) in dirs.iter().zip(loaded) {
+        reader.fingerprint.extend(fingerprint);
+        let Some(flow) = problems.take(flow) else { continue };
+        let config = rel(&[rel_dir, CONFIG_FILE]);
+        if let Some(other) = names.insert(flow.name.clone(), config.clone()) {
+            problems.push(format!("{config} and {other} both name a flow `{}`; flow names must be unique", flow.name));
+            continue;
+        }
+        if let Some(other) = references.insert(flow.reference_id.clone(), config.clone()) {
+            problems.push(format!("{config} and {other} have the same referenceId `{}`", flow.reference_id));
+            continue;
+        }
+        flows.push(flow);
+    }
+    flows
+}
+
+/// `f` over `items` on all cores (in order). Each item is small work (one flow), handed
+/// out one at a time so that uneven flows balance.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().max(1));
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale]) -> Result<Flow> {
+    let config_path = rel(&[rel_dir, CONFIG_FILE]);
+    let config = reader.json_object(&config_path)?;
+    let name = string_field(&config, "name", &config_path, true)?;
+    check_resource_name(&name).map_err(|why| Error::failed(format!("{config_path}: the flow name {name:?} {why}")))?;
+    let mut flow = Flow {
+        id: string_field(&config, "_id", &config_path, true)?,
+        reference_id: string_field(&config, "referenceId", &config_path, true)?,
+        name,
+        charts: Vec::new(),
+    };
+    for entry in list_dir(reader.root, rel_dir)? {
+        if entry == CONFIG_FILE {
+            continue;
+        }
+        let locale_dir = rel(&[rel_dir, &entry]);
+        if fsio::entry(&reader.root.join(&locale_dir))? != Entry::Dir {
+            tracing::debug!("skipping {locale_dir}: not a locale folder");
+            continue;
+        }
+        let Some(locale) = locales.iter().position(|l| l.name == entry) else {
+            return Err(Error::failed(format!(
+                "{locale_dir}: no locale named `{entry}` in {LOCALES_FILE}; clone the project again or remove the folder"
+            )));
+        };
+        let chart_path = rel(&[&locale_dir, CHART_FILE]);
+        if fsio::entry(&reader.root.join(&chart_path))? == Entry::Missing {
+            continue;
+        }
+        let (text, stamp) = reader.stamped_text(&chart_path)?;
+        let nodes = parse_chart_nodes(&text, &chart_path, locales)?;
+        flow.charts.push(Chart { locale, path: chart_path, nodes, stamp: Some(stamp) });
+    }
+    flow.charts.shrink_to_fit();
+    Ok(flow)
+}
+
+/// The envelope of a chart node; `config` stays raw so that unrelated nodes cost nothing.
+#[derive(Deserialize)]
+pub(crate) struct RawNode<'a> {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(rename = "referenceId", default)]
+    pub reference_id: String,
+    #[serde(rename = "type")]
+    pub node_type: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(rename = "localeReference", default)]
+    pub locale_reference: Option<String>,
+    #[serde(borrow, default)]
+    pub config: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RawChart<'a> {
+    #[serde(borrow)]
+    pub nodes: Vec<RawNode<'a>>,
+}
+
+pub(crate) fn parse_raw_chart<'a>(text: &'a str, chart_path: &str) -> Result<RawChart<'a>> {
+    // The fast path; the path-tracking parser runs only to explain an error.
+    if let Ok(chart) = serde_json::from_str::<RawChart>(text) {
+        return Ok(chart);
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let chart: RawChart = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            json_error(chart_path, &inner)
+        } else {
+            Error::failed(format!(
+                "{chart_path}: `{path}` is not as `cognigy clone` writes it ({inner}); clone the project again or fix the field"
+            ))
+        }
+    })?;
+    deserializer.end().map_err(|e| json_error(chart_path, &e))?;
+    Ok(chart)
+}
+
+fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale]) -> Result<Vec<Node>> {
+    let chart = parse_raw_chart(text, chart_path)?;
+    let mut ids = HashSet::new();
+    let mut nodes = Vec::new();
+    for raw in chart.nodes {
+        if !ids.insert(raw.id.clone()) {
+            return Err(Error::failed(format!("{chart_path}: node `{}` appears twice", raw.id)));
+        }
+        let locale_reference = raw.locale_reference.unwrap_or_default();
+        let Some(locale) = locales.iter().position(|l| l.id == locale_reference) else {
+            return Err(Error::failed(format!(
+                "{chart_path}: node `{}` ({}) has localeReference `{locale_reference}`, which is no locale in {LOCALES_FILE}; \
+                 clone the project again",
+                raw.id, raw.node_type
+            )));
+        };
+        // Only the nodes the migration looks at are kept, and of those only an index, so
+        // memory grows with the number of handover nodes, not with the size of the flows.
+        if !KEPT_NODE_TYPES.contains(&raw.node_type.as_str()) {
+            continue;
+        }
+        let not_an_object = || {
+            Error::failed(format!(
+                "{chart_path}: node `{}` ({}) has a config that is not a JSON object",
+                raw.id, raw.node_type
+            ))
+        };
+        let label = raw.label.unwrap_or_default();
+        let node = match (HandoverNodeType::from_type(&raw.node_type), raw.config) {
+            // A raw value is valid JSON, so a leading brace makes it an object.
+            (Some(_), Some(config)) if config.get().starts_with('{') => {
+                let in_file = NodeConfig::InFile(span_of(text, config));
+                Node::indexed(raw.id, raw.reference_id, raw.node_type, label, locale, None, in_file)
+            }
+            (Some(_), Some(_)) => return Err(not_an_object()),
+            (None, Some(config)) if PARSED_AT_LOAD_TYPES.contains(&raw.node_type.as_str()) => {
+                let Ok(Value::Object(config)) = serde_json::from_str::<Value>(config.get()) else {
+                    return Err(not_an_object());
+                };
+                Node::from_parsed(raw.id, raw.reference_id, raw.node_type, label, locale, Some(config))
+            }
+            (_, _) => Node::from_parsed(raw.id, raw.reference_id, raw.node_type, label, locale, None),
+        };
+        // A Question node matters only when it escalates to a handover.
+        if matches!(node.node_type.as_str(), "question" | "optionalQuestion") && !node.escalates_to_handover {
+            continue;
+        }
+        nodes.push(node);
+    }
+    // Held for the whole run, one per chart: no spare capacity.
+    nodes.shrink_to_fit();
+    Ok(nodes)
+}
+
+fn load_providers(reader: &mut Reader, problems: &mut Problems) -> Vec<ProviderFile> {
+    if fsio::entry(&reader.root.join(PROVIDERS_DIR)).ok() == Some(Entry::Missing) {
+        return Vec::new();
+    }
+    let Some(()) = problems.take(require_dir(reader.root, PROVIDERS_DIR)) else { return Vec::new() };
+    let Some(dirs) = problems.take(list_dir(reader.root, PROVIDERS_DIR)) else { return Vec::new() };
+    let mut providers: Vec<ProviderFile> = Vec::new();
+    for dir in dirs {
+        let rel_dir = rel(&[PROVIDERS_DIR, &dir]);
+        if problems.take(require_dir(reader.root, &rel_dir)).is_none() {
+            continue;
+        }
+        let path = rel(&[&rel_dir, CONFIG_FILE]);
+        // A folder a killed run created before its file landed: nothing to load.
+        if fsio::entry(&reader.root.join(&path)).ok() == Some(Entry::Missing)
+            && list_dir(reader.root, &rel_dir).is_ok_and(|entries| entries.is_empty())
+        {
+            tracing::warn!("{rel_dir} is empty (left by an interrupted run?); ignoring it");
+            continue;
+        }
+        let Some(provider) = problems.take(load_provider(reader, &path)) else { continue };
+        if let Some(other) =
+            providers.iter().find(|p| p.name == provider.name || p.reference_id == provider.reference_id)
+        {
+            problems.push(format!("{path} and {} describe the same provider (name or referenceId)", other.path));
+            continue;
+        }
+        providers.push(provider);
+    }
+    providers
+}
+
+fn load_provider(reader: &mut Reader, path: &str) -> Result<ProviderFile> {
+    let object = reader.json_object(path)?;
+    let mut properties = Object::new();
+    match object.get("properties") {
+        None => {}
+        Some(Value::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                let entry = item.as_object().ok_or_else(|| {
+                    Error::failed(format!("{path}: properties[{index}] must be an object {{\"key\", \"value\"}}"))
+                })?;
+                let key = string_field(entry, "key", &format!("{path}: properties[{index}]"), true)?;
+                properties.insert(key, entry.get("value").cloned().unwrap_or(Value::Null));
+            }
+        }
+        Some(_) => return Err(Error::failed(format!("{path}: properties must be a list of {{\"key\", \"value\"}}"))),
+    }
+    Ok(ProviderFile {
+        path: path.to_string(),
+        reference_id: string_field(&object, "referenceId", path, true)?,
+        name: string_field(&object, "name", path, true)?,
+        service: string_field(&object, "service", path, true)?,
+        properties,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example_copy() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/acme-support");
+        let status = std::process::Command::new("cp").arg("-r").arg(&example).arg(dir.path()).status().unwrap();
+        assert!(status.success());
+        dir
+    }
+
+    #[test]
+    fn handover_configs_are_read_back_by_range_and_a_changed_chart_is_refused() {
+        let dir = example_copy();
+        let root = dir.path().join("acme-support");
+        let project = load(&root).unwrap();
+        let (flow, chart) = project
+            .flows
+            .iter()
+            .enumerate()
+            .flat_map(|(f, flow)| (0..flow.charts.len()).map(move |c| (f, c)))
+            .find(|(f, c)| project.flows[*f].charts[*c].nodes.iter().any(|n| matches!(n.config, NodeConfig::InFile(_))))
+            .expect("the example has handover nodes");
+        let path = project.flows[flow].charts[chart].path.clone();
+        let on_disk: Value = serde_json::from_str(&std::fs::read_to_string(root.join(&path)).unwrap()).unwrap();
+        let configs = project.handover_configs(flow, chart).unwrap();
+        for (node, config) in project.flows[flow].charts[chart].nodes.iter().zip(&configs) {
+            let expected = on_disk["nodes"].as_array().unwrap().iter().find(|n| n["_id"] == *node.id).unwrap();
+            match &node.config {
+                NodeConfig::InFile(_) => assert_eq!(config.as_ref(), expected["config"].as_object(), "{}", node.id),
+                NodeConfig::NotKept => assert!(config.is_none()),
+                NodeConfig::Inline(_) => panic!("a clone keeps no config in memory"),
+            }
+        }
+        // The same bytes, written again: a new file, which the index no longer describes.
+        let text = std::fs::read(root.join(&path)).unwrap();
+        fsio::write_atomic(&root.join(&path), &text, 0o644).unwrap();
+        let error = project.handover_configs(flow, chart).unwrap_err();
+        assert!(
+            error.message.starts_with(&format!("{path} changed while handover-migrate was running")),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn only_an_index_of_the_nodes_is_kept() {
+        let dir = example_copy();
+        let project = load(&dir.path().join("acme-support")).unwrap();
+        let nodes: Vec<&Node> = project.flows.iter().flat_map(|f| &f.charts).flat_map(|c| &c.nodes).collect();
+        assert!(nodes.iter().all(|n| KEPT_NODE_TYPES.contains(&n.node_type.as_str())));
+        assert!(nodes.iter().all(|n| !matches!(n.config, NodeConfig::Inline(_))), "configs stay in the files");
+        let links: Vec<&str> = nodes.iter().filter_map(|n| n.link.as_deref()).collect();
+        assert!(!links.is_empty(), "Execute Flow targets are kept");
+        assert!(links.iter().all(|target| project.flow_by_ref(target).is_some()), "{links:?}");
+    }
+}

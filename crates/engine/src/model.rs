@@ -1,0 +1,249 @@
+//! The project model: endpoints with their handover settings, locales, flows with an index
+//! of their handover-relevant nodes, and existing providers. A clone (`crate::clone`) and a
+//! tenant (`handover-migrate-tenant`) are both read into it, named by clone-layout paths, so
+//! analysis, plans, journals and messages are the same in every mode.
+//!
+//! Of a clone's chart only an index stays in memory: handover node configs stay in the file
+//! and are read back by byte range, one chart at a time ([`Project::handover_configs`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use handover_migrate_core::validate::is_unset;
+use handover_migrate_core::{HandoverNodeType, Object};
+use handover_migrate_io::fsio::{self, FileStamp};
+use handover_migrate_io::{Error, Result};
+use serde_json::Value;
+
+#[derive(Debug)]
+pub struct Project {
+    pub root: PathBuf,
+    pub endpoints: Vec<Endpoint>,
+    pub locales: Vec<Locale>,
+    pub flows: Vec<Flow>,
+    pub providers: Vec<ProviderFile>,
+    /// SHA-256 of every file read, by path relative to the root (`/`-separated); shared
+    /// with the plan's `project_state`.
+    pub fingerprint: Arc<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub name: String,
+    pub path: String,
+    pub id: String,
+    pub flow_id: String,
+    pub handover: Handover,
+    /// The Snapshot or Project the endpoint targets.
+    pub entrypoint: String,
+    /// The endpoint runs a snapshot's frozen flows rather than the project's.
+    pub snapshot_pinned: bool,
+}
+
+/// `handoverSettings` of an endpoint, as far as the migration cares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Handover {
+    /// No `handoverSettings` at all.
+    Absent,
+    /// `provider` is `none`/`cognigy` or empty: nothing to migrate.
+    Nothing(String),
+    /// A legacy provider kind with its settings (`providerSettings`, empty if absent).
+    Legacy { kind: String, settings: Object },
+}
+
+#[derive(Debug, Clone)]
+pub struct Locale {
+    pub id: String,
+    pub reference_id: String,
+    pub name: String,
+}
+
+#[derive(Debug)]
+pub struct Flow {
+    pub name: String,
+    pub id: String,
+    pub reference_id: String,
+    pub charts: Vec<Chart>,
+}
+
+#[derive(Debug)]
+pub struct Chart {
+    /// Index into [`Project::locales`].
+    pub locale: usize,
+    pub path: String,
+    pub nodes: Vec<Node>,
+    /// The chart file as it was read (`None`: read from the API), checked when node configs
+    /// are read back from it.
+    pub stamp: Option<FileStamp>,
+}
+
+/// One kept node of a chart. Its ids and label are shared (`Arc`) with the plan's node
+/// edits, which repeat them.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: Arc<str>,
+    pub reference_id: Arc<str>,
+    pub node_type: String,
+    pub label: Arc<str>,
+    /// Index into [`Project::locales`] of the node's `localeReference`.
+    pub locale: usize,
+    /// Execute Flow / Go To: the flow it points at (`config.flowNode.flow`).
+    pub link: Option<String>,
+    /// A Question node that escalates to a handover (reported, never touched).
+    pub escalates_to_handover: bool,
+    /// Where a handover node's config is; see [`Project::handover_configs`].
+    pub config: NodeConfig,
+}
+
+/// Where a node's config is. A clone keeps only byte ranges, so that memory holds an index
+/// of the project rather than its handover node configs.
+#[derive(Debug, Clone)]
+pub enum NodeConfig {
+    /// Not a handover node: nothing more of its config is needed.
+    NotKept,
+    /// In memory (read from the API, or a node without a config).
+    Inline(Box<Object>),
+    /// In the chart file at this byte range.
+    InFile(Range<usize>),
+}
+
+impl Node {
+    /// A node whose config (if any) was parsed: keeps what the migration reads of it, and a
+    /// handover node's config itself.
+    pub fn from_parsed(
+        id: String,
+        reference_id: String,
+        node_type: String,
+        label: String,
+        locale: usize,
+        config: Option<Object>,
+    ) -> Node {
+        let mut node = Node::indexed(id, reference_id, node_type, label, locale, config.as_ref(), NodeConfig::NotKept);
+        if HandoverNodeType::from_type(&node.node_type).is_some() {
+            node.config = NodeConfig::Inline(Box::new(config.unwrap_or_default()));
+        }
+        node
+    }
+
+    /// The index entry of a node: its target if it links to a flow, whether a Question node
+    /// escalates (both read from `parsed`), and where its config is.
+    pub(crate) fn indexed(
+        id: String,
+        reference_id: String,
+        node_type: String,
+        label: String,
+        locale: usize,
+        parsed: Option<&Object>,
+        config: NodeConfig,
+    ) -> Node {
+        let link = match node_type.as_str() {
+            "executeFlow" | "goTo" => parsed
+                .and_then(|c| c.get("flowNode")?.get("flow")?.as_str().filter(|s| !s.is_empty()).map(str::to_string)),
+            _ => None,
+        };
+        let escalates_to_handover =
+            matches!(node_type.as_str(), "question" | "optionalQuestion") && parsed.is_some_and(escalates_to_handover);
+        Node {
+            id: id.into(),
+            reference_id: reference_id.into(),
+            node_type,
+            label: label.into(),
+            locale,
+            link,
+            escalates_to_handover,
+            config,
+        }
+    }
+}
+
+/// A Question node's `escalate*` keys hand the conversation over.
+fn escalates_to_handover(config: &Object) -> bool {
+    config.iter().any(|(key, value)| {
+        (key.starts_with("escalate") && key.ends_with("Action") && value == "handover")
+            || (key.starts_with("escalate") && key.contains("Handover") && !is_unset(Some(value)))
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderFile {
+    pub path: String,
+    pub reference_id: String,
+    pub name: String,
+    pub service: String,
+    pub properties: Object,
+}
+
+impl Project {
+    pub fn abs(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn flow_by_ref(&self, reference: &str) -> Option<usize> {
+        self.flows.iter().position(|f| f.reference_id == reference || f.id == reference)
+    }
+
+    /// `referenceId` and `_id` → flow index, for resolving many references at once.
+    pub fn flow_index(&self) -> HashMap<&str, usize> {
+        let mut index = HashMap::with_capacity(self.flows.len() * 2);
+        for (i, flow) in self.flows.iter().enumerate() {
+            index.insert(flow.id.as_str(), i);
+        }
+        // referenceId wins over an equal `_id` of another flow (flowId holds referenceIds).
+        for (i, flow) in self.flows.iter().enumerate() {
+            index.insert(flow.reference_id.as_str(), i);
+        }
+        index
+    }
+
+    pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.name == name)
+    }
+
+    /// The configs of a chart's handover nodes, by node index (`None` for other nodes).
+    /// A clone's are read back from the chart file, one chart at a time, at the byte ranges
+    /// recorded at load; a file that changed since is refused.
+    pub fn handover_configs(&self, flow: usize, chart: usize) -> Result<Vec<Option<Object>>> {
+        let chart = &self.flows[flow].charts[chart];
+        let ranges: Vec<Range<usize>> = chart
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.config {
+                NodeConfig::InFile(range) => Some(range.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut texts = match (ranges.is_empty(), chart.stamp) {
+            (true, _) => Vec::new(),
+            (false, Some(stamp)) => {
+                fsio::read_ranges(&self.abs(&chart.path), stamp, &ranges).map_err(|e| relativize(e, &self.root))?
+            }
+            (false, None) => return Err(Error::failed(format!("internal: {} has no file stamp", chart.path))),
+        }
+        .into_iter();
+        chart
+            .nodes
+            .iter()
+            .map(|node| match &node.config {
+                NodeConfig::NotKept => Ok(None),
+                NodeConfig::Inline(config) => Ok(Some((**config).clone())),
+                NodeConfig::InFile(_) => match texts.next().map(|t| serde_json::from_str::<Value>(&t)) {
+                    Some(Ok(Value::Object(config))) => Ok(Some(config)),
+                    _ => Err(Error::failed(format!(
+                        "{} changed while handover-migrate was running (node `{}`); run the command again",
+                        chart.path, node.id
+                    ))),
+                },
+            })
+            .collect()
+    }
+}
+
+/// An error message with the project root cut from its paths (messages name files relative
+/// to the project).
+pub(crate) fn relativize(mut error: Error, root: &Path) -> Error {
+    let prefix = format!("{}/", root.display());
+    error.message = error.message.replace(&prefix, "");
+    error
+}

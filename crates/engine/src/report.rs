@@ -1,0 +1,480 @@
+//! The data of a migration report for a change ticket: what was found, created and switched,
+//! manual steps, verify status, the runs of the state directory. The CLI renders it as
+//! Markdown or as one HTML file.
+//!
+//! Everything in it comes from the plan, the scan, verify and the run journals, which carry
+//! secrets masked, so no secret can reach a report.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use handover_migrate_io::journal::{ApiOp, Record, RunKind};
+use handover_migrate_io::run::{RunInfo, RunState};
+use handover_migrate_io::Result;
+use handover_migrate_plugins::Registry;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::analysis::{Analysis, Resolution, Selector};
+use crate::model::Project;
+use crate::plan::{self, FieldChange, MissingAnswer, Notice, PlannedConflict, PlannedProperty, ProviderAction};
+use crate::scan::{self, ScanEndpoint};
+
+/// Where a provider of the migration stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ProviderStatus {
+    #[serde(rename = "to create")]
+    ToCreate,
+    /// Created by a run of this state directory.
+    #[serde(rename = "created")]
+    Created,
+    /// There before (made by hand, by the UI's Migrate button, or by a run whose history is gone).
+    #[serde(rename = "exists")]
+    Exists,
+}
+
+/// Where a node of the migration stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum NodeStatus {
+    #[serde(rename = "to switch")]
+    ToSwitch,
+    #[serde(rename = "switched")]
+    Switched,
+}
+
+impl ProviderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderStatus::ToCreate => "to create",
+            ProviderStatus::Created => "created",
+            ProviderStatus::Exists => "exists",
+        }
+    }
+}
+
+impl NodeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeStatus::ToSwitch => "to switch",
+            NodeStatus::Switched => "switched",
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Report {
+    pub tool: String,
+    /// UTC, RFC 3339 (`SOURCE_DATE_EPOCH` is honoured for reproducible reports).
+    pub generated_at: String,
+    pub project: String,
+    pub selector_key: String,
+    pub endpoint_filter: Vec<String>,
+    /// One line: where the migration stands.
+    pub stage: String,
+    pub summary: Summary,
+    pub endpoints: Vec<ScanEndpoint>,
+    pub providers: Vec<ReportProvider>,
+    pub nodes: Vec<ReportNode>,
+    pub manual_steps: Vec<ReportStep>,
+    pub conflicts: Vec<PlannedConflict>,
+    pub missing_answers: Vec<MissingAnswer>,
+    pub errors: Vec<String>,
+    pub verify: ReportVerify,
+    pub runs: Vec<ReportRun>,
+    pub warnings: Vec<String>,
+    pub notices: Vec<Notice>,
+    /// The endpoint → provider → flow relationships the diagram shows.
+    pub links: Links,
+}
+
+#[derive(Default, Serialize)]
+pub struct Summary {
+    pub endpoints_with_legacy_settings: usize,
+    pub providers_to_create: usize,
+    pub providers_existing: usize,
+    pub nodes_to_switch: usize,
+    pub nodes_switched: usize,
+    pub conflicts: usize,
+    pub missing_answers: usize,
+    pub manual_steps_open: usize,
+}
+
+#[derive(Serialize)]
+pub struct ReportProvider {
+    pub name: String,
+    pub display_name: String,
+    pub source_kind: String,
+    pub target_service: String,
+    pub reference_id: String,
+    /// `to create`, `created` (by a run of this tool) or `exists`.
+    pub status: ProviderStatus,
+    pub created_by_run: Option<String>,
+    pub path: String,
+    pub endpoints: Vec<String>,
+    /// Secrets masked.
+    pub properties: Vec<PlannedProperty>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ReportNode {
+    pub flow: String,
+    pub locale: String,
+    pub node_id: String,
+    pub node_reference_id: String,
+    pub label: String,
+    pub node_type: String,
+    pub endpoints: Vec<String>,
+    pub provider: String,
+    /// `to switch` or `switched`.
+    pub status: NodeStatus,
+    /// The selector before: `Legacy`, or `null` when the node was switched before any run
+    /// this report knows of.
+    pub before: Option<String>,
+    /// The selector after: the provider's referenceId.
+    pub after: String,
+    /// Other node fields the provider's rewrite changes (to switch only).
+    pub changes: Vec<FieldChange>,
+    pub run: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ReportStep {
+    /// The provider it belongs to, or `null` for project-wide steps.
+    pub provider: Option<String>,
+    pub text: String,
+    pub done: bool,
+    /// The answers-file entry that supplies it (input steps).
+    pub answers_entry: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ReportVerify {
+    pub passed: bool,
+    /// False while no endpoint is migrated (verify then has nothing to check).
+    pub applicable: bool,
+    pub migrated_endpoints: Vec<String>,
+    pub not_migrated: Vec<String>,
+    pub remaining: Vec<String>,
+    pub dangling: Vec<String>,
+    pub provider_findings: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ReportRun {
+    pub id: String,
+    pub kind: String,
+    pub state: RunState,
+    pub files: usize,
+}
+
+#[derive(Default, Serialize)]
+pub struct Links {
+    pub endpoint_provider: Vec<EndpointLink>,
+    pub provider_flow: Vec<FlowLink>,
+}
+
+#[derive(Serialize)]
+pub struct EndpointLink {
+    pub endpoint: String,
+    pub provider: String,
+}
+
+#[derive(Serialize)]
+pub struct FlowLink {
+    pub provider: String,
+    pub flow: String,
+    pub nodes: usize,
+    /// A conflict: the node is reached through this provider's endpoints among others and
+    /// waits for an answer.
+    pub conflict: bool,
+}
+
+fn is_legacy(value: &Option<Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn show_selector(value: &Option<Value>) -> String {
+    match value {
+        _ if is_legacy(value) => "Legacy".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => "Legacy".to_string(),
+    }
+}
+
+/// What a report is built from besides the project: the providers of this run, the run
+/// history of the state directory (or why it could not be read), and who made the report.
+pub struct ReportInputs<'a> {
+    pub registry: &'a Registry,
+    pub runs: Result<Vec<RunInfo>>,
+    /// True in API mode: providers live on the tenant.
+    pub api: bool,
+    /// `handover-migrate <version>`.
+    pub tool: String,
+}
+
+/// Collect the report of an analysed project.
+pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Result<Report> {
+    let plan = plan::build(project, analysis);
+    let scan = scan::build(project, analysis);
+    let verify = crate::verify::verify(project, analysis, inputs.registry, inputs.api)?;
+
+    // What the runs of this state directory did (rolled-back runs no longer count).
+    // A damaged journal must not keep the report from being written: say so instead.
+    let mut history_warning = None;
+    let runs_info = inputs.runs.unwrap_or_else(|error| {
+        history_warning = Some(format!("the run history could not be read: {}", error.message));
+        Vec::new()
+    });
+    let mut created_by: BTreeMap<String, String> = BTreeMap::new();
+    let mut written_by: BTreeMap<String, String> = BTreeMap::new();
+    for run in runs_info.iter().filter(|r| r.kind == RunKind::Apply && r.state != RunState::RolledBack) {
+        for record in &run.records {
+            match record {
+                Record::Write { path, before, .. } => {
+                    if before.is_none() {
+                        created_by.insert(path.clone(), run.id.clone());
+                    }
+                    written_by.insert(path.clone(), run.id.clone());
+                }
+                Record::ApiWrite { path, op, .. } => {
+                    if matches!(op, ApiOp::CreateProvider { .. }) {
+                        created_by.insert(path.clone(), run.id.clone());
+                    }
+                    written_by.insert(path.clone(), run.id.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+    let runs = runs_info
+        .iter()
+        .map(|r| ReportRun {
+            id: r.id.clone(),
+            kind: r.kind.as_str().to_string(),
+            state: r.state,
+            files: r.changed_files().len(),
+        })
+        .collect();
+
+    let providers: Vec<ReportProvider> = plan
+        .providers
+        .iter()
+        .map(|p| {
+            let created_by_run =
+                if p.action == ProviderAction::Create { None } else { created_by.get(&p.path).cloned() };
+            let status = match (p.action, &created_by_run) {
+                (ProviderAction::Create, _) => ProviderStatus::ToCreate,
+                (_, Some(_)) => ProviderStatus::Created,
+                _ => ProviderStatus::Exists,
+            };
+            ReportProvider {
+                name: p.name.clone(),
+                display_name: inputs
+                    .registry
+                    .find(&p.pair)
+                    .map(|(_, info)| info.display_name.clone())
+                    .unwrap_or_else(|| p.pair.target_service.clone()),
+                source_kind: p.pair.source_kind.clone(),
+                target_service: p.pair.target_service.clone(),
+                reference_id: p.reference_id.clone(),
+                status,
+                created_by_run,
+                path: p.path.clone(),
+                endpoints: p.endpoints.clone(),
+                properties: p.properties.clone(),
+                notes: p.notes.clone(),
+            }
+        })
+        .collect();
+
+    let mut nodes: Vec<ReportNode> = plan
+        .node_edits
+        .iter()
+        .map(|edit| {
+            let (selector, rest) = match edit.changes.split_first() {
+                Some((first, rest)) => (Some(first), rest.to_vec()),
+                None => (None, Vec::new()),
+            };
+            ReportNode {
+                flow: edit.flow.to_string(),
+                locale: edit.locale.to_string(),
+                node_id: edit.node_id.to_string(),
+                node_reference_id: edit.node_reference_id.to_string(),
+                label: edit.label.to_string(),
+                node_type: edit.node_type.to_string(),
+                endpoints: edit.endpoints.to_vec(),
+                provider: edit.provider.to_string(),
+                status: NodeStatus::ToSwitch,
+                before: Some(show_selector(&selector.and_then(|c| c.before.clone()))),
+                after: selector.map(|c| show_selector(&Some(c.after.clone()))).unwrap_or_default(),
+                changes: rest,
+                run: None,
+            }
+        })
+        .collect();
+    // Nodes already pointing at one of this migration's providers.
+    let ours: BTreeMap<&str, &str> =
+        plan.providers.iter().map(|p| (p.reference_id.as_str(), p.name.as_str())).collect();
+    for handover in &analysis.nodes {
+        let (Resolution::AlreadySwitched { provider: Some(_) }, Selector::Provider(reference)) =
+            (&handover.resolution, &handover.selector)
+        else {
+            continue;
+        };
+        let Some(provider) = ours.get(reference.as_str()) else { continue };
+        let flow = &project.flows[handover.flow];
+        let chart = &flow.charts[handover.chart];
+        let node = analysis.node(project, handover);
+        let run = written_by.get(&chart.path).cloned();
+        nodes.push(ReportNode {
+            flow: flow.name.clone(),
+            locale: project.locales[chart.locale].name.clone(),
+            node_id: node.id.to_string(),
+            node_reference_id: node.reference_id.to_string(),
+            label: node.label.to_string(),
+            node_type: node.node_type.clone(),
+            endpoints: analysis.endpoints_of(handover).iter().map(|e| project.endpoints[*e].name.clone()).collect(),
+            provider: provider.to_string(),
+            status: NodeStatus::Switched,
+            before: run.as_ref().map(|_| "Legacy".to_string()),
+            after: reference.clone(),
+            changes: Vec::new(),
+            run,
+        });
+    }
+    nodes.sort_by(|a, b| (&a.flow, &a.locale, &a.node_id).cmp(&(&b.flow, &b.locale, &b.node_id)));
+
+    let mut manual_steps = Vec::new();
+    for p in &plan.providers {
+        for step in &p.manual_steps {
+            manual_steps.push(ReportStep {
+                provider: Some(p.name.clone()),
+                text: step.prompt.clone(),
+                done: step.blocking && step.satisfied,
+                answers_entry: step.answers_entry.clone(),
+            });
+        }
+    }
+    for item in &analysis.out_of_scope {
+        manual_steps.push(ReportStep {
+            provider: None,
+            text: format!(
+                "Flow \"{}\", {} node `{}` (\"{}\"): {}",
+                item.flow, item.node_type, item.node_id, item.label, item.reason
+            ),
+            done: false,
+            answers_entry: None,
+        });
+    }
+    let migrated = !verify.migrated_endpoints.is_empty();
+    manual_steps.push(ReportStep {
+        provider: None,
+        text: "`handover-migrate verify` passes".into(),
+        done: migrated && verify.passed() && plan.node_edits.is_empty(),
+        answers_entry: None,
+    });
+    manual_steps.push(ReportStep {
+        provider: None,
+        text: "Test a handover through every migrated endpoint (and Check Agent Availability where used)".into(),
+        done: false,
+        answers_entry: None,
+    });
+    manual_steps.push(ReportStep {
+        provider: None,
+        text: "Then remove the legacy settings with `handover-migrate cleanup` (`rollback` undoes it)".into(),
+        done: false,
+        answers_entry: None,
+    });
+
+    let mut links = Links::default();
+    for p in &plan.providers {
+        for endpoint in &p.endpoints {
+            links.endpoint_provider.push(EndpointLink { endpoint: endpoint.clone(), provider: p.name.clone() });
+        }
+    }
+    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for node in &nodes {
+        *counts.entry((node.provider.clone(), node.flow.clone())).or_default() += 1;
+    }
+    for ((provider, flow), count) in counts {
+        links.provider_flow.push(FlowLink { provider, flow, nodes: count, conflict: false });
+    }
+    let mut conflict_links: BTreeSet<(String, String)> = BTreeSet::new();
+    for conflict in &plan.conflicts {
+        for p in plan.providers.iter().filter(|p| p.endpoints.iter().any(|e| conflict.endpoints.contains(e))) {
+            conflict_links.insert((p.name.clone(), conflict.flow.clone()));
+        }
+    }
+    for (provider, flow) in conflict_links {
+        let count = plan.conflicts.iter().filter(|c| c.flow == flow).count();
+        links.provider_flow.push(FlowLink { provider, flow, nodes: count, conflict: true });
+    }
+
+    let summary = Summary {
+        endpoints_with_legacy_settings: scan.endpoints.iter().filter(|e| e.provider.is_some()).count(),
+        providers_to_create: providers.iter().filter(|p| p.status == ProviderStatus::ToCreate).count(),
+        providers_existing: providers.iter().filter(|p| p.status != ProviderStatus::ToCreate).count(),
+        nodes_to_switch: nodes.iter().filter(|n| n.status == NodeStatus::ToSwitch).count(),
+        nodes_switched: nodes.iter().filter(|n| n.status == NodeStatus::Switched).count(),
+        conflicts: plan.conflicts.len(),
+        missing_answers: plan.missing_answers.len(),
+        manual_steps_open: manual_steps.iter().filter(|s| !s.done).count(),
+    };
+    let stage = if !plan.errors.is_empty() {
+        "Blocked: the project has settings the migration cannot use".to_string()
+    } else if !plan.conflicts.is_empty() || !plan.missing_answers.is_empty() {
+        "Needs answers before it can be applied".to_string()
+    } else if plan.has_changes() {
+        if written_by.is_empty() { "Planned, not applied yet" } else { "Partly applied" }.to_string()
+    } else if migrated && verify.passed() {
+        "Applied and verified".to_string()
+    } else if migrated {
+        "Applied; verify found work left".to_string()
+    } else {
+        "Nothing to migrate".to_string()
+    };
+
+    Ok(Report {
+        tool: inputs.tool,
+        generated_at: utc_now(),
+        project: scan.project.clone(),
+        selector_key: plan.selector_key.clone(),
+        endpoint_filter: plan.endpoint_filter.clone(),
+        stage,
+        summary,
+        endpoints: scan.endpoints,
+        providers,
+        nodes,
+        manual_steps,
+        conflicts: plan.conflicts.clone(),
+        missing_answers: plan.missing_answers.clone(),
+        errors: plan.errors.clone(),
+        verify: ReportVerify {
+            passed: verify.passed(),
+            applicable: migrated,
+            migrated_endpoints: verify.migrated_endpoints.clone(),
+            not_migrated: verify.not_migrated.clone(),
+            remaining: verify.remaining.clone(),
+            dangling: verify.dangling.clone(),
+            provider_findings: verify.provider_findings.clone(),
+        },
+        runs,
+        warnings: plan.warnings.iter().cloned().chain(history_warning).collect(),
+        notices: plan.notices.clone(),
+        links,
+    })
+}
+
+/// Now (or `SOURCE_DATE_EPOCH`) as `YYYY-MM-DDTHH:MM:SSZ`.
+fn utc_now() -> String {
+    let secs =
+        std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+        });
+    handover_migrate_io::run::utc_text(secs, "%Y-%m-%dT%H:%M:%SZ")
+}

@@ -1,0 +1,531 @@
+//! Runs: executing a change set under the journal, resuming an interrupted run, rolling
+//! runs back, and purging backups.
+//!
+//! Architecture invariant: no project file is written unless a journal record naming it
+//! (and, for an existing file, its backed-up pre-image) is on disk first. Rollback only
+//! touches a file whose current content is the run's pre- or post-image; anything else
+//! was changed by someone else and is refused unless forced.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fsio::{self, sha256_hex, Entry};
+use crate::journal::{self, Journal, Record, RunKind};
+
+pub const RUNS_DIR: &str = "runs";
+pub const JOURNAL_FILE: &str = "journal.jsonl";
+pub const BACKUP_DIR: &str = "backup";
+pub const GITIGNORE_FILE: &str = ".gitignore";
+const GITIGNORE_TEXT: &str =
+    "# handover-migrate's state: journals and backups (which hold secrets). Never commit it.\n*\n";
+
+/// The tool's state directory (`<project>/.handover-migrate` unless `--state-dir`).
+pub struct StateDir {
+    pub path: PathBuf,
+}
+
+impl StateDir {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+
+    /// Create the directory (owner-only), with a `.gitignore` of `*` so that backups
+    /// (which hold secrets) are never committed with the project.
+    pub fn ensure(&self) -> Result<()> {
+        fsio::create_dirs(&self.path.join(RUNS_DIR), 0o700)?;
+        let ignore = self.path.join(GITIGNORE_FILE);
+        if fsio::entry(&ignore)? == Entry::Missing {
+            // Not a failpoint crossing: it is not a project write, and crash tests count those.
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let created = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(&ignore)
+                .and_then(|mut file| file.write_all(GITIGNORE_TEXT.as_bytes()).and_then(|()| file.sync_all()));
+            match created {
+                Ok(()) => fsio::sync_dir(&self.path)?,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(Error::io("create", &ignore, e)),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn runs(&self) -> Result<Vec<RunInfo>> {
+        let dir = self.path.join(RUNS_DIR);
+        if fsio::entry(&dir)? != Entry::Dir {
+            return Ok(Vec::new());
+        }
+        let mut ids: Vec<String> = std::fs::read_dir(&dir)
+            .map_err(|e| Error::io("list", &dir, e))?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        ids.sort();
+        ids.into_iter().map(|id| RunInfo::load(&dir.join(&id), id)).collect()
+    }
+}
+
+/// Where a run stands, from its journal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    /// Stopped before its end record: resume by rerunning, or roll back.
+    Interrupted,
+    Complete,
+    /// A rollback was stopped midway: rerun `rollback`.
+    RollbackInterrupted,
+    RolledBack,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub id: String,
+    pub dir: PathBuf,
+    pub kind: RunKind,
+    pub state: RunState,
+    pub purged: bool,
+    pub records: Vec<Record>,
+    pub torn_tail: bool,
+    /// `api:<url>#<project>` for runs against a tenant; `None` for a clone.
+    pub target: Option<String>,
+}
+
+impl RunInfo {
+    fn load(dir: &Path, id: String) -> Result<Self> {
+        let (records, torn_tail) = journal::read(&dir.join(JOURNAL_FILE))?;
+        let kind = records
+            .iter()
+            .find_map(|r| match r {
+                Record::Begin { kind, .. } => Some(*kind),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                Error::failed(format!(
+                    "run {id}: its journal has no begin record (truncated?); move {} away if it holds nothing you need",
+                    dir.display()
+                ))
+            })?;
+        let target = records.iter().find_map(|r| match r {
+            Record::Begin { target, .. } => target.clone(),
+            _ => None,
+        });
+        let has = |want: fn(&Record) -> bool| records.iter().any(want);
+        let state = if has(|r| matches!(r, Record::RollbackEnd)) {
+            RunState::RolledBack
+        } else if has(|r| matches!(r, Record::RollbackBegin)) {
+            RunState::RollbackInterrupted
+        } else if has(|r| matches!(r, Record::End)) {
+            RunState::Complete
+        } else {
+            RunState::Interrupted
+        };
+        Ok(Self {
+            id,
+            dir: dir.to_path_buf(),
+            kind,
+            state,
+            purged: has(|r| matches!(r, Record::Purged)),
+            records,
+            torn_tail,
+            target,
+        })
+    }
+
+    /// Paths written, each with its first pre-image and every post-image hash.
+    fn writes(&self) -> Vec<PathWrites> {
+        let mut out: Vec<PathWrites> = Vec::new();
+        for record in &self.records {
+            let Record::Write { path, before, after, backup, mode, created_dirs, .. } = record else { continue };
+            match out.iter_mut().find(|w| &w.path == path) {
+                Some(existing) => {
+                    existing.afters.insert(after.clone());
+                }
+                None => out.push(PathWrites {
+                    path: path.clone(),
+                    before: before.clone(),
+                    backup: backup.clone(),
+                    mode: *mode,
+                    afters: BTreeSet::from([after.clone()]),
+                    created_dirs: created_dirs.clone(),
+                }),
+            }
+        }
+        out
+    }
+
+    pub fn changed_files(&self) -> Vec<String> {
+        self.writes().into_iter().map(|w| w.path).collect()
+    }
+}
+
+struct PathWrites {
+    path: String,
+    before: Option<String>,
+    backup: Option<String>,
+    mode: Option<u32>,
+    afters: BTreeSet<String>,
+    created_dirs: Vec<String>,
+}
+
+/// A Unix time as UTC text in `format` (jiff's strftime), e.g. `%Y%m%dT%H%M%SZ`.
+pub fn utc_text(secs: i64, format: &str) -> String {
+    jiff::Timestamp::from_second(secs).unwrap_or(jiff::Timestamp::UNIX_EPOCH).strftime(format).to_string()
+}
+
+/// A new run's id: its start time and kind, e.g. `20261201T013000Z-apply`.
+pub fn now_id(kind: RunKind) -> String {
+    format!("{}-{}", utc_text(jiff::Timestamp::now().as_second(), "%Y%m%dT%H%M%SZ"), kind.as_str())
+}
+
+/// Providers an interrupted API apply created or was about to create: `(name, id if known)`.
+/// A resumed run finishes these instead of treating them as someone else's.
+pub fn interrupted_api_creations(state: &StateDir) -> Result<Vec<(String, Option<String>)>> {
+    let Some(run) = state.runs()?.into_iter().find(|r| r.state == RunState::Interrupted && r.kind == RunKind::Apply)
+    else {
+        return Ok(Vec::new());
+    };
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut names_by_key = std::collections::HashMap::new();
+    for record in &run.records {
+        match record {
+            Record::ApiWrite { key, op: crate::journal::ApiOp::CreateProvider { name, .. }, .. } => {
+                names_by_key.insert(key.clone(), name.clone());
+                out.push((name.clone(), None));
+            }
+            Record::ApiCreated { key, id, .. } => {
+                if let Some(entry) = names_by_key.get(key).and_then(|name| out.iter_mut().find(|(n, _)| n == name)) {
+                    entry.1 = Some(id.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// What a run did.
+#[derive(Debug, serde::Serialize)]
+pub struct RunOutcome {
+    pub run_id: Option<String>,
+    pub resumed: bool,
+    pub written: Vec<String>,
+}
+
+/// Refuse to start a new run while an earlier one needs attention first.
+pub fn check_previous_runs(state: &StateDir, kind: RunKind) -> Result<Option<RunInfo>> {
+    let runs = state.runs()?;
+    if let Some(run) = runs.iter().find(|r| r.state == RunState::RollbackInterrupted) {
+        return Err(Error::failed(format!(
+            "the rollback of run {} was interrupted; run `handover-migrate rollback` again to finish it first",
+            run.id
+        )));
+    }
+    let interrupted: Vec<&RunInfo> = runs.iter().filter(|r| r.state == RunState::Interrupted).collect();
+    match interrupted.as_slice() {
+        [] => Ok(None),
+        [run] if run.kind == kind => Ok(Some((*run).clone())),
+        [run] => Err(Error::failed(format!(
+            "run {} ({}) was interrupted; rerun `handover-migrate {}` to finish it, or `handover-migrate rollback` to undo it",
+            run.id,
+            run.kind.as_str(),
+            run.kind.as_str()
+        ))),
+        _ => Err(Error::failed(format!(
+            "several interrupted runs ({}); undo them with `handover-migrate rollback`",
+            interrupted.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+/// A file a run writes: its new content and, for an existing file, the hash of the content
+/// it must still have (so a concurrent edit is refused, never overwritten).
+#[derive(Debug, Clone)]
+pub struct FileChange {
+    /// Relative to the project root.
+    pub path: String,
+    /// SHA-256 of the current content; `None` for a new file.
+    pub before: Option<String>,
+    pub after: Vec<u8>,
+    /// Mode of a new file.
+    pub mode: u32,
+    /// One line for logs and the journal (never a secret).
+    pub summary: String,
+}
+
+/// Files per group commit: bounds the new contents held in memory at once.
+pub const BATCH: usize = 256;
+
+/// Apply `count` file changes, produced one at a time by `change`, as a journaled run
+/// (resuming an interrupted run of the same kind). A run that changes nothing is not
+/// recorded.
+///
+/// Writes go in batches (group commit): back up every pre-image of the batch, sync once;
+/// journal every intent, sync once; write every temp file, sync once; rename each into
+/// place and sync each directory; journal every completion, sync once. At any crash point
+/// the journal names every file that may have changed, and its pre-image is on disk.
+pub fn execute(
+    project_root: &Path,
+    state: &StateDir,
+    kind: RunKind,
+    plan_digest: &str,
+    count: usize,
+    change: &mut dyn FnMut(usize) -> Result<FileChange>,
+) -> Result<RunOutcome> {
+    let previous = check_previous_runs(state, kind)?;
+    let resumed = previous.is_some();
+    if count == 0 {
+        if let Some(run) = &previous {
+            Journal::open(&run.dir.join(JOURNAL_FILE))?.append(Record::End)?;
+        }
+        return Ok(RunOutcome { run_id: previous.map(|r| r.id), resumed, written: Vec::new() });
+    }
+    let (run_id, run_dir, mut seq) = match previous {
+        Some(run) => {
+            let seq = run.records.len();
+            (run.id, run.dir, seq)
+        }
+        None => {
+            let runs_dir = state.path.join(RUNS_DIR);
+            let base = now_id(kind);
+            let id = crate::unique_name(&base, &|c| runs_dir.join(c).exists());
+            let dir = runs_dir.join(&id);
+            fsio::create_dirs(&dir.join(BACKUP_DIR), 0o700)?;
+            (id, dir, 0)
+        }
+    };
+    let mut journal = Journal::open(&run_dir.join(JOURNAL_FILE))?;
+    if !resumed {
+        journal.append(Record::Begin {
+            kind,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            plan_digest: plan_digest.to_string(),
+            target: None,
+        })?;
+    }
+    let mut written = Vec::new();
+    let mut start = 0;
+    let progress = crate::progress::phase("Writing files", Some(count));
+    while start < count {
+        let end = (start + BATCH).min(count);
+        let changes = (start..end).map(&mut *change).collect::<Result<Vec<_>>>()?;
+        start = end;
+        // 1. Pre-images to owner-only backups.
+        let mut intents = Vec::with_capacity(changes.len());
+        let mut backups = Vec::new();
+        for change in &changes {
+            seq += 1;
+            let target = project_root.join(&change.path);
+            let (backup, mode) = match &change.before {
+                Some(_) => {
+                    let bytes = fsio::read_regular(&target)?;
+                    if Some(sha256_hex(&bytes)) != change.before {
+                        return Err(Error::failed(format!(
+                            "{} changed while handover-migrate was running; nothing more was written. Rerun the command",
+                            change.path
+                        )));
+                    }
+                    let name = format!("{seq:06}");
+                    let backup_path = run_dir.join(BACKUP_DIR).join(&name);
+                    fsio::write_temp(&backup_path, &bytes, 0o600)?;
+                    fsio::install_temp(&backup_path)?;
+                    backups.push(backup_path);
+                    let mode = std::fs::symlink_metadata(&target).map(|m| {
+                        use std::os::unix::fs::PermissionsExt;
+                        m.permissions().mode() & 0o7777
+                    });
+                    (Some(name), mode.ok())
+                }
+                None => {
+                    if fsio::entry(&target)? != Entry::Missing {
+                        return Err(Error::failed(format!(
+                            "{} appeared while handover-migrate was running; nothing more was written. Rerun the command",
+                            change.path
+                        )));
+                    }
+                    (None, None)
+                }
+            };
+            let parent = target.parent().unwrap_or(project_root);
+            let mut missing_dirs = Vec::new();
+            let mut cursor = Some(parent);
+            while let Some(dir) = cursor {
+                if dir == project_root || fsio::entry(dir)? != Entry::Missing {
+                    break;
+                }
+                missing_dirs.push(relative(project_root, dir));
+                cursor = dir.parent();
+            }
+            missing_dirs.reverse();
+            intents.push(Record::Write {
+                path: change.path.clone(),
+                before: change.before.clone(),
+                after: sha256_hex(&change.after),
+                backup,
+                mode,
+                created_dirs: missing_dirs,
+                summary: change.summary.clone(),
+            });
+        }
+        if !backups.is_empty() {
+            fsio::sync_written(&run_dir, &backups)?;
+            fsio::sync_dir(&run_dir.join(BACKUP_DIR))?;
+        }
+        // 2. Intents, durable before any project file changes.
+        journal.append_all(intents)?;
+        // 3. New contents beside their targets, then one sync.
+        let mut temps = Vec::with_capacity(changes.len());
+        for change in &changes {
+            let target = project_root.join(&change.path);
+            fsio::create_dirs(target.parent().unwrap_or(project_root), 0o755)?;
+            fsio::write_temp(&target, &change.after, change.mode)?;
+            temps.push(fsio::temp_path(&target));
+        }
+        fsio::sync_written(project_root, &temps)?;
+        // 4. Into place; each directory synced once.
+        let mut dirs = std::collections::BTreeSet::new();
+        for change in &changes {
+            let target = project_root.join(&change.path);
+            fsio::install_temp(&target)?;
+            tracing::debug!("wrote {} ({})", change.path, change.summary);
+            dirs.insert(target.parent().unwrap_or(project_root).to_path_buf());
+            progress.inc();
+        }
+        for dir in &dirs {
+            fsio::sync_dir(dir)?;
+        }
+        // 5. Completions.
+        journal.append_all(changes.iter().map(|c| Record::Done { path: c.path.clone() }).collect())?;
+        written.extend(changes.into_iter().map(|c| c.path));
+    }
+    journal.append(Record::End)?;
+    Ok(RunOutcome { run_id: Some(run_id), resumed, written })
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| path.display().to_string())
+}
+
+/// What a rollback did.
+#[derive(Debug, serde::Serialize)]
+pub struct RollbackOutcome {
+    pub run_id: Option<String>,
+    pub kind: Option<RunKind>,
+    pub restored: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// Undo the most recent run that has not been rolled back (or the one named).
+pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, force: bool) -> Result<RollbackOutcome> {
+    let runs = state.runs()?;
+    let run = match run_id {
+        Some(id) => runs.iter().find(|r| r.id == id).ok_or_else(|| {
+            Error::usage(format!(
+                "no run {id}; runs: {}",
+                runs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?,
+        None => match runs.iter().rev().find(|r| r.state != RunState::RolledBack) {
+            Some(run) => run,
+            None => return Ok(RollbackOutcome { run_id: None, kind: None, restored: Vec::new(), removed: Vec::new() }),
+        },
+    };
+    if run.state == RunState::RolledBack {
+        return Err(Error::failed(format!(
+            "run {} is already rolled back; `rollback` without --run undoes the most recent run not rolled back",
+            run.id
+        )));
+    }
+    if run.purged {
+        return Err(Error::failed(format!(
+            "run {} cannot be rolled back: its backups were deleted by `purge`",
+            run.id
+        )));
+    }
+    let writes = run.writes();
+    let mut foreign = Vec::new();
+    for write in &writes {
+        let current = match fsio::entry(&project_root.join(&write.path))? {
+            Entry::Missing => None,
+            _ => Some(sha256_hex(&fsio::read_regular(&project_root.join(&write.path))?)),
+        };
+        let known = current == write.before || current.as_ref().is_some_and(|c| write.afters.contains(c));
+        if !known {
+            foreign.push(write.path.clone());
+        }
+    }
+    if !foreign.is_empty() && !force {
+        return Err(Error::failed(format!(
+            "run {} cannot be rolled back safely: these files were changed by someone else after the run \
+             (they are neither its original nor its result):\n{}\nCommit or save those edits elsewhere, then use \
+             `rollback --force` to overwrite them with the originals",
+            run.id,
+            foreign.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n")
+        )));
+    }
+    let mut journal = Journal::open(&run.dir.join(JOURNAL_FILE))?;
+    if run.state != RunState::RollbackInterrupted {
+        journal.append(Record::RollbackBegin)?;
+    }
+    let mut outcome = RollbackOutcome {
+        run_id: Some(run.id.clone()),
+        kind: Some(run.kind),
+        restored: Vec::new(),
+        removed: Vec::new(),
+    };
+    for write in writes.iter().rev() {
+        let target = project_root.join(&write.path);
+        fsio::remove_file(&fsio::temp_path(&target))?;
+        match (&write.before, &write.backup) {
+            (None, _) => {
+                if fsio::entry(&target)? != Entry::Missing {
+                    fsio::remove_file(&target)?;
+                    outcome.removed.push(write.path.clone());
+                }
+                for dir in write.created_dirs.iter().rev() {
+                    fsio::remove_empty_dir(&project_root.join(dir))?;
+                }
+            }
+            (Some(before), Some(backup)) => {
+                let bytes = fsio::read_regular(&run.dir.join(BACKUP_DIR).join(backup))?;
+                if &sha256_hex(&bytes) != before {
+                    return Err(Error::failed(format!(
+                        "the backup of {} in run {} is damaged (its hash does not match the journal); nothing more was restored",
+                        write.path, run.id
+                    )));
+                }
+                let current = fsio::read_regular(&target).ok().map(|b| sha256_hex(&b));
+                if current.as_ref() != Some(before) {
+                    fsio::write_atomic(&target, &bytes, write.mode.unwrap_or(0o644))?;
+                    outcome.restored.push(write.path.clone());
+                }
+            }
+            (Some(_), None) => {
+                return Err(Error::failed(format!("run {}: the journal has no backup for {}", run.id, write.path)))
+            }
+        }
+        journal.append(Record::Restored { path: write.path.clone() })?;
+    }
+    journal.append(Record::RollbackEnd)?;
+    Ok(outcome)
+}
+
+/// Delete the backups of finished runs (complete or rolled back). Returns the run ids.
+pub fn purge(state: &StateDir) -> Result<Vec<String>> {
+    let mut purged = Vec::new();
+    for run in state.runs()? {
+        if run.purged || !matches!(run.state, RunState::Complete | RunState::RolledBack) {
+            continue;
+        }
+        let backups = run.dir.join(BACKUP_DIR);
+        if fsio::entry(&backups)? == Entry::Dir {
+            std::fs::remove_dir_all(&backups).map_err(|e| Error::io("remove", &backups, e))?;
+        }
+        Journal::open(&run.dir.join(JOURNAL_FILE))?.append(Record::Purged)?;
+        purged.push(run.id);
+    }
+    Ok(purged)
+}

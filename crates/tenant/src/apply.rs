@@ -1,0 +1,615 @@
+//! Writing to a tenant: journaled, resumable, with a concurrency check before each write.
+//!
+//! Order: create each provider and set its complete property list, then PATCH each node
+//! (full merged config + `localeId`), then (cleanup) PATCH endpoints. Before each write the
+//! resource is read again and compared with what the plan saw; a resource changed by
+//! someone else is refused by name and the rest goes on. A create whose answer was lost is
+//! never repeated blindly: the provider is looked up by name first.
+
+use std::collections::HashMap;
+
+use handover_migrate_core::secret::looks_masked;
+use serde_json::{json, Value};
+
+use crate::client::{CallError, Client, Method};
+use crate::store::ApiIndex;
+use handover_migrate_engine::analysis::{Analysis, EndpointState, Resolution};
+use handover_migrate_engine::model::Project;
+use handover_migrate_engine::verify::CleanupItem;
+use handover_migrate_io::fsio::{self, sha256_hex, sha256_json};
+use handover_migrate_io::journal::{ApiOp, Journal, Record, RunKind};
+use handover_migrate_io::run::{RunInfo, RunOutcome, StateDir, BACKUP_DIR, JOURNAL_FILE, RUNS_DIR};
+use handover_migrate_io::{Error, Result};
+
+/// One open API run.
+struct ApiRun<'a> {
+    client: &'a Client,
+    index: &'a ApiIndex,
+    journal: Journal,
+    run_dir: std::path::PathBuf,
+    seq: usize,
+    written: Vec<String>,
+    refused: Vec<String>,
+}
+
+impl ApiRun<'_> {
+    fn backup(&mut self, value: &Value) -> Result<String> {
+        self.seq += 1;
+        let name = format!("{:06}.json", self.seq);
+        fsio::write_atomic(
+            &self.run_dir.join(BACKUP_DIR).join(&name),
+            handover_migrate_engine::jsonedit::to_cli_json(value).as_bytes(),
+            0o600,
+        )?;
+        Ok(name)
+    }
+
+    fn scope(&self) -> Vec<(&'static str, String)> {
+        vec![("projectId", self.index.project_id.clone())]
+    }
+
+    /// PATCH that may be repeated only after checking it did not land (`landed` reads back).
+    fn patch_checked(&self, path: &str, body: &Value, landed: &dyn Fn() -> Result<bool>) -> Result<()> {
+        handover_migrate_io::failpoint::hit("api:before_write")?;
+        let mut attempt = 0;
+        loop {
+            match self.client.call(Method::Patch, path, &[], Some(body)) {
+                Ok(_) => return Ok(()),
+                Err(error @ (CallError::Ambiguous(_) | CallError::Status { .. }))
+                    if attempt < self.client.max_retries()
+                        && (matches!(error, CallError::Ambiguous(_))
+                            || error.status().is_some_and(|s| s == 429 || s == 408 || s >= 500)) =>
+                {
+                    self.client.pause_after(&error, attempt);
+                    attempt += 1;
+                    if landed()? {
+                        return Ok(());
+                    }
+                }
+                Err(error) => return Err(error.into_error(&format!("PATCH {path}"))),
+            }
+        }
+    }
+}
+
+/// Open (or resume) the run of `kind` in the state directory.
+fn open_run<'a>(
+    client: &'a Client,
+    index: &'a ApiIndex,
+    state: &StateDir,
+    kind: RunKind,
+    digest: &str,
+    target: &str,
+) -> Result<(ApiRun<'a>, Option<RunInfo>)> {
+    let previous = handover_migrate_io::run::check_previous_runs(state, kind)?;
+    let (run_dir, seq) = match &previous {
+        Some(run) => (run.dir.clone(), run.records.len() + 1000),
+        None => {
+            let runs_dir = state.path.join(RUNS_DIR);
+            let base = handover_migrate_io::run::now_id(kind);
+            let id = handover_migrate_io::unique_name(&base, &|c| runs_dir.join(c).exists());
+            let dir = runs_dir.join(&id);
+            fsio::create_dirs(&dir.join(BACKUP_DIR), 0o700)?;
+            (dir, 0)
+        }
+    };
+    let mut journal = Journal::open(&run_dir.join(JOURNAL_FILE))?;
+    if previous.is_none() {
+        journal.append(Record::Begin {
+            kind,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            plan_digest: digest.to_string(),
+            target: Some(target.to_string()),
+        })?;
+    }
+    Ok((ApiRun { client, index, journal, run_dir, seq, written: Vec::new(), refused: Vec::new() }, previous))
+}
+
+fn finish(mut run: ApiRun, previous: Option<RunInfo>) -> Result<RunOutcome> {
+    run.journal.append(Record::End)?;
+    let id = run.run_dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    if !run.refused.is_empty() {
+        return Err(Error::failed(format!(
+            "{} item(s) were changed on the tenant by someone else since they were read, and were left alone:\n{}\n\
+             The rest was written (run {}). Review a new plan and run again for these",
+            run.refused.len(),
+            run.refused.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n"),
+            id.unwrap_or_default()
+        )));
+    }
+    Ok(RunOutcome { run_id: id, resumed: previous.is_some(), written: run.written })
+}
+
+/// Check every property the plan writes exists on its service, before any write.
+pub fn check_services(analysis: &Analysis, index: &ApiIndex, groups: &[usize]) -> Result<HashMap<String, String>> {
+    let mut service_ids = HashMap::new();
+    for group in groups.iter().map(|g| &analysis.groups[*g]) {
+        let service = index.services.iter().find(|s| s.name == group.pair.target_service).ok_or_else(|| {
+            Error::failed(format!(
+                "the tenant has no handover service named `{}` (for provider \"{}\"); services: {}. Nothing was written",
+                group.pair.target_service,
+                group.name,
+                index.services.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let unknown: Vec<&str> = group
+            .properties
+            .iter()
+            .map(|p| p.key.as_str())
+            .filter(|k| !service.property_keys.iter().any(|s| s == k))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(Error::failed(format!(
+                "provider \"{}\": the tenant's `{}` service has no propert{} {}; its properties are: {}. \
+                 The provider plugin and this Cognigy version disagree; nothing was written",
+                group.name,
+                service.name,
+                if unknown.len() == 1 { "y" } else { "ies" },
+                unknown.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                service.property_keys.join(", ")
+            )));
+        }
+        service_ids.insert(group.name.clone(), service.id.clone());
+    }
+    Ok(service_ids)
+}
+
+/// Apply: create providers, then switch nodes.
+pub fn apply(
+    client: &Client,
+    project: &Project,
+    analysis: &Analysis,
+    index: &ApiIndex,
+    state: &StateDir,
+    digest: &str,
+    target: &str,
+) -> Result<RunOutcome> {
+    let to_create: Vec<usize> =
+        analysis.groups_in_scope().filter(|(_, g)| g.existing.is_none() && g.is_complete()).map(|(i, _)| i).collect();
+    let service_ids = check_services(analysis, index, &to_create)?;
+    let (mut run, previous) = open_run(client, index, state, RunKind::Apply, digest, target)?;
+    let made = ensure_providers(&mut run, analysis, index, previous.as_ref(), &service_ids, &to_create)?;
+    // Minted (planned) referenceId → the tenant's real one.
+    let real_ids: HashMap<String, String> =
+        made.iter().map(|(g, (_, reference))| (analysis.groups[*g].reference_id.clone(), reference.clone())).collect();
+    let switches = analysis.nodes.iter().filter(|n| matches!(n.resolution, Resolution::Migrate { .. })).count();
+    let progress = handover_migrate_io::progress::phase("Writing to the API", Some(made.len() + switches));
+    made.iter().for_each(|_| progress.inc());
+    for handover in &analysis.nodes {
+        let Resolution::Migrate { group, switch, .. } = &handover.resolution else { continue };
+        progress.inc();
+        let flow = &project.flows[handover.flow];
+        let chart = &flow.charts[handover.chart];
+        let node = analysis.node(project, handover);
+        let locale = &project.locales[chart.locale];
+        let group = &analysis.groups[*group];
+        let reference = real_ids.get(&group.reference_id).cloned().unwrap_or_else(|| group.reference_id.clone());
+        let node_path = format!("/flows/{}/chart/nodes/{}", flow.id, node.id);
+        let read_config = |client: &Client| -> Result<Value> {
+            let current = client.get(&node_path, &[("preferredLocaleId", locale.id.clone())])?;
+            Ok(current.get("config").cloned().unwrap_or(Value::Null))
+        };
+        let expected = index.node_versions.get(&(flow.id.clone(), node.id.to_string(), locale.id.clone()));
+        let current = read_config(client)?;
+        if Some(&sha256_json(&current)) != expected {
+            run.refused.push(format!(
+                "flow \"{}\", locale {}, node `{}` (\"{}\")",
+                flow.name, locale.name, node.id, node.label
+            ));
+            continue;
+        }
+        let backup = run.backup(&current)?;
+        // The config as analysed: the version check above says the tenant's is unchanged.
+        let mut config = current.as_object().cloned().unwrap_or_default();
+        config.insert(analysis.options.selector_key.clone(), Value::String(reference));
+        for (key, value) in &switch.rewrite.set {
+            config.insert(key.clone(), value.clone());
+        }
+        let new_config = Value::Object(config);
+        run.journal.append(Record::ApiWrite {
+            key: format!("node:{}/{}/{}", flow.id, node.id, locale.id),
+            path: chart.path.clone(),
+            op: ApiOp::PatchNode {
+                flow_id: flow.id.clone(),
+                node_id: node.id.to_string(),
+                locale_id: locale.id.clone(),
+            },
+            before: expected.cloned(),
+            after: sha256_json(&new_config),
+            backup: Some(backup),
+            summary: format!("switch node `{}` in {}", node.id, chart.path),
+        })?;
+        let body = json!({"config": new_config, "localeId": locale.id});
+        run.patch_checked(&node_path, &body, &|| Ok(read_config(client)? == new_config))?;
+        run.journal.append(Record::Done { path: format!("node:{}/{}/{}", flow.id, node.id, locale.id) })?;
+        run.written.push(format!("{} node {}", chart.path, node.id));
+    }
+    finish(run, previous)
+}
+
+/// Create (or, after an interrupted run, find) each provider of `groups` and set its
+/// complete property list. Returns group index → (`_id`, `referenceId`).
+fn ensure_providers(
+    run: &mut ApiRun,
+    analysis: &Analysis,
+    index: &ApiIndex,
+    previous: Option<&RunInfo>,
+    service_ids: &HashMap<String, String>,
+    groups: &[usize],
+) -> Result<HashMap<usize, (String, String)>> {
+    let mut created: HashMap<String, (String, String)> = HashMap::new();
+    for record in previous.iter().flat_map(|r| &r.records) {
+        if let Record::ApiCreated { key, id, reference_id } = record {
+            created.insert(key.clone(), (id.clone(), reference_id.clone()));
+        }
+    }
+    let mut made = HashMap::new();
+    for &index_of_group in groups {
+        let group = &analysis.groups[index_of_group];
+        let Some(properties) = group.property_map() else { continue };
+        let key = format!("provider:{}", group.name);
+        let path = handover_migrate_engine::plan::provider_path(&group.name);
+        let intended = previous.iter().flat_map(|r| &r.records).any(
+            |r| matches!(r, Record::ApiWrite { op: ApiOp::CreateProvider { name, .. }, .. } if name == &group.name),
+        );
+        let found_earlier = match (created.get(&key), intended) {
+            (Some(found), _) => Some(found.clone()),
+            // The interrupted run sent the create but did not see the answer: look first.
+            (None, true) => find_provider_by_name(run, &group.name)?.map(|p| {
+                (
+                    p.get("_id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    p.get("referenceId").and_then(Value::as_str).unwrap_or_default().to_string(),
+                )
+            }),
+            (None, false) => None,
+        };
+        let (id, reference_id) = match found_earlier {
+            Some(found) => found,
+            None => {
+                let service_id = service_ids.get(&group.name).cloned().unwrap_or_default();
+                run.journal.append(Record::ApiWrite {
+                    key: key.clone(),
+                    path: path.clone(),
+                    op: ApiOp::CreateProvider { name: group.name.clone(), service_id: service_id.clone() },
+                    before: None,
+                    after: sha256_json(&(&group.name, &service_id)),
+                    backup: None,
+                    summary: format!("create provider \"{}\"", group.name),
+                })?;
+                let body = json!({"projectId": index.project_id, "name": group.name, "serviceId": service_id});
+                let provider = create_provider(run, &body, &group.name)?;
+                let found = (
+                    provider.get("_id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    provider.get("referenceId").and_then(Value::as_str).unwrap_or_default().to_string(),
+                );
+                run.journal.append(Record::ApiCreated {
+                    key: key.clone(),
+                    id: found.0.clone(),
+                    reference_id: found.1.clone(),
+                })?;
+                found
+            }
+        };
+        let list: Vec<Value> = properties.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+        let body = json!({"projectId": index.project_id, "properties": list});
+        run.journal.append(Record::ApiWrite {
+            key: format!("{key}:properties"),
+            path: path.clone(),
+            op: ApiOp::SetProviderProperties { provider_id: id.clone() },
+            before: None,
+            after: sha256_json(&list),
+            backup: None,
+            summary: format!("set the properties of provider \"{}\"", group.name),
+        })?;
+        set_properties(run, &id, &body)?;
+        run.journal.append(Record::Done { path: key })?;
+        run.written.push(path);
+        made.insert(index_of_group, (id, reference_id));
+    }
+    Ok(made)
+}
+
+/// Linking a clone: make sure every provider of the run exists on the tenant (reusing one
+/// with the same service and properties, else creating it). Returns group index → the
+/// tenant's `referenceId`, and the API run (absent when nothing had to be created).
+pub fn link_providers(
+    client: &Client,
+    analysis: &Analysis,
+    index: &ApiIndex,
+    tenant: &[handover_migrate_engine::model::ProviderFile],
+    state: &StateDir,
+    digest: &str,
+    target: &str,
+) -> Result<(Option<RunOutcome>, HashMap<usize, String>)> {
+    let mut real: HashMap<usize, String> = HashMap::new();
+    let mut to_create = Vec::new();
+    for (group_index, group) in analysis.groups_in_scope().filter(|(_, g)| g.is_complete()) {
+        let found = tenant.iter().find(|p| {
+            p.service == group.pair.target_service
+                && handover_migrate_engine::analysis::matches_properties(&p.properties, &group.properties)
+        });
+        match found {
+            Some(provider) => {
+                real.insert(group_index, provider.reference_id.clone());
+            }
+            None => to_create.push(group_index),
+        }
+    }
+    if to_create.is_empty() {
+        return Ok((None, real));
+    }
+    let service_ids = check_services(analysis, index, &to_create)?;
+    let (mut run, previous) = open_run(client, index, state, RunKind::Apply, digest, target)?;
+    let made = ensure_providers(&mut run, analysis, index, previous.as_ref(), &service_ids, &to_create)?;
+    real.extend(made.into_iter().map(|(g, (_, reference))| (g, reference)));
+    Ok((Some(finish(run, previous)?), real))
+}
+
+fn create_provider(run: &ApiRun, body: &Value, name: &str) -> Result<Value> {
+    handover_migrate_io::failpoint::hit("api:before_write")?;
+    let mut attempt = 0;
+    loop {
+        match run.client.call(Method::Post, "/handover/provider", &[], Some(body)) {
+            Ok(Some(provider)) => return Ok(provider),
+            Ok(None) => {
+                return Err(Error::failed(format!(
+                    "creating provider \"{name}\": the API answered without the provider"
+                )))
+            }
+            Err(error) if attempt < run.client.max_retries() && error.status().is_none_or(|s| s == 429 || s >= 500) => {
+                // The create may have landed: look before repeating it.
+                run.client.pause_after(&error, attempt);
+                attempt += 1;
+                if let Some(found) = find_provider_by_name(run, name)? {
+                    return Ok(found);
+                }
+            }
+            Err(error) => return Err(error.into_error(&format!("creating provider \"{name}\""))),
+        }
+    }
+}
+
+fn find_provider_by_name(run: &ApiRun, name: &str) -> Result<Option<Value>> {
+    Ok(run
+        .client
+        .get_all("/handover/providers", &run.scope())?
+        .into_iter()
+        .find(|p| p.get("name").and_then(Value::as_str) == Some(name)))
+}
+
+fn set_properties(run: &ApiRun, id: &str, body: &Value) -> Result<()> {
+    // The full list replaces the old one, so repeating it is safe.
+    let path = format!("/handover/providers/{id}");
+    handover_migrate_io::failpoint::hit("api:before_write")?;
+    let mut attempt = 0;
+    loop {
+        match run.client.call(Method::Patch, &path, &[], Some(body)) {
+            Ok(_) => return Ok(()),
+            Err(CallError::Status { status: 404, .. }) => {
+                // Older API versions name the route in the singular.
+                return run
+                    .client
+                    .call(Method::Patch, &format!("/handover/provider/{id}"), &[], Some(body))
+                    .map(|_| ())
+                    .map_err(|e| e.into_error(&format!("PATCH /handover/provider/{id}")));
+            }
+            Err(error) if attempt < run.client.max_retries() && error.status().is_none_or(|s| s == 429 || s >= 500) => {
+                run.client.pause_after(&error, attempt);
+                attempt += 1;
+            }
+            Err(error) => return Err(error.into_error(&format!("PATCH {path}"))),
+        }
+    }
+}
+
+/// Cleanup through the API: set `provider` to `"none"` and drop `providerSettings`,
+/// keeping `agentAssistSettings` and everything else.
+pub fn cleanup(
+    client: &Client,
+    project: &Project,
+    analysis: &Analysis,
+    index: &ApiIndex,
+    state: &StateDir,
+    items: &[&CleanupItem],
+    target: &str,
+) -> Result<RunOutcome> {
+    let digest = sha256_hex(items.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join("\n").as_bytes());
+    let (mut run, previous) = open_run(client, index, state, RunKind::Cleanup, &digest, target)?;
+    let progress = handover_migrate_io::progress::phase("Cleaning up through the API", Some(items.len()));
+    for item in items {
+        progress.inc();
+        let Some((id, _)) = index.endpoints.get(&item.path) else { continue };
+        let endpoint_path = format!("/endpoints/{id}");
+        let current = super::store_object(client.get(&endpoint_path, &[])?);
+        if Some(&sha256_json(&current)) != project.fingerprint.get(&item.path) {
+            run.refused.push(format!("endpoint \"{}\"", item.endpoint));
+            continue;
+        }
+        let before = current.get("handoverSettings").cloned().unwrap_or(Value::Null);
+        let restorable = match restorable_settings(project, analysis, &item.endpoint, &before) {
+            Some(settings) => settings,
+            None => {
+                run.refused.push(format!(
+                    "endpoint \"{}\": the API returns its secrets masked, so a backup could not restore them; give them \
+                     in the answers file ([providers.\"{}\"] secrets.…) so that cleanup stays reversible",
+                    item.endpoint, item.endpoint
+                ));
+                continue;
+            }
+        };
+        let mut after = before.as_object().cloned().unwrap_or_default();
+        after.insert("provider".into(), Value::String("none".into()));
+        after.shift_remove("providerSettings");
+        let after = Value::Object(after);
+        let backup = run.backup(&restorable)?;
+        let key = format!("endpoint:{id}");
+        run.journal.append(Record::ApiWrite {
+            key: key.clone(),
+            path: item.path.clone(),
+            op: ApiOp::PatchEndpoint { endpoint_id: id.clone() },
+            before: Some(sha256_json(&before)),
+            after: sha256_json(&after),
+            backup: Some(backup),
+            summary: format!("remove legacy settings from endpoint \"{}\"", item.endpoint),
+        })?;
+        let body = json!({"handoverSettings": after});
+        run.patch_checked(&endpoint_path, &body, &|| {
+            Ok(super::store_object(client.get(&endpoint_path, &[])?).get("handoverSettings") == Some(&after))
+        })?;
+        run.journal.append(Record::Done { path: key })?;
+        run.written.push(item.path.clone());
+    }
+    finish(run, previous)
+}
+
+/// The endpoint's `handoverSettings` as a backup that can really be written back: masked
+/// secrets are replaced by the answers' values, or `None` when an answer is missing.
+fn restorable_settings(project: &Project, analysis: &Analysis, endpoint: &str, settings: &Value) -> Option<Value> {
+    let mut settings = settings.clone();
+    let index = project.endpoints.iter().position(|e| e.name == endpoint)?;
+    let group = match &analysis.endpoint_states[index] {
+        EndpointState::Grouped { group, .. } => Some(&analysis.groups[*group]),
+        _ => None,
+    };
+    let provider_settings = settings.get_mut("providerSettings").and_then(Value::as_object_mut);
+    for (key, value) in provider_settings.into_iter().flatten() {
+        if value.as_str().is_some_and(looks_masked) {
+            let answer = group?.properties.iter().find(|p| &p.key == key).and_then(|p| p.value.clone())?;
+            *value = answer;
+        }
+    }
+    Some(settings)
+}
+
+/// Roll back an API run from its journal: nodes and endpoints to their pre-images, then
+/// delete the providers it created.
+pub fn rollback(
+    client: &Client,
+    index: &ApiIndex,
+    run: &RunInfo,
+    force: bool,
+) -> Result<handover_migrate_io::run::RollbackOutcome> {
+    let mut journal = Journal::open(&run.dir.join(JOURNAL_FILE))?;
+    // The first write of each resource holds its original (pre-image) backup.
+    let mut writes: Vec<&Record> = Vec::new();
+    let mut created: HashMap<&String, &String> = HashMap::new();
+    for record in &run.records {
+        match record {
+            Record::ApiWrite { key, .. }
+                if !writes.iter().any(|w| matches!(w, Record::ApiWrite { key: k, .. } if k == key)) =>
+            {
+                writes.push(record)
+            }
+            Record::ApiCreated { key, id, .. } => {
+                created.insert(key, id);
+            }
+            _ => {}
+        }
+    }
+    if run.state != handover_migrate_io::run::RunState::RollbackInterrupted {
+        journal.append(Record::RollbackBegin)?;
+    }
+    let mut outcome = handover_migrate_io::run::RollbackOutcome {
+        run_id: Some(run.id.clone()),
+        kind: Some(run.kind),
+        restored: Vec::new(),
+        removed: Vec::new(),
+    };
+    let mut foreign = Vec::new();
+    for record in writes.iter().rev() {
+        let Record::ApiWrite { key, path, op, before, after, backup, .. } = record else { continue };
+        handover_migrate_io::failpoint::hit("api:before_write")?;
+        let read_backup = |name: &Option<String>| -> Result<Value> {
+            let name = name.as_ref().ok_or_else(|| Error::failed(format!("run {}: no backup for {key}", run.id)))?;
+            let text = fsio::read_text(&run.dir.join(BACKUP_DIR).join(name))?;
+            serde_json::from_str(&text)
+                .map_err(|e| Error::failed(format!("run {}: backup {name} is damaged ({e})", run.id)))
+        };
+        match op {
+            ApiOp::PatchNode { flow_id, node_id, locale_id } => {
+                let node_path = format!("/flows/{flow_id}/chart/nodes/{node_id}");
+                let current = client.get(&node_path, &[("preferredLocaleId", locale_id.clone())])?;
+                let current_hash = sha256_json(&current.get("config").cloned().unwrap_or(Value::Null));
+                if Some(&current_hash) == before.as_ref() {
+                    journal.append(Record::Restored { path: key.clone() })?;
+                    continue;
+                }
+                if &current_hash != after && !force {
+                    foreign.push(format!("{path} node {node_id}"));
+                    continue;
+                }
+                let config = read_backup(backup)?;
+                client
+                    .call(Method::Patch, &node_path, &[], Some(&json!({"config": config, "localeId": locale_id})))
+                    .map_err(|e| e.into_error(&format!("PATCH {node_path}")))?;
+                outcome.restored.push(format!("{path} node {node_id}"));
+            }
+            ApiOp::PatchEndpoint { endpoint_id } => {
+                let endpoint_path = format!("/endpoints/{endpoint_id}");
+                let current = client.get(&endpoint_path, &[])?;
+                let current_hash = sha256_json(&current.get("handoverSettings").cloned().unwrap_or(Value::Null));
+                if Some(&current_hash) == before.as_ref() {
+                    journal.append(Record::Restored { path: key.clone() })?;
+                    continue;
+                }
+                if &current_hash != after && !force {
+                    foreign.push(path.clone());
+                    continue;
+                }
+                let settings = read_backup(backup)?;
+                if contains_mask(&settings) {
+                    return Err(Error::failed(format!(
+                        "{path}: its backup holds masked secrets; refusing to write a mask back"
+                    )));
+                }
+                client
+                    .call(Method::Patch, &endpoint_path, &[], Some(&json!({"handoverSettings": settings})))
+                    .map_err(|e| e.into_error(&format!("PATCH {endpoint_path}")))?;
+                outcome.restored.push(path.clone());
+            }
+            ApiOp::SetProviderProperties { .. } => {}
+            ApiOp::CreateProvider { name, .. } => {
+                let id = match created.get(key) {
+                    Some(id) => Some((*id).clone()),
+                    None => client
+                        .get_all("/handover/providers", &[("projectId", index.project_id.clone())])?
+                        .into_iter()
+                        .find(|p| p.get("name").and_then(Value::as_str) == Some(name.as_str()))
+                        .and_then(|p| p.get("_id").and_then(Value::as_str).map(str::to_string)),
+                };
+                if let Some(id) = id {
+                    match client.call(
+                        Method::Delete,
+                        &format!("/handover/provider/{id}"),
+                        &[("projectId", index.project_id.clone())],
+                        None,
+                    ) {
+                        Ok(_) | Err(CallError::Status { status: 404, .. }) => {}
+                        Err(error) => return Err(error.into_error(&format!("DELETE /handover/provider/{id}"))),
+                    }
+                    outcome.removed.push(path.clone());
+                }
+            }
+        }
+        journal.append(Record::Restored { path: key.clone() })?;
+    }
+    if !foreign.is_empty() {
+        return Err(Error::failed(format!(
+            "run {}: these were changed on the tenant by someone else after the run, and were left as they are:\n{}\n\
+             Use `rollback --force` to overwrite them with the originals",
+            run.id,
+            foreign.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n")
+        )));
+    }
+    journal.append(Record::RollbackEnd)?;
+    Ok(outcome)
+}
+
+fn contains_mask(value: &Value) -> bool {
+    match value {
+        Value::String(s) => looks_masked(s),
+        Value::Array(items) => items.iter().any(contains_mask),
+        Value::Object(map) => map.values().any(contains_mask),
+        _ => false,
+    }
+}

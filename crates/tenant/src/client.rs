@@ -1,0 +1,464 @@
+//! A small, disciplined HTTP client for the Cognigy REST API.
+//!
+//! - `X-API-Key` authentication; no body on GET.
+//! - A client-side limit of N requests per sliding window (default 1,000 per 5 minutes,
+//!   the shared-SaaS limit), so the tool never trips the tenant's limiter.
+//! - Retries with exponential backoff, honouring `Retry-After`, on 429, 5xx, timeouts and
+//!   connection errors — for idempotent methods only. A POST or PATCH that fails
+//!   ambiguously is reported as [`CallError::Ambiguous`] so the caller can look before
+//!   repeating it.
+//! - Errors carry the server's problem details (`title`, `detail`, `traceId`).
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use handover_migrate_core::secret::Secret;
+use handover_migrate_io::{Error, Result};
+
+/// How many requests may be sent per window.
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimit {
+    pub requests: usize,
+    pub window: Duration,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self { requests: 1000, window: Duration::from_secs(300) }
+    }
+}
+
+impl std::str::FromStr for RateLimit {
+    type Err = String;
+    /// `N/SECONDS`, e.g. `1000/300`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (n, secs) = text.split_once('/').ok_or_else(|| format!("{text:?}: expected N/SECONDS, e.g. 1000/300"))?;
+        let requests: usize = n.trim().parse().map_err(|_| format!("{text:?}: {n:?} is not a number"))?;
+        let seconds: f64 = secs.trim().parse().map_err(|_| format!("{text:?}: {secs:?} is not a number"))?;
+        if requests == 0 || seconds <= 0.0 || !seconds.is_finite() {
+            return Err(format!("{text:?}: both numbers must be positive"));
+        }
+        Ok(Self { requests, window: Duration::from_secs_f64(seconds) })
+    }
+}
+
+pub struct ApiConfig {
+    /// Base URL of the API, e.g. `https://api-trial.cognigy.ai`.
+    pub base_url: String,
+    pub api_key: Secret,
+    pub ca_cert: Option<std::path::PathBuf>,
+    pub rate_limit: RateLimit,
+    pub max_retries: u32,
+    pub timeout: Duration,
+}
+
+/// Why a single call failed.
+#[derive(Debug)]
+pub enum CallError {
+    /// The server answered with an error status.
+    Status { status: u16, message: String, retry_after: Option<Duration> },
+    /// No (complete) answer: connection reset, timeout. For POST/PATCH the request may or
+    /// may not have been applied.
+    Ambiguous(String),
+}
+
+impl CallError {
+    fn transient(&self) -> bool {
+        match self {
+            CallError::Status { status, .. } => *status == 408 || *status == 429 || (*status >= 500 && *status != 511),
+            CallError::Ambiguous(_) => true,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            CallError::Status { status, .. } => Some(*status),
+            CallError::Ambiguous(_) => None,
+        }
+    }
+
+    pub fn into_error(self, what: &str) -> Error {
+        match self {
+            CallError::Status { message, .. } => Error::failed(format!("{what}: {message}")),
+            CallError::Ambiguous(message) => Error::failed(format!("{what}: no answer from the API ({message})")),
+        }
+    }
+}
+
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    api_key: Secret,
+    max_retries: u32,
+    rate_limit: RateLimit,
+    sent: Mutex<VecDeque<Instant>>,
+    requests: AtomicU64,
+    largest_page: AtomicU64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    fn idempotent(self) -> bool {
+        matches!(self, Method::Get | Method::Delete)
+    }
+}
+
+fn load_ca(path: &Path) -> Result<ureq::tls::RootCerts> {
+    let pem = handover_migrate_io::fsio::read_regular(path)?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(_) => {}
+            Err(e) => return Err(Error::usage(format!("--ca-cert {}: {e}", path.display()))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::usage(format!("--ca-cert {}: no PEM certificate in the file", path.display())));
+    }
+    Ok(ureq::tls::RootCerts::new_with_certs(&certs))
+}
+
+impl Client {
+    pub fn new(config: ApiConfig) -> Result<Self> {
+        let base_url = config.base_url.trim_end_matches('/');
+        let parsed = url::Url::parse(base_url).map_err(|e| {
+            Error::usage(format!("--api-url {base_url:?} is not a URL ({e}); e.g. https://api-trial.cognigy.ai"))
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::usage(format!(
+                "--api-url {base_url:?} must start with https:// (or http:// for a local simulator)"
+            )));
+        }
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if let Some(path) = &config.ca_cert {
+            tls = tls.root_certs(load_ca(path)?);
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(ureq::Proxy::try_from_env())
+            .tls_config(tls.build())
+            .timeout_global(Some(config.timeout))
+            .user_agent(concat!("handover-migrate/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        let base = if base_url.ends_with("/new/v2.0") { base_url.to_string() } else { format!("{base_url}/new/v2.0") };
+        Ok(Self {
+            agent,
+            base,
+            api_key: config.api_key,
+            max_retries: config.max_retries,
+            rate_limit: config.rate_limit,
+            sent: Mutex::new(VecDeque::new()),
+            requests: AtomicU64::new(0),
+            largest_page: AtomicU64::new(0),
+        })
+    }
+
+    /// Requests sent so far (retries included).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Wait until one more request fits in the sliding window.
+    fn throttle(&self) {
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let now = Instant::now();
+            while sent.front().is_some_and(|t| now.duration_since(*t) >= self.rate_limit.window) {
+                sent.pop_front();
+            }
+            if sent.len() < self.rate_limit.requests {
+                sent.push_back(now);
+                return;
+            }
+            let wait =
+                sent.front().map_or(Duration::ZERO, |t| self.rate_limit.window.saturating_sub(now.duration_since(*t)));
+            tracing::debug!("client rate limit reached; waiting {:?}", wait);
+            std::thread::sleep(wait);
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// One attempt.
+    fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, CallError> {
+        self.throttle();
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("{} {}", method.as_str(), path);
+        let url =
+            url::Url::parse_with_params(&self.url(path), query.iter().map(|(k, v)| (*k, v.as_str()))).map_err(|e| {
+                CallError::Status { status: 0, message: format!("bad URL for {path}: {e}"), retry_after: None }
+            })?;
+        let request = ureq::http::Request::builder()
+            .method(method.as_str())
+            .uri(url.as_str())
+            .header("X-API-Key", self.api_key.0.as_str());
+        // No body on GET or DELETE (a body on GET is refused by some Cognigy installations).
+        let result = match body.filter(|_| matches!(method, Method::Post | Method::Patch)) {
+            Some(body) => request
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(body).unwrap_or_default())
+                .map_err(|e| CallError::Ambiguous(e.to_string()))
+                .map(|r| self.agent.run(r)),
+            None => request.body(()).map_err(|e| CallError::Ambiguous(e.to_string())).map(|r| self.agent.run(r)),
+        }?;
+        let mut response = result.map_err(|e| CallError::Ambiguous(e.to_string()))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| Duration::from_secs_f64(s.min(600.0)));
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(512 * 1024 * 1024)
+            .read_to_string()
+            .map_err(|e| CallError::Ambiguous(format!("reading the answer: {e}")))?;
+        if (200..300).contains(&status) {
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            return serde_json::from_str(&text).map(Some).map_err(|e| CallError::Status {
+                status,
+                message: format!("the answer is not JSON ({e})"),
+                retry_after: None,
+            });
+        }
+        Err(CallError::Status { status, message: problem_message(status, &text), retry_after })
+    }
+
+    /// A call with retries where that is safe (idempotent methods).
+    pub fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Option<Value>, CallError> {
+        let mut attempt = 0;
+        loop {
+            match self.send_once(method, path, query, body) {
+                Ok(value) => return Ok(value),
+                Err(error) if error.transient() && method.idempotent() && attempt < self.max_retries => {
+                    let backoff = backoff(&error, attempt);
+                    tracing::info!("{} {path} failed ({error:?}); retrying in {backoff:?}", method.as_str());
+                    std::thread::sleep(backoff);
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Back off after a transient failure of a non-idempotent call, before the caller
+    /// checks whether it landed.
+    pub fn pause_after(&self, error: &CallError, attempt: u32) {
+        std::thread::sleep(backoff(error, attempt));
+    }
+
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    pub fn get(&self, path: &str, query: &[(&str, String)]) -> Result<Value> {
+        self.call(Method::Get, path, query, None).map_err(|e| e.into_error(&format!("GET {path}")))?.ok_or_else(|| {
+            Error::failed(format!(
+                "GET {path}: the API answered with no content; check that --api-url is the API base URL \
+                     (e.g. https://api-trial.cognigy.ai), not the UI's"
+            ))
+        })
+    }
+
+    /// Every item of a paginated index route, read in pages of [`PAGE_LIMIT`] by `skip`
+    /// (the way the Cognigy CLI's `indexAll` pages). Every page must be the cursor-paginated
+    /// envelope of the official client's types (`{items, total, nextCursor, previousCursor}`);
+    /// any other shape is an error naming the route, never an empty list. Paging goes on
+    /// until `total` items are read, whatever page size the server chose; a page that
+    /// brings nothing new before that is an error too (a list that moved under the read).
+    pub fn get_all(&self, path: &str, query: &[(&str, String)]) -> Result<Vec<Value>> {
+        let mut items: Vec<Value> = Vec::new();
+        let mut total: Option<usize> = None;
+        loop {
+            let mut page_query = query.to_vec();
+            page_query.push(("limit", PAGE_LIMIT.to_string()));
+            page_query.push(("skip", items.len().to_string()));
+            let page = self.get(path, &page_query)?;
+            let (batch, page_total) = envelope(path, page)?;
+            let expected = *total.get_or_insert(page_total);
+            if page_total != expected {
+                return Err(Error::failed(format!(
+                    "GET {path}: the list changed while it was read (total {expected}, then {page_total}); \
+                     run the command again once nobody edits the project"
+                )));
+            }
+            let got = batch.len();
+            // A server that ignores `skip` answers the first page again: that would read
+            // as `total` items while most are copies.
+            if !items.is_empty() && batch.first().is_some_and(|first| items.first() == Some(first)) {
+                return Err(Error::failed(format!(
+                    "GET {path}: the API answered the first page again for skip={}; it does not page \
+                     by `skip` as the Cognigy API does",
+                    items.len()
+                )));
+            }
+            self.largest_page.fetch_max(got as u64, Ordering::Relaxed);
+            items.extend(batch);
+            if items.len() >= expected {
+                items.truncate(expected);
+                return Ok(items);
+            }
+            if got == 0 {
+                return Err(Error::failed(format!(
+                    "GET {path}: the API reports {expected} items but an empty page at skip={}; \
+                     run the command again",
+                    items.len()
+                )));
+            }
+        }
+    }
+
+    /// The largest page the server answered an index read with so far (0 before any).
+    pub fn largest_page(&self) -> usize {
+        usize::try_from(self.largest_page.load(Ordering::Relaxed)).unwrap_or(usize::MAX)
+    }
+}
+
+/// The page size index reads ask for: the maximum the Cognigy API accepts.
+pub const PAGE_LIMIT: usize = 100;
+
+/// The `items` and `total` of one page of an index route, or an error naming the route.
+fn envelope(path: &str, page: Value) -> Result<(Vec<Value>, usize)> {
+    let shape_error = |found: &str| {
+        Error::failed(format!(
+            "GET {path}: expected a paginated answer {{\"items\": [...], \"total\": N, \"nextCursor\", \"previousCursor\"}} \
+             but {found}; check that --api-url points at the Cognigy.AI API (e.g. https://api-trial.cognigy.ai)"
+        ))
+    };
+    let Value::Object(mut object) = page else {
+        return Err(shape_error(match page {
+            Value::Array(_) => "got a bare list",
+            _ => "got no JSON object",
+        }));
+    };
+    let items = match object.remove("items") {
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(shape_error("its `items` is not a list")),
+        None => return Err(shape_error("it has no `items`")),
+    };
+    let total = match object.get("total") {
+        Some(total) => total.as_u64().ok_or_else(|| shape_error("its `total` is not a whole number"))?,
+        None => return Err(shape_error("it has no `total`")),
+    };
+    let total = usize::try_from(total).map_err(|_| shape_error("its `total` is out of range"))?;
+    Ok((items, total))
+}
+
+/// How long to wait before attempt `attempt + 1`: the server's `Retry-After` if it gave
+/// one, else exponential backoff from 200 ms with a little jitter.
+fn backoff(error: &CallError, attempt: u32) -> Duration {
+    match error {
+        CallError::Status { retry_after: Some(wait), .. } => *wait,
+        _ => Duration::from_millis(200u64.saturating_mul(1 << attempt.min(6)) + jitter()),
+    }
+}
+
+fn jitter() -> u64 {
+    u64::from(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0) % 100,
+    )
+}
+
+/// The RFC 7807 problem of an error answer, in one line.
+fn problem_message(status: u16, text: &str) -> String {
+    let problem: Option<Value> = serde_json::from_str(text).ok();
+    let field = |name: &str| problem.as_ref().and_then(|p| p.get(name)).and_then(Value::as_str).map(str::to_string);
+    let title = field("title").or_else(|| field("error")).unwrap_or_else(|| "error".to_string());
+    let detail = field("detail").or_else(|| field("error_description")).or_else(|| field("message"));
+    let trace = field("traceId").map(|t| format!(" (traceId {t})")).unwrap_or_default();
+    let hint = match status {
+        401 => " — check the API key (COGNIGY_API_KEY or --api-key-file)",
+        403 => " — the API key's user has no access to this project or action",
+        404 => " — check --project-id and that the resource still exists",
+        429 => " — the tenant's rate limit was hit; lower --rate-limit",
+        _ => "",
+    };
+    match detail {
+        Some(detail) => format!("{status} {title}: {detail}{trace}{hint}"),
+        None => format!("{status} {title}{trace}{hint}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_parse() {
+        let limit: RateLimit = "1000/300".parse().unwrap();
+        assert_eq!(limit.requests, 1000);
+        assert_eq!(limit.window, Duration::from_secs(300));
+        assert!("0/1".parse::<RateLimit>().is_err());
+        assert!("abc".parse::<RateLimit>().is_err());
+    }
+
+    #[test]
+    fn only_the_paginated_envelope_is_a_page() {
+        let (items, total) =
+            envelope("/x", serde_json::json!({"items": [1, 2], "total": 5, "nextCursor": "c"})).unwrap();
+        assert_eq!((items.len(), total), (2, 5));
+        for (answer, part) in [
+            (serde_json::json!([1, 2]), "got a bare list"),
+            (serde_json::json!({"items": [1]}), "has no `total`"),
+            (serde_json::json!({"total": 1}), "has no `items`"),
+            (serde_json::json!({"items": {}, "total": 1}), "`items` is not a list"),
+            (serde_json::json!({"items": [], "total": -1}), "`total` is not a whole number"),
+            (serde_json::json!("text"), "no JSON object"),
+        ] {
+            let message = envelope("/flows/f/chart/descriptors", answer).unwrap_err().to_string();
+            assert!(message.contains("GET /flows/f/chart/descriptors") && message.contains(part), "{message}");
+        }
+    }
+
+    #[test]
+    fn problems_are_summarised() {
+        let text = r#"{"title":"Bad Request","status":400,"detail":"Validation failed. Field x was not allowed","traceId":"ab12"}"#;
+        assert_eq!(
+            problem_message(400, text),
+            "400 Bad Request: Validation failed. Field x was not allowed (traceId ab12)"
+        );
+        assert!(problem_message(401, "").contains("API key"));
+    }
+}
