@@ -17,6 +17,7 @@ mod refusals;
 mod reliability;
 mod report;
 mod schemas;
+mod secrets;
 mod switch;
 mod trust;
 mod vendors;
