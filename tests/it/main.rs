@@ -12,7 +12,6 @@ mod isolation;
 mod malformed;
 mod model;
 mod plugins;
-mod projectgen;
 mod refusals;
 mod reliability;
 mod report;

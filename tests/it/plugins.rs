@@ -10,7 +10,6 @@ use std::sync::OnceLock;
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::projectgen::*;
 
 const PATH_ENV: &str = "HANDOVER_MIGRATE_PLUGIN_PATH";
 const FLOW_REF: &str = "00000000-0000-4000-8000-00000000d001";
