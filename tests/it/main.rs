@@ -8,6 +8,7 @@ mod common;
 mod conflicts;
 mod conventions;
 mod crash;
+mod doctor;
 mod guided;
 mod malformed;
 mod model;
