@@ -10,6 +10,7 @@ mod conventions;
 mod crash;
 mod doctor;
 mod guided;
+mod isolation;
 mod malformed;
 mod model;
 mod plugins;
