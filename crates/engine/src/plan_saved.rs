@@ -25,7 +25,7 @@ impl SavedPlan {
             plan: &'a Plan,
             digest: String,
         }
-        let text = crate::jsonedit::to_cli_json(&Saving { plan, digest: plan.digest() }) + "\n";
+        let text = handover_migrate_io::fsio::to_cli_json(&Saving { plan, digest: plan.digest() }) + "\n";
         fsio::write_atomic(path, text.as_bytes(), 0o644)
     }
 
