@@ -77,6 +77,26 @@ pub enum Entry {
     Other,
 }
 
+impl Entry {
+    /// `Ok` for a regular file; anything else is the error that says what `path` is
+    /// instead (the one wording of every reader, path-based or descriptor-relative).
+    pub fn require_file(&self, path: &Path) -> Result<()> {
+        match self {
+            Entry::File => Ok(()),
+            Entry::Missing => Err(Error::failed(format!("{} is missing", path.display()))),
+            Entry::Symlink => Err(Error::failed(format!(
+                "{} is a symbolic link; handover-migrate never follows links. Replace it with the file itself",
+                path.display()
+            ))),
+            Entry::Dir => Err(Error::failed(format!("{} is a directory where a file is expected", path.display()))),
+            Entry::Other => Err(Error::failed(format!(
+                "{} is not a regular file (a FIFO, socket or device?) where a file is expected",
+                path.display()
+            ))),
+        }
+    }
+}
+
 pub fn entry(path: &Path) -> Result<Entry> {
     match fs::symlink_metadata(path) {
         Ok(meta) => {
@@ -122,23 +142,7 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn open_regular(path: &Path) -> Result<File> {
-    match entry(path)? {
-        Entry::File => {}
-        Entry::Missing => return Err(Error::failed(format!("{} is missing", path.display()))),
-        Entry::Symlink => {
-            return Err(Error::failed(format!(
-                "{} is a symbolic link; handover-migrate never follows links. Replace it with the file itself",
-                path.display()
-            )))
-        }
-        Entry::Dir => return Err(Error::failed(format!("{} is a directory where a file is expected", path.display()))),
-        Entry::Other => {
-            return Err(Error::failed(format!(
-                "{} is not a regular file (a FIFO, socket or device?) where a file is expected",
-                path.display()
-            )))
-        }
-    }
+    entry(path)?.require_file(path)?;
     OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
