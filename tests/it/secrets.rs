@@ -320,3 +320,49 @@ fn answers_file_errors_never_quote_a_value() {
         }
     }
 }
+
+/// "Web Chat" and "web-chat" both read `HANDOVER_MIGRATE_SECRET_WEB_CHAT_APIKEY`: with that
+/// set, one secret would go to two providers of different accounts. Refused, naming both.
+#[test]
+fn colliding_secret_variables_are_refused_naming_both_endpoints() {
+    use crate::projectgen::*;
+    let project = empty_project();
+    for (index, name) in ["Web Chat", "web-chat"].into_iter().enumerate() {
+        let flow_ref = format!("00000000-0000-4000-8000-00000000f00{index}");
+        add_flow(
+            &project,
+            &format!("Flow {index}"),
+            &format!("66000000000000000000f00{index}"),
+            &flow_ref,
+            serde_json::json!({}),
+        );
+        let settings = serde_json::json!({
+            "usePlatformToken": false, "baseUrl": "https://liveagent-trial.cognigy.ai/api/v1",
+            "accountId": format!("{}", index + 2), "apiKey": "********", "liveAgentInboxId": "3285",
+            "forwardOnlyHandoverConversations": true
+        });
+        add_endpoint(&project, name, &format!("66000000000000000000e00{index}"), &flow_ref, "liveAgent", settings);
+    }
+    let before = project.snapshot();
+    let var = "HANDOVER_MIGRATE_SECRET_WEB_CHAT_APIKEY";
+    for command in [&["plan"][..], &["apply", "--yes"]] {
+        let output = project.cmd(command).env(var, "canary-shared-secret-1").output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command:?}: {}", stderr(&output));
+        let err = stderr(&output);
+        assert!(err.contains(var) && err.contains("\"Web Chat\", \"web-chat\""), "{err}");
+        assert!(err.contains("answers file") && !err.contains("canary-shared-secret-1"), "{err}");
+    }
+    assert_eq!(project.snapshot(), before, "nothing written");
+    // The answers file tells them apart.
+    let answers = project.file("answers.toml");
+    std::fs::write(
+        &answers,
+        "[providers.\"Web Chat\"]\nsecrets.apiKey = \"canary-first-account\"\n\
+         [providers.\"web-chat\"]\nsecrets.apiKey = \"canary-second-account\"\n",
+    )
+    .unwrap();
+    let apply = project.cmd(&["apply", "--yes", "--answers", answers.to_str().unwrap()]).output().unwrap();
+    assert!(apply.status.success(), "{}", stderr(&apply));
+    let providers = std::fs::read_dir(project.file("handoverProviders")).unwrap().count();
+    assert_eq!(providers, 2);
+}

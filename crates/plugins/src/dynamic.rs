@@ -47,12 +47,14 @@ fn fix() -> String {
     )
 }
 
-/// Load a shared library as a plugin (Rust or C, told apart by its symbols).
-pub fn load(path: &Path, sha256: String) -> Result<Registered> {
+/// Load a shared library as a plugin (Rust or C, told apart by its symbols). `path` names
+/// it in messages; the library is opened from `opened_as`, the checked copy of its bytes
+/// ([`crate::trust::loadable_copy`]), never from `path` again.
+pub fn load(path: &Path, opened_as: &Path, sha256: String) -> Result<Registered> {
     // SAFETY: opening a library runs its initialisers, which no check can precede; loading a
     // plugin means trusting it (the plugin lock file pins which files are trusted). The
     // handle is leaked below and never closed, so nothing obtained from it can dangle.
-    let library = unsafe { libloading::Library::new(path) }
+    let library = unsafe { libloading::Library::new(opened_as) }
         .map_err(|e| not_a_plugin(path, format!("it cannot be opened as a shared library: {e}")))?;
     let library: &'static libloading::Library = Box::leak(Box::new(library));
     let exports = |name: &str| {
@@ -67,7 +69,7 @@ pub fn load(path: &Path, sha256: String) -> Result<Registered> {
         let info = plugin.info()?;
         Ok(Registered::dynamic(Box::new(plugin), info, source(PluginFormat::C)))
     } else if exports(ROOT_MODULE_SYMBOL) {
-        let plugin = RustPlugin::bind(path)?;
+        let plugin = RustPlugin::bind(path, opened_as)?;
         check_contract(path, &plugin.contract_version())?;
         let info = plugin.info()?;
         Ok(Registered::dynamic(Box::new(plugin), info, source(PluginFormat::Rust)))
@@ -112,7 +114,7 @@ struct RustPlugin {
 }
 
 impl RustPlugin {
-    fn bind(path: &Path) -> Result<Self> {
+    fn bind(path: &Path, opened_as: &Path) -> Result<Self> {
         let explain = |error: LibraryError| {
             let why = match &error {
                 LibraryError::InvalidAbiHeader(_) => {
@@ -133,7 +135,7 @@ impl RustPlugin {
                 fix()
             ))
         };
-        let raw = RawLibrary::load_at(path).map_err(explain)?;
+        let raw = RawLibrary::load_at(opened_as).map_err(explain)?;
         let raw: &'static RawLibrary = Box::leak(Box::new(raw));
         // SAFETY: the header holds `'static` references into the library, which is leaked
         // just above and therefore never unloaded.

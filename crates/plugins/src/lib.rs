@@ -16,8 +16,9 @@ pub mod discovery;
 pub mod dynamic;
 pub mod pins;
 pub mod registry;
+pub mod trust;
 
-pub use discovery::PluginSources;
+pub use discovery::{PluginSources, Unpinned};
 pub use registry::{Preference, Registered, Registry, Source};
 
 use handover_migrate_core::ProviderMigration;
@@ -33,9 +34,11 @@ pub fn load_registry(
     prefer: &[Preference],
 ) -> Result<Registry> {
     let mut registry = Registry::from_builtin(builtin);
-    for plugin in discovery::load_all(sources)? {
+    let discovered = discovery::load_all(sources)?;
+    for plugin in discovered.plugins {
         registry.add(plugin, prefer)?;
     }
+    registry.unpinned = discovered.unpinned;
     registry.check_preferences(prefer)?;
     Ok(registry)
 }
