@@ -11,7 +11,6 @@ mod guided;
 mod malformed;
 mod model;
 mod plugins;
-mod projectgen;
 mod refusals;
 mod reliability;
 mod report;

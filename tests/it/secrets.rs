@@ -6,7 +6,6 @@ use std::path::Path;
 
 use cognigy_sim::{Options, Sim, SimHandle};
 
-use crate::api::PROJECT;
 use crate::common::*;
 
 /// An API key nobody would print by accident: any occurrence is a leak.

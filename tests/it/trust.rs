@@ -7,7 +7,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use crate::refusals::{provider_dirs, run, run_dirs};
 
 fn journal_lines(project: &Scratch) -> usize {
     run_dirs(project)

@@ -288,6 +288,54 @@ pub struct FileChange {
     pub summary: String,
 }
 
+/// A run being written: a new one, or the interrupted run of the same kind, resumed.
+pub struct OpenRun {
+    pub id: String,
+    pub dir: PathBuf,
+    pub journal: Journal,
+    /// The last backup number used: a resumed run numbers its backups after every record
+    /// and every backup file already there, so nothing is overwritten.
+    pub seq: usize,
+    /// The interrupted run this one resumes (its records tell what it did already).
+    pub resumed: Option<RunInfo>,
+}
+
+/// Open the run of `kind` in `state`: resume the interrupted run of the same kind, or begin
+/// a new one (its `Begin` record names `target`, `None` for a clone directory). Refuses
+/// while another run needs attention first ([`check_previous_runs`]).
+pub fn open_run(state: &StateDir, kind: RunKind, plan_digest: &str, target: Option<&str>) -> Result<OpenRun> {
+    match check_previous_runs(state, kind)? {
+        Some(run) => {
+            let backups = match std::fs::read_dir(run.dir.join(BACKUP_DIR)) {
+                Ok(entries) => entries.count(),
+                Err(_) => 0,
+            };
+            let journal = Journal::open(&run.dir.join(JOURNAL_FILE))?;
+            Ok(OpenRun {
+                seq: run.records.len() + backups,
+                id: run.id.clone(),
+                dir: run.dir.clone(),
+                journal,
+                resumed: Some(run),
+            })
+        }
+        None => {
+            let runs_dir = state.path.join(RUNS_DIR);
+            let id = crate::unique_name(&now_id(kind), &|c| runs_dir.join(c).exists());
+            let dir = runs_dir.join(&id);
+            fsio::create_dirs(&dir.join(BACKUP_DIR), 0o700)?;
+            let mut journal = Journal::open(&dir.join(JOURNAL_FILE))?;
+            journal.append(Record::Begin {
+                kind,
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                plan_digest: plan_digest.to_string(),
+                target: target.map(str::to_string),
+            })?;
+            Ok(OpenRun { id, dir, journal, seq: 0, resumed: None })
+        }
+    }
+}
+
 /// Files per group commit: bounds the new contents held in memory at once.
 pub const BATCH: usize = 256;
 
@@ -307,37 +355,16 @@ pub fn execute(
     count: usize,
     change: &mut dyn FnMut(usize) -> Result<FileChange>,
 ) -> Result<RunOutcome> {
-    let previous = check_previous_runs(state, kind)?;
-    let resumed = previous.is_some();
     if count == 0 {
+        let previous = check_previous_runs(state, kind)?;
         if let Some(run) = &previous {
             Journal::open(&run.dir.join(JOURNAL_FILE))?.append(Record::End)?;
         }
+        let resumed = previous.is_some();
         return Ok(RunOutcome { run_id: previous.map(|r| r.id), resumed, written: Vec::new() });
     }
-    let (run_id, run_dir, mut seq) = match previous {
-        Some(run) => {
-            let seq = run.records.len();
-            (run.id, run.dir, seq)
-        }
-        None => {
-            let runs_dir = state.path.join(RUNS_DIR);
-            let base = now_id(kind);
-            let id = crate::unique_name(&base, &|c| runs_dir.join(c).exists());
-            let dir = runs_dir.join(&id);
-            fsio::create_dirs(&dir.join(BACKUP_DIR), 0o700)?;
-            (id, dir, 0)
-        }
-    };
-    let mut journal = Journal::open(&run_dir.join(JOURNAL_FILE))?;
-    if !resumed {
-        journal.append(Record::Begin {
-            kind,
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            plan_digest: plan_digest.to_string(),
-            target: None,
-        })?;
-    }
+    let OpenRun { id: run_id, dir: run_dir, mut journal, mut seq, resumed } = open_run(state, kind, plan_digest, None)?;
+    let resumed = resumed.is_some();
     let mut written = Vec::new();
     let mut start = 0;
     let progress = crate::progress::phase("Writing files", Some(count));
@@ -362,10 +389,7 @@ pub fn execute(
                     };
                     let bytes = dir.read(name)?;
                     if Some(sha256_hex(&bytes)) != change.before {
-                        return Err(Error::failed(format!(
-                            "{} changed while handover-migrate was running; nothing more was written. Rerun the command",
-                            change.path
-                        )));
+                        return Err(Error::changed_while_running(&change.path));
                     }
                     let name = format!("{seq:06}");
                     let backup_path = run_dir.join(BACKUP_DIR).join(&name);
