@@ -324,7 +324,6 @@ fn answers_file_errors_never_quote_a_value() {
 /// set, one secret would go to two providers of different accounts. Refused, naming both.
 #[test]
 fn colliding_secret_variables_are_refused_naming_both_endpoints() {
-    use crate::projectgen::*;
     let project = empty_project();
     for (index, name) in ["Web Chat", "web-chat"].into_iter().enumerate() {
         let flow_ref = format!("00000000-0000-4000-8000-00000000f00{index}");
