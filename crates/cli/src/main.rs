@@ -2,6 +2,7 @@
 //! confirmation, prints; the engine (`handover-migrate-host`) does the work.
 
 mod builtin;
+mod doctor;
 mod logging;
 mod progress;
 mod prompt;
@@ -131,6 +132,15 @@ enum Command {
         force: bool,
         #[command(flatten)]
         switch: switch::SwitchTo,
+    },
+    /// Check, read-only, whether apply can run unattended: access and rights, the tenant's
+    /// handover services against the providers' pairs, the selector field, masked secrets,
+    /// snapshot-pinned endpoints, a request estimate; each finding with its fix.
+    Doctor {
+        /// Save what the tenant showed (no secrets, no customer content) for a bug report
+        /// or `cognigy-sim --profile`.
+        #[arg(long, value_name = "FILE")]
+        save_profile: Option<PathBuf>,
     },
     /// Re-point every node that uses one Handover Provider to another (journaled like apply).
     Retarget(switch::RetargetArgs),
@@ -418,6 +428,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(if eligible == 0 && !outcome.items.is_empty() { 4 } else { 0 })
         }
         Command::Retarget(args) => switch::retarget(global, args),
+        Command::Doctor { save_profile } => doctor::run(global, save_profile.as_deref()),
         Command::Rollback { run, force } => {
             let ctx = Context::open(&options(global), Providers::Skip)?;
             let Some(target) = commands::rollback_candidate(&ctx, run.as_deref())? else {

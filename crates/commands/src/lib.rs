@@ -7,11 +7,13 @@
 //!
 //! - [`context`]: [`Options`] (the command line's choices) → [`Context`] → [`Loaded`];
 //! - [`apply`] (apply, retarget), [`cleanup`] (verify, cleanup), [`history`] (rollback,
-//!   purge, unlock), [`inspect`] (scan, plan, report, answers template, providers).
+//!   purge, unlock), [`inspect`] (scan, plan, report, answers template, providers),
+//!   [`doctor`] (is a tenant or clone ready for an unattended apply; read-only).
 
 pub mod apply;
 pub mod cleanup;
 pub mod context;
+pub mod doctor;
 pub mod history;
 pub mod inspect;
 
