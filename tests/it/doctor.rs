@@ -73,6 +73,15 @@ fn a_ready_tenant_is_ready_and_doctor_only_reads() {
     assert!(stats["routes"].get("GET /flows/{id}/chart").is_none(), "{stats}");
     assert_eq!(document["requests"], stats["total"]);
 
+    // The estimate is what `plan` reads, but for the node reads only the charts can tell.
+    sim.sim().reset_stats();
+    let state = tempfile::tempdir().unwrap();
+    api_cmd(&sim, state.path(), &["plan"]).output().unwrap();
+    let stats = sim.stats();
+    let node_reads = stats["routes"]["GET /flows/{id}/chart/nodes/{nodeId}"].as_u64().unwrap();
+    assert_eq!(stats["total"].as_u64().unwrap() - node_reads, estimate["requests"].as_u64().unwrap(), "{stats}");
+    sim.sim().reset_stats();
+
     // The text form says the same, with each fix.
     let state = tempfile::tempdir().unwrap();
     let output = api_cmd(&sim, state.path(), &["doctor"]).output().unwrap();

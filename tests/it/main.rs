@@ -9,6 +9,7 @@ mod conventions;
 mod crash;
 mod doctor;
 mod guided;
+mod isolation;
 mod malformed;
 mod model;
 mod plugins;

@@ -90,6 +90,20 @@ struct Global {
     /// (KIND=PATH: the plugin at PATH). Without it, such a duplicate is an error.
     #[arg(long = "prefer-plugin", global = true, value_name = "KIND[=PATH]")]
     prefer_plugin: Vec<String>,
+    /// How Rust and C plugins run: `process` (each in its own sandboxed process) or `none`
+    /// (inside this process: only for plugins you trust) [default: process, or `[plugins]
+    /// isolation` in ~/.config/handover-migrate/config.toml].
+    #[arg(long, global = true, value_name = "MODE", value_parser = ["process", "none"])]
+    plugin_isolation: Option<String>,
+    /// Seconds an isolated plugin may take to answer one call [default: 30].
+    #[arg(long, global = true, value_name = "SECONDS")]
+    plugin_timeout: Option<u64>,
+    /// Address-space limit of an isolated plugin's process, in MiB [default: 2048].
+    #[arg(long, global = true, value_name = "MIB")]
+    plugin_memory_limit: Option<u64>,
+    /// Refuse to load a Rust or C plugin this kernel cannot fully sandbox.
+    #[arg(long, global = true)]
+    require_sandbox: bool,
 }
 
 #[derive(Subcommand)]
@@ -225,6 +239,8 @@ enum ProvidersCommand {
 }
 
 fn main() -> ExitCode {
+    // An isolated plugin's runner is this binary started with a hidden first argument.
+    handover_migrate_plugin_runner::dispatch_if_runner();
     builtin::link();
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
@@ -264,6 +280,12 @@ fn options(global: &Global) -> Options {
         answers: global.answers.clone(),
         plugins: global.plugins.clone(),
         prefer_plugin: global.prefer_plugin.clone(),
+        isolation: commands::IsolationChoice {
+            mode: global.plugin_isolation.clone(),
+            timeout_seconds: global.plugin_timeout,
+            memory_limit_mib: global.plugin_memory_limit,
+            require_sandbox: global.require_sandbox,
+        },
     }
 }
 

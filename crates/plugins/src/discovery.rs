@@ -31,6 +31,7 @@ use handover_migrate_core::ProviderInfo;
 
 use handover_migrate_io::{Error, Result};
 
+use crate::isolated::{self, Isolation};
 use crate::pins::{PluginLock, LOCK_FILE};
 use crate::registry::{PluginFormat, Registered, Source};
 use crate::{declarative, dynamic, trust};
@@ -51,6 +52,8 @@ pub struct PluginSources {
     pub user_lock: Option<PathBuf>,
     /// The project's pin file: it can only narrow what the user's allows.
     pub project_lock: Option<PathBuf>,
+    /// How native (Rust and C) plugins run; declarative ones always run in process.
+    pub isolation: Isolation,
 }
 
 impl PluginSources {
@@ -61,7 +64,7 @@ impl PluginSources {
         let user_dir = user_plugin_dir();
         let user_lock = user_dir.as_ref().map(|dir| dir.join(LOCK_FILE));
         let project_lock = project.map(|project| project.join(LOCK_FILE));
-        Self { explicit, env_path, user_dir, user_lock, project_lock }
+        Self { explicit, env_path, user_dir, user_lock, project_lock, isolation: Isolation::InProcess }
     }
 
     /// Only these files, no environment, no per-user directory, no lock (tests, benchmarks).
@@ -256,7 +259,10 @@ pub fn load_all(sources: &PluginSources) -> Result<Discovered> {
         } else {
             let load_path = trust::loadable_copy(&path, &checked.bytes)?;
             drop(checked);
-            dynamic::load(&path, &load_path, sha256)?
+            match &sources.isolation {
+                Isolation::InProcess => dynamic::load(&path, &load_path, sha256)?,
+                Isolation::Process(settings) => isolated::load(&path, &load_path, sha256, settings)?,
+            }
         };
         check_info(&path, &entry.info)?;
         found.plugins.push(entry);

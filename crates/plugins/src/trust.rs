@@ -99,24 +99,33 @@ pub fn loadable_copy(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
         ))
     };
     // SAFETY: the name is a valid C string; the returned descriptor is checked and owned below.
-    let fd = unsafe { libc::memfd_create(c"handover-migrate-plugin".as_ptr(), libc::MFD_ALLOW_SEALING) };
+    let fd =
+        unsafe { libc::memfd_create(c"handover-migrate-plugin".as_ptr(), libc::MFD_ALLOW_SEALING | libc::MFD_CLOEXEC) };
     if fd < 0 {
         return Err(failed("memfd_create", std::io::Error::last_os_error()));
     }
     // SAFETY: `fd` was just created and nothing else owns it.
     let mut copy = unsafe { std::fs::File::from_raw_fd(fd) };
+    // Not inherited itself: only the sealed duplicate below is.
     copy.write_all(bytes).map_err(|e| failed("write", e))?;
     let seals = libc::F_SEAL_WRITE | libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
     // SAFETY: fcntl on a descriptor this function owns.
     if unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals) } != 0 {
         return Err(failed("seal", std::io::Error::last_os_error()));
     }
-    let load_path = PathBuf::from(format!("/proc/self/fd/{fd}"));
+    // The descriptor is inherited by an isolated plugin's runner (which loads the same
+    // copy); a high number keeps it out of the low descriptors children set up.
+    // SAFETY: F_DUPFD on a descriptor this function owns returns a new one or -1.
+    let kept = unsafe { libc::fcntl(fd, libc::F_DUPFD, 200) };
+    if kept < 0 {
+        return Err(failed("dup", std::io::Error::last_os_error()));
+    }
+    drop(copy);
+    let load_path = PathBuf::from(format!("/proc/self/fd/{kept}"));
     if !load_path.exists() {
         return Err(failed("open /proc/self/fd", std::io::Error::from(std::io::ErrorKind::NotFound)));
     }
-    // The loader maps the library through this descriptor's path: keep it open for good.
-    std::mem::forget(copy);
+    // The loader maps the library through this descriptor's path: it stays open for good.
     Ok(load_path)
 }
 
