@@ -8,6 +8,7 @@ mod conflicts;
 mod conventions;
 mod crash;
 mod guided;
+mod lifecycle;
 mod malformed;
 mod model;
 mod plugins;

@@ -20,7 +20,7 @@ pub mod lock;
 pub mod progress;
 pub mod run;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, InputNeeded, Result};
 
 /// `base`, or `base (2)`, `base (3)`, … : the first that `taken` does not hold (the caller
 /// compares case-insensitively where the name becomes a folder on a case-insensitive file
