@@ -504,10 +504,14 @@ fn plan_summary_table(plan: &Plan, all_rows: bool) -> String {
     let nodes_width = natural(3);
     let steps_width = natural(4);
     let budget = width.saturating_sub(2 + 4 * 2 + nodes_width + steps_width).max(30);
-    let provider_width = natural(0).min((budget * 2 / 5).max(12));
-    let remaining = budget.saturating_sub(provider_width);
-    let endpoints_width = natural(1).min((remaining / 2).max(9));
-    let flows_width = remaining.saturating_sub(endpoints_width).max(5);
+    let (provider_width, endpoints_width, flows_width) = if natural(0) + natural(1) + natural(2) <= budget {
+        (natural(0), natural(1), natural(2))
+    } else {
+        let provider = natural(0).min((budget * 2 / 5).max(12));
+        let remaining = budget.saturating_sub(provider);
+        let endpoints = natural(1).min((remaining / 2).max(9));
+        (provider, endpoints, remaining.saturating_sub(endpoints).max(5))
+    };
     let cells: Vec<[String; 5]> = rows[..shown]
         .iter()
         .map(|r| {
