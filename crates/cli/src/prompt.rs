@@ -163,7 +163,7 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
                             })
                             .interact_on(&term)
                             .map_err(prompt_error)?;
-                        entries.secrets.insert(property.clone(), Secret(value));
+                        entries.secrets.insert(property.clone(), Secret::new(value));
                         chosen.secrets_typed.insert(key.clone());
                     }
                     ManualStepKind::Connection(property) | ManualStepKind::Value(property) => {

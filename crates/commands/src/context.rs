@@ -56,6 +56,8 @@ pub struct TenantOptions {
     pub ca_cert: Option<PathBuf>,
     /// `--rate-limit N/SECONDS`.
     pub rate_limit: Option<String>,
+    /// `--insecure-http`: plain http to a host that is not loopback (labs).
+    pub insecure_http: bool,
 }
 
 /// Whether a command calls providers: commands that never do (rollback, purge, unlock)
@@ -84,7 +86,7 @@ fn api_key(tenant: &TenantOptions) -> Result<Secret> {
     if key.is_empty() {
         return Err(Error::usage("the API key is empty (COGNIGY_API_KEY or --api-key-file)"));
     }
-    Ok(Secret(key))
+    Ok(Secret::new(key))
 }
 
 /// Where the project lives.
@@ -187,6 +189,7 @@ impl Context {
                     rate_limit,
                     max_retries: 6,
                     timeout: std::time::Duration::from_secs(60),
+                    insecure_http: tenant.insecure_http,
                 })?;
                 Some(ApiTarget { client, base_url: tenant.api_url.clone(), project_id: tenant.project_id.clone() })
             }
