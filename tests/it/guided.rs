@@ -172,7 +172,11 @@ fn no_terminal_never_prompts() {
     let project = without_support_portal_api_key();
     let output = project.cmd(&["apply"]).output().unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-    assert!(stderr(&output).contains("[providers.\"Support Portal\"]\n    secrets.apiKey = \"\""), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("[providers.\"Support Portal\"]\n    secrets.apiKey = \"\""),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -212,11 +216,7 @@ fn ctrl_c_in_a_menu_restores_the_cursor_and_writes_nothing() {
     pty.expect("Interrupted: nothing was written.");
     let _ = pty.session.expect(Eof);
     let status = pty.session.get_process().wait().unwrap();
-    assert!(
-        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 130)),
-        "{status:?}\n{}",
-        pty.screen
-    );
+    assert!(matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 130)), "{status:?}\n{}", pty.screen);
     // The menu hid the cursor; the interrupt showed it again.
     let hidden = pty.screen.rfind("\x1b[?25l").expect("the menu hides the cursor");
     let shown = pty.screen.rfind("\x1b[?25h").unwrap_or(0);

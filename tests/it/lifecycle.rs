@@ -4,8 +4,6 @@
 use std::path::Path;
 
 use crate::common::*;
-use crate::conflicts::support_portal_reaches_billing;
-use crate::refusals::without_support_portal_api_key;
 
 /// Run a line the tool printed, in `cwd` (not the project), with the binary on PATH.
 fn run_printed(line: &str, cwd: &Path) -> std::process::Output {
@@ -75,13 +73,8 @@ fn suggested_commands_run_as_printed() {
     assert_eq!(ran.status.code(), Some(0), "{verify}: {}{}", stdout(&ran), stderr(&ran));
     assert!(stdout(&ran).contains("verify: passed"), "{}", stdout(&ran));
 
-    let cleanup = applied
-        .lines()
-        .skip_while(|l| !l.starts_with("Next:"))
-        .nth(2)
-        .map(str::trim)
-        .unwrap_or_default()
-        .to_string();
+    let cleanup =
+        applied.lines().skip_while(|l| !l.starts_with("Next:")).nth(2).map(str::trim).unwrap_or_default().to_string();
     assert!(cleanup.starts_with("handover-migrate cleanup --project /"), "{applied}");
     let ran = run_printed(&format!("{cleanup} --yes"), elsewhere.path());
     assert_eq!(ran.status.code(), Some(0), "{cleanup}: {}{}", stdout(&ran), stderr(&ran));

@@ -236,7 +236,11 @@ fn invalid_settings_never_reach_output_with_their_secret() {
 fn missing_selector_key_is_a_usage_error_that_explains_how_to_find_it() {
     let project = Scratch::example();
     std::fs::remove_file(project.file("handover-migrate.toml")).unwrap();
-    refused(&project, 2, &["--node-selector-key", "handover-migrate.toml", "`cognigy clone` again", "create one in the UI first"]);
+    refused(
+        &project,
+        2,
+        &["--node-selector-key", "handover-migrate.toml", "`cognigy clone` again", "create one in the UI first"],
+    );
 
     let ran = run(&project, &["apply", "--yes", "--node-selector-key", "handoverProvider"]);
     ran.code(0);

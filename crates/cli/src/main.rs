@@ -317,7 +317,8 @@ fn run_apply(
     let saved_ref = saved.as_ref().zip(plan_file);
     let outcome = commands::apply(ctx, saved_ref, snapshot, &mut |plan| {
         let show = !global.json && !global.quiet && saved_ref.is_none();
-        let view = render::PlanView { detail: false, detail_command: suggest::command(global, ctx, &["plan", "--detail"]) };
+        let view =
+            render::PlanView { detail: false, detail_command: suggest::command(global, ctx, &["plan", "--detail"]) };
         if show {
             render::print_plan_text(plan, &view, false);
         }

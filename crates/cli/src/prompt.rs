@@ -174,16 +174,14 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
                         };
                         let value: String = Input::with_theme(theme.as_ref())
                             .with_prompt(format!("{property} ({what})"))
-                            .validate_with(
-                                |text: &String| {
-                                    if text.trim().is_empty() {
-                                        Err("an answer is needed: type it, then Enter; Ctrl-C stops without \
+                            .validate_with(|text: &String| {
+                                if text.trim().is_empty() {
+                                    Err("an answer is needed: type it, then Enter; Ctrl-C stops without \
                                              writing anything")
-                                    } else {
-                                        Ok(())
-                                    }
-                                },
-                            )
+                                } else {
+                                    Ok(())
+                                }
+                            })
                             .interact_text_on(&term)
                             .map_err(prompt_error)?;
                         let value = value.trim().to_string();

@@ -100,8 +100,10 @@ pub fn provider_show(entry: &Registered, info: &PairInfo) -> String {
 
 pub fn scan_text(report: &ScanReport) -> String {
     let mut out = format!("Project {}\n", report.project);
-    let legacy: usize = report.endpoints.iter().filter(|e| e.kind.is_some() && e.status != EndpointStatus::NoHandoverSettings).count();
-    let flows: std::collections::HashSet<&str> = report.endpoints.iter().flat_map(|e| e.flows.iter().map(String::as_str)).collect();
+    let legacy: usize =
+        report.endpoints.iter().filter(|e| e.kind.is_some() && e.status != EndpointStatus::NoHandoverSettings).count();
+    let flows: std::collections::HashSet<&str> =
+        report.endpoints.iter().flat_map(|e| e.flows.iter().map(String::as_str)).collect();
     let _ = writeln!(
         out,
         "{} endpoint(s), {legacy} with legacy handover settings; {} flow(s) reached from them; {} conflict(s).",
@@ -244,7 +246,8 @@ impl Output {
     pub fn paged() -> Output {
         use std::io::IsTerminal;
         if std::io::stdout().is_terminal() {
-            let pager = std::env::var("PAGER").ok().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "less -FRX".into());
+            let pager =
+                std::env::var("PAGER").ok().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "less -FRX".into());
             let mut words = pager.split_whitespace();
             if let Some(program) = words.next().filter(|p| *p != "cat") {
                 // Run directly (not through a shell): a pager that is not installed fails
@@ -344,7 +347,11 @@ fn write_plan_text(plan: &Plan, view: &PlanView, out: &mut impl std::fmt::Write)
             let _ = writeln!(out, "  {line}");
         }
         if lines.len() > cap {
-            let _ = writeln!(out, "  # … +{} more lines: `handover-migrate answers template` lists them all", lines.len() - cap);
+            let _ = writeln!(
+                out,
+                "  # … +{} more lines: `handover-migrate answers template` lists them all",
+                lines.len() - cap
+            );
         }
     }
     if !view.detail {

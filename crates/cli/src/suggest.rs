@@ -11,7 +11,9 @@ use crate::Global;
 /// Quote `word` for a POSIX shell when it needs it.
 pub fn shell_word(word: &str) -> String {
     let plain = !word.is_empty()
-        && word.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '@' | '%' | '+' | ','));
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '=' | '@' | '%' | '+' | ',')
+        });
     if plain {
         word.to_string()
     } else {

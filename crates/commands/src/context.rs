@@ -200,10 +200,12 @@ impl Context {
             (Some(dir), Some(tenant)) => Target::Linked(dir.clone(), tenant),
             (Some(dir), None) => Target::Clone(dir.clone()),
             (None, Some(tenant)) => Target::Api(tenant),
-            (None, None) => return Err(Error::usage(
-                "say which project: --project DIR (a folder `cognigy clone` wrote; the default is the current \
+            (None, None) => {
+                return Err(Error::usage(
+                    "say which project: --project DIR (a folder `cognigy clone` wrote; the default is the current \
                  directory when it is one), or --api-url URL --project-id ID",
-            )),
+                ))
+            }
         };
         Ok(Context {
             target,

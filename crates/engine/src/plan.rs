@@ -264,7 +264,11 @@ impl Plan {
         let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
         for conflict in &self.conflicts {
             let key = (conflict.flow.as_str(), conflict.node_reference_id.as_str());
-            let key = if conflict.node_reference_id.is_empty() { (conflict.flow.as_str(), conflict.node_id.as_str()) } else { key };
+            let key = if conflict.node_reference_id.is_empty() {
+                (conflict.flow.as_str(), conflict.node_id.as_str())
+            } else {
+                key
+            };
             match seen.get(&key) {
                 Some(&index) => out[index].1.push(&conflict.locale),
                 None => {
@@ -329,11 +333,8 @@ impl Plan {
         }
         for (conflict, _) in self.conflicts_by_node() {
             let Some(first) = conflict.resolve_with.first() else { continue };
-            let choices: Vec<&str> = conflict
-                .resolve_with
-                .iter()
-                .filter_map(|s| s.split_once(" = ").map(|(_, value)| value))
-                .collect();
+            let choices: Vec<&str> =
+                conflict.resolve_with.iter().filter_map(|s| s.split_once(" = ").map(|(_, value)| value)).collect();
             add(first, format!("flow \"{}\", \"{}\": one of {}", conflict.flow, conflict.label, choices.join(", ")));
         }
         let mut out = String::new();

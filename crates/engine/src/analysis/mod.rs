@@ -27,9 +27,9 @@ pub(crate) use nodes::{
 use handover_migrate_core::secret::looks_masked;
 use handover_migrate_core::validate::is_unset;
 use handover_migrate_core::{
-    DraftValue, FieldOutcome, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest, MigrationPair,
-    NodeRewrite, NodeRewriteRequest, Object, PairInfo, PropertyClass, ProviderDraft, SettingsIssue, Severity,
-    VerifyRequest,
+    DraftValue, FieldOutcome, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest,
+    MigrationPair, NodeRewrite, NodeRewriteRequest, Object, PairInfo, PropertyClass, ProviderDraft, SettingsIssue,
+    Severity, VerifyRequest,
 };
 use serde_json::Value;
 
