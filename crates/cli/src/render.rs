@@ -431,6 +431,10 @@ pub fn fit_list(items: &[&str], width: usize) -> String {
     if items.is_empty() {
         return "—".to_string();
     }
+    let whole = items.join(", ");
+    if whole.chars().count() <= width {
+        return whole;
+    }
     let mut out = String::new();
     for (shown, item) in items.iter().enumerate() {
         let rest = items.len() - shown;
