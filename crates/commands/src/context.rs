@@ -12,6 +12,7 @@ use handover_migrate_engine::scan::SelectorUnknown;
 use handover_migrate_io::lock::Lock;
 use handover_migrate_io::run::{self, StateDir};
 use handover_migrate_io::{Error, Result};
+use handover_migrate_plugins::isolated::{Isolation, IsolationChoice};
 use handover_migrate_plugins::Registry;
 use handover_migrate_plugins::{PluginSources, Preference};
 use handover_migrate_tenant::client::{ApiConfig, Client, RateLimit};
@@ -32,6 +33,8 @@ pub struct Options {
     pub plugins: Vec<PathBuf>,
     /// `--prefer-plugin KIND[=PATH]` (repeatable).
     pub prefer_plugin: Vec<String>,
+    /// `--plugin-isolation`, `--plugin-timeout`, `--plugin-memory-limit`, `--require-sandbox`.
+    pub isolation: IsolationChoice,
 }
 
 impl Options {
@@ -72,7 +75,9 @@ pub enum Providers {
 pub fn registry(options: &Options) -> Result<Registry> {
     let options = &options.with_default_project();
     let prefer = options.prefer_plugin.iter().map(|p| Preference::parse(p)).collect::<Result<Vec<_>>>()?;
-    let sources = PluginSources::discover(options.plugins.clone(), options.project.as_deref());
+    let mut sources = PluginSources::discover(options.plugins.clone(), options.project.as_deref());
+    // The runner of an isolated plugin is this very program, started in its runner mode.
+    sources.isolation = Isolation::choose(&options.isolation, std::env::current_exe)?;
     handover_migrate_plugins::load_registry(handover_migrate_core::builtin_providers(), &sources, &prefer)
 }
 
