@@ -387,13 +387,45 @@ impl Plan {
     }
 }
 
+/// Prefix of a project-state entry bound by a file's secret-free form.
+pub const MASKED_PREFIX: &str = "masked:";
+
+/// The project state a plan is bound to: each file's SHA-256, except for the files of a
+/// clone that hold secrets (endpoints, provider files), which are bound by the SHA-256 of
+/// their secret-free form (every secret value the analysis knows replaced by a mask): a
+/// saved plan must not let anyone test guesses of a secret offline, and a plan made on a
+/// laptop still applies in CI. (A tenant's answers already come with secrets masked.)
+fn secret_free_state(project: &Project) -> std::sync::Arc<std::collections::BTreeMap<String, String>> {
+    let holds_secrets = |path: &str| {
+        path.starts_with(&format!("{}/", crate::clone::ENDPOINTS_DIR))
+            || path.starts_with(&format!("{}/", crate::clone::PROVIDERS_DIR))
+    };
+    if !project.root.is_dir() || !project.fingerprint.keys().any(|p| holds_secrets(p)) {
+        return project.fingerprint.clone();
+    }
+    let masked = |path: &str| match project.read_unchanged(path) {
+        Ok(text) => {
+            format!("{MASKED_PREFIX}{}", sha256_hex(handover_migrate_core::secret::redact(&text).as_bytes()))
+        }
+        // Changed since it was read: a state no saved plan matches.
+        Err(_) => format!("{MASKED_PREFIX}changed"),
+    };
+    std::sync::Arc::new(
+        project
+            .fingerprint
+            .iter()
+            .map(|(path, hash)| (path.clone(), if holds_secrets(path) { masked(path) } else { hash.clone() }))
+            .collect(),
+    )
+}
+
 /// Build the plan from an analysis.
 pub fn build(project: &Project, analysis: &Analysis) -> Plan {
     let mut plan = Plan {
         format: PLAN_FORMAT.to_string(),
         selector_key: analysis.options.selector_key.clone(),
         endpoint_filter: analysis.options.endpoint_filter.clone(),
-        project_state: project.fingerprint.clone(),
+        project_state: secret_free_state(project),
         providers: Vec::new(),
         node_edits: Vec::new(),
         conflicts: Vec::new(),
