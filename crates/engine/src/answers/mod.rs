@@ -6,15 +6,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-mod template;
+mod save;
 
 pub use handover_migrate_core::secret::Secret;
 use handover_migrate_io::fsio::{self, Entry};
 use handover_migrate_io::{Error, Result};
-pub use template::{
-    conflict_questions, entry_key, group_key, questions, save, template, Choice, Chosen, ConflictQuestion,
-    InputQuestion, Questions, DEFAULT_ANSWERS_FILE,
-};
+pub use save::{save, Chosen, DEFAULT_ANSWERS_FILE};
 
 /// The per-project settings file, next to `endpoints/` and `flows/`.
 pub const PROJECT_CONFIG_FILE: &str = "handover-migrate.toml";
