@@ -345,3 +345,88 @@ fn a_damaged_backup_stops_rollback_before_any_write() {
     run(&project, &["cleanup", "--yes"]).code(0);
     assert_eq!(project.snapshot(), cleaned);
 }
+
+// ---------------------------------------------------------------------------------------
+// Verify means something; output ends quietly.
+
+/// A project nobody migrated does not pass verify: exit 4, saying nothing was migrated.
+#[test]
+fn verify_on_a_project_nobody_migrated_does_not_pass() {
+    let project = Scratch::example();
+    run(&project, &["verify"]).code(4).mentions(&["nothing was migrated"]);
+    let json = run(&project, &["verify", "--json"]);
+    json.code(4);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["passed"], false);
+    assert_eq!(value["report"]["nothing_migrated"], true);
+    run(&project, &["apply", "--yes"]).code(0);
+    run(&project, &["verify"]).code(0).mentions(&["verify: passed"]);
+}
+
+/// A reader that goes away (`scan | head`) ends the command quietly: no panic, no exit 101.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let project = Scratch::example();
+    for args in [&["scan"][..], &["verify"], &["plan"], &["report"]] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("handover-migrate"))
+            .arg("--project")
+            .arg(project.path())
+            .args(args)
+            .env("XDG_STATE_HOME", state_home())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before the first line
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_ne!(output.status.code(), Some(101), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+}
+
+/// Colour codes never go to a redirected stderr, whatever the verbosity.
+#[test]
+fn a_redirected_stderr_gets_no_colour_codes() {
+    let project = Scratch::example();
+    let ran = run(&project, &["apply", "--yes", "-vv"]);
+    ran.code(0);
+    assert!(!ran.stderr.is_empty(), "-vv logs something");
+    assert!(!ran.stderr.contains('\u{1b}') && !ran.stdout.contains('\u{1b}'), "{}", ran.dump());
+}
+
+// ---------------------------------------------------------------------------------------
+// Saved plans.
+
+/// A saved plan holds no plain hash of a file that holds secrets (a guess list would
+/// recover the secret offline), is owner-only, and still applies under another user's key
+/// (plan on a laptop, apply in CI).
+#[test]
+fn a_saved_plan_holds_no_hash_of_secret_bearing_files_and_is_owner_only() {
+    use sha2::Digest;
+    use std::os::unix::fs::PermissionsExt;
+    let project = Scratch::example();
+    let out = tempfile::tempdir().unwrap();
+    let plan = out.path().join("plan.json");
+    std::fs::write(&plan, "old, world-readable").unwrap();
+    std::fs::set_permissions(&plan, std::fs::Permissions::from_mode(0o644)).unwrap();
+    run(&project, &["plan", "--out", plan.to_str().unwrap()]).code(0);
+    assert_eq!(std::fs::metadata(&plan).unwrap().permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let mut endpoints = 0;
+    let holds_secret = |bytes: &Vec<u8>| EXAMPLE_SECRETS.iter().any(|s| String::from_utf8_lossy(bytes).contains(s));
+    for bytes in contents(&project.file("endpoints")).into_values().filter(holds_secret) {
+        let hash: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert!(!text.contains(&hash), "the plan holds the plain SHA-256 of an endpoint file");
+        endpoints += 1;
+    }
+    assert!(endpoints > 0 && text.contains("masked:"));
+    for secret in EXAMPLE_SECRETS {
+        assert!(!text.contains(secret));
+    }
+    // Applied "in CI": another user's state directory and key.
+    let ci_home = tempfile::tempdir().unwrap();
+    let mut cmd = project.cmd(&["apply", "--yes", "--plan", plan.to_str().unwrap()]);
+    cmd.env("XDG_STATE_HOME", ci_home.path());
+    run_cmd(cmd, &["apply", "--plan"]).code(0);
+}

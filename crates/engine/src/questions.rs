@@ -6,7 +6,7 @@ use std::fmt::Write;
 use handover_migrate_core::ManualStepKind;
 
 use crate::analysis::{Analysis, EndpointState, Group};
-use crate::answers::{secret_env_var, toml_key, Answers, KEEP_LEGACY};
+use crate::answers::{entry_key, secret_env_var, toml_key, toml_string, Answers, KEEP_LEGACY};
 use crate::model::Project;
 use crate::plan::{self, PlannedConflict};
 
@@ -16,16 +16,6 @@ pub fn group_key(group: &Group, answers: Option<&Answers>) -> String {
     answers
         .and_then(|a| a.providers.keys().find(|k| group.endpoints.contains(k)).cloned())
         .unwrap_or_else(|| group.anchor().to_string())
-}
-
-/// `secrets.apiKey`, `connections.oAuth2Connection`, `values.x` for an input step.
-pub fn entry_key(kind: &ManualStepKind) -> Option<String> {
-    match kind {
-        ManualStepKind::Secret(p) => Some(format!("secrets.{}", toml_key(p))),
-        ManualStepKind::Connection(p) => Some(format!("connections.{}", toml_key(p))),
-        ManualStepKind::Value(p) => Some(format!("values.{}", toml_key(p))),
-        ManualStepKind::Confirm | ManualStepKind::Reminder => None,
-    }
 }
 
 /// One choice of a conflict: the endpoint to follow and the provider that gives.
@@ -91,10 +81,6 @@ pub fn conflict_questions(
         question.locales.dedup();
     }
     out
-}
-
-fn toml_string(value: &str) -> String {
-    toml::Value::String(value.to_string()).to_string()
 }
 
 fn comment_lines(out: &mut String, text: &str) {

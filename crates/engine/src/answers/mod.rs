@@ -9,6 +9,7 @@ use serde::Deserialize;
 mod save;
 
 pub use handover_migrate_core::secret::Secret;
+use handover_migrate_core::ManualStepKind;
 use handover_migrate_io::fsio::{self, Entry};
 use handover_migrate_io::{Error, Result};
 pub use save::{save, Chosen, DEFAULT_ANSWERS_FILE};
@@ -134,12 +135,43 @@ pub fn secret_env_var(endpoint: &str, property: &str) -> String {
     format!("HANDOVER_MIGRATE_SECRET_{}_{}", clean(endpoint), clean(property))
 }
 
+/// A TOML string literal (quoted, escaped).
+pub fn toml_string(value: &str) -> String {
+    toml::Value::String(value.to_string()).to_string()
+}
+
+/// An answers-file snippet as printed for a person to paste: the table header on a line of
+/// its own, then `key = value` (valid TOML as it stands).
+pub fn answers_snippet(table: &str, line: &str) -> String {
+    format!("[{table}]\n{line}")
+}
+
+/// `[providers."<key>"]` + `secrets.apiKey = ""`: the entry that answers a provider input.
+pub fn provider_snippet(answer_key: &str, entry: &str) -> String {
+    answers_snippet(&format!("providers.{}", toml_key(answer_key)), &format!("{entry} = \"\""))
+}
+
+/// `[assign]` + `<node or flow> = "<endpoint>"`.
+pub fn assign_snippet(key: &str, endpoint: &str) -> String {
+    answers_snippet("assign", &format!("{} = {}", toml_key(key), toml_string(endpoint)))
+}
+
 /// Quote a TOML key when it is not a bare key.
 pub fn toml_key(key: &str) -> String {
     if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
         key.to_string()
     } else {
         format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// `secrets.apiKey`, `connections.oAuth2Connection`, `values.x` for an input step.
+pub fn entry_key(kind: &ManualStepKind) -> Option<String> {
+    match kind {
+        ManualStepKind::Secret(p) => Some(format!("secrets.{}", toml_key(p))),
+        ManualStepKind::Connection(p) => Some(format!("connections.{}", toml_key(p))),
+        ManualStepKind::Value(p) => Some(format!("values.{}", toml_key(p))),
+        ManualStepKind::Confirm | ManualStepKind::Reminder => None,
     }
 }
 
