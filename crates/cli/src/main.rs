@@ -2,6 +2,7 @@
 //! confirmation, prints; the engine (`handover-migrate-host`) does the work.
 
 mod builtin;
+mod fleet;
 mod progress;
 mod prompt;
 mod render;
@@ -167,6 +168,9 @@ enum Command {
         #[command(subcommand)]
         command: AnswersCommand,
     },
+    /// Fleet runs: every project of an organisation (several tenants, clone folders) in one
+    /// resumable run; see README "Fleet runs".
+    Fleet(fleet::FleetArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -258,6 +262,7 @@ fn options(global: &Global) -> Options {
             api_key_file: global.api_key_file.clone(),
             ca_cert: global.ca_cert.clone(),
             rate_limit: global.rate_limit.clone(),
+            ..Default::default()
         }),
         state_dir: global.state_dir.clone(),
         selector_key: global.node_selector_key.clone(),
@@ -265,6 +270,7 @@ fn options(global: &Global) -> Options {
         answers: global.answers.clone(),
         plugins: global.plugins.clone(),
         prefer_plugin: global.prefer_plugin.clone(),
+        secret_scope: None,
     }
 }
 
@@ -422,6 +428,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(if eligible == 0 && !outcome.items.is_empty() { 4 } else { 0 })
         }
         Command::Retarget(args) => switch::retarget(global, args),
+        Command::Fleet(args) => fleet::run(global, args),
         Command::Rollback { run, force } => {
             let ctx = Context::open(&options(global), Providers::Skip)?;
             let Some(target) = commands::rollback_candidate(&ctx, run.as_deref())? else {

@@ -12,6 +12,7 @@
 pub mod apply;
 pub mod cleanup;
 pub mod context;
+pub mod fleet;
 pub mod history;
 pub mod inspect;
 
