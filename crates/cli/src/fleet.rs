@@ -495,7 +495,7 @@ fn html(report: &FleetReport) -> String {
     let kinds = t.endpoints_by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ");
     let _ = write!(
         out,
-        "</tbody><tfoot><tr><th>Totals: {} project(s)</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{} unreadable</th><th></th></tr></tfoot></table></section>\n",
+        "</tbody><tfoot><tr><th>Totals: {} project(s)</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{} unreadable</th><th></th></tr></tfoot></table></section>",
         t.projects,
         esc(if kinds.is_empty() { "-" } else { &kinds }),
         t.nodes_to_switch,
@@ -504,6 +504,7 @@ fn html(report: &FleetReport) -> String {
         t.answers_needed,
         t.unreadable
     );
+    out.push('\n');
     out.push_str(&sections);
     out.push_str("</main>\n</body>\n</html>\n");
     out
