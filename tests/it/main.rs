@@ -7,6 +7,7 @@ mod common;
 mod conflicts;
 mod conventions;
 mod crash;
+mod fleet;
 mod guided;
 mod malformed;
 mod model;

@@ -66,7 +66,13 @@ impl MultiSim {
             .map(|e| e.path())
             .collect();
         seeds.sort();
-        let seeds: Vec<(PathBuf, String)> = seeds.into_iter().map(|p| { let id = project_id_of(&p); (p, id) }).collect();
+        let seeds: Vec<(PathBuf, String)> = seeds
+            .into_iter()
+            .map(|p| {
+                let id = project_id_of(&p);
+                (p, id)
+            })
+            .collect();
         Self::load(&seeds, options)
     }
 
@@ -139,8 +145,11 @@ impl MultiSim {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let multi = self.clone();
         let thread = std::thread::Builder::new().name("cognigy-sim".into()).spawn(move || {
-            let runtime =
-                tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
                 let _ = multi

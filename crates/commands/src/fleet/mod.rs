@@ -24,6 +24,7 @@ use handover_migrate_engine::plan::{Plan, ProviderAction};
 use handover_migrate_engine::plan_saved::SavedPlan;
 use handover_migrate_engine::report::Report;
 use handover_migrate_engine::scan::EndpointStatus;
+use handover_migrate_io::journal::RunKind;
 use handover_migrate_io::run::RunState;
 use handover_migrate_io::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
@@ -155,6 +156,9 @@ impl Fleet {
     }
 
     fn outcome(&self, member: &Member, status: ProjectStatus, message: String, next_step: String) -> ProjectOutcome {
+        // A fleet run reads secrets from variables scoped by project only: name those.
+        let scoped = format!("HANDOVER_MIGRATE_SECRET_{}_<ENDPOINT>_<PROPERTY>", scope_word(&member.secret_scope));
+        let message = message.replace("HANDOVER_MIGRATE_SECRET_<ENDPOINT>_<PROPERTY>", &scoped);
         ProjectOutcome {
             project: member.key.clone(),
             tenant: self.tenant_of(member).map(|t| t.name.clone()),
@@ -567,10 +571,27 @@ pub fn apply(
     let save_entry = |member: &Member, status: ProjectStatus, run_id: Option<String>| -> Result<()> {
         let mut run = run.lock().unwrap_or_else(|p| p.into_inner());
         let kept = run.projects.get(&member.key).and_then(|e| e.run_id.clone());
-        run.projects.insert(member.key.clone(), RecordEntry { status, run_id: run_id.or(kept), rolled_back: false });
+        run.projects.insert(
+            member.key.clone(),
+            RecordEntry { status, run_id: run_id.or(kept), rolled_back: false, pending: false },
+        );
+        record::save(&fleet.state_dir, &run)
+    };
+    let mark_pending = |member: &Member| -> Result<()> {
+        let mut run = run.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = run.projects.entry(member.key.clone()).or_insert(RecordEntry {
+            status: ProjectStatus::Skipped,
+            run_id: None,
+            rolled_back: false,
+            pending: false,
+        });
+        entry.pending = true;
         record::save(&fleet.state_dir, &run)
     };
     let work = |member: &Member| -> ProjectOutcome {
+        if let Err(error) = mark_pending(member) {
+            return fleet.failure(member, &error, "apply");
+        }
         let index = fleet.members.iter().position(|m| std::ptr::eq(m, member)).unwrap_or(0);
         let shown = digests[index].clone();
         let ctx = match fleet.context(member, Providers::Load) {
@@ -662,14 +683,17 @@ pub fn apply(
     for (&m, result) in ready.iter().zip(results) {
         projects[m] = result.unwrap_or_else(|| fleet.skipped(&fleet.members[m], "apply"));
     }
-    // Projects up to date now count as finished in the record.
+    // Projects up to date now count as finished in the record; a project a killed fleet
+    // run had started has its run looked up in its own state.
     let mut run = run.into_inner().unwrap_or_else(|p| p.into_inner());
+    adopt_pending(fleet, &mut run, RunKind::Apply);
     for (member, outcome) in fleet.members.iter().zip(&projects) {
         if outcome.status == ProjectStatus::UpToDate {
             run.projects.entry(member.key.clone()).or_insert(RecordEntry {
                 status: ProjectStatus::UpToDate,
                 run_id: None,
                 rolled_back: false,
+                pending: false,
             });
         }
     }
@@ -681,6 +705,35 @@ pub fn apply(
     Ok(outcome)
 }
 
+/// Entries a killed fleet run started but did not record: the project's most recent run of
+/// `kind` made since the fleet run began (ids start with their UTC second) is this fleet
+/// run's, to be rolled back with it.
+fn adopt_pending(fleet: &Fleet, run: &mut FleetRun, kind: RunKind) {
+    let since: String = run.id.chars().take(16).collect();
+    for member in &fleet.members {
+        let Some(entry) = run.projects.get_mut(&member.key) else { continue };
+        if !entry.pending {
+            continue;
+        }
+        entry.pending = false;
+        if entry.run_id.is_some() {
+            continue;
+        }
+        let found = Context::open(&fleet.options(member), Providers::Skip).and_then(|ctx| ctx.state().runs());
+        if let Ok(runs) = found {
+            let made = runs.iter().rev().find(|r| {
+                r.kind == kind && r.state != RunState::RolledBack && r.id.chars().take(16).collect::<String>() >= since
+            });
+            if let Some(made) = made {
+                entry.run_id = Some(made.id.clone());
+                if entry.status == ProjectStatus::Skipped {
+                    entry.status = ProjectStatus::Done;
+                }
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------- verify
 
 /// `fleet verify`: each project's verify; 4 when any has work left.
@@ -689,8 +742,9 @@ pub fn verify(fleet: &Fleet, options: RunOptions) -> Result<FleetOutcome> {
     let work = |member: &Member| -> ProjectOutcome {
         match fleet.context(member, Providers::Load).and_then(|ctx| crate::cleanup::verify(&ctx)) {
             Ok(report) => {
-                let passed = report.passed();
-                let nothing = report.migrated_endpoints.is_empty();
+                // Nothing migrated while legacy endpoints remain: everything remains (4).
+                let nothing = report.migrated_endpoints.is_empty() && !report.not_migrated.is_empty();
+                let passed = report.passed() && !nothing;
                 let (status, message, next) = if passed {
                     (ProjectStatus::Done, "verified".to_string(), "`fleet cleanup`".to_string())
                 } else if nothing {
@@ -779,6 +833,19 @@ pub fn cleanup(
     let run = Mutex::new(run);
     record::save(&fleet.state_dir, &run.lock().unwrap_or_else(|p| p.into_inner()))?;
     let work = |member: &Member| -> ProjectOutcome {
+        {
+            let mut run = run.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = run.projects.entry(member.key.clone()).or_insert(RecordEntry {
+                status: ProjectStatus::Skipped,
+                run_id: None,
+                rolled_back: false,
+                pending: false,
+            });
+            entry.pending = true;
+            if let Err(error) = record::save(&fleet.state_dir, &run) {
+                return fleet.failure(member, &error, "cleanup");
+            }
+        }
         let result = fleet
             .context(member, Providers::Load)
             .and_then(|ctx| crate::cleanup::cleanup(&ctx, false, force, &mut |_| Ok(true)));
@@ -801,7 +868,7 @@ pub fn cleanup(
         let mut run = run.lock().unwrap_or_else(|p| p.into_inner());
         run.projects.insert(
             member.key.clone(),
-            RecordEntry { status: outcome.status, run_id: outcome.run_id.clone(), rolled_back: false },
+            RecordEntry { status: outcome.status, run_id: outcome.run_id.clone(), rolled_back: false, pending: false },
         );
         if let Err(error) = record::save(&fleet.state_dir, &run) {
             return fleet.failure(member, &error, "cleanup");
@@ -814,6 +881,7 @@ pub fn cleanup(
         projects[m] = result.unwrap_or_else(|| fleet.skipped(&fleet.members[m], "cleanup"));
     }
     let mut run = run.into_inner().unwrap_or_else(|p| p.into_inner());
+    adopt_pending(fleet, &mut run, RunKind::Cleanup);
     run.finished = projects.iter().all(|o| o.status.ok());
     record::save(&fleet.state_dir, &run)?;
     let mut outcome = fleet.finish("cleanup", started, projects);

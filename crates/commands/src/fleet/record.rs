@@ -33,6 +33,10 @@ pub struct RecordEntry {
     pub run_id: Option<String>,
     #[serde(default)]
     pub rolled_back: bool,
+    /// Started and not yet recorded: a kill may have come between the project's run and
+    /// this record, so a rerun looks the run up in the project's own state.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 impl FleetRun {
