@@ -8,7 +8,6 @@ use cognigy_sim::multi::{MultiHandle, MultiSim};
 use cognigy_sim::Options;
 use serde_json::Value;
 
-use crate::api::{assert_same, normalized};
 use crate::common::*;
 use crate::schemas::check;
 

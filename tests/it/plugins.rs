@@ -10,7 +10,6 @@ use std::sync::OnceLock;
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::projectgen::*;
 
 const PATH_ENV: &str = "HANDOVER_MIGRATE_PLUGIN_PATH";
 const FLOW_REF: &str = "00000000-0000-4000-8000-00000000d001";
@@ -66,28 +65,6 @@ fn example_plugin() -> &'static ExamplePlugin {
             panics: build("panics", "panic-in-map"),
             malformed: build("malformed", "malformed-json"),
         }
-    })
-}
-
-pub(crate) fn c_plugin() -> &'static PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-plugin");
-        std::fs::create_dir_all(&out).unwrap();
-        let library = out.join(format!("libc_desk{}", std::env::consts::DLL_SUFFIX));
-        // Each test process builds it: install by rename, so none loads a half-written one.
-        let temp = out.join(format!(".c_desk.{}.tmp", std::process::id()));
-        let status = Process::new("gcc")
-            .args(["-shared", "-fPIC", "-Wall", "-Werror", "-I"])
-            .arg(repo().join("docs"))
-            .arg("-o")
-            .arg(&temp)
-            .arg(repo().join("tests/c-plugin/c_desk.c"))
-            .status()
-            .expect("run gcc");
-        assert!(status.success(), "gcc failed to build the C plugin");
-        std::fs::rename(&temp, &library).unwrap();
-        library
     })
 }
 
@@ -188,6 +165,28 @@ fn migrates_end_to_end(project: &DeskProject, plugin: &Path, service: &str, queu
     for text in [stdout(&apply), stderr(&apply)] {
         assert!(!text.contains("DESK-SECRET"), "secret leaked: {text}");
     }
+}
+
+pub(crate) fn c_plugin() -> &'static PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-plugin");
+        std::fs::create_dir_all(&out).unwrap();
+        let library = out.join(format!("libc_desk{}", std::env::consts::DLL_SUFFIX));
+        // Each test process builds it: install by rename, so none loads a half-written one.
+        let temp = out.join(format!(".c_desk.{}.tmp", std::process::id()));
+        let status = Process::new("gcc")
+            .args(["-shared", "-fPIC", "-Wall", "-Werror", "-I"])
+            .arg(repo().join("docs"))
+            .arg("-o")
+            .arg(&temp)
+            .arg(repo().join("tests/c-plugin/c_desk.c"))
+            .status()
+            .expect("run gcc");
+        assert!(status.success(), "gcc failed to build the C plugin");
+        std::fs::rename(&temp, &library).unwrap();
+        library
+    })
 }
 
 #[test]

@@ -7,7 +7,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use crate::refusals::{provider_dirs, run, run_dirs};
 
 fn journal_lines(project: &Scratch) -> usize {
     run_dirs(project)
@@ -77,4 +76,125 @@ fn a_project_id_holding_a_path_is_refused_before_anything_is_created() {
 
 fn is_empty_dir(dir: &Path) -> bool {
     std::fs::read_dir(dir).map(|mut entries| entries.next().is_none()).unwrap_or(false)
+}
+
+// ---------------------------------------------------------------------------------------
+// The project root is a wall.
+
+/// Every file under `dir` with its content (to prove nothing outside the project changed).
+fn contents(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// A locale folder linked elsewhere is an error naming it (skipping it silently left two
+/// nodes on the legacy settings while verify passed and cleanup removed them).
+#[test]
+fn a_linked_locale_folder_is_an_error_not_skipped() {
+    let project = Scratch::example();
+    let outside = tempfile::tempdir().unwrap();
+    let locale = project.file("flows/Main/de-DE");
+    copy_tree(&locale, outside.path());
+    std::fs::remove_dir_all(&locale).unwrap();
+    let before = project.snapshot();
+    let outside_before = contents(outside.path());
+    std::os::unix::fs::symlink(outside.path(), &locale).unwrap();
+    for args in [&["plan"][..], &["apply", "--yes"], &["verify"], &["cleanup", "--yes"]] {
+        run(&project, args).code(1).mentions(&["flows/Main/de-DE", "symbolic link"]);
+    }
+    assert!(run_dirs(&project).is_empty());
+    assert_eq!(contents(outside.path()), outside_before);
+    std::fs::remove_file(&locale).unwrap();
+    assert_eq!(project.snapshot(), before);
+}
+
+/// A folder replaced by a link after apply (pointing outside the project) is never
+/// followed by rollback: it refuses by name and nothing outside changes.
+#[test]
+fn rollback_never_follows_a_directory_linked_after_apply() {
+    let project = Scratch::example();
+    run(&project, &["apply", "--yes"]).code(0);
+    let outside = tempfile::tempdir().unwrap();
+    let locale = project.file("flows/Main/en-US");
+    copy_tree(&locale, outside.path());
+    std::fs::remove_dir_all(&locale).unwrap();
+    std::os::unix::fs::symlink(outside.path(), &locale).unwrap();
+    let outside_before = contents(outside.path());
+    for args in [&["rollback", "--yes"][..], &["rollback", "--yes", "--force"]] {
+        run(&project, args).code(1).mentions(&["flows/Main/en-US", "symbolic link"]);
+        assert_eq!(contents(outside.path()), outside_before, "{args:?} wrote outside the project");
+    }
+}
+
+/// A journal line as the tool wrote it before keyed checks: the record and a plain SHA-256
+/// of its JSON (which anyone can recompute).
+fn plain_line(record: serde_json::Value) -> String {
+    use sha2::Digest;
+    let json = record.to_string();
+    let check: String = sha2::Sha256::digest(json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}\n", serde_json::json!({"record": record, "check": check}))
+}
+
+/// Plant a state directory holding an "interrupted apply" whose record names `path`, with a
+/// planted backup (the attack: state arriving with a shared repository).
+fn plant_run(project: &Scratch, path: &str, before: Option<&[u8]>) {
+    use sha2::Digest;
+    let run = project.file(".handover-migrate/runs/20260101T000000Z-apply");
+    std::fs::create_dir_all(run.join("backup")).unwrap();
+    let hash = |bytes: &[u8]| -> String { sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect() };
+    if let Some(bytes) = before {
+        std::fs::write(run.join("backup/000001"), bytes).unwrap();
+    }
+    let mut text = plain_line(serde_json::json!({
+        "type": "begin", "kind": "apply", "tool_version": "0.1.0", "plan_digest": "x"
+    }));
+    text.push_str(&plain_line(serde_json::json!({
+        "type": "write",
+        "path": path,
+        "before": before.map(|_| hash(b"current")),
+        "after": hash(b"planted"),
+        "backup": before.map(|_| "000001"),
+        "mode": 420,
+        "created_dirs": [],
+        "summary": "planted"
+    })));
+    std::fs::write(run.join("journal.jsonl"), text).unwrap();
+}
+
+/// A planted journal naming a path outside the project (relative with `..`, or absolute)
+/// is neither resumed nor rolled back, whatever flags say; the victim file is untouched.
+#[test]
+fn journal_paths_outside_the_project_are_refused_even_when_forced() {
+    let victim_dir = tempfile::tempdir().unwrap();
+    let victim = victim_dir.path().join("bashrc");
+    for (name, restore) in [("escape-relative", true), ("escape-absolute", true), ("delete", false)] {
+        std::fs::write(&victim, b"current").unwrap();
+        let project = Scratch::example();
+        let path = match name {
+            "escape-absolute" => victim.to_string_lossy().into_owned(),
+            _ => format!(
+                "{}/{}",
+                "../".repeat(12).trim_end_matches('/'),
+                victim.to_string_lossy().trim_start_matches('/')
+            ),
+        };
+        plant_run(&project, &path, restore.then_some(&b"planted backup"[..]));
+        for args in [&["rollback", "--yes"][..], &["rollback", "--yes", "--force"], &["apply", "--yes"]] {
+            let ran = run(&project, args);
+            assert_ne!(ran.code, 0, "{name}: `{}` accepted a planted run\n{}", ran.args, ran.dump());
+            assert_eq!(std::fs::read(&victim).unwrap(), b"current", "{name}: `{}` touched the victim", ran.args);
+        }
+    }
 }

@@ -79,6 +79,8 @@ fn refuse_project_flags(global: &Global) -> Result<()> {
         (global.project_id.is_some(), "--project-id"),
         (global.api_key_file.is_some(), "--api-key-file"),
         (global.rate_limit.is_some(), "--rate-limit"),
+        (global.ca_cert.is_some(), "--ca-cert"),
+        (global.insecure_http, "--insecure-http"),
         (global.answers.is_some(), "--answers"),
         (!global.endpoints.is_empty(), "--endpoint"),
         (global.node_selector_key.is_some(), "--node-selector-key"),
@@ -91,7 +93,7 @@ fn refuse_project_flags(global: &Global) -> Result<()> {
     }
     Err(Error::usage(format!(
         "fleet commands take projects and their settings from the fleet file, not {}: use [[tenant]] (api-url, \
-         api-key-env or api-key-file, projects, rate-limit), [[clones]] (path) and [project.\"…\"] (answers, endpoint, \
+         api-key-env or api-key-file, projects, rate-limit, ca-cert, insecure-http), [[clones]] (path) and [project.\"…\"] (answers, endpoint, \
          to, node-selector-key)",
         given.join(", ")
     )))

@@ -3,6 +3,7 @@
 
 mod builtin;
 mod fleet;
+mod logging;
 mod progress;
 mod prompt;
 mod render;
@@ -55,6 +56,10 @@ struct Global {
     /// Where journals, backups and the lock live [default: <project>/.handover-migrate].
     #[arg(long, global = true, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// API mode: allow plain http:// to a host that is not loopback (a lab; the API key
+    /// then travels in clear text). https is required otherwise.
+    #[arg(long, global = true)]
+    insecure_http: bool,
     /// The node config key holding the selected Handover Provider (see README).
     #[arg(long, global = true, value_name = "KEY")]
     node_selector_key: Option<String>,
@@ -213,36 +218,19 @@ enum ProvidersCommand {
     },
 }
 
-fn init_logging(global: &Global) {
-    let level = if global.quiet {
-        "error"
-    } else {
-        match global.verbose {
-            0 => "warn",
-            1 => "info",
-            2 => "debug",
-            _ => "trace",
-        }
-    };
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| format!("handover_migrate={level}"));
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_target(false)
-        .try_init();
-}
-
 fn main() -> ExitCode {
     builtin::link();
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     schema::set_command(&matches);
-    init_logging(&cli.global);
+    logging::init(cli.global.quiet, cli.global.verbose);
     progress::install(cli.global.json, cli.global.quiet, cli.global.verbose);
     let json = cli.global.json;
     match run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(error) => {
+        Err(mut error) => {
+            // The last wall before the terminal: no known secret in any error shown.
+            error.message = handover_migrate_core::secret::redact(&error.message).into_owned();
             eprintln!("error: {}", error.message);
             if json {
                 schema::print_error(&error);
@@ -262,6 +250,7 @@ fn options(global: &Global) -> Options {
             api_key_file: global.api_key_file.clone(),
             ca_cert: global.ca_cert.clone(),
             rate_limit: global.rate_limit.clone(),
+            insecure_http: global.insecure_http,
             ..Default::default()
         }),
         state_dir: global.state_dir.clone(),

@@ -50,6 +50,8 @@ pub struct TenantOptions {
     pub rate_limit: Option<String>,
     /// A budget shared with the other projects of the tenant (fleet runs); its limit wins.
     pub budget: Option<std::sync::Arc<RateBudget>>,
+    /// `--insecure-http`: plain http to a host that is not loopback (labs).
+    pub insecure_http: bool,
 }
 
 /// Whether a command calls providers: commands that never do (rollback, purge, unlock)
@@ -79,7 +81,7 @@ pub(crate) fn api_key(tenant: &TenantOptions) -> Result<Secret> {
     if key.is_empty() {
         return Err(Error::usage(format!("the API key is empty ({variable} or --api-key-file)")));
     }
-    Ok(Secret(key))
+    Ok(Secret::new(key))
 }
 
 /// Where the project lives.
@@ -185,6 +187,7 @@ impl Context {
                     budget: tenant.budget.clone(),
                     max_retries: 6,
                     timeout: std::time::Duration::from_secs(60),
+                    insecure_http: tenant.insecure_http,
                 })?;
                 Some(ApiTarget { client, base_url: tenant.api_url.clone(), project_id: tenant.project_id.clone() })
             }

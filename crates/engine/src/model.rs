@@ -201,6 +201,17 @@ impl Project {
         self.endpoints.iter().find(|e| e.name == name)
     }
 
+    /// The text of a project file this run read, refused when it is no longer the content
+    /// that was read (its hash is in the fingerprint): a write never builds on a file
+    /// someone changed meanwhile.
+    pub fn read_unchanged(&self, rel: &str) -> Result<String> {
+        let text = fsio::read_text(&self.abs(rel))?;
+        if self.fingerprint.get(rel) != Some(&fsio::sha256_hex(text.as_bytes())) {
+            return Err(Error::changed_while_running(rel));
+        }
+        Ok(text)
+    }
+
     /// The configs of a chart's handover nodes, by node index (`None` for other nodes).
     /// A clone's are read back from the chart file, one chart at a time, at the byte ranges
     /// recorded at load; a file that changed since is refused.
@@ -230,10 +241,7 @@ impl Project {
                 NodeConfig::Inline(config) => Ok(Some((**config).clone())),
                 NodeConfig::InFile(_) => match texts.next().map(|t| serde_json::from_str::<Value>(&t)) {
                     Some(Ok(Value::Object(config))) => Ok(Some(config)),
-                    _ => Err(Error::failed(format!(
-                        "{} changed while handover-migrate was running (node `{}`); run the command again",
-                        chart.path, node.id
-                    ))),
+                    _ => Err(Error::changed_while_running(format!("{} (node `{}`)", chart.path, node.id))),
                 },
             })
             .collect()

@@ -5,6 +5,8 @@
 //! - [`run`]: journaled runs over a project directory: execute, resume, rollback, purge,
 //!   and the state directory that holds them;
 //! - [`lock`]: one command at a time per state directory;
+//! - [`within`]: project paths checked and reached without following links (the project
+//!   root is a wall);
 //! - [`failpoint`]: crash points for the crash tests;
 //! - [`progress`]: long phases reported to a listener (the CLI's progress bars);
 //! - [`Error`]: the one error type of the tool, classified by what the user must do next.
@@ -19,6 +21,7 @@ pub mod journal;
 pub mod lock;
 pub mod progress;
 pub mod run;
+pub mod within;
 
 pub use error::{Error, ErrorKind, Result};
 

@@ -34,6 +34,9 @@ struct TenantEntry {
     ca_cert: Option<PathBuf>,
     projects: ProjectsEntry,
     rate_limit: Option<String>,
+    /// Plain http to a host that is not loopback (labs), as `--insecure-http`.
+    #[serde(default)]
+    insecure_http: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +74,7 @@ pub struct Tenant {
     api_key_env: Option<String>,
     api_key_file: Option<PathBuf>,
     ca_cert: Option<PathBuf>,
+    insecure_http: bool,
     pub budget: Arc<RateBudget>,
 }
 
@@ -156,6 +160,7 @@ impl Fleet {
                 api_key_env: entry.api_key_env.clone(),
                 api_key_file: entry.api_key_file.as_deref().map(resolve),
                 ca_cert: entry.ca_cert.as_deref().map(resolve),
+                insecure_http: entry.insecure_http,
                 budget: RateBudget::new(limit),
             };
             let index = tenants.len();
@@ -281,6 +286,7 @@ impl Fleet {
             ca_cert: tenant.ca_cert.clone(),
             rate_limit: None,
             budget: Some(tenant.budget.clone()),
+            insecure_http: tenant.insecure_http,
         });
         Options {
             project: member.clone.clone(),
@@ -319,6 +325,7 @@ impl Tenant {
             budget: Some(self.budget.clone()),
             max_retries: 6,
             timeout: std::time::Duration::from_secs(60),
+            insecure_http: self.insecure_http,
         })
     }
 }

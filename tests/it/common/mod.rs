@@ -1,6 +1,16 @@
-//! Shared helpers: a scratch copy of the example project, running the binary, hashing trees.
+//! Shared helpers of the end-to-end tests (cargo's test-support style): a scratch copy of
+//! the example project, running the binary and checking what it wrote ([`run`]), projects
+//! built in code ([`builder`]), the simulator ([`sim`]).
 
 #![allow(dead_code)]
+
+mod builder;
+mod run;
+mod sim;
+
+pub use builder::*;
+pub use run::*;
+pub use sim::*;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
