@@ -109,6 +109,7 @@ pub fn run(global: &Global, args: &FleetArgs) -> Result<u8> {
         state_dir: global.state_dir.clone(),
         plugins: global.plugins.clone(),
         prefer_plugin: global.prefer_plugin.clone(),
+        isolation: crate::options(global).isolation,
     })?;
     let options = RunOptions { jobs: args.jobs.max(1), fail_fast: args.fail_fast };
     let tool = format!("handover-migrate {}", crate::LONG_VERSION);

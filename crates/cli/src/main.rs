@@ -2,6 +2,7 @@
 //! confirmation, prints; the engine (`handover-migrate-host`) does the work.
 
 mod builtin;
+mod doctor;
 mod fleet;
 mod logging;
 mod progress;
@@ -90,6 +91,20 @@ struct Global {
     /// (KIND=PATH: the plugin at PATH). Without it, such a duplicate is an error.
     #[arg(long = "prefer-plugin", global = true, value_name = "KIND[=PATH]")]
     prefer_plugin: Vec<String>,
+    /// How Rust and C plugins run: `process` (each in its own sandboxed process) or `none`
+    /// (inside this process: only for plugins you trust) [default: process, or `[plugins]
+    /// isolation` in ~/.config/handover-migrate/config.toml].
+    #[arg(long, global = true, value_name = "MODE", value_parser = ["process", "none"])]
+    plugin_isolation: Option<String>,
+    /// Seconds an isolated plugin may take to answer one call [default: 30].
+    #[arg(long, global = true, value_name = "SECONDS")]
+    plugin_timeout: Option<u64>,
+    /// Address-space limit of an isolated plugin's process, in MiB [default: 2048].
+    #[arg(long, global = true, value_name = "MIB")]
+    plugin_memory_limit: Option<u64>,
+    /// Refuse to load a Rust or C plugin this kernel cannot fully sandbox.
+    #[arg(long, global = true)]
+    require_sandbox: bool,
 }
 
 #[derive(Subcommand)]
@@ -132,6 +147,15 @@ enum Command {
         force: bool,
         #[command(flatten)]
         switch: switch::SwitchTo,
+    },
+    /// Check, read-only, whether apply can run unattended: access and rights, the tenant's
+    /// handover services against the providers' pairs, the selector field, masked secrets,
+    /// snapshot-pinned endpoints, a request estimate; each finding with its fix.
+    Doctor {
+        /// Save what the tenant showed (no secrets, no customer content) for a bug report
+        /// or `cognigy-sim --profile`.
+        #[arg(long, value_name = "FILE")]
+        save_profile: Option<PathBuf>,
     },
     /// Re-point every node that uses one Handover Provider to another (journaled like apply).
     Retarget(switch::RetargetArgs),
@@ -219,6 +243,8 @@ enum ProvidersCommand {
 }
 
 fn main() -> ExitCode {
+    // An isolated plugin's runner is this binary started with a hidden first argument.
+    handover_migrate_plugin_runner::dispatch_if_runner();
     builtin::link();
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
@@ -259,6 +285,12 @@ fn options(global: &Global) -> Options {
         answers: global.answers.clone(),
         plugins: global.plugins.clone(),
         prefer_plugin: global.prefer_plugin.clone(),
+        isolation: commands::IsolationChoice {
+            mode: global.plugin_isolation.clone(),
+            timeout_seconds: global.plugin_timeout,
+            memory_limit_mib: global.plugin_memory_limit,
+            require_sandbox: global.require_sandbox,
+        },
         secret_scope: None,
     }
 }
@@ -417,6 +449,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(if eligible == 0 && !outcome.items.is_empty() { 4 } else { 0 })
         }
         Command::Retarget(args) => switch::retarget(global, args),
+        Command::Doctor { save_profile } => doctor::run(global, save_profile.as_deref()),
         Command::Fleet(args) => fleet::run(global, args),
         Command::Rollback { run, force } => {
             let ctx = Context::open(&options(global), Providers::Skip)?;

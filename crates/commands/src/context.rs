@@ -11,6 +11,7 @@ use handover_migrate_engine::model::Project;
 use handover_migrate_io::lock::Lock;
 use handover_migrate_io::run::{self, StateDir};
 use handover_migrate_io::{Error, Result};
+use handover_migrate_plugins::isolated::{Isolation, IsolationChoice};
 use handover_migrate_plugins::Registry;
 use handover_migrate_plugins::{PluginSources, Preference};
 use handover_migrate_tenant::client::{ApiConfig, Client, RateBudget, RateLimit};
@@ -31,6 +32,8 @@ pub struct Options {
     pub plugins: Vec<PathBuf>,
     /// `--prefer-plugin KIND[=PATH]` (repeatable).
     pub prefer_plugin: Vec<String>,
+    /// `--plugin-isolation`, `--plugin-timeout`, `--plugin-memory-limit`, `--require-sandbox`.
+    pub isolation: IsolationChoice,
     /// Fleet runs: read secrets from variables scoped by this project only (see
     /// [`handover_migrate_engine::answers::scoped_secret_env_var`]).
     pub secret_scope: Option<String>,
@@ -65,7 +68,9 @@ pub enum Providers {
 /// The providers of this run: built-ins and plugins (the one place a registry is built).
 pub fn registry(options: &Options) -> Result<Registry> {
     let prefer = options.prefer_plugin.iter().map(|p| Preference::parse(p)).collect::<Result<Vec<_>>>()?;
-    let sources = PluginSources::discover(options.plugins.clone(), options.project.as_deref());
+    let mut sources = PluginSources::discover(options.plugins.clone(), options.project.as_deref());
+    // The runner of an isolated plugin is this very program, started in its runner mode.
+    sources.isolation = Isolation::choose(&options.isolation, std::env::current_exe)?;
     handover_migrate_plugins::load_registry(handover_migrate_core::builtin_providers(), &sources, &prefer)
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use handover_migrate_engine::answers::ProjectConfig;
 use handover_migrate_io::fsio::{self, Entry};
 use handover_migrate_io::{Error, Result};
+use handover_migrate_plugins::isolated::IsolationChoice;
 use handover_migrate_tenant::client::{ApiConfig, Client, RateBudget, RateLimit};
 use serde::Deserialize;
 
@@ -103,6 +104,7 @@ pub struct Fleet {
     /// `--plugin` and `--prefer-plugin` of the command line, for every project.
     pub plugins: Vec<PathBuf>,
     pub prefer_plugin: Vec<String>,
+    pub isolation: IsolationChoice,
 }
 
 /// What the command line adds to the fleet file.
@@ -113,6 +115,8 @@ pub struct FleetOptions {
     pub state_dir: Option<PathBuf>,
     pub plugins: Vec<PathBuf>,
     pub prefer_plugin: Vec<String>,
+    /// `--plugin-isolation` and its limits, for every project.
+    pub isolation: IsolationChoice,
 }
 
 fn bad(file: &Path, what: impl std::fmt::Display) -> Error {
@@ -272,6 +276,7 @@ impl Fleet {
             state_dir,
             plugins: options.plugins.clone(),
             prefer_plugin: options.prefer_plugin.clone(),
+            isolation: options.isolation.clone(),
         })
     }
 
@@ -298,6 +303,7 @@ impl Fleet {
             plugins: self.plugins.clone(),
             prefer_plugin: self.prefer_plugin.clone(),
             secret_scope: Some(member.secret_scope.clone()),
+            isolation: self.isolation.clone(),
         }
     }
 
