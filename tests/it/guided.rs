@@ -22,7 +22,7 @@ impl Pty {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("handover-migrate"));
         cmd.arg("--project").arg(project).arg("apply").args(extra).current_dir(cwd);
         cmd.env_remove("RUST_LOG").env_remove("NO_COLOR").env_remove("HANDOVER_MIGRATE_FAILPOINT");
-        cmd.env("TERM", "xterm-256color");
+        cmd.env("TERM", "xterm-256color").env("XDG_STATE_HOME", state_home());
         for (key, _) in std::env::vars() {
             if key.starts_with("HANDOVER_MIGRATE_SECRET_") {
                 cmd.env_remove(key);

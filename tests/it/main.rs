@@ -3,6 +3,7 @@
 
 mod api;
 mod api_paging;
+mod architecture;
 mod common;
 mod conflicts;
 mod conventions;

@@ -110,6 +110,7 @@ pub fn run(global: &Global, args: &FleetArgs) -> Result<u8> {
         plugins: global.plugins.clone(),
         prefer_plugin: global.prefer_plugin.clone(),
         isolation: crate::options(global).isolation,
+        trust_state: global.trust_state,
     })?;
     let options = RunOptions { jobs: args.jobs.max(1), fail_fast: args.fail_fast };
     let tool = format!("handover-migrate {}", crate::LONG_VERSION);

@@ -1,8 +1,13 @@
 //! `handover-migrate`: the command line. Parses flags, sets up logging, asks for
-//! confirmation, prints; the engine (`handover-migrate-host`) does the work.
+//! confirmation, prints; the commands crate (`handover-migrate-commands`) does the work.
+
+// Doc comments on the flags are the `--help` text people read, not rustdoc: `<project>`
+// and bare URLs are meant literally there.
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 
 mod builtin;
 mod doctor;
+mod documents;
 mod fleet;
 mod logging;
 mod progress;
@@ -13,7 +18,6 @@ mod schema;
 mod shell;
 mod style;
 mod switch;
-mod ux_commands;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -57,6 +61,11 @@ struct Global {
     /// Where journals, backups and the lock live [default: <project>/.handover-migrate].
     #[arg(long, global = true, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Resume or roll back state your key does not vouch for (written by another user,
+    /// machine or CI job, or edited), after reviewing what it would touch. Paths outside
+    /// the project stay refused.
+    #[arg(long, global = true)]
+    trust_state: bool,
     /// API mode: allow plain http:// to a host that is not loopback (a lab; the API key
     /// then travels in clear text). https is required otherwise.
     #[arg(long, global = true)]
@@ -182,7 +191,6 @@ enum Command {
         #[command(subcommand)]
         command: ProvidersCommand,
     },
-    // ---- issue 9 (ux) commands: see report.rs, answers_file.rs, shell.rs ----
     /// A migration report for a change ticket: what was found, created and switched,
     /// manual steps, verify status, warnings (Markdown, or one self-contained HTML file).
     Report {
@@ -280,6 +288,7 @@ fn options(global: &Global) -> Options {
             ..Default::default()
         }),
         state_dir: global.state_dir.clone(),
+        trust_state: global.trust_state,
         selector_key: global.node_selector_key.clone(),
         endpoints: global.endpoints.clone(),
         answers: global.answers.clone(),
@@ -411,7 +420,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Apply { plan: plan_file, snapshot, switch } => {
             let mut ctx = switch.context(global)?;
-            // Guided mode (issue 9): ask for missing answers instead of stopping with exit 3.
+            // Guided mode: ask for missing answers instead of stopping with exit 3.
             let guided = match plan_file {
                 None if prompt::interactive(global.json, global.yes) => Some(prompt::resolve(&mut ctx)?),
                 _ => None,
@@ -492,9 +501,9 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        // Issue 9 (ux) commands: see ux_commands.rs.
+        // Commands that write a document: see documents.rs.
         Command::Report { .. } | Command::Answers { .. } | Command::Completions { .. } | Command::Man { .. } => {
-            ux_commands::run(global, &cli.command)
+            documents::run(global, &cli.command)
         }
         Command::Unlock { force } => {
             if !force {

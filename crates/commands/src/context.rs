@@ -25,6 +25,8 @@ pub struct Options {
     /// `--api-url … --project-id …`: a tenant.
     pub tenant: Option<TenantOptions>,
     pub state_dir: Option<PathBuf>,
+    /// `--trust-state`: resume or roll back state this user's key does not vouch for.
+    pub trust_state: bool,
     pub selector_key: Option<String>,
     pub endpoints: Vec<String>,
     pub answers: Option<PathBuf>,
@@ -128,6 +130,7 @@ pub struct ApiTarget {
 pub struct Context {
     pub target: Target,
     pub state_dir: Option<PathBuf>,
+    pub trust_state: bool,
     pub selector_key: Option<String>,
     pub endpoint_filter: Vec<String>,
     pub answers: Option<PathBuf>,
@@ -210,6 +213,7 @@ impl Context {
         Ok(Context {
             target,
             state_dir: options.state_dir.clone(),
+            trust_state: options.trust_state,
             selector_key: options.selector_key.clone(),
             endpoint_filter: options.endpoints.clone(),
             answers: options.answers.clone(),
@@ -227,7 +231,7 @@ impl Context {
             (None, Some(api)) => default_api_state_dir(&api.base_url, &api.project_id),
             (None, None) => PathBuf::from(".handover-migrate"),
         };
-        StateDir::new(self.state_dir.clone().unwrap_or_else(default))
+        StateDir { path: self.state_dir.clone().unwrap_or_else(default), trust_state: self.trust_state }
     }
 
     /// `api:<url>#<project>` for journals, `None` for a clone.

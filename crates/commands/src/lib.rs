@@ -6,7 +6,7 @@
 //! only, so the types it shows are re-exported here.
 //!
 //! - [`context`]: [`Options`] (the command line's choices) → [`Context`] → [`Loaded`];
-//! - [`apply`] (apply, retarget), [`cleanup`] (verify, cleanup), [`history`] (rollback,
+//! - [`mod@apply`] (apply, retarget), [`mod@cleanup`] (verify, cleanup), [`history`] (rollback,
 //!   purge, unlock), [`inspect`] (scan, plan, report, answers template, providers),
 //!   [`doctor`] (is a tenant or clone ready for an unattended apply; read-only).
 

@@ -4,6 +4,7 @@
 //! - [`journal`]: the append-only, checksummed record of a run's writes;
 //! - [`run`]: journaled runs over a project directory: execute, resume, rollback, purge,
 //!   and the state directory that holds them;
+//! - [`seal`]: the per-user key that authenticates journals and backups;
 //! - [`lock`]: one command at a time per state directory;
 //! - [`within`]: project paths checked and reached without following links (the project
 //!   root is a wall);
@@ -21,6 +22,7 @@ pub mod journal;
 pub mod lock;
 pub mod progress;
 pub mod run;
+pub mod seal;
 pub mod within;
 
 pub use error::{Error, ErrorKind, Result};

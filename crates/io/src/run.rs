@@ -24,16 +24,28 @@ const GITIGNORE_TEXT: &str =
 /// The tool's state directory (`<project>/.handover-migrate` unless `--state-dir`).
 pub struct StateDir {
     pub path: PathBuf,
+    /// `--trust-state`: a person reviewed state this user's key does not vouch for (another
+    /// user's, machine's or CI job's) and lets the tool resume or roll it back. Paths
+    /// outside the project stay refused whatever it says.
+    pub trust_state: bool,
 }
 
 impl StateDir {
     pub fn new(path: PathBuf) -> Self {
-        Self { path }
+        Self { path, trust_state: false }
     }
 
     /// Create the directory (owner-only), with a `.gitignore` of `*` so that backups
-    /// (which hold secrets) are never committed with the project.
+    /// (which hold secrets) are never committed with the project. An existing directory
+    /// owned by another user, or writable by others, is refused unless trusted.
     pub fn ensure(&self) -> Result<()> {
+        if let (Some(why), false) = (crate::seal::foreign_owner(&self.path), self.trust_state) {
+            return Err(Error::failed(format!(
+                "{why}: the state directory holds journals and backups (with secrets), and anyone who can write it can \
+                 make handover-migrate write files. Nothing was written. Make it yours and owner-only (`chmod 700`), \
+                 or after reviewing it pass --trust-state"
+            )));
+        }
         fsio::create_dirs(&self.path.join(RUNS_DIR), 0o700)?;
         let ignore = self.path.join(GITIGNORE_FILE);
         if fsio::entry(&ignore)? == Entry::Missing {
@@ -93,11 +105,13 @@ pub struct RunInfo {
     pub torn_tail: bool,
     /// `api:<url>#<project>` for runs against a tenant; `None` for a clone.
     pub target: Option<String>,
+    /// Whether the journal passes the keyed check of this user's key.
+    pub auth: journal::Auth,
 }
 
 impl RunInfo {
     fn load(dir: &Path, id: String) -> Result<Self> {
-        let (records, torn_tail) = journal::read(&dir.join(JOURNAL_FILE))?;
+        let journal::Contents { records, torn: torn_tail, auth, .. } = journal::read(&dir.join(JOURNAL_FILE))?;
         let kind = records
             .iter()
             .find_map(|r| match r {
@@ -134,14 +148,32 @@ impl RunInfo {
             records,
             torn_tail,
             target,
+            auth,
         })
+    }
+
+    /// The project paths (or, for a tenant, the resources) the run's records name.
+    pub fn touched(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for record in &self.records {
+            let path = match record {
+                Record::Write { path, .. } | Record::ApiWrite { path, .. } => path,
+                _ => continue,
+            };
+            if !out.contains(path) {
+                out.push(path.clone());
+            }
+        }
+        out
     }
 
     /// Paths written, each with its first pre-image and every post-image hash.
     fn writes(&self) -> Vec<PathWrites> {
         let mut out: Vec<PathWrites> = Vec::new();
         for record in &self.records {
-            let Record::Write { path, before, after, backup, mode, created_dirs, .. } = record else { continue };
+            let Record::Write { path, before, after, backup, mode, created_dirs, backup_mac, .. } = record else {
+                continue;
+            };
             match out.iter_mut().find(|w| &w.path == path) {
                 Some(existing) => {
                     existing.afters.insert(after.clone());
@@ -153,6 +185,7 @@ impl RunInfo {
                     mode: *mode,
                     afters: BTreeSet::from([after.clone()]),
                     created_dirs: created_dirs.clone(),
+                    backup_mac: backup_mac.clone(),
                 }),
             }
         }
@@ -171,6 +204,7 @@ struct PathWrites {
     mode: Option<u32>,
     afters: BTreeSet<String>,
     created_dirs: Vec<String>,
+    backup_mac: Option<String>,
 }
 
 /// The project root is a wall: a journal naming a path outside the project (absolute, with
@@ -201,6 +235,76 @@ fn check_paths(dir: &Path, records: &[Record]) -> Result<()> {
         dir.display(),
         bad.join("\n")
     )))
+}
+
+/// Let a run be resumed, rolled back or purged only when this user's handover-migrate wrote
+/// it: its journal passes the keyed check and the state is the user's alone (not owned by
+/// another user, not group- or world-writable). A journal written before keyed checks is
+/// accepted once on those terms and re-sealed. Anything else is refused with what the run
+/// would touch, unless a person reviewed it and passed `--trust-state` (then it is
+/// re-sealed with this user's key).
+pub fn admit(state: &StateDir, run: &RunInfo) -> Result<()> {
+    let mut reasons: Vec<String> = Vec::new();
+    let backups = run.dir.join(BACKUP_DIR);
+    let mut paths = vec![state.path.clone(), state.path.join(RUNS_DIR), run.dir.clone(), run.dir.join(JOURNAL_FILE)];
+    paths.push(backups.clone());
+    for record in &run.records {
+        if let Record::Write { backup: Some(name), .. } | Record::ApiWrite { backup: Some(name), .. } = record {
+            paths.push(backups.join(name));
+        }
+    }
+    reasons.extend(paths.iter().filter_map(|p| crate::seal::foreign_owner(p)));
+    if run.auth == journal::Auth::Failed {
+        reasons.push(format!(
+            "its journal fails the keyed check of your key ({}): another user, machine or CI job wrote it, or it \
+             was edited",
+            crate::seal::user_state_dir()
+                .map(|d| d.join(crate::seal::KEY_FILE).display().to_string())
+                .unwrap_or_default()
+        ));
+    }
+    if reasons.is_empty() {
+        if run.auth == journal::Auth::Plain {
+            tracing::info!("run {}: written before keyed checks; sealing it with your key", run.id);
+            reseal(run)?;
+        }
+        return Ok(());
+    }
+    if !state.trust_state {
+        let touched = run.touched();
+        let mut list: Vec<String> = touched.iter().take(20).map(|p| format!("  - {p}")).collect();
+        if touched.len() > 20 {
+            list.push(format!("  … and {} more", touched.len() - 20));
+        }
+        return Err(Error::failed(format!(
+            "run {} ({}) was not written by your handover-migrate, so it is neither resumed nor rolled back:\n{}\n\
+             It would touch:\n{}\nReview {}; if you trust it, rerun with --trust-state (paths outside the project \
+             stay refused). Otherwise move that run directory away",
+            run.id,
+            run.kind.as_str(),
+            reasons.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n"),
+            if list.is_empty() { "  (nothing)".to_string() } else { list.join("\n") },
+            run.dir.display()
+        )));
+    }
+    tracing::warn!("run {}: trusted with --trust-state; sealing it with your key", run.id);
+    reseal(run)
+}
+
+/// Seal a run's journal with this user's key, and its backups' keyed hashes with it (each
+/// backup that still matches the SHA-256 its record holds).
+fn reseal(run: &RunInfo) -> Result<()> {
+    let backups = run.dir.join(BACKUP_DIR);
+    journal::reseal(&run.dir.join(JOURNAL_FILE), &mut |record| {
+        if let Record::Write { before: Some(before), backup: Some(name), backup_mac, .. } = record {
+            if let Ok(bytes) = fsio::read_regular(&backups.join(&*name)) {
+                if &sha256_hex(&bytes) == before {
+                    *backup_mac = Some(self::backup_mac(&bytes)?);
+                }
+            }
+        }
+        Ok(())
+    })
 }
 
 /// A Unix time as UTC text in `format` (jiff's strftime), e.g. `%Y%m%dT%H%M%SZ`.
@@ -259,7 +363,10 @@ pub fn check_previous_runs(state: &StateDir, kind: RunKind) -> Result<Option<Run
     let interrupted: Vec<&RunInfo> = runs.iter().filter(|r| r.state == RunState::Interrupted).collect();
     match interrupted.as_slice() {
         [] => Ok(None),
-        [run] if run.kind == kind => Ok(Some((*run).clone())),
+        [run] if run.kind == kind => {
+            admit(state, run)?;
+            Ok(Some((*run).clone()))
+        }
         [run] => Err(Error::failed(format!(
             "run {} ({}) was interrupted; rerun `handover-migrate {}` to finish it, or `handover-migrate rollback` to undo it",
             run.id,
@@ -391,12 +498,12 @@ pub fn execute(
                     if Some(sha256_hex(&bytes)) != change.before {
                         return Err(Error::changed_while_running(&change.path));
                     }
-                    let name = format!("{seq:06}");
-                    let backup_path = run_dir.join(BACKUP_DIR).join(&name);
+                    let backup_name = format!("{seq:06}");
+                    let backup_path = run_dir.join(BACKUP_DIR).join(&backup_name);
                     fsio::write_temp(&backup_path, &bytes, 0o600)?;
                     fsio::install_temp(&backup_path)?;
                     backups.push(backup_path);
-                    (Some(name), dir.mode(change.path.rsplit('/').next().unwrap_or_default()))
+                    (Some((backup_name, backup_mac(&bytes)?)), dir.mode(name))
                 }
                 None => {
                     let present = match &existing {
@@ -413,11 +520,13 @@ pub fn execute(
                 }
             };
             let missing_dirs = within::missing_dirs(project_root, parent_rel)?;
+            let (backup, backup_mac) = backup.unzip();
             intents.push(Record::Write {
                 path: change.path.clone(),
                 before: change.before.clone(),
                 after: sha256_hex(&change.after),
                 backup,
+                backup_mac,
                 mode,
                 created_dirs: missing_dirs,
                 summary: change.summary.clone(),
@@ -496,6 +605,7 @@ pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, for
             run.id
         )));
     }
+    admit(state, run)?;
     let writes = run.writes();
     // The project root is a wall: every path the journal names must stay inside it.
     let outside: Vec<String> = writes
@@ -527,7 +637,7 @@ pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, for
         match (&write.before, &write.backup) {
             (Some(before), Some(backup)) => {
                 let ok = fsio::read_regular(&run.dir.join(BACKUP_DIR).join(backup))
-                    .is_ok_and(|bytes| &sha256_hex(&bytes) == before && backup_check(run, write, &bytes));
+                    .is_ok_and(|bytes| &sha256_hex(&bytes) == before && backup_check(write, &bytes));
                 if !ok {
                     damaged.push(format!("  - {} (backup {backup})", write.path));
                 }
@@ -621,9 +731,18 @@ pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, for
     Ok(outcome)
 }
 
-/// The keyed check of a backup, when its journal record carries one.
-fn backup_check(_run: &RunInfo, _write: &PathWrites, _bytes: &[u8]) -> bool {
-    true
+/// The keyed hash of a backup's bytes, recorded in its journal record.
+pub fn backup_mac(bytes: &[u8]) -> Result<String> {
+    Ok(crate::seal::key()?.mac(&[b"backup", bytes]))
+}
+
+/// The keyed check of a backup, when its journal record carries one (journals written
+/// before keyed checks rely on the journal's SHA-256, now sealed).
+fn backup_check(write: &PathWrites, bytes: &[u8]) -> bool {
+    match &write.backup_mac {
+        Some(mac) => backup_mac(bytes).is_ok_and(|m| &m == mac),
+        None => true,
+    }
 }
 
 /// Delete the backups of finished runs (complete or rolled back). Returns the run ids.
@@ -633,6 +752,7 @@ pub fn purge(state: &StateDir) -> Result<Vec<String>> {
         if run.purged || !matches!(run.state, RunState::Complete | RunState::RolledBack) {
             continue;
         }
+        admit(state, &run)?;
         let backups = run.dir.join(BACKUP_DIR);
         if fsio::entry(&backups)? == Entry::Dir {
             std::fs::remove_dir_all(&backups).map_err(|e| Error::io("remove", &backups, e))?;

@@ -8,7 +8,7 @@
 //!    root-module header (Rust). Neither: not a handover-migrate plugin.
 //! 3. Rust: abi_stable checks its own version and the root module's *layout* before any
 //!    plugin function runs. C: the four functions must exist.
-//! 4. Ask the contract version and check it ([`super::check_contract`]) before any hook.
+//! 4. Ask the contract version and check it ([`crate::discovery::check_contract`]) before any hook.
 //! 5. Ask `info` and validate it.
 //!
 //! Libraries are never unloaded (unloading is unsound with thread-locals and is a no-op on

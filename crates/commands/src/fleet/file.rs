@@ -105,6 +105,7 @@ pub struct Fleet {
     pub plugins: Vec<PathBuf>,
     pub prefer_plugin: Vec<String>,
     pub isolation: IsolationChoice,
+    pub trust_state: bool,
 }
 
 /// What the command line adds to the fleet file.
@@ -117,6 +118,8 @@ pub struct FleetOptions {
     pub prefer_plugin: Vec<String>,
     /// `--plugin-isolation` and its limits, for every project.
     pub isolation: IsolationChoice,
+    /// `--trust-state`, for every project (after a person reviewed what it would touch).
+    pub trust_state: bool,
 }
 
 fn bad(file: &Path, what: impl std::fmt::Display) -> Error {
@@ -277,6 +280,7 @@ impl Fleet {
             plugins: options.plugins.clone(),
             prefer_plugin: options.prefer_plugin.clone(),
             isolation: options.isolation.clone(),
+            trust_state: options.trust_state,
         })
     }
 
@@ -297,6 +301,7 @@ impl Fleet {
             project: member.clone.clone(),
             tenant,
             state_dir: None,
+            trust_state: self.trust_state,
             selector_key: member.settings.node_selector_key.clone(),
             endpoints: member.settings.endpoint.clone(),
             answers: member.settings.answers.clone(),

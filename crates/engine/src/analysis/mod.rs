@@ -189,7 +189,7 @@ pub enum Resolution {
 }
 
 /// What a switch does to one node. Nodes copied between flows switch identically, so
-/// equal switches are shared ([`Interner`]): the analysis of a large project stays an index.
+/// equal switches are shared (an interner): the analysis of a large project stays an index.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeSwitch {
     pub rewrite: NodeRewrite,
