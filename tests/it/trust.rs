@@ -206,7 +206,7 @@ fn journal_paths_outside_the_project_are_refused_even_when_forced() {
 /// An apply killed after its 6th journal record (an interrupted run to resume or roll back).
 fn interrupted_apply() -> Scratch {
     let project = Scratch::example();
-    let ran = crate::refusals::run_cmd(
+    let ran = crate::common::run_cmd(
         {
             let mut cmd = project.cmd(&["apply", "--yes"]);
             cmd.env("HANDOVER_MIGRATE_FAILPOINT", "journal:after_append:6");
@@ -235,17 +235,17 @@ fn state_sealed_with_another_key_is_refused_until_trusted() {
     for args in [&["apply", "--yes"][..], &["rollback", "--yes"]] {
         let mut cmd = project.cmd(args);
         cmd.env("XDG_STATE_HOME", other_home.path());
-        let ran = crate::refusals::run_cmd(cmd, args);
+        let ran = crate::common::run_cmd(cmd, args);
         ran.code(1).mentions(&["not written by your handover-migrate", "keyed check", "--trust-state", "flows/"]);
         assert_eq!(project.snapshot(), before, "`{}` changed the project", ran.args);
     }
     // After review, a person trusts it: the run resumes and is sealed with the new key.
     let mut cmd = project.cmd(&["apply", "--yes", "--trust-state"]);
     cmd.env("XDG_STATE_HOME", other_home.path());
-    crate::refusals::run_cmd(cmd, &["apply"]).code(0).mentions(&["Resumed"]);
+    crate::common::run_cmd(cmd, &["apply"]).code(0).mentions(&["Resumed"]);
     let mut cmd = project.cmd(&["rollback", "--yes"]);
     cmd.env("XDG_STATE_HOME", other_home.path());
-    crate::refusals::run_cmd(cmd, &["rollback"]).code(0);
+    crate::common::run_cmd(cmd, &["rollback"]).code(0);
     assert_eq!(project.snapshot(), Scratch::example().snapshot());
 }
 
