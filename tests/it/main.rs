@@ -12,6 +12,7 @@ mod doctor;
 mod fleet;
 mod guided;
 mod isolation;
+mod lifecycle;
 mod malformed;
 mod model;
 mod plugins;

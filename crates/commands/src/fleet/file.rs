@@ -175,7 +175,7 @@ impl Fleet {
                 ProjectsEntry::Word(word) if word == "all" => {
                     let client = tenant.client()?;
                     handover_migrate_tenant::store::list_projects(&client)
-                        .map_err(|e| Error { kind: e.kind, message: format!("tenant {}: {}", tenant.name, e.message) })?
+                        .map_err(|e| Error { message: format!("tenant {}: {}", tenant.name, e.message), ..e })?
                         .into_iter()
                         .map(|(id, name)| (id, Some(name)))
                         .collect()
@@ -327,7 +327,7 @@ impl Tenant {
             ..Default::default()
         };
         let key = crate::context::api_key(&options)
-            .map_err(|e| Error { kind: e.kind, message: format!("tenant {}: {}", self.name, e.message) })?;
+            .map_err(|e| Error { message: format!("tenant {}: {}", self.name, e.message), ..e })?;
         Client::new(ApiConfig {
             base_url: self.api_url.clone(),
             api_key: key,
