@@ -11,6 +11,7 @@ mod documents;
 mod logging;
 mod progress;
 mod prompt;
+mod quote;
 mod render;
 mod report;
 mod schema;
