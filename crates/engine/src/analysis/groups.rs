@@ -263,9 +263,14 @@ pub(super) fn resolve_groups(
                 let blocking = property.is_some();
                 let satisfied =
                     property.as_ref().is_none_or(|p| group.properties.iter().any(|r| &r.key == p && r.value.is_some()));
+                let entry = crate::answers::entry_key(&step.kind);
                 let answers_entry =
-                    blocking.then(|| format!("[providers.{}] {}", crate::answers::toml_key(&answer_key), step.key));
-                ResolvedStep { step, blocking, satisfied, answers_entry }
+                    entry.filter(|_| blocking).map(|e| crate::answers::provider_snippet(&answer_key, &e));
+                let env_var = match &step.kind {
+                    ManualStepKind::Secret(property) => Some(secret_env_var(&answer_key, property)),
+                    _ => None,
+                };
+                ResolvedStep { step, blocking, satisfied, answers_entry, env_var }
             })
             .collect();
         check_answered(registry, group)?;

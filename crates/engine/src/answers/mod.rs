@@ -137,6 +137,27 @@ pub fn secret_env_var(endpoint: &str, property: &str) -> String {
     format!("HANDOVER_MIGRATE_SECRET_{}_{}", clean(endpoint), clean(property))
 }
 
+/// A TOML string literal (quoted, escaped).
+pub fn toml_string(value: &str) -> String {
+    toml::Value::String(value.to_string()).to_string()
+}
+
+/// An answers-file snippet as printed for a person to paste: the table header on a line of
+/// its own, then `key = value` (valid TOML as it stands).
+pub fn answers_snippet(table: &str, line: &str) -> String {
+    format!("[{table}]\n{line}")
+}
+
+/// `[providers."<key>"]` + `secrets.apiKey = ""`: the entry that answers a provider input.
+pub fn provider_snippet(answer_key: &str, entry: &str) -> String {
+    answers_snippet(&format!("providers.{}", toml_key(answer_key)), &format!("{entry} = \"\""))
+}
+
+/// `[assign]` + `<node or flow> = "<endpoint>"`.
+pub fn assign_snippet(key: &str, endpoint: &str) -> String {
+    answers_snippet("assign", &format!("{} = {}", toml_key(key), toml_string(endpoint)))
+}
+
 /// Quote a TOML key when it is not a bare key.
 pub fn toml_key(key: &str) -> String {
     if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
