@@ -23,6 +23,7 @@ pub mod plan;
 pub mod plan_saved;
 pub mod report;
 pub mod scan;
+pub mod status;
 pub mod verify;
 
 pub use handover_migrate_io::{Error, ErrorKind, Result};
