@@ -513,7 +513,14 @@ fn run(cli: Cli) -> Result<u8> {
             match command {
                 ProvidersCommand::List => {
                     if global.json {
-                        print_json(&serde_json::json!({"providers": render::providers_json(&registry)}));
+                        let unpinned: Vec<_> = registry
+                            .unpinned
+                            .iter()
+                            .map(|u| serde_json::json!({"path": u.path, "pin_command": u.pin_command()}))
+                            .collect();
+                        print_json(
+                            &serde_json::json!({"providers": render::providers_json(&registry), "unpinned": unpinned}),
+                        );
                     } else {
                         print!("{}", render::providers_list(&registry));
                     }

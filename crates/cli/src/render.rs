@@ -65,6 +65,13 @@ pub fn providers_list(registry: &Registry) -> String {
             );
         }
     }
+    if !registry.unpinned.is_empty() {
+        out.push_str("\nNot loaded: files in the per-user plugin directory that your pin file does not pin.\n");
+        out.push_str("Review each, then pin it with the command shown:\n");
+        for unpinned in &registry.unpinned {
+            let _ = writeln!(out, "  {}\n    {}", unpinned.path.display(), unpinned.pin_command());
+        }
+    }
     out
 }
 

@@ -253,6 +253,13 @@ pub(super) fn resolve_groups(
             }
             (None, None) => {
                 let base = derive_provider_name(&group.info.display_name, group.anchor());
+                check_provider_name(&base).map_err(|why| {
+                    Error::failed(format!(
+                        "the provider name {base:?} made from the display name of {} {why}; nothing was written. \
+                         Give the provider a name in the answers file ([providers.\"{answer_key}\"] name = \"…\")",
+                        group.pair
+                    ))
+                })?;
                 unique_name(&base, &|candidate| {
                     taken.iter().any(|t| t.eq_ignore_ascii_case(candidate))
                         || project.providers.iter().any(|p| p.name.eq_ignore_ascii_case(candidate))

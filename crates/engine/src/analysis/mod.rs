@@ -320,6 +320,10 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
             )));
         }
     }
+    crate::answers::check_secret_env_collisions(
+        project.endpoints.iter().map(|e| e.name.as_str()),
+        &crate::answers::set_secret_env_vars(),
+    )?;
     if let Some(service) = &options.target_service {
         check_target_service(project, registry, &options, service)?;
     }
