@@ -8,6 +8,7 @@
 mod builtin;
 mod doctor;
 mod documents;
+mod fleet;
 mod logging;
 mod progress;
 mod prompt;
@@ -137,6 +138,7 @@ impl Command {
             | Command::Rollback { confirm, .. }
             | Command::Purge { confirm } => confirm.yes,
             Command::Retarget(args) => args.yes,
+            Command::Fleet(args) => args.yes,
             _ => false,
         }
     }
@@ -289,6 +291,9 @@ handover-migrate apply --answers answers.toml --yes")]
         #[command(subcommand)]
         command: AnswersCommand,
     },
+    /// Fleet runs: every project of an organisation (several tenants, clone folders) in one
+    /// resumable run; see README "Fleet runs".
+    Fleet(fleet::FleetArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = "Examples:\n  \
 handover-migrate completions bash > ~/.local/share/bash-completion/completions/handover-migrate\n  \
@@ -380,6 +385,7 @@ fn options(global: &Global) -> Options {
             ca_cert: global.ca_cert.clone(),
             rate_limit: global.rate_limit.clone(),
             insecure_http: global.insecure_http,
+            ..Default::default()
         }),
         state_dir: global.state_dir.clone(),
         trust_state: global.trust_state,
@@ -394,6 +400,7 @@ fn options(global: &Global) -> Options {
             memory_limit_mib: global.plugin_memory_limit,
             require_sandbox: global.require_sandbox,
         },
+        secret_scope: None,
     }
 }
 
@@ -593,6 +600,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Retarget(args) => switch::retarget(global, args),
         Command::Doctor { save_profile } => doctor::run(global, save_profile.as_deref()),
+        Command::Fleet(args) => fleet::run(global, args),
         Command::Rollback { run, force, .. } => {
             let ctx = Context::open(&options(global), Providers::Skip)?;
             let Some(target) = commands::rollback_candidate(&ctx, run.as_deref())? else {

@@ -55,6 +55,11 @@ pub struct Answers {
     /// Node `referenceId`, node `_id` or flow name → endpoint name, or `legacy` to leave it.
     #[serde(default)]
     pub assign: BTreeMap<String, String>,
+    /// Fleet runs: secrets come from `HANDOVER_MIGRATE_SECRET_<PROJECT>_<ENDPOINT>_<PROPERTY>`
+    /// with this project, never from the unscoped variables (so one customer's secret cannot
+    /// reach another's provider). Not part of the file.
+    #[serde(skip)]
+    pub secret_scope: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -176,6 +181,23 @@ pub fn set_secret_env_vars() -> Vec<String> {
             (key.starts_with(SECRET_ENV_PREFIX) && !value.is_empty()).then_some(key)
         })
         .collect()
+}
+
+/// The fleet form of [`secret_env_var`], scoped by project:
+/// `HANDOVER_MIGRATE_SECRET_<PROJECT>_<ENDPOINT>_<PROPERTY>`.
+pub fn scoped_secret_env_var(project: &str, endpoint: &str, property: &str) -> String {
+    let clean = |s: &str| {
+        s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
+    };
+    format!("HANDOVER_MIGRATE_SECRET_{}_{}_{}", clean(project), clean(endpoint), clean(property))
+}
+
+/// The variable a secret is read from: scoped by project in a fleet run, unscoped otherwise.
+pub fn secret_env_var_for(scope: Option<&str>, endpoint: &str, property: &str) -> String {
+    match scope {
+        Some(project) => scoped_secret_env_var(project, endpoint, property),
+        None => secret_env_var(endpoint, property),
+    }
 }
 
 /// A TOML string literal (quoted, escaped).
