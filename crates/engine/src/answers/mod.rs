@@ -6,15 +6,13 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-mod template;
+mod save;
 
 pub use handover_migrate_core::secret::Secret;
+use handover_migrate_core::ManualStepKind;
 use handover_migrate_io::fsio::{self, Entry};
 use handover_migrate_io::{Error, Result};
-pub use template::{
-    conflict_questions, entry_key, group_key, questions, save, template, Choice, Chosen, ConflictQuestion,
-    InputQuestion, Questions, DEFAULT_ANSWERS_FILE,
-};
+pub use save::{save, Chosen, DEFAULT_ANSWERS_FILE};
 
 /// The per-project settings file, next to `endpoints/` and `flows/`.
 pub const PROJECT_CONFIG_FILE: &str = "handover-migrate.toml";
@@ -227,6 +225,16 @@ pub fn toml_key(key: &str) -> String {
         key.to_string()
     } else {
         format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// `secrets.apiKey`, `connections.oAuth2Connection`, `values.x` for an input step.
+pub fn entry_key(kind: &ManualStepKind) -> Option<String> {
+    match kind {
+        ManualStepKind::Secret(p) => Some(format!("secrets.{}", toml_key(p))),
+        ManualStepKind::Connection(p) => Some(format!("connections.{}", toml_key(p))),
+        ManualStepKind::Value(p) => Some(format!("values.{}", toml_key(p))),
+        ManualStepKind::Confirm | ManualStepKind::Reminder => None,
     }
 }
 
