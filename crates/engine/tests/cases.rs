@@ -11,6 +11,7 @@ use std::path::Path;
 
 use handover_migrate_engine::analysis::{self, Options};
 use handover_migrate_engine::answers::{Answers, ProjectConfig};
+use handover_migrate_engine::status::History;
 use handover_migrate_engine::{clone, plan, scan};
 use handover_migrate_plugins::Registry;
 
@@ -55,7 +56,8 @@ fn run_case(dir: &Path) -> serde_json::Value {
     };
     let analysis = analysis::analyse(&project, &builtin_registry(), &answers, options).expect("the case analyses");
     let plan = plan::build(&project, &analysis);
-    let scan = scan::build(&project, &analysis);
+    // No state directory: what the project's content alone says, as for a fresh clone.
+    let scan = scan::build(&project, &analysis, &History::default());
     let plan = serde_json::to_value(&plan).expect("plan as JSON");
     let scan = serde_json::to_value(&scan).expect("scan as JSON");
     assert_eq!(scan["plan"], plan, "the scan shows the plan plan::build makes");
