@@ -9,7 +9,7 @@
 //!
 //! 1. Move the protocol's output to a private descriptor and point standard output at
 //!    standard error, so that whatever a plugin prints cannot corrupt an answer.
-//! 2. Sandbox itself ([`sandbox::apply`]): resource limits, Landlock (read the library and
+//! 2. Sandbox itself (`sandbox::apply`): resource limits, Landlock (read the library and
 //!    what the dynamic loader needs, nothing else), seccomp (no sockets).
 //! 3. Open the library, tell its kind, check its contract version, ask its `info`
 //!    (`handover_migrate_plugins::dynamic::open`), and say hello.

@@ -1,9 +1,9 @@
 //! Fleet runs: every project of an organisation, on several tenants and in clone folders,
 //! with the single-project commands run per project.
 //!
-//! - [`file`]: the fleet file → [`Fleet`] (tenants, members, per-project settings);
-//! - the commands here run the single-project commands ([`crate::inspect`], [`crate::apply`],
-//!   [`crate::verify`], [`crate::cleanup`], [`crate::rollback`]) on each member, tenants in
+//! - [`mod@file`]: the fleet file → [`Fleet`] (tenants, members, per-project settings);
+//! - the commands here run the single-project commands ([`crate::inspect`], [`crate::apply()`],
+//!   [`crate::verify`], [`crate::cleanup()`], [`crate::rollback`]) on each member, tenants in
 //!   parallel and several projects of a tenant in flight, all of a tenant's clients drawing
 //!   from one rate budget;
 //! - [`record`]: which project run each fleet run made, for resume and `fleet rollback`.
