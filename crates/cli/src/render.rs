@@ -1,7 +1,7 @@
 //! Human-readable output. Secrets never reach this module: plans and reports already
 //! carry them masked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
 use handover_migrate_commands::plan::{FieldChange, NoticeKind, Plan, ProviderAction};
@@ -258,6 +258,15 @@ fn write_plan_text(plan: &Plan, out: &mut impl std::fmt::Write) {
 /// Endpoint → provider → flows and nodes affected, manual steps outstanding: the overview
 /// printed before the details.
 fn plan_summary_table(plan: &Plan) -> String {
+    // One pass over the node edits: each endpoint's edit count and flows (in flow order).
+    let mut by_endpoint: HashMap<&str, (usize, BTreeSet<&str>)> = HashMap::new();
+    for edit in &plan.node_edits {
+        for endpoint in edit.endpoints.iter() {
+            let (count, flows) = by_endpoint.entry(endpoint.as_str()).or_default();
+            *count += 1;
+            flows.insert(&edit.flow);
+        }
+    }
     let mut rows: Vec<[String; 5]> = Vec::new();
     for p in &plan.providers {
         let answers = p.manual_steps.iter().filter(|s| s.blocking && !s.satisfied).count();
@@ -270,15 +279,15 @@ fn plan_summary_table(plan: &Plan) -> String {
         };
         let sign = if p.action == ProviderAction::Create { "+" } else { "=" };
         for endpoint in &p.endpoints {
-            let edits: Vec<_> = plan.node_edits.iter().filter(|e| e.endpoints.contains(endpoint)).collect();
-            let mut flows: Vec<&str> = edits.iter().map(|e| &*e.flow).collect();
-            flows.sort();
-            flows.dedup();
+            let (edits, flows) = by_endpoint.get(endpoint.as_str()).map_or((0, None), |(n, flows)| (*n, Some(flows)));
             rows.push([
                 endpoint.clone(),
                 format!("{sign} {}", p.name),
-                if flows.is_empty() { "—".to_string() } else { flows.join(", ") },
-                edits.len().to_string(),
+                match flows {
+                    Some(flows) if !flows.is_empty() => flow_list(flows),
+                    _ => "—".to_string(),
+                },
+                edits.to_string(),
                 steps.clone(),
             ]);
         }
@@ -312,6 +321,17 @@ fn plan_summary_table(plan: &Plan) -> String {
         let _ = writeln!(out, "{text}");
     }
     out
+}
+
+/// The flows of a summary row. A long list is cut short: every row is padded to the widest,
+/// so one endpoint reaching thousands of flows would make the table endpoints × flows wide.
+fn flow_list(flows: &BTreeSet<&str>) -> String {
+    const SHOWN: usize = 5;
+    let mut text = flows.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
+    if flows.len() > SHOWN {
+        let _ = write!(text, " and {} more", flows.len() - SHOWN);
+    }
+    text
 }
 
 /// A node's field changes as a coloured diff: `+` added (green), `~` changed (yellow),

@@ -6,23 +6,23 @@
 //! links) and a SHA-256 of every file read, and checks the input thoroughly: any problem
 //! is reported with the file and field, and all problems are listed together.
 //!
-//! Of a chart only an index stays in memory: handover node configs stay in the file and
-//! are read back by byte range, one chart at a time ([`Project::handover_configs`]), so
-//! memory grows with the number of nodes, not with the size of charts or configs.
+//! Every file is read, hashed and parsed once, flows on every core. Of a chart only an index
+//! stays in memory, and each handover node's config as compact text (identical texts
+//! shared; [`Project::handover_configs`] parses them again one chart at a time), so memory
+//! grows with the number of nodes and distinct handover configs, not with the size of charts.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use handover_migrate_core::{HandoverNodeType, Object};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::jsonedit::span_of;
 use crate::model::{relativize, Chart, Endpoint, Flow, Handover, Locale, Node, NodeConfig, Project, ProviderFile};
 use crate::names::check_resource_name;
-use handover_migrate_io::fsio::{self, sha256_hex, Entry, FileStamp};
+use handover_migrate_io::fsio::{self, sha256_hex, Entry};
 use handover_migrate_io::{Error, Result};
 
 pub const ENDPOINTS_DIR: &str = "endpoints";
@@ -106,14 +106,11 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    /// The text of a file, hashed as it is read (the only read of that file).
     fn text(&mut self, rel_path: &str) -> Result<String> {
-        self.stamped_text(rel_path).map(|(text, _)| text)
-    }
-
-    fn stamped_text(&mut self, rel_path: &str) -> Result<(String, FileStamp)> {
-        let (text, stamp) = fsio::read_text_stamped(&self.root.join(rel_path)).map_err(|e| relativize(e, self.root))?;
+        let text = fsio::read_text(&self.root.join(rel_path)).map_err(|e| relativize(e, self.root))?;
         self.fingerprint.insert(rel_path.to_string(), sha256_hex(text.as_bytes()));
-        Ok((text, stamp))
+        Ok(text)
     }
 
     fn json_object(&mut self, rel_path: &str) -> Result<Object> {
@@ -186,7 +183,8 @@ pub fn load(root: &Path) -> Result<Project> {
     let mut problems = Problems::default();
     let locales = if has_flows { problems.take(load_locales(&mut reader)).unwrap_or_default() } else { Vec::new() };
     let endpoints = if has_endpoints { load_endpoints(&mut reader, &mut problems) } else { Vec::new() };
-    let flows = if has_flows { load_flows(&mut reader, &locales, &mut problems) } else { Vec::new() };
+    let flows =
+        if has_flows { load_flows(&mut reader, &locales, &ConfigTexts::default(), &mut problems) } else { Vec::new() };
     let providers = load_providers(&mut reader, &mut problems);
     if !problems.0.is_empty() {
         let count = problems.0.len();
@@ -303,7 +301,7 @@ fn load_endpoint(reader: &mut Reader, path: &str) -> Result<Endpoint> {
     })
 }
 
-fn load_flows(reader: &mut Reader, locales: &[Locale], problems: &mut Problems) -> Vec<Flow> {
+fn load_flows(reader: &mut Reader, locales: &[Locale], configs: &ConfigTexts, problems: &mut Problems) -> Vec<Flow> {
     let Some(()) = problems.take(require_dir(reader.root, FLOWS_DIR)) else { return Vec::new() };
     let Some(entries) = problems.take(list_dir(reader.root, FLOWS_DIR)) else { return Vec::new() };
     let dirs: Vec<String> =
@@ -312,7 +310,7 @@ fn load_flows(reader: &mut Reader, locales: &[Locale], problems: &mut Problems) 
     let progress = handover_migrate_io::progress::phase("Reading flows", Some(dirs.len()));
     let loaded = parallel_map(&dirs, |rel_dir| {
         let mut local = Reader { root: reader.root, fingerprint: BTreeMap::new() };
-        let flow = require_dir(reader.root, rel_dir).and_then(|()| load_flow(&mut local, rel_dir, locales));
+        let flow = require_dir(reader.root, rel_dir).and_then(|()| load_flow(&mut local, rel_dir, locales, configs));
         progress.inc();
         (flow, local.fingerprint)
     });
@@ -365,7 +363,7 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     results.into_iter().map(|(_, r)| r).collect()
 }
 
-fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale]) -> Result<Flow> {
+fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale], configs: &ConfigTexts) -> Result<Flow> {
     let config_path = rel(&[rel_dir, CONFIG_FILE]);
     let config = reader.json_object(&config_path)?;
     let name = string_field(&config, "name", &config_path, true)?;
@@ -394,9 +392,9 @@ fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale]) -> Result<F
         if fsio::entry(&reader.root.join(&chart_path))? == Entry::Missing {
             continue;
         }
-        let (text, stamp) = reader.stamped_text(&chart_path)?;
-        let nodes = parse_chart_nodes(&text, &chart_path, locales)?;
-        flow.charts.push(Chart { locale, path: chart_path, nodes, stamp: Some(stamp) });
+        let text = reader.text(&chart_path)?;
+        let nodes = parse_chart_nodes(&text, &chart_path, locales, configs)?;
+        flow.charts.push(Chart { locale, path: chart_path, nodes });
     }
     flow.charts.shrink_to_fit();
     Ok(flow)
@@ -446,7 +444,47 @@ pub(crate) fn parse_raw_chart<'a>(text: &'a str, chart_path: &str) -> Result<Raw
     Ok(chart)
 }
 
-fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale]) -> Result<Vec<Node>> {
+/// Handover node configs as compact text, one copy of each distinct text (nodes are often
+/// copied between flows and locales). Shared by the threads that read flows.
+#[derive(Default)]
+struct ConfigTexts(Mutex<HashSet<Arc<str>>>);
+
+impl ConfigTexts {
+    fn intern(&self, raw: &str) -> Arc<str> {
+        let compact = compact_json(raw);
+        let mut texts = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = texts.get(compact.as_str()) {
+            return known.clone();
+        }
+        let text: Arc<str> = compact.into();
+        texts.insert(text.clone());
+        text
+    }
+}
+
+/// Valid JSON text without the whitespace between tokens (strings untouched).
+fn compact_json(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in raw.chars() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if !matches!(c, ' ' | '\n' | '\r' | '\t') {
+            in_string = c == '"';
+            out.push(c);
+        }
+    }
+    out.shrink_to_fit();
+    out
+}
+
+fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale], configs: &ConfigTexts) -> Result<Vec<Node>> {
     let chart = parse_raw_chart(text, chart_path)?;
     let mut ids = HashSet::new();
     let mut nodes = Vec::new();
@@ -477,8 +515,8 @@ fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale]) -> Result
         let node = match (HandoverNodeType::from_type(&raw.node_type), raw.config) {
             // A raw value is valid JSON, so a leading brace makes it an object.
             (Some(_), Some(config)) if config.get().starts_with('{') => {
-                let in_file = NodeConfig::InFile(span_of(text, config));
-                Node::indexed(raw.id, raw.reference_id, raw.node_type, label, locale, None, in_file)
+                let kept = NodeConfig::Text(configs.intern(config.get()));
+                Node::indexed(raw.id, raw.reference_id, raw.node_type, label, locale, None, kept)
             }
             (Some(_), Some(_)) => return Err(not_an_object()),
             (None, Some(config)) if PARSED_AT_LOAD_TYPES.contains(&raw.node_type.as_str()) => {
@@ -570,37 +608,42 @@ mod tests {
     }
 
     #[test]
-    fn handover_configs_are_read_back_by_range_and_a_changed_chart_is_refused() {
+    fn handover_configs_come_from_the_one_read_of_each_chart() {
         let dir = example_copy();
         let root = dir.path().join("acme-support");
         let project = load(&root).unwrap();
-        let (flow, chart) = project
-            .flows
-            .iter()
-            .enumerate()
-            .flat_map(|(f, flow)| (0..flow.charts.len()).map(move |c| (f, c)))
-            .find(|(f, c)| project.flows[*f].charts[*c].nodes.iter().any(|n| matches!(n.config, NodeConfig::InFile(_))))
-            .expect("the example has handover nodes");
-        let path = project.flows[flow].charts[chart].path.clone();
-        let on_disk: Value = serde_json::from_str(&std::fs::read_to_string(root.join(&path)).unwrap()).unwrap();
-        let configs = project.handover_configs(flow, chart).unwrap();
-        for (node, config) in project.flows[flow].charts[chart].nodes.iter().zip(&configs) {
-            let expected = on_disk["nodes"].as_array().unwrap().iter().find(|n| n["_id"] == *node.id).unwrap();
-            match &node.config {
-                NodeConfig::InFile(_) => assert_eq!(config.as_ref(), expected["config"].as_object(), "{}", node.id),
-                NodeConfig::NotKept => assert!(config.is_none()),
-                NodeConfig::Inline(_) => panic!("a clone keeps no config in memory"),
+        let mut checked = 0;
+        for (f, flow) in project.flows.iter().enumerate() {
+            for (c, chart) in flow.charts.iter().enumerate() {
+                let on_disk: Value =
+                    serde_json::from_str(&std::fs::read_to_string(root.join(&chart.path)).unwrap()).unwrap();
+                // The file is not read again: configs come from what load kept.
+                std::fs::remove_file(root.join(&chart.path)).unwrap();
+                let configs = project.handover_configs(f, c).unwrap();
+                for (node, config) in chart.nodes.iter().zip(&configs) {
+                    let expected = on_disk["nodes"].as_array().unwrap().iter().find(|n| n["_id"] == *node.id).unwrap();
+                    match &node.config {
+                        NodeConfig::Text(_) => {
+                            assert_eq!(config.as_ref(), expected["config"].as_object(), "{}", node.id);
+                            checked += 1;
+                        }
+                        NodeConfig::NotKept => assert!(config.is_none()),
+                        NodeConfig::Inline(_) => panic!("a clone keeps no parsed config"),
+                    }
+                }
             }
         }
-        // The same bytes, written again: a new file, which the index no longer describes.
-        let text = std::fs::read(root.join(&path)).unwrap();
-        fsio::write_atomic(&root.join(&path), &text, 0o644).unwrap();
-        let error = project.handover_configs(flow, chart).unwrap_err();
-        assert!(
-            error.message.starts_with(&format!("{path} changed while handover-migrate was running")),
-            "{}",
-            error.message
-        );
+        assert!(checked > 0, "the example has handover nodes");
+    }
+
+    #[test]
+    fn compact_json_drops_whitespace_between_tokens_only() {
+        let raw = "{\n    \"a b\": [1, 2],\n    \"c\": \"x \\\" y\\\\\",\t\"d\": {}\n}";
+        let compact = compact_json(raw);
+        assert_eq!(compact, r#"{"a b":[1,2],"c":"x \" y\\","d":{}}"#);
+        assert_eq!(serde_json::from_str::<Value>(&compact).unwrap(), serde_json::from_str::<Value>(raw).unwrap());
+        let texts = ConfigTexts::default();
+        assert!(Arc::ptr_eq(&texts.intern(raw), &texts.intern(&compact)), "identical configs are shared");
     }
 
     #[test]
@@ -609,7 +652,7 @@ mod tests {
         let project = load(&dir.path().join("acme-support")).unwrap();
         let nodes: Vec<&Node> = project.flows.iter().flat_map(|f| &f.charts).flat_map(|c| &c.nodes).collect();
         assert!(nodes.iter().all(|n| KEPT_NODE_TYPES.contains(&n.node_type.as_str())));
-        assert!(nodes.iter().all(|n| !matches!(n.config, NodeConfig::Inline(_))), "configs stay in the files");
+        assert!(nodes.iter().all(|n| !matches!(n.config, NodeConfig::Inline(_))), "configs are kept as text");
         let links: Vec<&str> = nodes.iter().filter_map(|n| n.link.as_deref()).collect();
         assert!(!links.is_empty(), "Execute Flow targets are kept");
         assert!(links.iter().all(|target| project.flow_by_ref(target).is_some()), "{links:?}");

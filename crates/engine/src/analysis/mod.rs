@@ -7,7 +7,7 @@
 //! would give it different providers or different node defaults is a conflict: it is
 //! never guessed, only answered.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::Hasher;
 use std::sync::Arc;
 
@@ -286,8 +286,13 @@ impl Analysis {
 
     /// Whether `node` still depends, through Legacy, on `endpoint`'s legacy settings.
     pub fn depends_on(&self, node: &HandoverNode, endpoint: usize) -> bool {
+        self.endpoints_of(node).contains(&endpoint) && self.depends_on_reaching(node, endpoint)
+    }
+
+    /// [`Self::depends_on`] for an endpoint already known to reach the node's flow (one of
+    /// [`Self::endpoints_of`]), without searching that list again.
+    pub fn depends_on_reaching(&self, node: &HandoverNode, endpoint: usize) -> bool {
         node.selector == Selector::Legacy
-            && self.endpoints_of(node).contains(&endpoint)
             && match &self.endpoint_states[endpoint] {
                 EndpointState::Grouped { group, .. } => self.groups[*group].info.node_types.contains(&node.node_type),
                 EndpointState::NoHandover => false,
@@ -307,8 +312,9 @@ impl Analysis {
 
 /// Analyse a loaded project.
 pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, options: Options) -> Result<Analysis> {
+    let endpoint_index = project.endpoint_index();
     for name in &options.endpoint_filter {
-        if project.endpoint(name).is_none() {
+        if !endpoint_index.contains_key(name.as_str()) {
             let known: Vec<&str> = project.endpoints.iter().map(|e| e.name.as_str()).collect();
             return Err(Error::usage(format!(
                 "--endpoint {name:?}: no such endpoint (endpoints: {})",

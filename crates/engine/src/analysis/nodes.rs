@@ -63,19 +63,24 @@ pub(crate) fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>
     warnings.dedup();
     let mut flow_endpoints = vec![Vec::new(); project.flows.len()];
     let mut orphan_endpoints = Vec::new();
+    // Which endpoint's walk last saw each flow (index + 1): one array for every walk, so that
+    // a walk costs the flows it reaches, not every flow of the project.
+    let mut seen_by = vec![0usize; project.flows.len()];
+    let mut queue = VecDeque::new();
     for (endpoint_index, endpoint) in project.endpoints.iter().enumerate() {
         let Some(start) = flows.get(endpoint.flow_id.as_str()).copied() else {
             orphan_endpoints.push(endpoint_index);
             continue;
         };
-        let mut seen = vec![false; project.flows.len()];
-        let mut queue = VecDeque::from([start]);
-        seen[start] = true;
+        let walk = endpoint_index + 1;
+        queue.clear();
+        queue.push_back(start);
+        seen_by[start] = walk;
         while let Some(flow) = queue.pop_front() {
             flow_endpoints[flow].push(endpoint_index);
             for &next in &edges[flow] {
-                if !seen[next] {
-                    seen[next] = true;
+                if seen_by[next] != walk {
+                    seen_by[next] = walk;
                     queue.push_back(next);
                 }
             }
@@ -107,8 +112,10 @@ pub(super) fn resolve_nodes(
     answers: &Answers,
     analysis: &Analysis,
 ) -> Result<Vec<HandoverNode>> {
+    let endpoint_index = project.endpoint_index();
+    let provider_index = project.provider_index();
     for (key, value) in &answers.assign {
-        if value != KEEP_LEGACY && project.endpoint(value).is_none() {
+        if value != KEEP_LEGACY && !endpoint_index.contains_key(value.as_str()) {
             return Err(Error::usage(format!(
                 "answers file: [assign] {} = {value:?}: no endpoint has that name (use an endpoint name, or \"{KEEP_LEGACY}\")",
                 crate::answers::toml_key(key)
@@ -122,12 +129,12 @@ pub(super) fn resolve_nodes(
         let node = &project.flows[at.flow].charts[at.chart].nodes[at.node];
         let selector = selector_of(config, selector_key);
         let resolution = match &selector {
-            Selector::Provider(reference) => Resolution::AlreadySwitched {
-                provider: project.providers.iter().position(|p| &p.reference_id == reference),
-            },
+            Selector::Provider(reference) => {
+                Resolution::AlreadySwitched { provider: provider_index.get(reference.as_str()).copied() }
+            }
             Selector::Legacy => {
                 let node = LegacyNode { node, config, node_type, flow: at.flow };
-                resolve_legacy_node(project, registry, answers, analysis, &node, &mut switches)?
+                resolve_legacy_node(project, registry, answers, analysis, &endpoint_index, &node, &mut switches)?
             }
         };
         nodes.push(HandoverNode { flow: at.flow, chart: at.chart, node: at.node, node_type, selector, resolution });
@@ -198,6 +205,7 @@ fn resolve_legacy_node(
     registry: &Registry,
     answers: &Answers,
     analysis: &Analysis,
+    endpoint_index: &HashMap<&str, usize>,
     legacy: &LegacyNode,
     switches: &mut Interner<NodeSwitch>,
 ) -> Result<Resolution> {
@@ -241,7 +249,7 @@ fn resolve_legacy_node(
         if target == KEEP_LEGACY {
             return Ok(Resolution::KeptLegacy);
         }
-        let endpoint = project.endpoints.iter().position(|e| e.name == target).unwrap_or_default();
+        let endpoint = endpoint_index.get(target).copied().unwrap_or_default();
         if !in_scope(endpoint) {
             return Ok(Resolution::OutOfScope);
         }
