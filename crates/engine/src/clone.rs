@@ -65,16 +65,29 @@ fn rel(parts: &[&str]) -> String {
     parts.join("/")
 }
 
-/// Sorted names of the entries of a directory; `what` is for messages.
+/// Sorted names of the entries of a directory.
 fn list_dir(root: &Path, rel_dir: &str) -> Result<Vec<String>> {
+    Ok(list_dir_typed(root, rel_dir)?.into_iter().map(|(name, _)| name).collect())
+}
+
+/// Sorted names of the entries of a directory with their types, as the directory listing
+/// gives them (no system call per entry on the usual file systems).
+fn list_dir_typed(root: &Path, rel_dir: &str) -> Result<Vec<(String, Entry)>> {
     let path = root.join(rel_dir);
     let mut names = Vec::new();
     for entry in std::fs::read_dir(&path).map_err(|e| Error::io("list", &path, e))? {
         let entry = entry.map_err(|e| Error::io("list", &path, e))?;
+        let kind = match entry.file_type() {
+            Ok(t) if t.is_symlink() => Entry::Symlink,
+            Ok(t) if t.is_dir() => Entry::Dir,
+            Ok(t) if t.is_file() => Entry::File,
+            Ok(_) => Entry::Other,
+            Err(e) => return Err(Error::io("inspect", &entry.path(), e)),
+        };
         match entry.file_name().into_string() {
             // Left by a run that was killed before it could rename it into place.
             Ok(name) if fsio::is_temp_file(&name) => {}
-            Ok(name) => names.push(name),
+            Ok(name) => names.push((name, kind)),
             Err(raw) => {
                 return Err(Error::failed(format!(
                     "{}: the entry {raw:?} is not valid UTF-8; rename it",
@@ -83,12 +96,17 @@ fn list_dir(root: &Path, rel_dir: &str) -> Result<Vec<String>> {
             }
         }
     }
-    names.sort();
+    names.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(names)
 }
 
 fn require_dir(root: &Path, rel_dir: &str) -> Result<()> {
-    match fsio::entry(&root.join(rel_dir))? {
+    dir_entry_is_dir(rel_dir, fsio::entry(&root.join(rel_dir))?)
+}
+
+/// [`require_dir`] for an entry whose type is known (from its directory's listing).
+fn dir_entry_is_dir(rel_dir: &str, entry: Entry) -> Result<()> {
+    match entry {
         Entry::Dir => Ok(()),
         Entry::Symlink => Err(Error::failed(format!(
             "{rel_dir} is a symbolic link; handover-migrate never follows links out of the project. Replace it with the directory itself"
@@ -238,15 +256,19 @@ fn load_locales(reader: &mut Reader) -> Result<Vec<Locale>> {
 fn load_endpoints(reader: &mut Reader, problems: &mut Problems) -> Vec<Endpoint> {
     let Some(()) = problems.take(require_dir(reader.root, ENDPOINTS_DIR)) else { return Vec::new() };
     let Some(dirs) = problems.take(list_dir(reader.root, ENDPOINTS_DIR)) else { return Vec::new() };
+    // Read and parse on every core, then check in order.
+    let loaded = parallel_map(&dirs, |dir| {
+        let mut local = Reader { root: reader.root, fingerprint: BTreeMap::new() };
+        let rel_dir = rel(&[ENDPOINTS_DIR, dir]);
+        let path = rel(&[&rel_dir, CONFIG_FILE]);
+        let endpoint = require_dir(reader.root, &rel_dir).and_then(|()| load_endpoint(&mut local, &path));
+        (path, endpoint, local.fingerprint)
+    });
     let mut endpoints: Vec<Endpoint> = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
-    for dir in dirs {
-        let rel_dir = rel(&[ENDPOINTS_DIR, &dir]);
-        if problems.take(require_dir(reader.root, &rel_dir)).is_none() {
-            continue;
-        }
-        let path = rel(&[&rel_dir, CONFIG_FILE]);
-        let Some(endpoint) = problems.take(load_endpoint(reader, &path)) else { continue };
+    for (path, endpoint, fingerprint) in loaded {
+        reader.fingerprint.extend(fingerprint);
+        let Some(endpoint) = problems.take(endpoint) else { continue };
         if let Some(other) = seen.insert(endpoint.name.clone(), path.clone()) {
             problems.push(format!(
                 "{path} and {other} both name an endpoint `{}`; endpoint names must be unique — rename one in Cognigy and clone again",
@@ -303,14 +325,17 @@ fn load_endpoint(reader: &mut Reader, path: &str) -> Result<Endpoint> {
 
 fn load_flows(reader: &mut Reader, locales: &[Locale], configs: &ConfigTexts, problems: &mut Problems) -> Vec<Flow> {
     let Some(()) = problems.take(require_dir(reader.root, FLOWS_DIR)) else { return Vec::new() };
-    let Some(entries) = problems.take(list_dir(reader.root, FLOWS_DIR)) else { return Vec::new() };
-    let dirs: Vec<String> =
-        entries.into_iter().filter(|e| e != "locales.json").map(|e| rel(&[FLOWS_DIR, &e])).collect();
+    let Some(entries) = problems.take(list_dir_typed(reader.root, FLOWS_DIR)) else { return Vec::new() };
+    let dirs: Vec<(String, Entry)> = entries
+        .into_iter()
+        .filter(|(e, _)| e != "locales.json")
+        .map(|(e, kind)| (rel(&[FLOWS_DIR, &e]), kind))
+        .collect();
     // Flows are independent: read and parse them on every core, then check them in order.
     let progress = handover_migrate_io::progress::phase("Reading flows", Some(dirs.len()));
-    let loaded = parallel_map(&dirs, |rel_dir| {
+    let loaded = parallel_map(&dirs, |(rel_dir, kind)| {
         let mut local = Reader { root: reader.root, fingerprint: BTreeMap::new() };
-        let flow = require_dir(reader.root, rel_dir).and_then(|()| load_flow(&mut local, rel_dir, locales, configs));
+        let flow = dir_entry_is_dir(rel_dir, *kind).and_then(|()| load_flow(&mut local, rel_dir, locales, configs));
         progress.inc();
         (flow, local.fingerprint)
     });
@@ -318,7 +343,7 @@ fn load_flows(reader: &mut Reader, locales: &[Locale], configs: &ConfigTexts, pr
     let mut flows: Vec<Flow> = Vec::new();
     let mut names: HashMap<String, String> = HashMap::new();
     let mut references: HashMap<String, String> = HashMap::new();
-    for (rel_dir, (flow, fingerprint)) in dirs.iter().zip(loaded) {
+    for ((rel_dir, _), (flow, fingerprint)) in dirs.iter().zip(loaded) {
         reader.fingerprint.extend(fingerprint);
         let Some(flow) = problems.take(flow) else { continue };
         let config = rel(&[rel_dir, CONFIG_FILE]);
@@ -337,7 +362,7 @@ fn load_flows(reader: &mut Reader, locales: &[Locale], configs: &ConfigTexts, pr
 
 /// `f` over `items` on all cores (in order). Each item is small work (one flow), handed
 /// out one at a time so that uneven flows balance.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().max(1));
     if threads <= 1 {
         return items.iter().map(f).collect();
@@ -374,12 +399,12 @@ fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale], configs: &C
         name,
         charts: Vec::new(),
     };
-    for entry in list_dir(reader.root, rel_dir)? {
+    for (entry, kind) in list_dir_typed(reader.root, rel_dir)? {
         if entry == CONFIG_FILE {
             continue;
         }
         let locale_dir = rel(&[rel_dir, &entry]);
-        if fsio::entry(&reader.root.join(&locale_dir))? != Entry::Dir {
+        if kind != Entry::Dir {
             tracing::debug!("skipping {locale_dir}: not a locale folder");
             continue;
         }
@@ -400,21 +425,61 @@ fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale], configs: &C
     Ok(flow)
 }
 
-/// The envelope of a chart node; `config` stays raw so that unrelated nodes cost nothing.
+/// The envelope of a chart node; `config` stays raw so that unrelated nodes cost nothing,
+/// and strings point into the chart text (no allocation per node).
 #[derive(Deserialize)]
 pub(crate) struct RawNode<'a> {
-    #[serde(rename = "_id")]
-    pub id: String,
-    #[serde(rename = "referenceId", default)]
-    pub reference_id: String,
-    #[serde(rename = "type")]
-    pub node_type: String,
-    #[serde(default)]
-    pub label: Option<String>,
-    #[serde(rename = "localeReference", default)]
-    pub locale_reference: Option<String>,
+    #[serde(rename = "_id", borrow)]
+    pub id: JsonStr<'a>,
+    #[serde(rename = "referenceId", borrow, default)]
+    pub reference_id: JsonStr<'a>,
+    #[serde(rename = "type", borrow)]
+    pub node_type: JsonStr<'a>,
+    #[serde(borrow, default)]
+    pub label: Option<JsonStr<'a>>,
+    #[serde(rename = "localeReference", borrow, default)]
+    pub locale_reference: Option<JsonStr<'a>>,
     #[serde(borrow, default)]
     pub config: Option<&'a RawValue>,
+}
+
+/// A JSON string borrowed from the text it was parsed from, or owned when it had escapes.
+#[derive(Default)]
+pub(crate) struct JsonStr<'a>(std::borrow::Cow<'a, str>);
+
+impl std::ops::Deref for JsonStr<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for JsonStr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for JsonStr<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = JsonStr<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> std::result::Result<Self::Value, E> {
+                Ok(JsonStr(std::borrow::Cow::Borrowed(text)))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> std::result::Result<Self::Value, E> {
+                Ok(JsonStr(std::borrow::Cow::Owned(text.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(self, text: String) -> std::result::Result<Self::Value, E> {
+                Ok(JsonStr(std::borrow::Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -488,11 +553,11 @@ fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale], configs: 
     let chart = parse_raw_chart(text, chart_path)?;
     let mut ids = HashSet::new();
     let mut nodes = Vec::new();
-    for raw in chart.nodes {
-        if !ids.insert(raw.id.clone()) {
+    for raw in &chart.nodes {
+        if !ids.insert(&*raw.id) {
             return Err(Error::failed(format!("{chart_path}: node `{}` appears twice", raw.id)));
         }
-        let locale_reference = raw.locale_reference.unwrap_or_default();
+        let locale_reference = raw.locale_reference.as_deref().unwrap_or_default();
         let Some(locale) = locales.iter().position(|l| l.id == locale_reference) else {
             return Err(Error::failed(format!(
                 "{chart_path}: node `{}` ({}) has localeReference `{locale_reference}`, which is no locale in {LOCALES_FILE}; \
@@ -502,7 +567,7 @@ fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale], configs: 
         };
         // Only the nodes the migration looks at are kept, and of those only an index, so
         // memory grows with the number of handover nodes, not with the size of the flows.
-        if !KEPT_NODE_TYPES.contains(&raw.node_type.as_str()) {
+        if !KEPT_NODE_TYPES.contains(&&*raw.node_type) {
             continue;
         }
         let not_an_object = || {
@@ -511,21 +576,23 @@ fn parse_chart_nodes(text: &str, chart_path: &str, locales: &[Locale], configs: 
                 raw.id, raw.node_type
             ))
         };
-        let label = raw.label.unwrap_or_default();
-        let node = match (HandoverNodeType::from_type(&raw.node_type), raw.config) {
+        let label = raw.label.as_deref().unwrap_or_default().to_string();
+        let (id, reference_id, node_type) =
+            (raw.id.to_string(), raw.reference_id.to_string(), raw.node_type.to_string());
+        let node = match (HandoverNodeType::from_type(&node_type), raw.config) {
             // A raw value is valid JSON, so a leading brace makes it an object.
             (Some(_), Some(config)) if config.get().starts_with('{') => {
                 let kept = NodeConfig::Text(configs.intern(config.get()));
-                Node::indexed(raw.id, raw.reference_id, raw.node_type, label, locale, None, kept)
+                Node::indexed(id, reference_id, node_type, label, locale, None, kept)
             }
             (Some(_), Some(_)) => return Err(not_an_object()),
-            (None, Some(config)) if PARSED_AT_LOAD_TYPES.contains(&raw.node_type.as_str()) => {
+            (None, Some(config)) if PARSED_AT_LOAD_TYPES.contains(&node_type.as_str()) => {
                 let Ok(Value::Object(config)) = serde_json::from_str::<Value>(config.get()) else {
                     return Err(not_an_object());
                 };
-                Node::from_parsed(raw.id, raw.reference_id, raw.node_type, label, locale, Some(config))
+                Node::from_parsed(id, reference_id, node_type, label, locale, Some(config))
             }
-            (_, _) => Node::from_parsed(raw.id, raw.reference_id, raw.node_type, label, locale, None),
+            (_, _) => Node::from_parsed(id, reference_id, node_type, label, locale, None),
         };
         // A Question node matters only when it escalates to a handover.
         if matches!(node.node_type.as_str(), "question" | "optionalQuestion") && !node.escalates_to_handover {

@@ -55,7 +55,7 @@ pub fn sha256_json(value: &impl serde::Serialize) -> String {
 }
 
 /// What is at a path, without following a symlink.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
     Missing,
     File,
@@ -108,7 +108,18 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
     read_regular_stamped(path).map(|(bytes, _)| bytes)
 }
 
-fn open_regular(path: &Path) -> Result<File> {
+/// A regular file opened for reading, with its metadata.
+fn open_regular(path: &Path) -> Result<(File, std::fs::Metadata)> {
+    // Open first (one system call for the common case); only a refusal or a file that is
+    // not regular is inspected further, to say what is wrong.
+    let opened = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path);
+    if let Ok(file) = opened {
+        if let Ok(metadata) = file.metadata() {
+            if metadata.file_type().is_file() {
+                return Ok((file, metadata));
+            }
+        }
+    }
     match entry(path)? {
         Entry::File => {}
         Entry::Missing => return Err(Error::failed(format!("{} is missing", path.display()))),
@@ -126,16 +137,20 @@ fn open_regular(path: &Path) -> Result<File> {
             )))
         }
     }
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| Error::io("open", path, e))
+        .map_err(|e| Error::io("open", path, e))?;
+    let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    if !metadata.file_type().is_file() {
+        return Err(Error::failed(format!("{} changed while it was being opened; run again", path.display())));
+    }
+    Ok((file, metadata))
 }
 
 fn read_regular_stamped(path: &Path) -> Result<(Vec<u8>, FileStamp)> {
-    let file = open_regular(path)?;
-    let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    let (file, metadata) = open_regular(path)?;
     let size = metadata.len();
     let limit = max_file_bytes();
     if size > limit {
@@ -178,8 +193,7 @@ pub fn read_ranges(path: &Path, stamp: FileStamp, ranges: &[std::ops::Range<usiz
     let changed = || {
         Error::failed(format!("{} changed while handover-migrate was running; run the command again", path.display()))
     };
-    let file = open_regular(path)?;
-    let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    let (file, metadata) = open_regular(path)?;
     if FileStamp::of(&metadata) != stamp {
         return Err(changed());
     }

@@ -221,10 +221,25 @@ impl<T: serde::Serialize + PartialEq> Interner<T> {
     }
 
     pub fn intern(&mut self, value: T) -> Arc<T> {
+        let hash = Self::hash(&value);
+        self.intern_hashed(hash, value)
+    }
+
+    /// [`Self::intern`] from several threads: the value is hashed outside the lock.
+    pub fn intern_shared(shared: &std::sync::Mutex<Self>, value: T) -> Arc<T> {
+        let hash = Self::hash(&value);
+        shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).intern_hashed(hash, value)
+    }
+
+    fn hash(value: &T) -> u64 {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         // Plain data always serializes; a failure would only cost sharing, not correctness.
-        let _ = handover_migrate_io::fsio::feed_json(&value, |bytes| hasher.write(bytes));
-        let bucket = self.by_hash.entry(hasher.finish()).or_default();
+        let _ = handover_migrate_io::fsio::feed_json(value, |bytes| hasher.write(bytes));
+        hasher.finish()
+    }
+
+    fn intern_hashed(&mut self, hash: u64, value: T) -> Arc<T> {
+        let bucket = self.by_hash.entry(hash).or_default();
         if let Some(found) = bucket.iter().find(|known| ***known == value) {
             return Arc::clone(found);
         }
