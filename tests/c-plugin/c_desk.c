@@ -9,6 +9,9 @@
  *
  * A real plugin would use a JSON library; this one reads the few string values it needs
  * from the host's compact request JSON by hand, to stay dependency-free.
+ *
+ * Deliberately hostile variants, for handover-migrate's own isolation tests: build with
+ * -DHOSTILE=n to misbehave in map_settings (see `hostile` below).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,9 +136,67 @@ static char *rewrite_node(const char *request) {
     return out;
 }
 
+#ifdef HOSTILE
+#include <unistd.h>
+
+#define HOSTILE_SEGFAULT 1
+#define HOSTILE_ABORT 2
+#define HOSTILE_STACK_OVERFLOW 3
+#define HOSTILE_ENDLESS_LOOP 4
+#define HOSTILE_MEMORY 5
+#define HOSTILE_GARBAGE 6
+
+static volatile int sink;
+
+static int recurse(volatile int depth) {
+    volatile char frame[4096];
+    if (depth < 0) {
+        return 0;
+    }
+    frame[0] = (char)depth;
+    return recurse(depth + 1) + frame[0];
+}
+
+/* What a crashing, hanging or forging library does to the process it is loaded in. */
+static void hostile(void) {
+    switch (HOSTILE) {
+    case HOSTILE_SEGFAULT:
+        sink = *(volatile int *)0;
+        break;
+    case HOSTILE_ABORT:
+        abort();
+    case HOSTILE_STACK_OVERFLOW:
+        sink = recurse(0);
+        break;
+    case HOSTILE_ENDLESS_LOOP:
+        for (;;) {
+            sink++;
+        }
+    case HOSTILE_MEMORY:
+        for (;;) {
+            size_t size = 64u << 20;
+            char *block = malloc(size);
+            if (block == NULL) {
+                abort();
+            }
+            memset(block, 1, size);
+        }
+    case HOSTILE_GARBAGE: {
+        /* Forge the runner's answer stream: the lowest descriptor after the standard ones. */
+        static const char garbage[] = "\x05\x00\x00\x00Xjunk";
+        sink = (int)write(3, garbage, sizeof garbage - 1);
+        break;
+    }
+    }
+}
+#endif
+
 char *hm_call(const char *hook, const char *request_json, int *is_error) {
     *is_error = 0;
     if (strcmp(hook, "map_settings") == 0) {
+#ifdef HOSTILE
+        hostile();
+#endif
         return map_settings(request_json);
     }
     if (strcmp(hook, "manual_steps") == 0) {

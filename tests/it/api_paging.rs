@@ -8,7 +8,6 @@ use std::time::Duration;
 use cognigy_sim::{Options, Sim};
 use serde_json::{json, Value};
 
-use crate::api::{api_cmd, assert_same, dump, normalized, offline_applied, KEY, PROJECT};
 use crate::common::*;
 
 /// A catalogue of `count` made-up node types, listed before every node type of the project,

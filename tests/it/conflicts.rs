@@ -2,44 +2,12 @@
 //! resolve them, and resolved exactly as answered.
 
 use crate::common::*;
-use crate::refusals::{assert_nothing_written, json, node_config, run, tree, Ran, SUPPORT_PROVIDER, WEBCHAT_PROVIDER};
 
 const BILLING_EN: &str = "flows/Billing/en-US/chart.json";
 const BILLING_DE: &str = "flows/Billing/de-DE/chart.json";
 const BILLING_NODE: &str = "66f2d360491f6156157308fb";
 const BILLING_NODE_REF: &str = "d04ec55e-07e2-425b-bc88-b42818e6f999";
-const BILLING_FLOW_REF: &str = "986883ee-5314-4a89-a4cc-18d821a2379f";
 const MAIN_FLOW_REF: &str = "3bdf0509-9c7d-41a8-b5af-911a29a20fdd";
-const EN_US: &str = "66f2dd82694e1423e7505f27";
-
-/// The example plus a Go To from flow "Support Portal" to flow "Billing": Billing's node is
-/// then reached from the webchat endpoints and from Support Portal, which become
-/// different providers.
-pub(crate) fn support_portal_reaches_billing() -> Scratch {
-    let project = Scratch::example();
-    project.edit_json("flows/Support Portal/en-US/chart.json", |chart| {
-        chart["nodes"].as_array_mut().unwrap().push(serde_json::json!({
-            "_id": "66f2aaaaaaaaaaaaaaaaaaaa",
-            "referenceId": "0e0e0e0e-1111-4222-8333-444455556666",
-            "type": "goTo",
-            "label": "Go to Billing",
-            "comment": "",
-            "commentColor": "",
-            "isEntryPoint": false,
-            "isDisabled": false,
-            "extension": "@cognigy/basic-nodes",
-            "localeReference": EN_US,
-            "analyticsLabel": "",
-            "config": {
-                "flowNode": {"flow": BILLING_FLOW_REF, "node": "66f2a7fd5f3a95b6e27ee0a2", "isGoto": true},
-                "parseIntents": true,
-                "parseKeyphrases": true,
-                "absorbContext": false
-            }
-        }));
-    });
-    project
-}
 
 fn with_answers(project: &Scratch, answers: &str, args: &[&str]) -> Ran {
     project.write("answers.toml", answers);

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use crate::common::*;
-use crate::refusals::{provider_dirs, run, run_cmd, run_dirs, Ran};
 
 const FAILPOINT_EXIT: i32 = 86;
 /// No command of the example crosses a failpoint anywhere near this often.

@@ -7,8 +7,6 @@ use std::time::Duration;
 use expectrl::{Eof, Expect, Session};
 
 use crate::common::*;
-use crate::conflicts::support_portal_reaches_billing;
-use crate::refusals::{node_config, run_dirs, tree, without_support_portal_api_key, SUPPORT_PROVIDER};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -24,7 +22,7 @@ impl Pty {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("handover-migrate"));
         cmd.arg("--project").arg(project).arg("apply").args(extra).current_dir(cwd);
         cmd.env_remove("RUST_LOG").env_remove("NO_COLOR").env_remove("HANDOVER_MIGRATE_FAILPOINT");
-        cmd.env("TERM", "xterm-256color");
+        cmd.env("TERM", "xterm-256color").env("XDG_STATE_HOME", state_home());
         for (key, _) in std::env::vars() {
             if key.starts_with("HANDOVER_MIGRATE_SECRET_") {
                 cmd.env_remove(key);
@@ -87,7 +85,7 @@ fn a_missing_secret_is_asked_hidden_and_never_shown_or_saved() {
     let saved = std::fs::read_to_string(cwd.path().join("handover-migrate-answers.toml")).unwrap();
     assert!(!saved.contains(TYPED), "a secret was saved:\n{saved}");
     assert!(saved.contains("name = \"Cognigy Live Agent - Support Portal\""), "{saved}");
-    for file in crate::refusals::all_files(&project.path().join(".handover-migrate")) {
+    for file in all_files(&project.path().join(".handover-migrate")) {
         if file.ends_with("journal.jsonl") {
             assert!(!std::fs::read_to_string(&file).unwrap().contains(TYPED), "{} holds the secret", file.display());
         }

@@ -3,19 +3,22 @@
 
 mod api;
 mod api_paging;
+mod architecture;
 mod common;
 mod conflicts;
 mod conventions;
 mod crash;
+mod doctor;
 mod guided;
+mod isolation;
 mod malformed;
 mod model;
 mod plugins;
-mod projectgen;
 mod refusals;
 mod reliability;
 mod report;
 mod schemas;
+mod secrets;
 mod switch;
 mod trust;
 mod vendors;

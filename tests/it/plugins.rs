@@ -10,12 +10,11 @@ use std::sync::OnceLock;
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::projectgen::*;
 
 const PATH_ENV: &str = "HANDOVER_MIGRATE_PLUGIN_PATH";
 const FLOW_REF: &str = "00000000-0000-4000-8000-00000000d001";
 
-/// The example plugin's variants, built once per test binary.
+/// The example plugin's variants used here.
 struct ExamplePlugin {
     good: PathBuf,
     contract_99: PathBuf,
@@ -23,113 +22,143 @@ struct ExamplePlugin {
     malformed: PathBuf,
 }
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn example_plugin() -> &'static ExamplePlugin {
     static BUILT: OnceLock<ExamplePlugin> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let manifest = repo().join("tests/example-plugin/Cargo.toml");
-        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("example-plugin");
-        let out = target.join("variants");
-        std::fs::create_dir_all(&out).unwrap();
-        // Nextest runs each test in its own process, and the variants share one build
-        // output: build and install them under a lock, so that no test loads another's
-        // variant or a half-copied library.
-        let lock = std::fs::File::create(target.join("build.lock")).unwrap();
-        // SAFETY: flock on a descriptor this function owns; released when `lock` drops.
-        assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) }, 0);
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let build = |name: &str, features: &str| -> PathBuf {
-            let mut command = Process::new(&cargo);
-            command.args(["build", "--quiet", "--manifest-path"]).arg(&manifest).arg("--target-dir").arg(&target);
-            if !features.is_empty() {
-                command.args(["--features", features]);
-            }
-            let status = command.env_remove("CARGO_TARGET_DIR").status().expect("run cargo");
-            assert!(status.success(), "building the example plugin ({name}) failed");
-            let built = target.join("debug").join(format!(
-                "{}handover_migrate_example_plugin{}",
-                std::env::consts::DLL_PREFIX,
-                std::env::consts::DLL_SUFFIX
-            ));
-            let copy = out.join(format!("libexample_desk_{name}{}", std::env::consts::DLL_SUFFIX));
-            let temp = out.join(format!(".{name}.{}.tmp", std::process::id()));
-            std::fs::copy(&built, &temp).unwrap();
-            std::fs::rename(&temp, &copy).unwrap();
-            copy
-        };
-        ExamplePlugin {
-            good: build("good", ""),
-            contract_99: build("contract_99", "contract-99"),
-            panics: build("panics", "panic-in-map"),
-            malformed: build("malformed", "malformed-json"),
-        }
+    BUILT.get_or_init(|| ExamplePlugin {
+        good: example_variant("good", ""),
+        contract_99: example_variant("contract_99", "contract-99"),
+        panics: example_variant("panics", "panic-in-map"),
+        malformed: example_variant("malformed", "malformed-json"),
     })
+}
+
+/// The newest modification time of the files a plugin variant is built from.
+fn newest_source(roots: &[PathBuf]) -> std::time::SystemTime {
+    fn walk(path: &Path, newest: &mut std::time::SystemTime) {
+        let Ok(meta) = std::fs::metadata(path) else { return };
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(path).unwrap().flatten() {
+                walk(&entry.path(), newest);
+            }
+        } else if let Ok(modified) = meta.modified() {
+            *newest = (*newest).max(modified);
+        }
+    }
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    for root in roots {
+        walk(root, &mut newest);
+    }
+    newest
+}
+
+/// The example plugin built with `features`, installed as `libexample_desk_<name>.so`.
+/// Cargo rebuilds the library whenever the feature set changes (a cdylib's file name does
+/// not depend on its features), so a variant is rebuilt only when its sources are newer
+/// than the installed copy; and since nextest runs each test in its own process, variants
+/// are built and installed under a lock, so that no test loads a half-copied library.
+pub(crate) fn example_variant(name: &str, features: &str) -> PathBuf {
+    let manifest = repo().join("tests/example-plugin/Cargo.toml");
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("example-plugin");
+    let out = target.join("variants");
+    std::fs::create_dir_all(&out).unwrap();
+    let copy = out.join(format!("libexample_desk_{name}{}", std::env::consts::DLL_SUFFIX));
+    let lock = std::fs::File::create(target.join("build.lock")).unwrap();
+    // SAFETY: flock on a descriptor this function owns; released when `lock` drops.
+    assert_eq!(unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) }, 0);
+    let sources = [repo().join("tests/example-plugin/src"), manifest.clone(), repo().join("crates/core/src")];
+    let installed = std::fs::metadata(&copy).and_then(|m| m.modified()).ok();
+    if installed.is_some_and(|installed| installed > newest_source(&sources)) {
+        return copy;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Process::new(&cargo);
+    command.args(["build", "--quiet", "--manifest-path"]).arg(&manifest).arg("--target-dir").arg(&target);
+    if !features.is_empty() {
+        command.args(["--features", features]);
+    }
+    let status = command.env_remove("CARGO_TARGET_DIR").status().expect("run cargo");
+    assert!(status.success(), "building the example plugin ({name}) failed");
+    let built = target.join("debug").join(format!(
+        "{}handover_migrate_example_plugin{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let temp = out.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::copy(&built, &temp).unwrap();
+    std::fs::rename(&temp, &copy).unwrap();
+    copy
+}
+
+/// The C plugin built by gcc with `defines` (`-D…`), installed as `lib<name>.so`.
+pub(crate) fn c_variant(name: &str, defines: &[&str]) -> PathBuf {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-plugin");
+    std::fs::create_dir_all(&out).unwrap();
+    let library = out.join(format!("lib{name}{}", std::env::consts::DLL_SUFFIX));
+    // Each test process builds it: install by rename, so none loads a half-written one.
+    let temp = out.join(format!(".{name}.{}.tmp", std::process::id()));
+    let status = Process::new("gcc")
+        .args(["-shared", "-fPIC", "-Wall", "-Werror", "-I"])
+        .arg(repo().join("docs"))
+        .args(defines)
+        .arg("-o")
+        .arg(&temp)
+        .arg(repo().join("tests/c-plugin/c_desk.c"))
+        .status()
+        .expect("run gcc");
+    assert!(status.success(), "gcc failed to build the C plugin ({name})");
+    std::fs::rename(&temp, &library).unwrap();
+    library
 }
 
 pub(crate) fn c_plugin() -> &'static PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-plugin");
-        std::fs::create_dir_all(&out).unwrap();
-        let library = out.join(format!("libc_desk{}", std::env::consts::DLL_SUFFIX));
-        // Each test process builds it: install by rename, so none loads a half-written one.
-        let temp = out.join(format!(".c_desk.{}.tmp", std::process::id()));
-        let status = Process::new("gcc")
-            .args(["-shared", "-fPIC", "-Wall", "-Werror", "-I"])
-            .arg(repo().join("docs"))
-            .arg("-o")
-            .arg(&temp)
-            .arg(repo().join("tests/c-plugin/c_desk.c"))
-            .status()
-            .expect("run gcc");
-        assert!(status.success(), "gcc failed to build the C plugin");
-        std::fs::rename(&temp, &library).unwrap();
-        library
-    })
+    BUILT.get_or_init(|| c_variant("c_desk", &[]))
 }
 
 fn declarative_plugin() -> PathBuf {
     repo().join("examples/plugins/example-desk.toml")
 }
 
-/// An empty per-user data directory, so the machine's own plugins never leak into a test.
+/// An empty per-user data and configuration directory, so the machine's own plugins and
+/// settings never leak into a test.
 fn isolated(mut command: assert_cmd::Command, data_home: &Path) -> assert_cmd::Command {
-    command.env_remove(PATH_ENV).env("XDG_DATA_HOME", data_home);
+    command.env_remove(PATH_ENV).env("XDG_DATA_HOME", data_home).env("XDG_CONFIG_HOME", data_home.join("config"));
     command
 }
 
 /// A project with one endpoint of `kind` whose flow has a Handover to Agent and a Check
 /// Agent Availability node (both locales), plus an isolated data home.
-struct DeskProject {
-    project: Scratch,
-    data_home: tempfile::TempDir,
+pub(crate) struct DeskProject {
+    pub(crate) project: Scratch,
+    pub(crate) data_home: tempfile::TempDir,
 }
 
 impl DeskProject {
-    fn new(kind: &str, settings: Value) -> Self {
+    pub(crate) fn new(kind: &str, settings: Value) -> Self {
         let project = empty_project();
         add_flow(&project, "Desk Flow", "66000000000000000000d001", FLOW_REF, json!({}));
         add_endpoint(&project, "Desk Web", "66000000000000000000de01", FLOW_REF, kind, settings);
         Self { project, data_home: tempfile::tempdir().unwrap() }
     }
 
-    fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
+    pub(crate) fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
         isolated(self.project.cmd(args), self.data_home.path())
     }
 
-    fn run(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn run(&self, args: &[&str]) -> std::process::Output {
         self.cmd(args).output().unwrap()
     }
 
-    fn chart(&self, locale: &str) -> Value {
+    pub(crate) fn chart(&self, locale: &str) -> Value {
         serde_json::from_str(&self.project.read(&format!("flows/Desk Flow/{locale}/chart.json"))).unwrap()
     }
 
     /// The one provider file apply wrote.
-    fn provider(&self) -> Value {
+    pub(crate) fn provider(&self) -> Value {
         let dir = self.project.file("handoverProviders");
         let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
         assert_eq!(entries.len(), 1, "{entries:?}");
@@ -138,7 +167,7 @@ impl DeskProject {
 
     /// Run `args`, expect a clean refusal: exit 1 or 2 (never a crash), each of `expect` in
     /// stderr, and the project exactly as it was.
-    fn assert_refused(&self, args: &[&str], expect: &[&str]) -> String {
+    pub(crate) fn assert_refused(&self, args: &[&str], expect: &[&str]) -> String {
         let before = self.project.snapshot();
         let output = self.run(args);
         let err = stderr(&output);
@@ -152,12 +181,12 @@ impl DeskProject {
     }
 }
 
-fn desk_settings() -> Value {
+pub(crate) fn desk_settings() -> Value {
     json!({"baseUrl": "https://desk.example.com/api", "tenant": "acme", "apiToken": "DESK-SECRET-1",
            "defaultQueue": "tier-1", "forwardOnlyHandoverConversations": true})
 }
 
-fn property(provider: &Value, key: &str) -> Value {
+pub(crate) fn property(provider: &Value, key: &str) -> Value {
     provider["properties"]
         .as_array()
         .unwrap()

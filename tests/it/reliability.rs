@@ -40,6 +40,7 @@ fn a_second_run_refuses_while_the_first_holds_the_lock() {
         .arg(project.path())
         .args(["apply", "--yes"])
         .env("HANDOVER_MIGRATE_FAILPOINT", "lock:acquired:sleep=3000")
+        .env("XDG_STATE_HOME", state_home())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -35,7 +35,7 @@ fn answers_template_snapshot() {
 
 #[test]
 fn answers_template_round_trips() {
-    let project = crate::conflicts::support_portal_reaches_billing();
+    let project = support_portal_reaches_billing();
     project.edit_json("endpoints/Support Portal/config.json", |v| {
         v["handoverSettings"]["providerSettings"].as_object_mut().unwrap().shift_remove("apiKey");
     });
@@ -119,7 +119,7 @@ fn html_report_renders_in_headless_chromium() {
         eprintln!("skipped: no chromium on this machine (apt-get install chromium)");
         return;
     };
-    let project = crate::conflicts::support_portal_reaches_billing();
+    let project = support_portal_reaches_billing();
     let out = tempfile::tempdir().unwrap();
     let html_path = out.path().join("report.html");
     project.cmd(&["report", "--format", "html", "--out", html_path.to_str().unwrap()]).assert().success();

@@ -95,7 +95,7 @@ fn every_command_prints_a_document_its_schema_accepts() {
 
 #[test]
 fn failures_print_an_error_document() {
-    let project = crate::refusals::without_support_portal_api_key();
+    let project = without_support_portal_api_key();
     let output = project.cmd(&["apply", "--yes", "--json"]).output().unwrap();
     assert_eq!(output.status.code(), Some(3));
     let document = check("error", &output);
@@ -110,14 +110,14 @@ fn failures_print_an_error_document() {
 
 #[test]
 fn plans_with_conflicts_and_missing_answers_still_match_the_schema() {
-    let project = crate::conflicts::support_portal_reaches_billing();
+    let project = support_portal_reaches_billing();
     let output = project.cmd(&["plan", "--json"]).output().unwrap();
     assert_eq!(output.status.code(), Some(3));
     let plan = check("plan", &output);
     assert!(!plan["conflicts"].as_array().unwrap().is_empty());
     check("report", &project.cmd(&["report", "--json"]).output().unwrap());
 
-    let project = crate::refusals::without_support_portal_api_key();
+    let project = without_support_portal_api_key();
     let plan = check("plan", &project.cmd(&["plan", "--json"]).output().unwrap());
     assert!(!plan["missing_answers"].as_array().unwrap().is_empty());
     check("scan", &project.cmd(&["scan", "--json"]).output().unwrap());

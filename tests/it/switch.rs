@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 use cognigy_sim::{Options, Sim, SimHandle};
 use serde_json::{json, Value};
 
-use crate::api::{api_cmd, assert_same, dump, normalized, offline_applied, seed_normalized, sim, KEY, PROJECT};
 use crate::common::*;
-use crate::projectgen::*;
 
 const SALES_FLOW: &str = "00000000-0000-4000-8000-00000000a001";
 const CARE_FLOW: &str = "00000000-0000-4000-8000-00000000a002";

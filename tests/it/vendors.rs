@@ -4,7 +4,6 @@
 use serde_json::{json, Value};
 
 use crate::common::*;
-use crate::projectgen::*;
 
 const CANARY: &str = "CANARY-SECRET";
 

@@ -1,7 +1,14 @@
 //! `handover-migrate`: the command line. Parses flags, sets up logging, asks for
-//! confirmation, prints; the engine (`handover-migrate-host`) does the work.
+//! confirmation, prints; the commands crate (`handover-migrate-commands`) does the work.
+
+// Doc comments on the flags are the `--help` text people read, not rustdoc: `<project>`
+// and bare URLs are meant literally there.
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 
 mod builtin;
+mod doctor;
+mod documents;
+mod logging;
 mod progress;
 mod prompt;
 mod render;
@@ -10,7 +17,6 @@ mod schema;
 mod shell;
 mod style;
 mod switch;
-mod ux_commands;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -54,6 +60,15 @@ struct Global {
     /// Where journals, backups and the lock live [default: <project>/.handover-migrate].
     #[arg(long, global = true, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Resume or roll back state your key does not vouch for (written by another user,
+    /// machine or CI job, or edited), after reviewing what it would touch. Paths outside
+    /// the project stay refused.
+    #[arg(long, global = true)]
+    trust_state: bool,
+    /// API mode: allow plain http:// to a host that is not loopback (a lab; the API key
+    /// then travels in clear text). https is required otherwise.
+    #[arg(long, global = true)]
+    insecure_http: bool,
     /// The node config key holding the selected Handover Provider (see README).
     #[arg(long, global = true, value_name = "KEY")]
     node_selector_key: Option<String>,
@@ -84,6 +99,20 @@ struct Global {
     /// (KIND=PATH: the plugin at PATH). Without it, such a duplicate is an error.
     #[arg(long = "prefer-plugin", global = true, value_name = "KIND[=PATH]")]
     prefer_plugin: Vec<String>,
+    /// How Rust and C plugins run: `process` (each in its own sandboxed process) or `none`
+    /// (inside this process: only for plugins you trust) [default: process, or `[plugins]
+    /// isolation` in ~/.config/handover-migrate/config.toml].
+    #[arg(long, global = true, value_name = "MODE", value_parser = ["process", "none"])]
+    plugin_isolation: Option<String>,
+    /// Seconds an isolated plugin may take to answer one call [default: 30].
+    #[arg(long, global = true, value_name = "SECONDS")]
+    plugin_timeout: Option<u64>,
+    /// Address-space limit of an isolated plugin's process, in MiB [default: 2048].
+    #[arg(long, global = true, value_name = "MIB")]
+    plugin_memory_limit: Option<u64>,
+    /// Refuse to load a Rust or C plugin this kernel cannot fully sandbox.
+    #[arg(long, global = true)]
+    require_sandbox: bool,
 }
 
 #[derive(Subcommand)]
@@ -127,6 +156,15 @@ enum Command {
         #[command(flatten)]
         switch: switch::SwitchTo,
     },
+    /// Check, read-only, whether apply can run unattended: access and rights, the tenant's
+    /// handover services against the providers' pairs, the selector field, masked secrets,
+    /// snapshot-pinned endpoints, a request estimate; each finding with its fix.
+    Doctor {
+        /// Save what the tenant showed (no secrets, no customer content) for a bug report
+        /// or `cognigy-sim --profile`.
+        #[arg(long, value_name = "FILE")]
+        save_profile: Option<PathBuf>,
+    },
     /// Re-point every node that uses one Handover Provider to another (journaled like apply).
     Retarget(switch::RetargetArgs),
     /// Undo the most recent run (call again to undo the one before).
@@ -152,7 +190,6 @@ enum Command {
         #[command(subcommand)]
         command: ProvidersCommand,
     },
-    // ---- issue 9 (ux) commands: see report.rs, answers_file.rs, shell.rs ----
     /// A migration report for a change ticket: what was found, created and switched,
     /// manual steps, verify status, warnings (Markdown, or one self-contained HTML file).
     Report {
@@ -209,36 +246,21 @@ enum ProvidersCommand {
     },
 }
 
-fn init_logging(global: &Global) {
-    let level = if global.quiet {
-        "error"
-    } else {
-        match global.verbose {
-            0 => "warn",
-            1 => "info",
-            2 => "debug",
-            _ => "trace",
-        }
-    };
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| format!("handover_migrate={level}"));
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_target(false)
-        .try_init();
-}
-
 fn main() -> ExitCode {
+    // An isolated plugin's runner is this binary started with a hidden first argument.
+    handover_migrate_plugin_runner::dispatch_if_runner();
     builtin::link();
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     schema::set_command(&matches);
-    init_logging(&cli.global);
+    logging::init(cli.global.quiet, cli.global.verbose);
     progress::install(cli.global.json, cli.global.quiet, cli.global.verbose);
     let json = cli.global.json;
     match run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(error) => {
+        Err(mut error) => {
+            // The last wall before the terminal: no known secret in any error shown.
+            error.message = handover_migrate_core::secret::redact(&error.message).into_owned();
             eprintln!("error: {}", error.message);
             if json {
                 schema::print_error(&error);
@@ -258,13 +280,21 @@ fn options(global: &Global) -> Options {
             api_key_file: global.api_key_file.clone(),
             ca_cert: global.ca_cert.clone(),
             rate_limit: global.rate_limit.clone(),
+            insecure_http: global.insecure_http,
         }),
         state_dir: global.state_dir.clone(),
+        trust_state: global.trust_state,
         selector_key: global.node_selector_key.clone(),
         endpoints: global.endpoints.clone(),
         answers: global.answers.clone(),
         plugins: global.plugins.clone(),
         prefer_plugin: global.prefer_plugin.clone(),
+        isolation: commands::IsolationChoice {
+            mode: global.plugin_isolation.clone(),
+            timeout_seconds: global.plugin_timeout,
+            memory_limit_mib: global.plugin_memory_limit,
+            require_sandbox: global.require_sandbox,
+        },
     }
 }
 
@@ -384,7 +414,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Apply { plan: plan_file, snapshot, switch } => {
             let mut ctx = switch.context(global)?;
-            // Guided mode (issue 9): ask for missing answers instead of stopping with exit 3.
+            // Guided mode: ask for missing answers instead of stopping with exit 3.
             let guided = match plan_file {
                 None if prompt::interactive(global.json, global.yes) => Some(prompt::resolve(&mut ctx)?),
                 _ => None,
@@ -422,6 +452,7 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(if eligible == 0 && !outcome.items.is_empty() { 4 } else { 0 })
         }
         Command::Retarget(args) => switch::retarget(global, args),
+        Command::Doctor { save_profile } => doctor::run(global, save_profile.as_deref()),
         Command::Rollback { run, force } => {
             let ctx = Context::open(&options(global), Providers::Skip)?;
             let Some(target) = commands::rollback_candidate(&ctx, run.as_deref())? else {
@@ -463,9 +494,9 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        // Issue 9 (ux) commands: see ux_commands.rs.
+        // Commands that write a document: see documents.rs.
         Command::Report { .. } | Command::Answers { .. } | Command::Completions { .. } | Command::Man { .. } => {
-            ux_commands::run(global, &cli.command)
+            documents::run(global, &cli.command)
         }
         Command::Unlock { force } => {
             if !force {

@@ -105,7 +105,7 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
                             .with_prompt(format!("{property} (secret)"))
                             .interact_on(&term)
                             .map_err(prompt_error)?;
-                        entries.secrets.insert(property.clone(), Secret(value));
+                        entries.secrets.insert(property.clone(), Secret::new(value));
                         chosen.secrets_typed.insert(key.clone());
                     }
                     ManualStepKind::Connection(property) | ManualStepKind::Value(property) => {

@@ -35,6 +35,7 @@ pub fn providers_json(registry: &Registry) -> Value {
                         "source": entry.source,
                         "source_label": entry.source_label(),
                         "sha256": entry.sha256(),
+                        "isolation": entry.isolation,
                         "preferred_over": replaces,
                     })
                 })
@@ -50,6 +51,9 @@ pub fn providers_list(registry: &Registry) -> String {
             let mut source = entry.source_label();
             if let Some(sha256) = entry.sha256() {
                 source.push_str(&format!(" (sha256 {sha256})"));
+            }
+            if let handover_migrate_commands::IsolationState::Process { .. } = entry.isolation {
+                source.push_str(&format!(", {}", entry.isolation.label()));
             }
             for replaced in entry.replaced.iter().filter(|r| r.pair == pair.pair) {
                 source.push_str(&format!(", preferred over {}", replaced.replaced));

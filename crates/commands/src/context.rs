@@ -11,6 +11,7 @@ use handover_migrate_engine::model::Project;
 use handover_migrate_io::lock::Lock;
 use handover_migrate_io::run::{self, StateDir};
 use handover_migrate_io::{Error, Result};
+use handover_migrate_plugins::isolated::{Isolation, IsolationChoice};
 use handover_migrate_plugins::Registry;
 use handover_migrate_plugins::{PluginSources, Preference};
 use handover_migrate_tenant::client::{ApiConfig, Client, RateLimit};
@@ -24,6 +25,8 @@ pub struct Options {
     /// `--api-url … --project-id …`: a tenant.
     pub tenant: Option<TenantOptions>,
     pub state_dir: Option<PathBuf>,
+    /// `--trust-state`: resume or roll back state this user's key does not vouch for.
+    pub trust_state: bool,
     pub selector_key: Option<String>,
     pub endpoints: Vec<String>,
     pub answers: Option<PathBuf>,
@@ -31,6 +34,8 @@ pub struct Options {
     pub plugins: Vec<PathBuf>,
     /// `--prefer-plugin KIND[=PATH]` (repeatable).
     pub prefer_plugin: Vec<String>,
+    /// `--plugin-isolation`, `--plugin-timeout`, `--plugin-memory-limit`, `--require-sandbox`.
+    pub isolation: IsolationChoice,
 }
 
 /// How to reach a tenant.
@@ -43,6 +48,8 @@ pub struct TenantOptions {
     pub ca_cert: Option<PathBuf>,
     /// `--rate-limit N/SECONDS`.
     pub rate_limit: Option<String>,
+    /// `--insecure-http`: plain http to a host that is not loopback (labs).
+    pub insecure_http: bool,
 }
 
 /// Whether a command calls providers: commands that never do (rollback, purge, unlock)
@@ -56,7 +63,9 @@ pub enum Providers {
 /// The providers of this run: built-ins and plugins (the one place a registry is built).
 pub fn registry(options: &Options) -> Result<Registry> {
     let prefer = options.prefer_plugin.iter().map(|p| Preference::parse(p)).collect::<Result<Vec<_>>>()?;
-    let sources = PluginSources::discover(options.plugins.clone(), options.project.as_deref());
+    let mut sources = PluginSources::discover(options.plugins.clone(), options.project.as_deref());
+    // The runner of an isolated plugin is this very program, started in its runner mode.
+    sources.isolation = Isolation::choose(&options.isolation, std::env::current_exe)?;
     handover_migrate_plugins::load_registry(handover_migrate_core::builtin_providers(), &sources, &prefer)
 }
 
@@ -70,7 +79,7 @@ fn api_key(tenant: &TenantOptions) -> Result<Secret> {
     if key.is_empty() {
         return Err(Error::usage("the API key is empty (COGNIGY_API_KEY or --api-key-file)"));
     }
-    Ok(Secret(key))
+    Ok(Secret::new(key))
 }
 
 /// Where the project lives.
@@ -112,6 +121,7 @@ pub struct ApiTarget {
 pub struct Context {
     pub target: Target,
     pub state_dir: Option<PathBuf>,
+    pub trust_state: bool,
     pub selector_key: Option<String>,
     pub endpoint_filter: Vec<String>,
     pub answers: Option<PathBuf>,
@@ -168,6 +178,7 @@ impl Context {
                     rate_limit,
                     max_retries: 6,
                     timeout: std::time::Duration::from_secs(60),
+                    insecure_http: tenant.insecure_http,
                 })?;
                 Some(ApiTarget { client, base_url: tenant.api_url.clone(), project_id: tenant.project_id.clone() })
             }
@@ -185,6 +196,7 @@ impl Context {
         Ok(Context {
             target,
             state_dir: options.state_dir.clone(),
+            trust_state: options.trust_state,
             selector_key: options.selector_key.clone(),
             endpoint_filter: options.endpoints.clone(),
             answers: options.answers.clone(),
@@ -201,7 +213,7 @@ impl Context {
             (None, Some(api)) => default_api_state_dir(&api.base_url, &api.project_id),
             (None, None) => PathBuf::from(".handover-migrate"),
         };
-        StateDir::new(self.state_dir.clone().unwrap_or_else(default))
+        StateDir { path: self.state_dir.clone().unwrap_or_else(default), trust_state: self.trust_state }
     }
 
     /// `api:<url>#<project>` for journals, `None` for a clone.

@@ -37,6 +37,7 @@ pub fn rollback(ctx: &Context, run_id: Option<&str>, force: bool) -> Result<Roll
                     run.id
                 )));
             }
+            run::admit(&state, run)?;
             let index = ApiIndex { project_id: api.project_id.clone(), ..Default::default() };
             handover_migrate_tenant::apply::rollback(&api.client, &index, run, force)
         }

@@ -6,12 +6,14 @@
 //! only, so the types it shows are re-exported here.
 //!
 //! - [`context`]: [`Options`] (the command line's choices) → [`Context`] → [`Loaded`];
-//! - [`apply`] (apply, retarget), [`cleanup`] (verify, cleanup), [`history`] (rollback,
-//!   purge, unlock), [`inspect`] (scan, plan, report, answers template, providers).
+//! - [`mod@apply`] (apply, retarget), [`mod@cleanup`] (verify, cleanup), [`history`] (rollback,
+//!   purge, unlock), [`inspect`] (scan, plan, report, answers template, providers),
+//!   [`doctor`] (is a tenant or clone ready for an unattended apply; read-only).
 
 pub mod apply;
 pub mod cleanup;
 pub mod context;
+pub mod doctor;
 pub mod history;
 pub mod inspect;
 
@@ -31,6 +33,7 @@ pub use handover_migrate_engine::verify::{CleanupItem, VerifyReport};
 pub use handover_migrate_io::progress;
 pub use handover_migrate_io::run::{RollbackOutcome, RunInfo, RunOutcome, RunState};
 pub use handover_migrate_io::{Error, ErrorKind, Result};
+pub use handover_migrate_plugins::isolated::{IsolationChoice, IsolationState};
 pub use handover_migrate_plugins::{Registered, Registry, Source};
 
 /// Write a file the user asked for (`--out`): atomically, with `mode` when it is new.

@@ -5,10 +5,10 @@
 //! migrates to (usually the vendor's own new service; a vendor switch such as legacy
 //! Salesforce chat → Salesforce MIAW is just another pair).
 //!
-//! Everything here is data in, data out, and serializable, so that the same trait can be
-//! carried across a dynamic-library boundary as JSON later without changing its shape.
-//! This crate does no I/O and holds no engine logic: the engine lives in
-//! `handover-migrate-host`, the vendors in `providers/*`.
+//! Everything here is data in, data out, and serializable: the same trait crosses a
+//! dynamic-library boundary as JSON ([`protocol`]) without changing its shape. This crate
+//! does no I/O and holds no engine logic: the engine lives in `handover-migrate-engine`, the
+//! vendors in `crates/providers/*`.
 //!
 //! - [`ProviderMigration`]: the trait every provider implements.
 //! - [`model`]: the request/response types the trait speaks.

@@ -404,9 +404,20 @@ fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale], configs: &C
             continue;
         }
         let locale_dir = rel(&[rel_dir, &entry]);
-        if kind != Entry::Dir {
-            tracing::debug!("skipping {locale_dir}: not a locale folder");
-            continue;
+        match kind {
+            Entry::Dir => {}
+            // Skipping it would leave its handover nodes unseen: apply would switch the
+            // others, and verify and cleanup would act as if there were no more.
+            Entry::Symlink => {
+                return Err(Error::failed(format!(
+                    "{locale_dir} is a symbolic link; handover-migrate never follows links inside the project, and \
+                     skipping it would leave its nodes unmigrated. Replace it with the folder itself"
+                )))
+            }
+            _ => {
+                tracing::debug!("skipping {locale_dir}: not a locale folder");
+                continue;
+            }
         }
         let Some(locale) = locales.iter().position(|l| l.name == entry) else {
             return Err(Error::failed(format!(

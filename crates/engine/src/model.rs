@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use handover_migrate_core::validate::is_unset;
 use handover_migrate_core::{HandoverNodeType, Object};
+use handover_migrate_io::fsio;
 use handover_migrate_io::{Error, Result};
 use serde_json::Value;
 
@@ -211,6 +212,17 @@ impl Project {
     /// Endpoint name → index, for resolving many names at once (names are unique).
     pub fn endpoint_index(&self) -> HashMap<&str, usize> {
         self.endpoints.iter().enumerate().map(|(i, e)| (e.name.as_str(), i)).collect()
+    }
+
+    /// The text of a project file this run read, refused when it is no longer the content
+    /// that was read (its hash is in the fingerprint): a write never builds on a file
+    /// someone changed meanwhile.
+    pub fn read_unchanged(&self, rel: &str) -> Result<String> {
+        let text = fsio::read_text(&self.abs(rel))?;
+        if self.fingerprint.get(rel) != Some(&fsio::sha256_hex(text.as_bytes())) {
+            return Err(Error::changed_while_running(rel));
+        }
+        Ok(text)
     }
 
     /// The configs of a chart's handover nodes, by node index (`None` for other nodes),

@@ -611,14 +611,7 @@ pub fn materialize(
             let before = match group.existing {
                 Some(existing) => {
                     let path = &project.providers[existing].path;
-                    let bytes = handover_migrate_io::fsio::read_regular(&project.abs(path))?;
-                    let hash = sha256_hex(&bytes);
-                    if project.fingerprint.get(path) != Some(&hash) {
-                        return Err(Error::failed(format!(
-                            "{path} changed while handover-migrate was running; run again"
-                        )));
-                    }
-                    Some(hash)
+                    Some(sha256_hex(project.read_unchanged(path)?.as_bytes()))
                 }
                 None => None,
             };
@@ -640,14 +633,8 @@ pub fn materialize(
         }
         PendingWrite::Chart { flow, chart, nodes } => {
             let chart = &project.flows[*flow].charts[*chart];
-            let text = handover_migrate_io::fsio::read_text(&project.abs(&chart.path))?;
+            let text = project.read_unchanged(&chart.path)?;
             let hash = sha256_hex(text.as_bytes());
-            if project.fingerprint.get(&chart.path) != Some(&hash) {
-                return Err(Error::failed(format!(
-                    "{} changed while handover-migrate was running; run the command again",
-                    chart.path
-                )));
-            }
             let raw = crate::clone::parse_raw_chart(&text, &chart.path)?;
             // The chart's nodes by id (the first of a repeated id), not searched per edit.
             let mut raw_by_id: HashMap<&str, usize> = HashMap::with_capacity(raw.nodes.len());

@@ -204,11 +204,8 @@ struct RawEndpoint<'a> {
 /// The endpoint file with `provider` set to `"none"` and `providerSettings` removed;
 /// `agentAssistSettings` and every other byte stay as they were.
 pub fn cleanup_change(project: &Project, item: &CleanupItem) -> Result<FileChange> {
-    let text = handover_migrate_io::fsio::read_text(&project.abs(&item.path))?;
+    let text = project.read_unchanged(&item.path)?;
     let hash = sha256_hex(text.as_bytes());
-    if project.fingerprint.get(&item.path) != Some(&hash) {
-        return Err(Error::failed(format!("{} changed while handover-migrate was running; run again", item.path)));
-    }
     let raw: RawEndpoint = serde_json::from_str(&text)
         .map_err(|e| Error::failed(format!("{}: cannot locate handoverSettings ({e})", item.path)))?;
     let span = span_of(&text, raw.handover_settings);

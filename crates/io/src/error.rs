@@ -46,6 +46,12 @@ impl Error {
     pub fn verify_failed(message: impl Into<String>) -> Self {
         Self { kind: ErrorKind::VerifyFailed, message: message.into() }
     }
+    /// A file that is no longer what this run read: nothing more is written from it.
+    pub fn changed_while_running(path: impl std::fmt::Display) -> Self {
+        Self::failed(format!(
+            "{path} changed while handover-migrate was running; nothing more was written from it. Run the command again"
+        ))
+    }
     /// An I/O error on a path, with the path in the message.
     pub fn io(action: &str, path: &std::path::Path, err: std::io::Error) -> Self {
         Self::failed(format!("cannot {action} {}: {err}", path.display()))

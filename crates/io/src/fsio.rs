@@ -190,9 +190,7 @@ pub fn read_text_stamped(path: &Path) -> Result<(String, FileStamp)> {
 /// project keep byte ranges instead of contents in memory.
 pub fn read_ranges(path: &Path, stamp: FileStamp, ranges: &[std::ops::Range<usize>]) -> Result<Vec<String>> {
     use std::os::unix::fs::FileExt;
-    let changed = || {
-        Error::failed(format!("{} changed while handover-migrate was running; run the command again", path.display()))
-    };
+    let changed = || Error::changed_while_running(path.display());
     let (file, metadata) = open_regular(path)?;
     if FileStamp::of(&metadata) != stamp {
         return Err(changed());

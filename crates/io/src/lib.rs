@@ -4,7 +4,10 @@
 //! - [`journal`]: the append-only, checksummed record of a run's writes;
 //! - [`run`]: journaled runs over a project directory: execute, resume, rollback, purge,
 //!   and the state directory that holds them;
+//! - [`seal`]: the per-user key that authenticates journals and backups;
 //! - [`lock`]: one command at a time per state directory;
+//! - [`within`]: project paths checked and reached without following links (the project
+//!   root is a wall);
 //! - [`failpoint`]: crash points for the crash tests;
 //! - [`progress`]: long phases reported to a listener (the CLI's progress bars);
 //! - [`Error`]: the one error type of the tool, classified by what the user must do next.
@@ -19,6 +22,8 @@ pub mod journal;
 pub mod lock;
 pub mod progress;
 pub mod run;
+pub mod seal;
+pub mod within;
 
 pub use error::{Error, ErrorKind, Result};
 

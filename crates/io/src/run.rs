@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::fsio::{self, sha256_hex, Entry};
 use crate::journal::{self, Journal, Record, RunKind};
+use crate::within;
 
 pub const RUNS_DIR: &str = "runs";
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -23,16 +24,28 @@ const GITIGNORE_TEXT: &str =
 /// The tool's state directory (`<project>/.handover-migrate` unless `--state-dir`).
 pub struct StateDir {
     pub path: PathBuf,
+    /// `--trust-state`: a person reviewed state this user's key does not vouch for (another
+    /// user's, machine's or CI job's) and lets the tool resume or roll it back. Paths
+    /// outside the project stay refused whatever it says.
+    pub trust_state: bool,
 }
 
 impl StateDir {
     pub fn new(path: PathBuf) -> Self {
-        Self { path }
+        Self { path, trust_state: false }
     }
 
     /// Create the directory (owner-only), with a `.gitignore` of `*` so that backups
-    /// (which hold secrets) are never committed with the project.
+    /// (which hold secrets) are never committed with the project. An existing directory
+    /// owned by another user, or writable by others, is refused unless trusted.
     pub fn ensure(&self) -> Result<()> {
+        if let (Some(why), false) = (crate::seal::foreign_owner(&self.path), self.trust_state) {
+            return Err(Error::failed(format!(
+                "{why}: the state directory holds journals and backups (with secrets), and anyone who can write it can \
+                 make handover-migrate write files. Nothing was written. Make it yours and owner-only (`chmod 700`), \
+                 or after reviewing it pass --trust-state"
+            )));
+        }
         fsio::create_dirs(&self.path.join(RUNS_DIR), 0o700)?;
         let ignore = self.path.join(GITIGNORE_FILE);
         if fsio::entry(&ignore)? == Entry::Missing {
@@ -92,11 +105,13 @@ pub struct RunInfo {
     pub torn_tail: bool,
     /// `api:<url>#<project>` for runs against a tenant; `None` for a clone.
     pub target: Option<String>,
+    /// Whether the journal passes the keyed check of this user's key.
+    pub auth: journal::Auth,
 }
 
 impl RunInfo {
     fn load(dir: &Path, id: String) -> Result<Self> {
-        let (records, torn_tail) = journal::read(&dir.join(JOURNAL_FILE))?;
+        let journal::Contents { records, torn: torn_tail, auth, .. } = journal::read(&dir.join(JOURNAL_FILE))?;
         let kind = records
             .iter()
             .find_map(|r| match r {
@@ -109,6 +124,7 @@ impl RunInfo {
                     dir.display()
                 ))
             })?;
+        check_paths(dir, &records)?;
         let target = records.iter().find_map(|r| match r {
             Record::Begin { target, .. } => target.clone(),
             _ => None,
@@ -132,14 +148,32 @@ impl RunInfo {
             records,
             torn_tail,
             target,
+            auth,
         })
+    }
+
+    /// The project paths (or, for a tenant, the resources) the run's records name.
+    pub fn touched(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for record in &self.records {
+            let path = match record {
+                Record::Write { path, .. } | Record::ApiWrite { path, .. } => path,
+                _ => continue,
+            };
+            if !out.contains(path) {
+                out.push(path.clone());
+            }
+        }
+        out
     }
 
     /// Paths written, each with its first pre-image and every post-image hash.
     fn writes(&self) -> Vec<PathWrites> {
         let mut out: Vec<PathWrites> = Vec::new();
         for record in &self.records {
-            let Record::Write { path, before, after, backup, mode, created_dirs, .. } = record else { continue };
+            let Record::Write { path, before, after, backup, mode, created_dirs, backup_mac, .. } = record else {
+                continue;
+            };
             match out.iter_mut().find(|w| &w.path == path) {
                 Some(existing) => {
                     existing.afters.insert(after.clone());
@@ -151,6 +185,7 @@ impl RunInfo {
                     mode: *mode,
                     afters: BTreeSet::from([after.clone()]),
                     created_dirs: created_dirs.clone(),
+                    backup_mac: backup_mac.clone(),
                 }),
             }
         }
@@ -169,6 +204,107 @@ struct PathWrites {
     mode: Option<u32>,
     afters: BTreeSet<String>,
     created_dirs: Vec<String>,
+    backup_mac: Option<String>,
+}
+
+/// The project root is a wall: a journal naming a path outside the project (absolute, with
+/// `..`) or a backup outside its run is refused whole, whatever the flags say; the tool
+/// never writes such a record, so the journal was planted or edited.
+fn check_paths(dir: &Path, records: &[Record]) -> Result<()> {
+    let mut bad = Vec::new();
+    for record in records {
+        let (paths, backup): (Vec<&String>, Option<&String>) = match record {
+            Record::Write { path, backup, created_dirs, .. } => {
+                (std::iter::once(path).chain(created_dirs).collect(), backup.as_ref())
+            }
+            Record::ApiWrite { backup, .. } => (Vec::new(), backup.as_ref()),
+            _ => continue,
+        };
+        bad.extend(paths.into_iter().filter(|p| within::check_relative(p).is_err()).map(|p| format!("  - {p:?}")));
+        if let Some(backup) = backup.filter(|b| b.contains('/') || within::check_relative(b).is_err()) {
+            bad.push(format!("  - backup {backup:?}"));
+        }
+    }
+    if bad.is_empty() {
+        return Ok(());
+    }
+    Err(Error::failed(format!(
+        "the run {} names paths outside the project, which handover-migrate never writes: its journal was planted \
+         or edited. Nothing was changed; no flag overrides this. Move that run directory away after checking \
+         where it came from:\n{}",
+        dir.display(),
+        bad.join("\n")
+    )))
+}
+
+/// Let a run be resumed, rolled back or purged only when this user's handover-migrate wrote
+/// it: its journal passes the keyed check and the state is the user's alone (not owned by
+/// another user, not group- or world-writable). A journal written before keyed checks is
+/// accepted once on those terms and re-sealed. Anything else is refused with what the run
+/// would touch, unless a person reviewed it and passed `--trust-state` (then it is
+/// re-sealed with this user's key).
+pub fn admit(state: &StateDir, run: &RunInfo) -> Result<()> {
+    let mut reasons: Vec<String> = Vec::new();
+    let backups = run.dir.join(BACKUP_DIR);
+    let mut paths = vec![state.path.clone(), state.path.join(RUNS_DIR), run.dir.clone(), run.dir.join(JOURNAL_FILE)];
+    paths.push(backups.clone());
+    for record in &run.records {
+        if let Record::Write { backup: Some(name), .. } | Record::ApiWrite { backup: Some(name), .. } = record {
+            paths.push(backups.join(name));
+        }
+    }
+    reasons.extend(paths.iter().filter_map(|p| crate::seal::foreign_owner(p)));
+    if run.auth == journal::Auth::Failed {
+        reasons.push(format!(
+            "its journal fails the keyed check of your key ({}): another user, machine or CI job wrote it, or it \
+             was edited",
+            crate::seal::user_state_dir()
+                .map(|d| d.join(crate::seal::KEY_FILE).display().to_string())
+                .unwrap_or_default()
+        ));
+    }
+    if reasons.is_empty() {
+        if run.auth == journal::Auth::Plain {
+            tracing::info!("run {}: written before keyed checks; sealing it with your key", run.id);
+            reseal(run)?;
+        }
+        return Ok(());
+    }
+    if !state.trust_state {
+        let touched = run.touched();
+        let mut list: Vec<String> = touched.iter().take(20).map(|p| format!("  - {p}")).collect();
+        if touched.len() > 20 {
+            list.push(format!("  … and {} more", touched.len() - 20));
+        }
+        return Err(Error::failed(format!(
+            "run {} ({}) was not written by your handover-migrate, so it is neither resumed nor rolled back:\n{}\n\
+             It would touch:\n{}\nReview {}; if you trust it, rerun with --trust-state (paths outside the project \
+             stay refused). Otherwise move that run directory away",
+            run.id,
+            run.kind.as_str(),
+            reasons.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n"),
+            if list.is_empty() { "  (nothing)".to_string() } else { list.join("\n") },
+            run.dir.display()
+        )));
+    }
+    tracing::warn!("run {}: trusted with --trust-state; sealing it with your key", run.id);
+    reseal(run)
+}
+
+/// Seal a run's journal with this user's key, and its backups' keyed hashes with it (each
+/// backup that still matches the SHA-256 its record holds).
+fn reseal(run: &RunInfo) -> Result<()> {
+    let backups = run.dir.join(BACKUP_DIR);
+    journal::reseal(&run.dir.join(JOURNAL_FILE), &mut |record| {
+        if let Record::Write { before: Some(before), backup: Some(name), backup_mac, .. } = record {
+            if let Ok(bytes) = fsio::read_regular(&backups.join(&*name)) {
+                if &sha256_hex(&bytes) == before {
+                    *backup_mac = Some(self::backup_mac(&bytes)?);
+                }
+            }
+        }
+        Ok(())
+    })
 }
 
 /// A Unix time as UTC text in `format` (jiff's strftime), e.g. `%Y%m%dT%H%M%SZ`.
@@ -227,7 +363,10 @@ pub fn check_previous_runs(state: &StateDir, kind: RunKind) -> Result<Option<Run
     let interrupted: Vec<&RunInfo> = runs.iter().filter(|r| r.state == RunState::Interrupted).collect();
     match interrupted.as_slice() {
         [] => Ok(None),
-        [run] if run.kind == kind => Ok(Some((*run).clone())),
+        [run] if run.kind == kind => {
+            admit(state, run)?;
+            Ok(Some((*run).clone()))
+        }
         [run] => Err(Error::failed(format!(
             "run {} ({}) was interrupted; rerun `handover-migrate {}` to finish it, or `handover-migrate rollback` to undo it",
             run.id,
@@ -256,6 +395,54 @@ pub struct FileChange {
     pub summary: String,
 }
 
+/// A run being written: a new one, or the interrupted run of the same kind, resumed.
+pub struct OpenRun {
+    pub id: String,
+    pub dir: PathBuf,
+    pub journal: Journal,
+    /// The last backup number used: a resumed run numbers its backups after every record
+    /// and every backup file already there, so nothing is overwritten.
+    pub seq: usize,
+    /// The interrupted run this one resumes (its records tell what it did already).
+    pub resumed: Option<RunInfo>,
+}
+
+/// Open the run of `kind` in `state`: resume the interrupted run of the same kind, or begin
+/// a new one (its `Begin` record names `target`, `None` for a clone directory). Refuses
+/// while another run needs attention first ([`check_previous_runs`]).
+pub fn open_run(state: &StateDir, kind: RunKind, plan_digest: &str, target: Option<&str>) -> Result<OpenRun> {
+    match check_previous_runs(state, kind)? {
+        Some(run) => {
+            let backups = match std::fs::read_dir(run.dir.join(BACKUP_DIR)) {
+                Ok(entries) => entries.count(),
+                Err(_) => 0,
+            };
+            let journal = Journal::open(&run.dir.join(JOURNAL_FILE))?;
+            Ok(OpenRun {
+                seq: run.records.len() + backups,
+                id: run.id.clone(),
+                dir: run.dir.clone(),
+                journal,
+                resumed: Some(run),
+            })
+        }
+        None => {
+            let runs_dir = state.path.join(RUNS_DIR);
+            let id = crate::unique_name(&now_id(kind), &|c| runs_dir.join(c).exists());
+            let dir = runs_dir.join(&id);
+            fsio::create_dirs(&dir.join(BACKUP_DIR), 0o700)?;
+            let mut journal = Journal::open(&dir.join(JOURNAL_FILE))?;
+            journal.append(Record::Begin {
+                kind,
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                plan_digest: plan_digest.to_string(),
+                target: target.map(str::to_string),
+            })?;
+            Ok(OpenRun { id, dir, journal, seq: 0, resumed: None })
+        }
+    }
+}
+
 /// Files per group commit: bounds the new contents held in memory at once.
 pub const BATCH: usize = 256;
 
@@ -275,37 +462,16 @@ pub fn execute(
     count: usize,
     change: &mut dyn FnMut(usize) -> Result<FileChange>,
 ) -> Result<RunOutcome> {
-    let previous = check_previous_runs(state, kind)?;
-    let resumed = previous.is_some();
     if count == 0 {
+        let previous = check_previous_runs(state, kind)?;
         if let Some(run) = &previous {
             Journal::open(&run.dir.join(JOURNAL_FILE))?.append(Record::End)?;
         }
+        let resumed = previous.is_some();
         return Ok(RunOutcome { run_id: previous.map(|r| r.id), resumed, written: Vec::new() });
     }
-    let (run_id, run_dir, mut seq) = match previous {
-        Some(run) => {
-            let seq = run.records.len();
-            (run.id, run.dir, seq)
-        }
-        None => {
-            let runs_dir = state.path.join(RUNS_DIR);
-            let base = now_id(kind);
-            let id = crate::unique_name(&base, &|c| runs_dir.join(c).exists());
-            let dir = runs_dir.join(&id);
-            fsio::create_dirs(&dir.join(BACKUP_DIR), 0o700)?;
-            (id, dir, 0)
-        }
-    };
-    let mut journal = Journal::open(&run_dir.join(JOURNAL_FILE))?;
-    if !resumed {
-        journal.append(Record::Begin {
-            kind,
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            plan_digest: plan_digest.to_string(),
-            target: None,
-        })?;
-    }
+    let OpenRun { id: run_id, dir: run_dir, mut journal, mut seq, resumed } = open_run(state, kind, plan_digest, None)?;
+    let resumed = resumed.is_some();
     let mut written = Vec::new();
     let mut start = 0;
     let progress = crate::progress::phase("Writing files", Some(count));
@@ -318,29 +484,33 @@ pub fn execute(
         let mut backups = Vec::new();
         for change in &changes {
             seq += 1;
-            let target = project_root.join(&change.path);
+            let (parent_rel, name) = within::split(&change.path)?;
+            let existing = within::existing_parent(project_root, &change.path)?;
             let (backup, mode) = match &change.before {
                 Some(_) => {
-                    let bytes = fsio::read_regular(&target)?;
-                    if Some(sha256_hex(&bytes)) != change.before {
+                    let Some((dir, _)) = &existing else {
                         return Err(Error::failed(format!(
-                            "{} changed while handover-migrate was running; nothing more was written. Rerun the command",
+                            "{} disappeared while handover-migrate was running; nothing more was written. Rerun the command",
                             change.path
                         )));
+                    };
+                    let bytes = dir.read(name)?;
+                    if Some(sha256_hex(&bytes)) != change.before {
+                        return Err(Error::changed_while_running(&change.path));
                     }
-                    let name = format!("{seq:06}");
-                    let backup_path = run_dir.join(BACKUP_DIR).join(&name);
+                    let backup_name = format!("{seq:06}");
+                    let backup_path = run_dir.join(BACKUP_DIR).join(&backup_name);
                     fsio::write_temp(&backup_path, &bytes, 0o600)?;
                     fsio::install_temp(&backup_path)?;
                     backups.push(backup_path);
-                    let mode = std::fs::symlink_metadata(&target).map(|m| {
-                        use std::os::unix::fs::PermissionsExt;
-                        m.permissions().mode() & 0o7777
-                    });
-                    (Some(name), mode.ok())
+                    (Some((backup_name, backup_mac(&bytes)?)), dir.mode(name))
                 }
                 None => {
-                    if fsio::entry(&target)? != Entry::Missing {
+                    let present = match &existing {
+                        Some((dir, name)) => dir.entry(name)? != Entry::Missing,
+                        None => false,
+                    };
+                    if present {
                         return Err(Error::failed(format!(
                             "{} appeared while handover-migrate was running; nothing more was written. Rerun the command",
                             change.path
@@ -349,22 +519,14 @@ pub fn execute(
                     (None, None)
                 }
             };
-            let parent = target.parent().unwrap_or(project_root);
-            let mut missing_dirs = Vec::new();
-            let mut cursor = Some(parent);
-            while let Some(dir) = cursor {
-                if dir == project_root || fsio::entry(dir)? != Entry::Missing {
-                    break;
-                }
-                missing_dirs.push(relative(project_root, dir));
-                cursor = dir.parent();
-            }
-            missing_dirs.reverse();
+            let missing_dirs = within::missing_dirs(project_root, parent_rel)?;
+            let (backup, backup_mac) = backup.unzip();
             intents.push(Record::Write {
                 path: change.path.clone(),
                 before: change.before.clone(),
                 after: sha256_hex(&change.after),
                 backup,
+                backup_mac,
                 mode,
                 created_dirs: missing_dirs,
                 summary: change.summary.clone(),
@@ -378,24 +540,26 @@ pub fn execute(
         journal.append_all(intents)?;
         // 3. New contents beside their targets, then one sync.
         let mut temps = Vec::with_capacity(changes.len());
+        let mut parents: std::collections::BTreeMap<&str, within::Dir> = std::collections::BTreeMap::new();
         for change in &changes {
-            let target = project_root.join(&change.path);
-            fsio::create_dirs(target.parent().unwrap_or(project_root), 0o755)?;
-            fsio::write_temp(&target, &change.after, change.mode)?;
-            temps.push(fsio::temp_path(&target));
+            let (parent_rel, name) = within::split(&change.path)?;
+            if !parents.contains_key(parent_rel) {
+                parents.insert(parent_rel, within::Dir::open(project_root, parent_rel, Some(0o755))?.0);
+            }
+            let dir = &parents[parent_rel];
+            dir.write_temp(name, &change.after, change.mode)?;
+            temps.push(dir.path().join(within::Dir::temp_name(name)));
         }
         fsio::sync_written(project_root, &temps)?;
         // 4. Into place; each directory synced once.
-        let mut dirs = std::collections::BTreeSet::new();
         for change in &changes {
-            let target = project_root.join(&change.path);
-            fsio::install_temp(&target)?;
+            let (parent_rel, name) = within::split(&change.path)?;
+            parents[parent_rel].install_temp(name)?;
             tracing::debug!("wrote {} ({})", change.path, change.summary);
-            dirs.insert(target.parent().unwrap_or(project_root).to_path_buf());
             progress.inc();
         }
-        for dir in &dirs {
-            fsio::sync_dir(dir)?;
+        for dir in parents.values() {
+            dir.sync()?;
         }
         // 5. Completions.
         journal.append_all(changes.iter().map(|c| Record::Done { path: c.path.clone() }).collect())?;
@@ -403,10 +567,6 @@ pub fn execute(
     }
     journal.append(Record::End)?;
     Ok(RunOutcome { run_id: Some(run_id), resumed, written })
-}
-
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root).map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| path.display().to_string())
 }
 
 /// What a rollback did.
@@ -445,12 +605,60 @@ pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, for
             run.id
         )));
     }
+    admit(state, run)?;
     let writes = run.writes();
+    // The project root is a wall: every path the journal names must stay inside it.
+    let outside: Vec<String> = writes
+        .iter()
+        .flat_map(|w| std::iter::once(&w.path).chain(&w.created_dirs))
+        .filter(|path| within::check_relative(path).is_err())
+        .map(|path| format!("  - {path:?}"))
+        .chain(
+            writes
+                .iter()
+                .filter_map(|w| w.backup.as_ref())
+                .filter(|b| b.contains('/') || within::check_relative(b).is_err())
+                .map(|b| format!("  - backup {b:?}")),
+        )
+        .collect();
+    if !outside.is_empty() {
+        return Err(Error::failed(format!(
+            "run {}: its journal names paths outside the project, which handover-migrate never writes (the journal \
+             was not written by it, or was edited); nothing was changed:\n{}\nMove {} away",
+            run.id,
+            outside.join("\n"),
+            run.dir.display()
+        )));
+    }
+    // Every backup is checked before the first write, so that a damaged one never leaves a
+    // half-restored project.
+    let mut damaged = Vec::new();
+    for write in &writes {
+        match (&write.before, &write.backup) {
+            (Some(before), Some(backup)) => {
+                let ok = fsio::read_regular(&run.dir.join(BACKUP_DIR).join(backup))
+                    .is_ok_and(|bytes| &sha256_hex(&bytes) == before && backup_check(write, &bytes));
+                if !ok {
+                    damaged.push(format!("  - {} (backup {backup})", write.path));
+                }
+            }
+            (Some(_), None) => damaged.push(format!("  - {} (no backup recorded)", write.path)),
+            (None, _) => {}
+        }
+    }
+    if !damaged.is_empty() {
+        return Err(Error::failed(format!(
+            "run {} cannot be rolled back: the backups of these files are damaged or missing (their hash does not \
+             match the journal); nothing was changed:\n{}",
+            run.id,
+            damaged.join("\n")
+        )));
+    }
     let mut foreign = Vec::new();
     for write in &writes {
-        let current = match fsio::entry(&project_root.join(&write.path))? {
-            Entry::Missing => None,
-            _ => Some(sha256_hex(&fsio::read_regular(&project_root.join(&write.path))?)),
+        let current = match within::existing_parent(project_root, &write.path)? {
+            Some((dir, name)) if dir.entry(name)? != Entry::Missing => Some(sha256_hex(&dir.read(name)?)),
+            _ => None,
         };
         let known = current == write.before || current.as_ref().is_some_and(|c| write.afters.contains(c));
         if !known {
@@ -477,29 +685,39 @@ pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, for
         removed: Vec::new(),
     };
     for write in writes.iter().rev() {
-        let target = project_root.join(&write.path);
-        fsio::remove_file(&fsio::temp_path(&target))?;
         match (&write.before, &write.backup) {
             (None, _) => {
-                if fsio::entry(&target)? != Entry::Missing {
-                    fsio::remove_file(&target)?;
-                    outcome.removed.push(write.path.clone());
+                if let Some((dir, name)) = within::existing_parent(project_root, &write.path)? {
+                    dir.remove(&within::Dir::temp_name(name))?;
+                    if dir.entry(name)? != Entry::Missing {
+                        dir.remove(name)?;
+                        outcome.removed.push(write.path.clone());
+                    }
                 }
-                for dir in write.created_dirs.iter().rev() {
-                    fsio::remove_empty_dir(&project_root.join(dir))?;
+                for created in write.created_dirs.iter().rev() {
+                    if let Some((dir, name)) = within::existing_parent(project_root, created)? {
+                        dir.remove_empty_dir(name)?;
+                    }
                 }
             }
             (Some(before), Some(backup)) => {
                 let bytes = fsio::read_regular(&run.dir.join(BACKUP_DIR).join(backup))?;
                 if &sha256_hex(&bytes) != before {
                     return Err(Error::failed(format!(
-                        "the backup of {} in run {} is damaged (its hash does not match the journal); nothing more was restored",
+                        "the backup of {} in run {} changed during the rollback; nothing more was restored. Run \
+                         `rollback` again",
                         write.path, run.id
                     )));
                 }
-                let current = fsio::read_regular(&target).ok().map(|b| sha256_hex(&b));
+                let (parent, name) = within::split(&write.path)?;
+                let (dir, _) = within::Dir::open(project_root, parent, Some(0o755))?;
+                dir.remove(&within::Dir::temp_name(name))?;
+                let current = match dir.entry(name)? {
+                    Entry::Missing => None,
+                    _ => Some(sha256_hex(&dir.read(name)?)),
+                };
                 if current.as_ref() != Some(before) {
-                    fsio::write_atomic(&target, &bytes, write.mode.unwrap_or(0o644))?;
+                    dir.write_atomic(name, &bytes, write.mode.unwrap_or(0o644))?;
                     outcome.restored.push(write.path.clone());
                 }
             }
@@ -513,6 +731,20 @@ pub fn rollback(project_root: &Path, state: &StateDir, run_id: Option<&str>, for
     Ok(outcome)
 }
 
+/// The keyed hash of a backup's bytes, recorded in its journal record.
+pub fn backup_mac(bytes: &[u8]) -> Result<String> {
+    Ok(crate::seal::key()?.mac(&[b"backup", bytes]))
+}
+
+/// The keyed check of a backup, when its journal record carries one (journals written
+/// before keyed checks rely on the journal's SHA-256, now sealed).
+fn backup_check(write: &PathWrites, bytes: &[u8]) -> bool {
+    match &write.backup_mac {
+        Some(mac) => backup_mac(bytes).is_ok_and(|m| &m == mac),
+        None => true,
+    }
+}
+
 /// Delete the backups of finished runs (complete or rolled back). Returns the run ids.
 pub fn purge(state: &StateDir) -> Result<Vec<String>> {
     let mut purged = Vec::new();
@@ -520,6 +752,7 @@ pub fn purge(state: &StateDir) -> Result<Vec<String>> {
         if run.purged || !matches!(run.state, RunState::Complete | RunState::RolledBack) {
             continue;
         }
+        admit(state, &run)?;
         let backups = run.dir.join(BACKUP_DIR);
         if fsio::entry(&backups)? == Entry::Dir {
             std::fs::remove_dir_all(&backups).map_err(|e| Error::io("remove", &backups, e))?;

@@ -25,6 +25,7 @@ use handover_migrate_core::ProviderInfo;
 
 use handover_migrate_io::{Error, Result};
 
+use crate::isolated::{self, Isolation};
 use crate::pins::{PluginLock, LOCK_FILE};
 use crate::registry::{PluginFormat, Registered, Source};
 use crate::{declarative, dynamic};
@@ -43,6 +44,8 @@ pub struct PluginSources {
     pub user_dir: Option<PathBuf>,
     /// Lock files to consider, most specific first; the first that exists applies.
     pub lock_candidates: Vec<PathBuf>,
+    /// How native (Rust and C) plugins run; declarative ones always run in process.
+    pub isolation: Isolation,
 }
 
 impl PluginSources {
@@ -58,7 +61,7 @@ impl PluginSources {
         if let Some(dir) = &user_dir {
             lock_candidates.push(dir.join(LOCK_FILE));
         }
-        Self { explicit, env_path, user_dir, lock_candidates }
+        Self { explicit, env_path, user_dir, lock_candidates, isolation: Isolation::InProcess }
     }
 
     /// Only these files, no environment, no per-user directory, no lock (tests, benchmarks).
@@ -185,7 +188,10 @@ pub fn load_all(sources: &PluginSources) -> Result<Vec<Registered>> {
             Registered::native(Box::new(provider), source)
         } else {
             drop(bytes);
-            dynamic::load(&path, sha256)?
+            match &sources.isolation {
+                Isolation::InProcess => dynamic::load(&path, sha256)?,
+                Isolation::Process(settings) => isolated::load(&path, sha256, settings)?,
+            }
         };
         check_info(&path, &entry.info)?;
         loaded.push(entry);

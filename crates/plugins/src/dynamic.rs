@@ -8,7 +8,7 @@
 //!    root-module header (Rust). Neither: not a handover-migrate plugin.
 //! 3. Rust: abi_stable checks its own version and the root module's *layout* before any
 //!    plugin function runs. C: the four functions must exist.
-//! 4. Ask the contract version and check it ([`super::check_contract`]) before any hook.
+//! 4. Ask the contract version and check it ([`crate::discovery::check_contract`]) before any hook.
 //! 5. Ask `info` and validate it.
 //!
 //! Libraries are never unloaded (unloading is unsound with thread-locals and is a no-op on
@@ -47,8 +47,24 @@ fn fix() -> String {
     )
 }
 
-/// Load a shared library as a plugin (Rust or C, told apart by its symbols).
+/// An opened, checked library: its entry point, what it says about itself and its kind.
+pub struct Opened {
+    pub transport: Box<dyn Transport>,
+    pub info: ProviderInfo,
+    pub format: PluginFormat,
+    pub contract_version: String,
+}
+
+/// Load a shared library as a plugin (Rust or C, told apart by its symbols), in this process.
 pub fn load(path: &Path, sha256: String) -> Result<Registered> {
+    let opened = open(path)?;
+    let source = Source::File { path: path.to_path_buf(), sha256, format: opened.format };
+    Ok(Registered::dynamic(opened.transport, opened.info, source))
+}
+
+/// Open a library, tell its kind, check its contract version (before any hook) and ask its
+/// `info`. Used in process by [`load`] and by the plugin runner of an isolated plugin.
+pub fn open(path: &Path) -> Result<Opened> {
     // SAFETY: opening a library runs its initialisers, which no check can precede; loading a
     // plugin means trusting it (the plugin lock file pins which files are trusted). The
     // handle is leaked below and never closed, so nothing obtained from it can dangle.
@@ -60,17 +76,18 @@ pub fn load(path: &Path, sha256: String) -> Result<Registered> {
         // SAFETY: only the presence of the symbol is tested; the pointer is never used.
         unsafe { library.get::<*const c_void>(symbol.as_bytes()) }.is_ok()
     };
-    let source = |format| Source::File { path: path.to_path_buf(), sha256: sha256.clone(), format };
     if exports(C_CONTRACT_SYMBOL) {
         let plugin = CPlugin::bind(path, library)?;
-        check_contract(path, &plugin.contract_version()?)?;
+        let contract_version = plugin.contract_version()?;
+        check_contract(path, &contract_version)?;
         let info = plugin.info()?;
-        Ok(Registered::dynamic(Box::new(plugin), info, source(PluginFormat::C)))
+        Ok(Opened { transport: Box::new(plugin), info, format: PluginFormat::C, contract_version })
     } else if exports(ROOT_MODULE_SYMBOL) {
         let plugin = RustPlugin::bind(path)?;
-        check_contract(path, &plugin.contract_version())?;
+        let contract_version = plugin.contract_version();
+        check_contract(path, &contract_version)?;
         let info = plugin.info()?;
-        Ok(Registered::dynamic(Box::new(plugin), info, source(PluginFormat::Rust)))
+        Ok(Opened { transport: Box::new(plugin), info, format: PluginFormat::Rust, contract_version })
     } else {
         Err(not_a_plugin(
             path,
@@ -101,7 +118,7 @@ fn plugin_error(text: &str) -> CallFailure {
 fn failure_message(failure: CallFailure) -> String {
     match failure {
         CallFailure::Plugin(error) => error.to_string(),
-        CallFailure::Protocol(problem) => problem,
+        CallFailure::Protocol(problem) | CallFailure::Runner(problem) => problem,
     }
 }
 

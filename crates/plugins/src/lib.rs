@@ -14,6 +14,7 @@
 pub mod declarative;
 pub mod discovery;
 pub mod dynamic;
+pub mod isolated;
 pub mod pins;
 pub mod registry;
 

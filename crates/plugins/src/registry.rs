@@ -25,6 +25,8 @@ use serde::Serialize;
 
 use handover_migrate_io::{Error, Result};
 
+use crate::isolated::{IsolationState, SandboxState};
+
 /// Where a provider comes from, for `providers list` and error messages.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -72,6 +74,9 @@ pub enum CallFailure {
     Plugin(PluginError),
     /// The plugin broke the protocol (no response, not UTF-8, an unparseable error).
     Protocol(String),
+    /// An isolated plugin's process failed (crash, abort, timeout, memory limit, an answer
+    /// too large or not of the runner protocol): what happened, for the error message.
+    Runner(String),
 }
 
 pub(crate) enum Backend {
@@ -96,16 +101,40 @@ pub struct Registered {
     pub source: Source,
     /// Pairs this provider serves in place of another one (`--prefer-plugin`).
     pub replaced: Vec<Replaced>,
+    /// In this process, or in a sandboxed runner process (and how sandboxed).
+    pub isolation: IsolationState,
 }
 
 impl Registered {
     /// A native provider (built-in, or a declarative plugin with `source`).
     pub fn native(provider: Box<dyn ProviderMigration>, source: Source) -> Self {
-        Self { info: provider.info(), backend: Backend::Native(provider), source, replaced: Vec::new() }
+        Self {
+            info: provider.info(),
+            backend: Backend::Native(provider),
+            source,
+            replaced: Vec::new(),
+            isolation: IsolationState::InProcess,
+        }
     }
 
     pub(crate) fn dynamic(transport: Box<dyn Transport>, info: ProviderInfo, source: Source) -> Self {
-        Self { backend: Backend::Dynamic(transport, Default::default()), info, source, replaced: Vec::new() }
+        Self {
+            backend: Backend::Dynamic(transport, Default::default()),
+            info,
+            source,
+            replaced: Vec::new(),
+            isolation: IsolationState::InProcess,
+        }
+    }
+
+    /// A native plugin served by its own runner process.
+    pub(crate) fn isolated(
+        transport: Box<dyn Transport>,
+        info: ProviderInfo,
+        source: Source,
+        sandbox: SandboxState,
+    ) -> Self {
+        Self { isolation: IsolationState::Process { sandbox }, ..Self::dynamic(transport, info, source) }
     }
 
     /// The one rendering of where a provider comes from: `built-in` or `<format> plugin <path>`.
@@ -211,6 +240,12 @@ impl Registered {
             Err(CallFailure::Protocol(problem)) => {
                 return Err(Error::failed(format!(
                     "{} broke the plugin protocol in {hook}: {problem}; nothing was written",
+                    self.who()
+                )));
+            }
+            Err(CallFailure::Runner(what)) => {
+                return Err(Error::failed(format!(
+                    "{} failed in {hook}: {what}; nothing was written. Report this to the plugin's authors",
                     self.who()
                 )));
             }

@@ -18,7 +18,7 @@ use handover_migrate_engine::model::Project;
 use handover_migrate_engine::verify::CleanupItem;
 use handover_migrate_io::fsio::{self, sha256_hex, sha256_json};
 use handover_migrate_io::journal::{ApiOp, Journal, Record, RunKind};
-use handover_migrate_io::run::{RunInfo, RunOutcome, StateDir, BACKUP_DIR, JOURNAL_FILE, RUNS_DIR};
+use handover_migrate_io::run::{RunInfo, RunOutcome, StateDir, BACKUP_DIR, JOURNAL_FILE};
 use handover_migrate_io::{Error, Result};
 
 /// One open API run.
@@ -81,28 +81,17 @@ fn open_run<'a>(
     digest: &str,
     target: &str,
 ) -> Result<(ApiRun<'a>, Option<RunInfo>)> {
-    let previous = handover_migrate_io::run::check_previous_runs(state, kind)?;
-    let (run_dir, seq) = match &previous {
-        Some(run) => (run.dir.clone(), run.records.len() + 1000),
-        None => {
-            let runs_dir = state.path.join(RUNS_DIR);
-            let base = handover_migrate_io::run::now_id(kind);
-            let id = handover_migrate_io::unique_name(&base, &|c| runs_dir.join(c).exists());
-            let dir = runs_dir.join(&id);
-            fsio::create_dirs(&dir.join(BACKUP_DIR), 0o700)?;
-            (dir, 0)
-        }
+    let run = handover_migrate_io::run::open_run(state, kind, digest, Some(target))?;
+    let api_run = ApiRun {
+        client,
+        index,
+        journal: run.journal,
+        run_dir: run.dir,
+        seq: run.seq,
+        written: Vec::new(),
+        refused: Vec::new(),
     };
-    let mut journal = Journal::open(&run_dir.join(JOURNAL_FILE))?;
-    if previous.is_none() {
-        journal.append(Record::Begin {
-            kind,
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            plan_digest: digest.to_string(),
-            target: Some(target.to_string()),
-        })?;
-    }
-    Ok((ApiRun { client, index, journal, run_dir, seq, written: Vec::new(), refused: Vec::new() }, previous))
+    Ok((api_run, run.resumed))
 }
 
 fn finish(mut run: ApiRun, previous: Option<RunInfo>) -> Result<RunOutcome> {

@@ -55,6 +55,61 @@ pub struct ApiConfig {
     pub rate_limit: RateLimit,
     pub max_retries: u32,
     pub timeout: Duration,
+    /// `--insecure-http`: allow plain `http://` to a host that is not loopback (a lab).
+    pub insecure_http: bool,
+}
+
+/// Whether `url`'s host is this machine (127.0.0.0/8, ::1, `localhost`): the one place
+/// plain http cannot expose the API key to the network.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+/// Check `--api-url`: a URL, no credentials in it (they would be stored in journals and
+/// printed), `https` unless the host is loopback or `insecure_http` allows it for a lab.
+pub fn check_api_url(text: &str, insecure_http: bool) -> Result<url::Url> {
+    // An unparsable URL is not echoed when it may hold credentials.
+    let shown = if text.contains('@') { "(not shown: it has an `@`)".to_string() } else { format!("{text:?}") };
+    let parsed = url::Url::parse(text).map_err(|e| {
+        Error::usage(format!("--api-url {shown} is not a URL ({e}); e.g. https://api-trial.cognigy.ai"))
+    })?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::usage(
+            "--api-url carries credentials (`user:password@host`); they would be stored in journals and printed. \
+             Give the URL without them and the API key in COGNIGY_API_KEY or --api-key-file",
+        ));
+    }
+    match parsed.scheme() {
+        "https" => {}
+        "http" if is_loopback(&parsed) => {}
+        "http" if insecure_http => {
+            tracing::warn!(
+                "--insecure-http: the API key goes to {} in clear text; use this for a lab only",
+                parsed.origin().ascii_serialization()
+            );
+        }
+        "http" => {
+            return Err(Error::usage(format!(
+                "--api-url {}: plain http would send the API key in clear text; use https:// \
+                 (http is accepted for loopback hosts only, or with --insecure-http for a lab)",
+                parsed.origin().ascii_serialization()
+            )))
+        }
+        _ => {
+            return Err(Error::usage(format!(
+                "--api-url {shown} must start with https:// (or http:// for a local simulator)"
+            )))
+        }
+    }
+    Ok(parsed)
 }
 
 /// Why a single call failed.
@@ -83,9 +138,13 @@ impl CallError {
     }
 
     pub fn into_error(self, what: &str) -> Error {
+        use handover_migrate_core::secret::redact;
+        let what = redact(what);
         match self {
-            CallError::Status { message, .. } => Error::failed(format!("{what}: {message}")),
-            CallError::Ambiguous(message) => Error::failed(format!("{what}: no answer from the API ({message})")),
+            CallError::Status { message, .. } => Error::failed(format!("{what}: {}", redact(&message))),
+            CallError::Ambiguous(message) => {
+                Error::failed(format!("{what}: no answer from the API ({})", redact(&message)))
+            }
         }
     }
 }
@@ -143,20 +202,16 @@ fn load_ca(path: &Path) -> Result<ureq::tls::RootCerts> {
 impl Client {
     pub fn new(config: ApiConfig) -> Result<Self> {
         let base_url = config.base_url.trim_end_matches('/');
-        let parsed = url::Url::parse(base_url).map_err(|e| {
-            Error::usage(format!("--api-url {base_url:?} is not a URL ({e}); e.g. https://api-trial.cognigy.ai"))
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::usage(format!(
-                "--api-url {base_url:?} must start with https:// (or http:// for a local simulator)"
-            )));
-        }
+        check_api_url(base_url, config.insecure_http)?;
         let mut tls = ureq::tls::TlsConfig::builder();
         if let Some(path) = &config.ca_cert {
             tls = tls.root_certs(load_ca(path)?);
         }
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // A redirect is never followed: ureq would carry the `X-API-Key` header to
+            // wherever it points (it strips only `Authorization`). See `redirect_error`.
+            .max_redirects(0)
             .proxy(ureq::Proxy::try_from_env())
             .tls_config(tls.build())
             .timeout_global(Some(config.timeout))
@@ -247,6 +302,9 @@ impl Client {
             .limit(512 * 1024 * 1024)
             .read_to_string()
             .map_err(|e| CallError::Ambiguous(format!("reading the answer: {e}")))?;
+        if (300..400).contains(&status) {
+            return Err(redirect_error(&url, status, response.headers().get("location").and_then(|v| v.to_str().ok())));
+        }
         if (200..300).contains(&status) {
             if text.trim().is_empty() {
                 return Ok(None);
@@ -401,6 +459,26 @@ fn jitter() -> u64 {
     )
 }
 
+/// A redirect answer as an error: the tool does not follow it, so the API key never goes
+/// to another origin (and a same-origin redirect means `--api-url` is not the API's base).
+fn redirect_error(request: &url::Url, status: u16, location: Option<&str>) -> CallError {
+    let target = location.and_then(|l| request.join(l).ok());
+    let message = match target {
+        Some(target) if target.origin() != request.origin() => format!(
+            "{status} redirect to another origin ({}); not followed, so the API key was not sent there. If that is \
+             the tenant's API, pass it as --api-url",
+            target.origin().ascii_serialization()
+        ),
+        Some(target) => format!(
+            "{status} redirect to {}; not followed: check that --api-url is the API base URL \
+             (e.g. https://api-trial.cognigy.ai), not the UI's",
+            target.path()
+        ),
+        None => format!("{status} redirect without a usable Location; not followed"),
+    };
+    CallError::Status { status, message, retry_after: None }
+}
+
 /// The RFC 7807 problem of an error answer, in one line.
 fn problem_message(status: u16, text: &str) -> String {
     let problem: Option<Value> = serde_json::from_str(text).ok();
@@ -415,10 +493,12 @@ fn problem_message(status: u16, text: &str) -> String {
         429 => " — the tenant's rate limit was hit; lower --rate-limit",
         _ => "",
     };
-    match detail {
+    // The server may echo the request (its body holds secrets) in `detail`.
+    let message = match detail {
         Some(detail) => format!("{status} {title}: {detail}{trace}{hint}"),
         None => format!("{status} {title}{trace}{hint}"),
-    }
+    };
+    handover_migrate_core::secret::redact(&message).into_owned()
 }
 
 #[cfg(test)]
@@ -432,6 +512,24 @@ mod tests {
         assert_eq!(limit.window, Duration::from_secs(300));
         assert!("0/1".parse::<RateLimit>().is_err());
         assert!("abc".parse::<RateLimit>().is_err());
+    }
+
+    #[test]
+    fn api_urls_are_checked() {
+        assert!(check_api_url("https://api-trial.cognigy.ai", false).is_ok());
+        assert!(check_api_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(check_api_url("http://127.3.4.5:8080", false).is_ok());
+        assert!(check_api_url("http://[::1]:8080", false).is_ok());
+        assert!(check_api_url("http://localhost:8080", false).is_ok());
+        let clear = check_api_url("http://api.example.com", false).unwrap_err();
+        assert!(clear.message.contains("--insecure-http"), "{}", clear.message);
+        assert!(check_api_url("http://api.example.com", true).is_ok());
+        assert!(check_api_url("http://localhost.example.com", false).is_err());
+        let creds = check_api_url("https://user:canary-pw@api.example.com", false).unwrap_err();
+        assert!(!creds.message.contains("canary-pw") && creds.message.contains("credentials"), "{}", creds.message);
+        let bad = check_api_url("ht!tp://user:canary-pw@", false).unwrap_err();
+        assert!(!bad.message.contains("canary-pw"), "{}", bad.message);
+        assert!(check_api_url("ftp://api.example.com", false).is_err());
     }
 
     #[test]
@@ -460,5 +558,14 @@ mod tests {
             "400 Bad Request: Validation failed. Field x was not allowed (traceId ab12)"
         );
         assert!(problem_message(401, "").contains("API key"));
+    }
+
+    #[test]
+    fn problem_details_echoing_a_secret_are_redacted() {
+        handover_migrate_core::secret::remember("canary-echoed-secret-42");
+        let text = r#"{"title":"Bad Request","detail":"property apiKey=canary-echoed-secret-42 is invalid"}"#;
+        let message = problem_message(400, text);
+        assert!(!message.contains("canary-echoed-secret-42"), "{message}");
+        assert!(message.contains(handover_migrate_core::secret::REDACTED), "{message}");
     }
 }

@@ -2,11 +2,13 @@
 //!
 //! - [`client`]: HTTP with rate limiting, retries and problem details;
 //! - [`store`]: reads a project into the same model as a clone;
-//! - [`apply`]: journaled writes, cleanup and rollback on the tenant.
+//! - [`apply`]: journaled writes, cleanup and rollback on the tenant;
+//! - [`survey`]: `doctor`'s read-only look at a tenant (index reads only).
 
 pub mod apply;
 pub mod client;
 pub mod store;
+pub mod survey;
 
 use serde_json::Value;
 

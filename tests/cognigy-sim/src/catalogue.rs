@@ -244,7 +244,7 @@ pub struct CatalogueEntry {
 pub const BASIC_NODES: &str = "@cognigy/basic-nodes";
 
 impl CatalogueEntry {
-    fn new(node_type: &str, label: &str, fields: Vec<Field>) -> CatalogueEntry {
+    pub fn new(node_type: &str, label: &str, fields: Vec<Field>) -> CatalogueEntry {
         CatalogueEntry {
             node_type: node_type.to_string(),
             extension: BASIC_NODES.to_string(),

@@ -271,9 +271,18 @@ async fn gated(app: &Arc<App>, request: Request, next: Next, method: &Method) ->
         return Problem::status(StatusCode::FORBIDDEN, "Forbidden: a GET request must not carry a body")
             .into_response();
     }
-    if key.as_deref() != Some(app.options.api_key.as_str()) {
+    let restricted = app.options.restricted_key.is_some() && key == app.options.restricted_key;
+    if key.as_deref() != Some(app.options.api_key.as_str()) && !restricted {
         let detail = if key.is_none() { "No API key given (X-API-Key)" } else { "Invalid API key" };
         return Problem::status(StatusCode::UNAUTHORIZED, detail).into_response();
+    }
+    // The restricted key's user reads flows, endpoints and locales only.
+    if restricted && (*method != Method::GET || request.uri().path().contains("/handover/")) {
+        return Problem::status(
+            StatusCode::FORBIDDEN,
+            "Forbidden: the API key's user lacks the permission for this action in this project",
+        )
+        .into_response();
     }
     let response = next.run(request).await;
     match fault {

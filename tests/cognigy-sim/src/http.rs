@@ -99,9 +99,9 @@ fn parse_cursor(name: &str, text: &str) -> ApiResult<usize> {
 /// `limit` (default 25, 1 to 100), `skip` (from 0), and the `next`/`previous` cursors of an
 /// earlier page; answers `{items, total, nextCursor, previousCursor}` (a cursor is `null`
 /// where there is no such page).
-fn page(query: &Query, items: Vec<Value>) -> ApiResult<Value> {
+fn page(app: &App, query: &Query, items: Vec<Value>) -> ApiResult<Value> {
     let limit = match query.get("limit") {
-        None | Some("") => DEFAULT_PAGE,
+        None | Some("") => app.options.default_page,
         Some(text) => match text.parse::<i64>() {
             Ok(n) if (1..=MAX_PAGE as i64).contains(&n) => n as usize,
             Ok(n) if n > MAX_PAGE as i64 => {
@@ -238,7 +238,7 @@ async fn list_endpoints(State(app): AppState, RawQuery(raw): RawQuery) -> ApiRes
             Value::Object(item)
         })
         .collect();
-    Ok(Json(page(&query, items)?))
+    Ok(Json(page(&app, &query, items)?))
 }
 
 async fn read_endpoint(
@@ -309,7 +309,7 @@ async fn list_locales(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResul
     let project = app.project.lock().unwrap();
     check_project(&project, query.get("projectId"))?;
     let items = project.locales.iter().map(|l| Value::Object(l.item.clone())).collect();
-    Ok(Json(page(&query, items)?))
+    Ok(Json(page(&app, &query, items)?))
 }
 
 async fn list_flows(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
@@ -317,7 +317,7 @@ async fn list_flows(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResult<
     let project = app.project.lock().unwrap();
     check_project(&project, query.get("projectId"))?;
     let items = project.flows.iter().map(|f| Value::Object(f.item.clone())).collect();
-    Ok(Json(page(&query, items)?))
+    Ok(Json(page(&app, &query, items)?))
 }
 
 fn flow_not_found(id: &str) -> Problem {
@@ -338,7 +338,7 @@ async fn list_nodes(State(app): AppState, Path(id): Path<String>, RawQuery(raw):
     let flow = project.flow(&id).ok_or_else(|| flow_not_found(&id))?;
     let locale = locale_id(&project, query.get("preferredLocaleId"))?;
     let items = flow.nodes.iter().map(|n| Value::Object(n.index_item(&locale))).collect();
-    Ok(Json(page(&query, items)?))
+    Ok(Json(page(&app, &query, items)?))
 }
 
 async fn read_node(
@@ -398,8 +398,28 @@ async fn list_descriptors(
     let query = Query::checked(raw, &contract::INDEX_NODE_DESCRIPTORS)?;
     let project = app.project.lock().unwrap();
     project.flow(&id).ok_or_else(|| flow_not_found(&id))?;
-    let items: Vec<Value> = app.descriptors.list.iter().map(crate::Descriptor::to_json).collect();
-    Ok(Json(page(&query, items)?))
+    let mut items: Vec<Value> = app.descriptors.list.iter().map(crate::Descriptor::to_json).collect();
+    if let (Some(key), Some(form)) = (&app.options.selector_key, app.options.selector_options) {
+        // The options a tenant lists for the selector: Legacy, then every provider.
+        let mut options = vec![json!({"label": "Legacy", "value": ""})];
+        for provider in &project.providers {
+            let value = match form {
+                crate::ValueForm::Id => str_of(&provider.item, "_id"),
+                crate::ValueForm::ReferenceId => str_of(&provider.item, "referenceId"),
+            };
+            options.push(json!({"label": provider.name(), "value": value}));
+        }
+        for item in
+            items.iter_mut().filter(|d| d["type"].as_str().is_some_and(|t| catalogue::SELECTOR_NODE_TYPES.contains(&t)))
+        {
+            for field in item["fields"].as_array_mut().into_iter().flatten() {
+                if field["key"] == key.as_str() {
+                    field["params"] = json!({"options": options.clone()});
+                }
+            }
+        }
+    }
+    Ok(Json(page(&app, &query, items)?))
 }
 
 async fn export_intents(State(app): AppState, Path(id): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
@@ -425,7 +445,7 @@ async fn export_intents(State(app): AppState, Path(id): Path<String>, body: Byte
 async fn list_services(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
     let query = Query::checked(raw, &contract::HANDOVER_INDEX)?;
     let items = app.services.iter().map(|s| s.to_json()).collect();
-    Ok(Json(page(&query, items)?))
+    Ok(Json(page(&app, &query, items)?))
 }
 
 async fn list_providers(State(app): AppState, RawQuery(raw): RawQuery) -> ApiResult<Json<Value>> {
@@ -433,7 +453,7 @@ async fn list_providers(State(app): AppState, RawQuery(raw): RawQuery) -> ApiRes
     let project = app.project.lock().unwrap();
     check_project(&project, query.get("projectId"))?;
     let items = project.providers.iter().map(|p| Value::Object(mask_provider(&app, p.item.clone()))).collect();
-    Ok(Json(page(&query, items)?))
+    Ok(Json(page(&app, &query, items)?))
 }
 
 fn provider_not_found(id: &str) -> Problem {

@@ -21,6 +21,7 @@ pub mod ids;
 pub mod model;
 pub mod npm;
 pub mod problem;
+pub mod profile;
 mod server;
 
 use std::collections::BTreeMap;
@@ -55,6 +56,17 @@ pub struct Options {
     pub mask_secrets: bool,
     /// The node catalogue file (`--descriptors`); without it a small built-in one.
     pub descriptors: Option<PathBuf>,
+    /// A second key whose user may read the project's flows, endpoints and locales but
+    /// nothing about Handover Providers, and may write nothing (403).
+    pub restricted_key: Option<String>,
+    /// List the selector field's options (Legacy plus every provider) with this value
+    /// form; without it the options are the name of a list the UI fills (`"handoverProviders"`).
+    pub selector_options: Option<ValueForm>,
+    /// The page size of an index read without `limit`.
+    pub default_page: usize,
+    /// A tenant profile (`handover-migrate doctor --save-profile`): its services, selector,
+    /// masking, default page size and node types replace the simulator's own.
+    pub profile: Option<PathBuf>,
     pub faults: Faults,
     /// Log every API request to stderr.
     pub log: bool,
@@ -68,6 +80,10 @@ impl Options {
             selector_key: None,
             mask_secrets: false,
             descriptors: None,
+            restricted_key: None,
+            selector_options: None,
+            default_page: http::DEFAULT_PAGE,
+            profile: None,
             faults: Faults::default(),
             log: false,
         }
@@ -88,9 +104,42 @@ impl Options {
         self
     }
 
+    pub fn restricted_key(mut self, key: impl Into<String>) -> Options {
+        self.restricted_key = Some(key.into());
+        self
+    }
+
+    pub fn selector_options(mut self, form: ValueForm) -> Options {
+        self.selector_options = Some(form);
+        self
+    }
+
+    pub fn profile(mut self, file: impl Into<PathBuf>) -> Options {
+        self.profile = Some(file.into());
+        self
+    }
+
     pub fn faults(mut self, faults: Faults) -> Options {
         self.faults = faults;
         self
+    }
+}
+
+/// What the selector's options hold for a provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueForm {
+    Id,
+    ReferenceId,
+}
+
+impl std::str::FromStr for ValueForm {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "_id" | "id" => Ok(ValueForm::Id),
+            "referenceId" | "reference-id" => Ok(ValueForm::ReferenceId),
+            _ => Err(format!("expected _id or referenceId, got `{text}`")),
+        }
     }
 }
 
@@ -165,15 +214,25 @@ pub struct Sim {
 
 impl Sim {
     /// Loads `seed_dir` (a `cognigy clone` directory, `handoverProviders/` included if present).
-    pub fn load(seed_dir: impl AsRef<Path>, options: Options) -> Result<Sim> {
+    pub fn load(seed_dir: impl AsRef<Path>, mut options: Options) -> Result<Sim> {
         let seed_dir = seed_dir.as_ref();
-        let services = catalogue::services();
+        let profile = options.profile.as_deref().map(profile::Profile::load).transpose()?;
+        let services = match &profile {
+            Some(profile) => profile.services(),
+            None => catalogue::services(),
+        };
+        if let Some(profile) = &profile {
+            profile.apply(&mut options);
+        }
         let project = Project::load(seed_dir, &options.project_id, &services, options.faults.rng_seed)
             .with_context(|| format!("loading seed {}", seed_dir.display()))?;
-        let catalogue = match &options.descriptors {
+        let mut catalogue = match &options.descriptors {
             Some(file) => catalogue::load_catalogue(file)?,
             None => catalogue::builtin_catalogue(),
         };
+        if let Some(profile) = &profile {
+            profile.extend_catalogue(&mut catalogue);
+        }
         let descriptors = descriptors(catalogue, &project, options.selector_key.as_deref());
         let user_id = ids::object_id(&format!("user:{}", options.api_key));
         Ok(Sim {
@@ -249,6 +308,11 @@ impl Sim {
     /// `GET /__sim/stats` without HTTP.
     pub fn stats(&self) -> Value {
         self.app.stats.lock().unwrap().to_json()
+    }
+
+    /// `DELETE /__sim/stats` without HTTP.
+    pub fn reset_stats(&self) {
+        *self.app.stats.lock().unwrap() = Stats::default();
     }
 
     /// `POST /__sim/dump` without HTTP; returns the number of files written.

@@ -35,6 +35,21 @@ struct Cli {
     /// small made-up catalogue.
     #[arg(long, value_name = "FILE")]
     descriptors: Option<PathBuf>,
+    /// A second API key whose user may read flows, endpoints and locales but nothing about
+    /// Handover Providers, and may write nothing (answered 403).
+    #[arg(long, value_name = "KEY")]
+    restricted_key: Option<String>,
+    /// List the selector field's options (Legacy and every provider) holding each provider's
+    /// `_id` or `referenceId`; without it the options name a list the UI fills.
+    #[arg(long, value_name = "_id|referenceId")]
+    selector_options: Option<cognigy_sim::ValueForm>,
+    /// The page size of an index read without `limit`.
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u16).range(1..=100))]
+    default_page: u16,
+    /// Serve the seed shaped by a tenant profile (`handover-migrate doctor --save-profile`):
+    /// its handover services, selector key and value form, masking, page size and node types.
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
     /// Latency added to every API request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -113,6 +128,10 @@ async fn main() -> Result<()> {
         selector_key: cli.selector_key,
         mask_secrets: cli.mask_secrets,
         descriptors: cli.descriptors,
+        restricted_key: cli.restricted_key,
+        selector_options: cli.selector_options,
+        default_page: usize::from(cli.default_page),
+        profile: cli.profile,
         faults,
         log: cli.log,
     };

@@ -88,9 +88,16 @@ impl ProviderMigration for ExampleDesk {
         if cfg!(feature = "panic-in-map") {
             panic!("example-desk: deliberate panic in map_settings (feature panic-in-map)");
         }
+        #[cfg(feature = "hostile")]
+        hostile::misbehave(&request.settings);
         let settings = &request.settings;
         let mut issues = Vec::new();
-        let known = |key: &str| PROPERTIES.iter().any(|p| p.0 == key) || key == DEFAULT_QUEUE || key == DROPPED;
+        let known = |key: &str| {
+            PROPERTIES.iter().any(|p| p.0 == key)
+                || key == DEFAULT_QUEUE
+                || key == DROPPED
+                || (cfg!(feature = "hostile") && key.starts_with("probe"))
+        };
         for key in settings.keys().filter(|k| !known(k)) {
             issues.push(SettingsIssue { field: key.clone(), message: format!("unknown Example Desk setting `{key}`") });
         }
@@ -202,8 +209,14 @@ pub fn provider() -> ExampleDesk {
     ExampleDesk
 }
 
-#[cfg(not(any(feature = "contract-99", feature = "malformed-json")))]
+#[cfg(feature = "hostile")]
+mod hostile;
+
+#[cfg(not(any(feature = "contract-99", feature = "malformed-json", feature = "hostile-oversized")))]
 handover_migrate_core::export_provider!(provider);
+
+#[cfg(all(feature = "hostile-oversized", not(any(feature = "contract-99", feature = "malformed-json"))))]
+handover_migrate_core::export_provider!(@with provider, handover_migrate_core::CONTRACT_VERSION, hostile::oversized);
 
 // Deliberately broken variants for handover-migrate's own tests (hidden macro arm).
 #[cfg(feature = "contract-99")]

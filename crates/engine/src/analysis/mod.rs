@@ -189,7 +189,7 @@ pub enum Resolution {
 }
 
 /// What a switch does to one node. Nodes copied between flows switch identically, so
-/// equal switches are shared ([`Interner`]): the analysis of a large project stays an index.
+/// equal switches are shared (an interner): the analysis of a large project stays an index.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NodeSwitch {
     pub rewrite: NodeRewrite,
@@ -364,8 +364,21 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
     Ok(analysis)
 }
 
-/// The pairs' warnings, reuse and snapshot notes, after the attribution warnings.
+/// Every secret value the groups resolved (read from endpoints, answered, or from the
+/// environment) is masked from logs and messages from now on.
+fn remember_secrets(groups: &[Group]) {
+    let secrets = groups.iter().flat_map(|g| &g.properties).filter(|p| p.class == PropertyClass::Secret);
+    for value in secrets.filter_map(|p| p.value.as_ref()) {
+        if let Value::String(text) = value {
+            handover_migrate_core::secret::remember(text);
+        }
+    }
+}
+
+/// The pairs' warnings, reuse and snapshot notes, after the attribution warnings. Also the
+/// last step of every analysis: the secrets it resolved are remembered for redaction.
 pub(crate) fn finish_warnings(project: &Project, analysis: &mut Analysis, mut warnings: Vec<String>) {
+    remember_secrets(&analysis.groups);
     for group in &analysis.groups {
         warnings
             .extend(group.info.warnings.iter().map(|w| format!("{} ({}): {w}", group.name, group.pair.source_kind)));

@@ -85,9 +85,47 @@ impl Answers {
                     format!(" at line {line}")
                 })
                 .unwrap_or_default();
-            Error::usage(format!("answers file {}{position}: {}", path.display(), e.message()))
+            Error::usage(format!("answers file {}{position}: {}", path.display(), without_values(&text, e.message())))
         })
     }
+}
+
+/// A TOML or serde error message with every quoted piece that is not a key of `text`
+/// masked: `invalid type: integer `123`` or `string "…"` quote the value, which may be a
+/// secret. Keys (`unknown field `nmae``), table names and one-character tokens stay.
+fn without_values(text: &str, message: &str) -> String {
+    let key_parts: Vec<&str> = text
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            if line.starts_with('[') {
+                Some(line)
+            } else {
+                line.split_once('=').map(|(key, _)| key)
+            }
+        })
+        .collect();
+    let is_key = |piece: &str| {
+        piece.chars().count() <= 1
+            || piece.split('.').all(|part| !part.trim().is_empty() && key_parts.iter().any(|k| k.contains(part.trim())))
+    };
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('`');
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            rest = after;
+            break;
+        };
+        let piece = &after[..close];
+        out.push_str(if is_key(piece) { piece } else { handover_migrate_core::secret::REDACTED });
+        out.push(quote);
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Environment variable that can hold a secret instead of the answers file:
@@ -137,6 +175,23 @@ mod tests {
         let err = Answers::load(Some(&path)).unwrap_err();
         assert!(!err.message.contains("CANARY"), "{}", err.message);
         assert!(err.message.contains("line 2"), "{}", err.message);
+    }
+
+    #[test]
+    fn type_errors_do_not_quote_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        for value in ["98765432101", "98765.4321", "true", "\"CANARY-value\"", "1979-05-27T07:32:00Z"] {
+            let key = if value.contains("CANARY") { "secrets" } else { "secrets.apiKey" };
+            std::fs::write(&path, format!("[providers.\"Web Chat\"]\n{key} = {value}\n")).unwrap();
+            let err = Answers::load(Some(&path)).unwrap_err();
+            let shown = value.trim_matches('"');
+            assert!(!err.message.contains(shown), "{}", err.message);
+            assert!(err.message.contains("line 2"), "{}", err.message);
+        }
+        std::fs::write(&path, "[providers.x]\nnmae = \"a\"\n").unwrap();
+        let err = Answers::load(Some(&path)).unwrap_err();
+        assert!(err.message.contains("unknown field `nmae`"), "{}", err.message);
     }
 
     #[test]

@@ -3,7 +3,11 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{to_cli_json, Scratch};
+use super::*;
+
+/// The example's Billing flow and en-US locale.
+pub const BILLING_FLOW_REF: &str = "986883ee-5314-4a89-a4cc-18d821a2379f";
+pub const EN_US: &str = "66f2dd82694e1423e7505f27";
 
 pub const EN: &str = "6600000000000000000000e1";
 pub const DE: &str = "6600000000000000000000d1";
@@ -70,4 +74,33 @@ pub fn add_flow(project: &Scratch, name: &str, id: &str, reference: &str, extra:
         });
         project.write(&format!("flows/{name}/{locale_name}/chart.json"), &to_cli_json(&chart));
     }
+}
+
+/// The example plus a Go To from flow "Support Portal" to flow "Billing": Billing's node is
+/// then reached from the webchat endpoints and from Support Portal, which become
+/// different providers.
+pub fn support_portal_reaches_billing() -> Scratch {
+    let project = Scratch::example();
+    project.edit_json("flows/Support Portal/en-US/chart.json", |chart| {
+        chart["nodes"].as_array_mut().unwrap().push(serde_json::json!({
+            "_id": "66f2aaaaaaaaaaaaaaaaaaaa",
+            "referenceId": "0e0e0e0e-1111-4222-8333-444455556666",
+            "type": "goTo",
+            "label": "Go to Billing",
+            "comment": "",
+            "commentColor": "",
+            "isEntryPoint": false,
+            "isDisabled": false,
+            "extension": "@cognigy/basic-nodes",
+            "localeReference": EN_US,
+            "analyticsLabel": "",
+            "config": {
+                "flowNode": {"flow": BILLING_FLOW_REF, "node": "66f2a7fd5f3a95b6e27ee0a2", "isGoto": true},
+                "parseIntents": true,
+                "parseKeyphrases": true,
+                "absorbContext": false
+            }
+        }));
+    });
+    project
 }

@@ -1,6 +1,16 @@
-//! Shared helpers: a scratch copy of the example project, running the binary, hashing trees.
+//! Shared helpers of the end-to-end tests (cargo's test-support style): a scratch copy of
+//! the example project, running the binary and checking what it wrote ([`run`]), projects
+//! built in code ([`builder`]), the simulator ([`sim`]).
 
 #![allow(dead_code)]
+
+mod builder;
+mod run;
+mod sim;
+
+pub use builder::*;
+pub use run::*;
+pub use sim::*;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -72,10 +82,17 @@ pub fn to_cli_json(value: &serde_json::Value) -> String {
     String::from_utf8(out).unwrap()
 }
 
+/// The per-user state directory of the tests (the key that seals journals lives there):
+/// one for the whole test run, never the developer's own.
+pub fn state_home() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("state-home")
+}
+
 /// The binary under test, with a clean environment for secrets and logging.
 pub fn bin() -> Command {
     let mut cmd = Command::cargo_bin("handover-migrate").expect("binary");
     cmd.env_remove("RUST_LOG").env_remove("HANDOVER_MIGRATE_FAILPOINT").timeout(std::time::Duration::from_secs(60));
+    cmd.env("XDG_STATE_HOME", state_home());
     for (key, _) in std::env::vars() {
         if key.starts_with("HANDOVER_MIGRATE_SECRET_") {
             cmd.env_remove(key);

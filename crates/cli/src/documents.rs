@@ -1,4 +1,4 @@
-//! The commands issue 9 added: `report`, `answers template`, `completions`, `man`.
+//! The commands that write a document: `report`, `answers template`, `completions`, `man`.
 
 use clap::CommandFactory;
 use handover_migrate_commands::{inspect, Error, Result};
@@ -80,6 +80,6 @@ pub fn run(global: &Global, command: &Command) -> Result<u8> {
             }
             Ok(0)
         }
-        _ => Err(Error::failed("internal: not a ux command")),
+        _ => Err(Error::failed("internal: not a document command")),
     }
 }
