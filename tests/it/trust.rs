@@ -206,7 +206,7 @@ fn journal_paths_outside_the_project_are_refused_even_when_forced() {
 /// An apply killed after its 6th journal record (an interrupted run to resume or roll back).
 fn interrupted_apply() -> Scratch {
     let project = Scratch::example();
-    let ran = crate::refusals::run_cmd(
+    let ran = run_cmd(
         {
             let mut cmd = project.cmd(&["apply", "--yes"]);
             cmd.env("HANDOVER_MIGRATE_FAILPOINT", "journal:after_append:6");
@@ -235,17 +235,17 @@ fn state_sealed_with_another_key_is_refused_until_trusted() {
     for args in [&["apply", "--yes"][..], &["rollback", "--yes"]] {
         let mut cmd = project.cmd(args);
         cmd.env("XDG_STATE_HOME", other_home.path());
-        let ran = crate::refusals::run_cmd(cmd, args);
+        let ran = run_cmd(cmd, args);
         ran.code(1).mentions(&["not written by your handover-migrate", "keyed check", "--trust-state", "flows/"]);
         assert_eq!(project.snapshot(), before, "`{}` changed the project", ran.args);
     }
     // After review, a person trusts it: the run resumes and is sealed with the new key.
     let mut cmd = project.cmd(&["apply", "--yes", "--trust-state"]);
     cmd.env("XDG_STATE_HOME", other_home.path());
-    crate::refusals::run_cmd(cmd, &["apply"]).code(0).mentions(&["Resumed"]);
+    run_cmd(cmd, &["apply"]).code(0).mentions(&["Resumed"]);
     let mut cmd = project.cmd(&["rollback", "--yes"]);
     cmd.env("XDG_STATE_HOME", other_home.path());
-    crate::refusals::run_cmd(cmd, &["rollback"]).code(0);
+    run_cmd(cmd, &["rollback"]).code(0);
     assert_eq!(project.snapshot(), Scratch::example().snapshot());
 }
 
@@ -344,4 +344,53 @@ fn a_damaged_backup_stops_rollback_before_any_write() {
     run(&project, &["rollback", "--yes"]).code(0);
     run(&project, &["cleanup", "--yes"]).code(0);
     assert_eq!(project.snapshot(), cleaned);
+}
+
+// ---------------------------------------------------------------------------------------
+// Verify means something; output ends quietly.
+
+/// A project nobody migrated does not pass verify: exit 4, saying nothing was migrated.
+#[test]
+fn verify_on_a_project_nobody_migrated_does_not_pass() {
+    let project = Scratch::example();
+    run(&project, &["verify"]).code(4).mentions(&["nothing was migrated"]);
+    let json = run(&project, &["verify", "--json"]);
+    json.code(4);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["passed"], false);
+    assert_eq!(value["report"]["nothing_migrated"], true);
+    run(&project, &["apply", "--yes"]).code(0);
+    run(&project, &["verify"]).code(0).mentions(&["verify: passed"]);
+}
+
+/// A reader that goes away (`scan | head`) ends the command quietly: no panic, no exit 101.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let project = Scratch::example();
+    for args in [&["scan"][..], &["verify"], &["plan"], &["report"]] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("handover-migrate"))
+            .arg("--project")
+            .arg(project.path())
+            .args(args)
+            .env("XDG_STATE_HOME", state_home())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone before the first line
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_ne!(output.status.code(), Some(101), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+}
+
+/// Colour codes never go to a redirected stderr, whatever the verbosity.
+#[test]
+fn a_redirected_stderr_gets_no_colour_codes() {
+    let project = Scratch::example();
+    let ran = run(&project, &["apply", "--yes", "-vv"]);
+    ran.code(0);
+    assert!(!ran.stderr.is_empty(), "-vv logs something");
+    assert!(!ran.stderr.contains('\u{1b}') && !ran.stdout.contains('\u{1b}'), "{}", ran.dump());
 }

@@ -247,6 +247,13 @@ enum ProvidersCommand {
 }
 
 fn main() -> ExitCode {
+    // A reader that goes away (`scan | head`) ends the process quietly, as it ends other
+    // Unix tools, instead of a "Broken pipe" panic (exit 101) in the middle of printing.
+    // Runs are journaled, so being stopped here is no different from being killed.
+    // SAFETY: restoring a signal's default disposition, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // An isolated plugin's runner is this binary started with a hidden first argument.
     handover_migrate_plugin_runner::dispatch_if_runner();
     builtin::link();

@@ -211,6 +211,9 @@ pub fn offer_save(guided: &Guided, answers_flag: Option<&Path>) -> Result<()> {
 /// Say once, before the first question, that nothing is written until the user confirms.
 fn introduce(first: &mut bool) {
     if std::mem::take(first) {
-        eprintln!("{}", crate::style::bold("apply needs a few answers first; nothing is written until you confirm."));
+        eprintln!(
+            "{}",
+            crate::style::bold_stderr("apply needs a few answers first; nothing is written until you confirm.")
+        );
     }
 }

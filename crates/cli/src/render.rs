@@ -400,7 +400,13 @@ pub fn verify_text(report: &VerifyReport) -> String {
             }
         }
     }
-    out.push_str(if report.passed() { "verify: passed\n" } else { "verify: work remains\n" });
+    out.push_str(if report.passed() {
+        "verify: passed\n"
+    } else if report.nothing_migrated {
+        "verify: nothing was migrated — every endpoint's legacy handover settings remain; run `apply` first\n"
+    } else {
+        "verify: work remains\n"
+    });
     out
 }
 

@@ -32,11 +32,17 @@ pub struct VerifyReport {
     pub provider_findings: Vec<String>,
     /// Endpoints with legacy settings not migrated yet (information only).
     pub not_migrated: Vec<String>,
+    /// No endpoint is migrated: everything remains, which is not a pass (a CI gate must
+    /// not pass on a project nobody migrated).
+    pub nothing_migrated: bool,
 }
 
 impl VerifyReport {
     pub fn passed(&self) -> bool {
-        self.remaining.is_empty() && self.dangling.is_empty() && self.provider_findings.is_empty()
+        !self.nothing_migrated
+            && self.remaining.is_empty()
+            && self.dangling.is_empty()
+            && self.provider_findings.is_empty()
     }
 }
 
@@ -76,6 +82,10 @@ pub fn verify(
             report.not_migrated.push(endpoint.name.clone());
         }
     }
+    // After cleanup an endpoint keeps no legacy settings to group by: nodes switched to a
+    // provider show the migration then.
+    report.nothing_migrated = report.migrated_endpoints.is_empty()
+        && !analysis.nodes.iter().any(|node| matches!(node.selector, Selector::Provider(_)));
     for node in &analysis.nodes {
         // Only the endpoints that reach the node's flow can make it depend on them.
         let depends_on_migrated = analysis.endpoints_of(node).iter().any(|&e| {

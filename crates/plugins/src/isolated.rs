@@ -592,6 +592,9 @@ fn clip(text: &str) -> String {
 }
 
 /// Start a runner for `path`, wait for its hello and register the plugin it serves.
+///
+/// Call it from a thread that lives as long as the registry (the main thread): the runner's
+/// `PR_SET_PDEATHSIG` fires when the thread that started it ends.
 pub fn load(path: &Path, sha256: String, settings: &ProcessIsolation) -> Result<Registered> {
     let mut command = Command::new(&settings.runner);
     command
