@@ -26,13 +26,14 @@ fn node_reached_from_two_providers_is_a_conflict_listed_with_its_answers() {
     let project = support_portal_reaches_billing();
     let ran = run(&project, &["plan"]);
     ran.code(3).mentions(&[
-        "flow \"Billing\", locale en-US",
-        "flow \"Billing\", locale de-DE",
+        "flow \"Billing\", node",
+        "locale(s) de-DE, en-US",
         BILLING_NODE,
-        &format!("[assign] {BILLING_NODE_REF} = \"Support Portal\""),
-        &format!("[assign] {BILLING_NODE_REF} = \"Webchat Production\""),
-        &format!("[assign] {BILLING_NODE_REF} = \"legacy\""),
-        "[assign] Billing = \"<endpoint>\"",
+        "answers file, [assign] table, one of:",
+        &format!("{BILLING_NODE_REF} = \"Support Portal\""),
+        &format!("{BILLING_NODE_REF} = \"Webchat Production\""),
+        &format!("{BILLING_NODE_REF} = \"legacy\""),
+        "or for the whole flow: Billing = \"<endpoint>\"",
     ]);
 
     let plan = plan_json(&run(&project, &["plan", "--json"]));
@@ -200,7 +201,7 @@ fn orphan_flow_assigned_to_an_endpoint_is_migrated() {
     let project = Scratch::example();
     let de = project.read("flows/Old Drafts/de-DE/chart.json");
     let answers = "[assign]\n\"Old Drafts\" = \"Webchat Production\"\n";
-    let ran = with_answers(&project, answers, &["plan"]);
+    let ran = with_answers(&project, answers, &["plan", "--detail"]);
     ran.code(0).mentions(&["flows/Old Drafts/en-US/chart.json"]);
     with_answers(&project, answers, &["apply", "--yes"]).code(0);
     let config = node_config(&project, "flows/Old Drafts/en-US/chart.json", "66f2c089cb5067ecfb8c83c7");

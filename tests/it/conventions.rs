@@ -57,26 +57,29 @@ fn quiet_suppresses_warnings_and_verbose_shows_logs() {
 fn colour_only_when_asked_for_and_never_with_no_color() {
     let project = Scratch::example();
     // Not a terminal: no escape codes.
-    let plain = stdout(&project.cmd(&["plan"]).output().unwrap());
+    let plain = stdout(&project.cmd(&["plan", "--detail"]).output().unwrap());
     assert!(!plain.contains('\x1b'), "escape codes in piped output");
     // Forced: the diff is coloured (+ green, ~ yellow).
-    let forced = stdout(&project.cmd(&["plan"]).env("CLICOLOR_FORCE", "1").output().unwrap());
+    let forced = stdout(&project.cmd(&["plan", "--detail"]).env("CLICOLOR_FORCE", "1").output().unwrap());
     assert!(forced.contains("\x1b[32m+ handoverProvider"), "{forced}");
     assert!(forced.contains("\x1b[33m~ liveAgentInboxId"), "{forced}");
     // NO_COLOR wins.
-    let no_color = stdout(&project.cmd(&["plan"]).env("CLICOLOR_FORCE", "1").env("NO_COLOR", "1").output().unwrap());
+    let no_color =
+        stdout(&project.cmd(&["plan", "--detail"]).env("CLICOLOR_FORCE", "1").env("NO_COLOR", "1").output().unwrap());
     assert_eq!(no_color, plain);
 }
 
 #[test]
 fn plan_summary_table_comes_before_the_node_details() {
     let project = Scratch::example();
-    let text = stdout(&project.cmd(&["plan"]).output().unwrap());
-    let summary = text.find("ENDPOINT").expect("summary table");
+    let text = stdout(&project.cmd(&["plan", "--detail"]).env("COLUMNS", "200").output().unwrap());
+    let summary = text.find("ENDPOINTS").expect("summary table");
     let nodes = text.find("Node edits").expect("node section");
     assert!(summary < nodes, "{text}");
     assert!(
-        text.contains("Webchat Staging     + Cognigy Live Agent - Webchat Production  Billing, Main   5"),
+        text.contains(
+            "+ Cognigy Live Agent - Webchat Production  Webchat Production, Webchat Staging  Billing, Main   5"
+        ),
         "{text}"
     );
 }

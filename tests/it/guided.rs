@@ -22,7 +22,7 @@ impl Pty {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("handover-migrate"));
         cmd.arg("--project").arg(project).arg("apply").args(extra).current_dir(cwd);
         cmd.env_remove("RUST_LOG").env_remove("NO_COLOR").env_remove("HANDOVER_MIGRATE_FAILPOINT");
-        cmd.env("TERM", "xterm-256color").env("XDG_STATE_HOME", state_home());
+        cmd.env("TERM", "xterm-256color").env("PAGER", "cat").env("XDG_STATE_HOME", state_home());
         for (key, _) in std::env::vars() {
             if key.starts_with("HANDOVER_MIGRATE_SECRET_") {
                 cmd.env_remove(key);
@@ -69,10 +69,12 @@ fn a_missing_secret_is_asked_hidden_and_never_shown_or_saved() {
     pty.expect("apply needs a few answers first");
     pty.expect("apiKey (secret)");
     pty.send(&format!("{TYPED}\r"));
+    pty.expect("Show every property and node change first?");
+    pty.send("\r");
     pty.expect("Apply these changes?");
-    pty.send("y");
+    pty.send("y\r");
     pty.expect("Save your answers to handover-migrate-answers.toml");
-    pty.send("y");
+    pty.send("y\r");
     let code = pty.finish();
     assert_eq!(code, 0, "{}", pty.screen);
     assert!(!pty.screen.contains(TYPED), "the typed secret was shown:\n{}", pty.screen);
@@ -124,10 +126,12 @@ fn a_conflict_is_resolved_by_picking_an_endpoint_from_a_list() {
         pty.send("j");
     }
     pty.send("\r");
+    pty.expect("Show every property and node change first?");
+    pty.send("\r");
     pty.expect("Apply these changes?");
-    pty.send("y");
+    pty.send("y\r");
     pty.expect("Save your answers to");
-    pty.send("y");
+    pty.send("y\r");
     assert_eq!(pty.finish(), 0, "{}", pty.screen);
 
     let provider: serde_json::Value = serde_json::from_str(&project.read(SUPPORT_PROVIDER)).unwrap();
@@ -150,8 +154,10 @@ fn declining_the_confirmation_writes_nothing() {
     let cwd = tempfile::tempdir().unwrap();
     let mut pty = Pty::apply(project.path(), cwd.path(), &[]);
     pty.expect("Summary");
+    pty.expect("Show every property and node change first?");
+    pty.send("\r");
     pty.expect("Apply these changes?");
-    pty.send("n");
+    pty.send("n\r");
     pty.expect("Nothing was written");
     assert_eq!(pty.finish(), 0, "{}", pty.screen);
     assert_eq!(tree(project.path()), before, "the project changed");
@@ -166,5 +172,68 @@ fn no_terminal_never_prompts() {
     let project = without_support_portal_api_key();
     let output = project.cmd(&["apply"]).output().unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
-    assert!(stderr(&output).contains("[providers.\"Support Portal\"] secrets.apiKey"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("[providers.\"Support Portal\"]\n    secrets.apiKey = \"\""),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_habitual_y_enter_answers_one_question_only() {
+    let project = without_support_portal_api_key();
+    let cwd = tempfile::tempdir().unwrap();
+    let mut pty = Pty::apply(project.path(), cwd.path(), &[]);
+    pty.expect("apiKey (secret)");
+    pty.send("a-typed-secret\r");
+    pty.expect("Show every property and node change first?");
+    // `y` alone answers nothing: the question waits for Enter.
+    pty.send("y");
+    pty.session.set_expect_timeout(Some(Duration::from_millis(700)));
+    assert!(pty.session.expect("Node edits").is_err(), "`y` without Enter answered:\n{}", pty.screen);
+    pty.session.set_expect_timeout(Some(TIMEOUT));
+    pty.send("\r");
+    pty.expect("Node edits");
+    pty.expect("Apply these changes?");
+    pty.send("y\r");
+    pty.expect("Applied run");
+    pty.expect("Save your answers to handover-migrate-answers.toml");
+    // Nothing was saved before this question was answered.
+    assert!(!cwd.path().join("handover-migrate-answers.toml").exists(), "saved without being asked");
+    pty.send("n\r");
+    assert_eq!(pty.finish(), 0, "{}", pty.screen);
+    assert!(!cwd.path().join("handover-migrate-answers.toml").exists(), "saved though declined");
+}
+
+#[test]
+fn ctrl_c_in_a_menu_restores_the_cursor_and_writes_nothing() {
+    let project = support_portal_reaches_billing();
+    let before = tree(project.path());
+    let cwd = tempfile::tempdir().unwrap();
+    let mut pty = Pty::apply(project.path(), cwd.path(), &[]);
+    pty.expect("Leave it on Legacy");
+    pty.send("\x03");
+    pty.expect("Interrupted: nothing was written.");
+    let _ = pty.session.expect(Eof);
+    let status = pty.session.get_process().wait().unwrap();
+    assert!(matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 130)), "{status:?}\n{}", pty.screen);
+    // The menu hid the cursor; the interrupt showed it again.
+    let hidden = pty.screen.rfind("\x1b[?25l").expect("the menu hides the cursor");
+    let shown = pty.screen.rfind("\x1b[?25h").unwrap_or(0);
+    assert!(shown > hidden, "the cursor stays hidden: {:?}", pty.screen);
+    assert_eq!(tree(project.path()), before, "the project changed");
+    assert!(run_dirs(&project).is_empty(), "a run was recorded");
+}
+
+#[test]
+fn an_empty_secret_is_explained() {
+    let project = without_support_portal_api_key();
+    let cwd = tempfile::tempdir().unwrap();
+    let mut pty = Pty::apply(project.path(), cwd.path(), &[]);
+    pty.expect("apiKey (secret)");
+    pty.send("\r");
+    pty.expect("an answer is needed");
+    pty.send("\x03");
+    pty.expect("nothing was written");
+    let _ = pty.session.expect(Eof);
 }

@@ -11,6 +11,7 @@ mod crash;
 mod doctor;
 mod guided;
 mod isolation;
+mod lifecycle;
 mod malformed;
 mod model;
 mod plugins;

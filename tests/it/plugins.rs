@@ -307,10 +307,15 @@ fn plugins_are_found_through_the_environment_and_the_per_user_directory() {
     let output = project.cmd(&["providers", "list"]).env(PATH_ENV, env_dir.path()).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    assert!(text.contains("cDesk") && text.contains("exampleDesk"), "{text}");
-    assert!(text.contains(&user_dir.join("example-desk.toml").display().to_string()), "{text}");
+    // The per-user file is not pinned: listed with the command that pins it, not loaded.
+    assert!(text.contains("cDesk") && !text.contains("exampleDesk"), "{text}");
+    let toml = user_dir.join("example-desk.toml");
+    assert!(text.contains(&format!("sha256sum {}", toml.display())), "{text}");
+    assert!(stderr(&output).contains("is not pinned, so it was not loaded"), "{}", stderr(&output));
+    let sha = hex_sha256(&std::fs::read(&toml).unwrap());
+    std::fs::write(user_dir.join("handover-migrate-plugins.lock"), format!("{sha}  {}\n", toml.display())).unwrap();
 
-    // The per-user plugin migrates without any flag.
+    // Pinned, the per-user plugin migrates without any flag.
     let apply = project.run(&["apply", "--yes"]);
     assert!(apply.status.success(), "{}", stderr(&apply));
     assert_eq!(project.provider()["service"], "exampleDesk");
@@ -487,6 +492,8 @@ fn a_broken_plugin_never_blocks_rollback() {
     let user_dir = project.data_home.path().join("handover-migrate/plugins");
     std::fs::create_dir_all(&user_dir).unwrap();
     std::fs::write(user_dir.join("broken.so"), "garbage").unwrap();
+    let sha = hex_sha256(b"garbage");
+    std::fs::write(user_dir.join("handover-migrate-plugins.lock"), format!("{sha}  broken.so\n")).unwrap();
     let verify = project.run(&["verify"]);
     assert_eq!(verify.status.code(), Some(1), "{}", stderr(&verify));
     assert!(stderr(&verify).contains("broken.so is not a handover-migrate plugin"), "{}", stderr(&verify));
@@ -494,4 +501,120 @@ fn a_broken_plugin_never_blocks_rollback() {
     let rollback = project.run(&["rollback", "--yes"]);
     assert!(rollback.status.success(), "{}", stderr(&rollback));
     assert_eq!(project.project.snapshot(), original);
+}
+
+/// The per-user directory holds files that load only when the user's pin file pins them;
+/// a pin file inside the project can narrow that, never add to it.
+#[test]
+fn per_user_plugins_load_only_when_pinned_and_a_project_pin_file_cannot_add_one() {
+    let project = DeskProject::new("exampleDesk", desk_settings());
+    let user_dir = project.data_home.path().join("handover-migrate/plugins");
+    std::fs::create_dir_all(&user_dir).unwrap();
+    let toml = user_dir.join("example-desk.toml");
+    std::fs::copy(declarative_plugin(), &toml).unwrap();
+    let sha = hex_sha256(&std::fs::read(&toml).unwrap());
+    // A project pin file naming the file (correctly) does not make it load.
+    project.project.write("handover-migrate-plugins.lock", &format!("{sha}  {}\n", toml.display()));
+    let list = project.run(&["providers", "list", "--json"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let list: Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert!(!list.to_string().contains("\"exampleDesk\""), "{list:#}");
+    let unpinned = &list["unpinned"][0];
+    assert_eq!(unpinned["path"], toml.display().to_string());
+    // Without the plugin the endpoint's kind is unknown: nothing is migrated.
+    let apply = project.run(&["apply", "--yes"]);
+    assert!(stderr(&apply).contains("is not pinned, so it was not loaded"), "{}", stderr(&apply));
+    assert!(!project.project.file("handoverProviders").exists());
+
+    // The printed command pins it; then it loads.
+    let pin = std::process::Command::new("sh").arg("-c").arg(unpinned["pin_command"].as_str().unwrap()).status();
+    assert!(pin.unwrap().success());
+    let list = project.run(&["providers", "list"]);
+    assert!(stdout(&list).contains("exampleDesk") && !stdout(&list).contains("Not loaded"), "{}", stdout(&list));
+
+    // The project's pin file narrows: another hash there refuses the file the user pinned.
+    project.project.write("handover-migrate-plugins.lock", &format!("{}  {}\n", "0".repeat(64), toml.display()));
+    project.assert_refused(&["apply", "--yes"], &["example-desk.toml has SHA-256", &"0".repeat(64)]);
+    // And so does leaving it out.
+    project.project.write("handover-migrate-plugins.lock", "# nothing\n");
+    project.assert_refused(&["apply", "--yes"], &["is not listed in the plugin lock file"]);
+    std::fs::remove_file(project.project.file("handover-migrate-plugins.lock")).unwrap();
+    let apply = project.run(&["apply", "--yes"]);
+    assert!(apply.status.success(), "{}", stderr(&apply));
+    assert_eq!(project.provider()["service"], "exampleDesk");
+}
+
+/// ssh's StrictModes: a plugin file or directory others can write, or a file another user
+/// owns, is refused by name with the fix, before anything of it runs.
+#[test]
+fn plugin_files_others_could_write_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = DeskProject::new("cDesk", json!({}));
+    let dir = tempfile::tempdir().unwrap();
+    let plugin_dir = dir.path().join("plugins");
+    std::fs::create_dir(&plugin_dir).unwrap();
+    let library = plugin_dir.join("libc_desk.so");
+    std::fs::copy(c_plugin(), &library).unwrap();
+    let toml = plugin_dir.join("example-desk.toml");
+    std::fs::copy(declarative_plugin(), &toml).unwrap();
+    let mode = |path: &Path, mode: u32| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    mode(&plugin_dir, 0o755);
+    for file in [&library, &toml] {
+        let name = file.to_str().unwrap();
+        mode(file, 0o666);
+        project.assert_refused(
+            &["providers", "list", "--plugin", name],
+            &[name, "writable by every user (mode 0666)", &format!("chmod go-w {name}")],
+        );
+        mode(file, 0o664);
+        project.assert_refused(&["providers", "list", "--plugin", name], &["writable by its group"]);
+        mode(file, 0o644);
+        let ok = project.run(&["providers", "list", "--plugin", name]);
+        assert!(ok.status.success(), "{}", stderr(&ok));
+    }
+    // A directory above it that others can write.
+    mode(&plugin_dir, 0o777);
+    let dir_name = plugin_dir.to_str().unwrap();
+    project.assert_refused(
+        &["providers", "list", "--plugin", library.to_str().unwrap()],
+        &[&format!("the directory {dir_name} holding the plugin"), &format!("chmod go-w {dir_name}")],
+    );
+    // The same through the environment variable.
+    let output = project.cmd(&["providers", "list"]).env(PATH_ENV, &plugin_dir).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    mode(&plugin_dir, 0o755);
+    // A file another user owns (only root can make one to test with).
+    if unsafe { libc::geteuid() } == 0 {
+        std::os::unix::fs::chown(&library, Some(65534), None).unwrap();
+        project.assert_refused(
+            &["providers", "list", "--plugin", library.to_str().unwrap()],
+            &["belongs to user id 65534, not to you"],
+        );
+    }
+}
+
+/// A declarative plugin's display name becomes part of provider folder names: it gets the
+/// provider-name checks, and `../../escaped` writes nothing, inside the project or out.
+#[test]
+fn a_declarative_plugin_name_cannot_escape_the_project() {
+    let project = DeskProject::new("exampleDesk", desk_settings());
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(declarative_plugin()).unwrap();
+    assert!(text.contains("display_name = \"Example Desk\""));
+    for bad in ["../../escaped", "a/b", ".hidden", "tab\\there"] {
+        let toml = dir.path().join("escaping.toml");
+        std::fs::write(&toml, text.replace("display_name = \"Example Desk\"", &format!("display_name = \"{bad}\"")))
+            .unwrap();
+        let shown = format!("{:?}", bad.replace("\\t", "\t"));
+        project.assert_refused(
+            &["apply", "--yes", "--plugin", toml.to_str().unwrap()],
+            &["escaping.toml", &format!("the display name {shown}"), "it was not loaded"],
+        );
+    }
+    let outside: Vec<_> = std::fs::read_dir(project.project.path().parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("escaped"))
+        .collect();
+    assert!(outside.is_empty(), "{outside:?}");
 }

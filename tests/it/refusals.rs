@@ -236,7 +236,11 @@ fn invalid_settings_never_reach_output_with_their_secret() {
 fn missing_selector_key_is_a_usage_error_that_explains_how_to_find_it() {
     let project = Scratch::example();
     std::fs::remove_file(project.file("handover-migrate.toml")).unwrap();
-    refused(&project, 2, &["--node-selector-key", "handover-migrate.toml", "clone the project again"]);
+    refused(
+        &project,
+        2,
+        &["--node-selector-key", "handover-migrate.toml", "`cognigy clone` again", "create one in the UI first"],
+    );
 
     let ran = run(&project, &["apply", "--yes", "--node-selector-key", "handoverProvider"]);
     ran.code(0);
@@ -253,9 +257,9 @@ const CANARY: &str = "CANARY-ANSWER";
 #[test]
 fn missing_secret_needs_input_and_names_the_answers_entry() {
     let project = without_support_portal_api_key();
-    refused(&project, 3, &["[providers.\"Support Portal\"] secrets.apiKey"]);
+    refused(&project, 3, &["[providers.\"Support Portal\"]", "secrets.apiKey = \"\"", "answers template"]);
     let plan = run(&project, &["plan"]);
-    plan.code(3).mentions(&["[providers.\"Support Portal\"] secrets.apiKey"]);
+    plan.code(3).mentions(&["secrets.apiKey = \"\"  # or set HANDOVER_MIGRATE_SECRET_SUPPORT_PORTAL_APIKEY"]);
 }
 
 #[test]
@@ -306,7 +310,7 @@ pub(crate) fn provider_property(project: &Scratch, rel: &str, key: &str) -> serd
 fn masked_secret_needs_input_and_the_mask_is_never_written() {
     let project = Scratch::example();
     edit_provider_settings(&project, "Support Portal", |s| s["apiKey"] = serde_json::json!("********"));
-    refused(&project, 3, &["[providers.\"Support Portal\"] secrets.apiKey", "masked"]);
+    refused(&project, 3, &["[providers.\"Support Portal\"]", "secrets.apiKey = \"\"", "masked"]);
 
     // Answered, it applies; the mask reaches no file the tool writes.
     project.write("answers.toml", &format!("[providers.\"Support Portal\"]\nsecrets.apiKey = \"{CANARY}\"\n"));

@@ -149,7 +149,8 @@ fn salesforce_to_miaw_offline_plans_every_field_applies_with_answers_and_rolls_b
     let missing: Vec<&str> =
         plan["missing_answers"].as_array().unwrap().iter().map(|m| m["entry"].as_str().unwrap()).collect();
     for key in ["scrtUrl", "esDeveloperName", "capabilitiesVersion", "forwardUnknownEventsToFlow"] {
-        assert!(missing.contains(&format!("[providers.\"Sales App\"] values.{key}").as_str()), "{missing:?}");
+        let entry = format!("[providers.\"Sales App\"]\nvalues.{key} = \"\"");
+        assert!(missing.contains(&entry.as_str()), "{missing:?}");
     }
     // Every legacy key that does not carry over is named, with why.
     let notes = miaw["notes"].to_string();
@@ -166,7 +167,7 @@ fn salesforce_to_miaw_offline_plans_every_field_applies_with_answers_and_rolls_b
     }
     assert!(plan["notices"].to_string().contains("type_not_supported"), "{:#}", plan["notices"]);
 
-    let text = stdout(&run(with(&["plan"], true)));
+    let text = stdout(&run(with(&["plan", "--detail"], true)));
     for line in [
         "Vendor switch (--to salesforceMIAW)",
         "= carried over: sendTranscriptAsFirstMessage",
@@ -411,7 +412,7 @@ fn retarget_offline_to_a_new_provider_and_between_existing_ones_with_rollback() 
     assert_eq!(plan["retarget"]["to_service"], "chatwoot");
     let entries = plan["missing_answers"].to_string();
     for entry in ["values.baseUrl", "values.accountId", "secrets.apiKey"] {
-        assert!(entries.contains(&format!("[providers.\\\"Chatwoot Support\\\"] {entry}")), "{entries}");
+        assert!(entries.contains(&format!("[providers.\\\"Chatwoot Support\\\"]\\n{entry} = ")), "{entries}");
     }
     let edits = plan["node_edits"].as_array().unwrap();
     assert_eq!(edits.len(), 4, "Handover and Check Agent Availability, both locales");

@@ -394,3 +394,39 @@ fn a_redirected_stderr_gets_no_colour_codes() {
     assert!(!ran.stderr.is_empty(), "-vv logs something");
     assert!(!ran.stderr.contains('\u{1b}') && !ran.stdout.contains('\u{1b}'), "{}", ran.dump());
 }
+
+// ---------------------------------------------------------------------------------------
+// Saved plans.
+
+/// A saved plan holds no plain hash of a file that holds secrets (a guess list would
+/// recover the secret offline), is owner-only, and still applies under another user's key
+/// (plan on a laptop, apply in CI).
+#[test]
+fn a_saved_plan_holds_no_hash_of_secret_bearing_files_and_is_owner_only() {
+    use sha2::Digest;
+    use std::os::unix::fs::PermissionsExt;
+    let project = Scratch::example();
+    let out = tempfile::tempdir().unwrap();
+    let plan = out.path().join("plan.json");
+    std::fs::write(&plan, "old, world-readable").unwrap();
+    std::fs::set_permissions(&plan, std::fs::Permissions::from_mode(0o644)).unwrap();
+    run(&project, &["plan", "--out", plan.to_str().unwrap()]).code(0);
+    assert_eq!(std::fs::metadata(&plan).unwrap().permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let mut endpoints = 0;
+    let holds_secret = |bytes: &Vec<u8>| EXAMPLE_SECRETS.iter().any(|s| String::from_utf8_lossy(bytes).contains(s));
+    for bytes in contents(&project.file("endpoints")).into_values().filter(holds_secret) {
+        let hash: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert!(!text.contains(&hash), "the plan holds the plain SHA-256 of an endpoint file");
+        endpoints += 1;
+    }
+    assert!(endpoints > 0 && text.contains("masked:"));
+    for secret in EXAMPLE_SECRETS {
+        assert!(!text.contains(secret));
+    }
+    // Applied "in CI": another user's state directory and key.
+    let ci_home = tempfile::tempdir().unwrap();
+    let mut cmd = project.cmd(&["apply", "--yes", "--plan", plan.to_str().unwrap()]);
+    cmd.env("XDG_STATE_HOME", ci_home.path());
+    run_cmd(cmd, &["apply", "--plan"]).code(0);
+}

@@ -30,7 +30,11 @@ fn plan_snapshot() {
     let project = Scratch::example();
     let output = project.cmd(&["plan"]).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    insta::assert_snapshot!("example_plan", stdout(&output));
+    let summary = stdout(&output).replace(&project.path().display().to_string(), "<project>");
+    insta::assert_snapshot!("example_plan", summary);
+    let output = project.cmd(&["plan", "--detail"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    insta::assert_snapshot!("example_plan_detail", stdout(&output));
 }
 
 #[test]

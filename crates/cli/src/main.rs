@@ -16,6 +16,7 @@ mod report;
 mod schema;
 mod shell;
 mod style;
+mod suggest;
 mod switch;
 
 use std::io::IsTerminal;
@@ -124,8 +125,13 @@ enum Command {
     },
     /// Show the complete change set; --out saves it bound to the project state.
     Plan {
+        /// Also save the complete plan (every detail, bound to the project's current files) to
+        /// FILE, for review and for `apply --plan FILE`.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Print every provider property, manual step and node diff (default: a summary).
+        #[arg(long)]
+        detail: bool,
         #[command(flatten)]
         switch: switch::SwitchTo,
     },
@@ -316,14 +322,25 @@ fn print_json(value: &impl serde::Serialize) {
 
 /// `plan` and `retarget --dry-run`: compute the plan, save it to `out`, print it; the exit
 /// code says whether apply could run. `apply_with` is the command that applies a saved plan.
-fn show_plan(global: &Global, ctx: &Context, out: Option<&Path>, apply_with: &str) -> Result<u8> {
+fn show_plan(global: &Global, ctx: &Context, out: Option<&Path>, apply_with: &[&str], detail: bool) -> Result<u8> {
     let plan = inspect::plan(ctx, out)?;
     if global.json {
         print_json(&plan);
     } else {
-        render::print_plan_text(&plan);
+        let mut words = apply_with.to_vec();
+        words[0] = if words[0] == "apply" { "plan" } else { words[0] };
+        if words[0] == "retarget" {
+            words.push("--dry-run");
+        }
+        words.push("--detail");
+        let view = render::PlanView { detail, detail_command: suggest::command(global, ctx, &words) };
+        render::print_plan_text(&plan, &view, true);
         if let Some(out) = out {
-            println!("Saved to {}; apply exactly this with `{apply_with} {}`.", out.display(), out.display());
+            println!(
+                "Saved to {}; apply exactly this with:\n  {}",
+                out.display(),
+                suggest::with_path(global, ctx, apply_with, "--plan", out)
+            );
         }
     }
     Ok(if !plan.errors.is_empty() {
@@ -347,8 +364,16 @@ fn run_apply(
     let saved = plan_file.map(SavedPlan::read).transpose()?;
     let saved_ref = saved.as_ref().zip(plan_file);
     let outcome = commands::apply(ctx, saved_ref, snapshot, &mut |plan| {
-        if !global.json && !global.quiet && saved_ref.is_none() {
-            render::print_plan_text(plan);
+        let show = !global.json && !global.quiet && saved_ref.is_none();
+        let view =
+            render::PlanView { detail: false, detail_command: suggest::command(global, ctx, &["plan", "--detail"]) };
+        if show {
+            render::print_plan_text(plan, &view, false);
+        }
+        // Guided: the summary first; the details (which may be long) only when asked for.
+        if show && prompt::interactive(global.json, global.yes) && prompt::offer_details()? {
+            let view = render::PlanView { detail: true, ..view };
+            render::print_plan_text(plan, &view, true);
         }
         confirm(global, question)
     })?;
@@ -357,7 +382,12 @@ fn run_apply(
     } else if !outcome.confirmed {
         println!("Nothing was written.");
     } else {
-        print!("{}", render::apply_text(&outcome));
+        let next = render::Next {
+            verify: suggest::command(global, ctx, &["verify"]),
+            cleanup: suggest::command(global, ctx, &["cleanup"]),
+            rollback: suggest::command(global, ctx, &["rollback"]),
+        };
+        print!("{}", render::apply_text(&outcome, &next));
     }
     Ok(outcome)
 }
@@ -368,9 +398,17 @@ fn confirm(global: &Global, question: &str) -> Result<bool> {
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() || global.json {
-        return Err(Error::needs_input(format!(
-            "{question} — no terminal to ask on; pass --yes to confirm. Nothing was written"
-        )));
+        return Err(Error::needs(
+            format!("{question} — no terminal to ask on; pass --yes to confirm. Nothing was written"),
+            vec![commands::InputNeeded {
+                what: "confirmation".into(),
+                location: schema::command().to_string(),
+                prompt: question.to_string(),
+                answers_entry: None,
+                env_var: None,
+                flag: Some("--yes".into()),
+            }],
+        ));
     }
     if prompt::interactive(global.json, global.yes) {
         return prompt::confirm(question);
@@ -389,7 +427,14 @@ fn run(cli: Cli) -> Result<u8> {
             match command {
                 ProvidersCommand::List => {
                     if global.json {
-                        print_json(&serde_json::json!({"providers": render::providers_json(&registry)}));
+                        let unpinned: Vec<_> = registry
+                            .unpinned
+                            .iter()
+                            .map(|u| serde_json::json!({"path": u.path, "pin_command": u.pin_command()}))
+                            .collect();
+                        print_json(
+                            &serde_json::json!({"providers": render::providers_json(&registry), "unpinned": unpinned}),
+                        );
                     } else {
                         print!("{}", render::providers_list(&registry));
                     }
@@ -411,13 +456,15 @@ fn run(cli: Cli) -> Result<u8> {
             if global.json {
                 print_json(&report);
             } else {
-                print!("{}", render::scan_text(&report));
+                let mut out = render::Output::paged();
+                let _ = std::fmt::Write::write_str(&mut out, &render::scan_text(&report));
+                out.finish();
             }
             Ok(0)
         }
-        Command::Plan { out, switch } => {
+        Command::Plan { out, detail, switch } => {
             let ctx = switch.context(global)?;
-            show_plan(global, &ctx, out.as_deref(), "apply --plan")
+            show_plan(global, &ctx, out.as_deref(), &["apply"], *detail)
         }
         Command::Apply { plan: plan_file, snapshot, switch } => {
             let mut ctx = switch.context(global)?;
@@ -453,7 +500,7 @@ fn run(cli: Cli) -> Result<u8> {
             if global.json {
                 print_json(&outcome);
             } else {
-                print!("{}", render::cleanup_text(&outcome));
+                print!("{}", render::cleanup_text(&outcome, &suggest::command(global, &ctx, &["rollback"])));
             }
             let eligible = outcome.items.iter().filter(|i| i.refused.is_none()).count();
             Ok(if eligible == 0 && !outcome.items.is_empty() { 4 } else { 0 })

@@ -37,14 +37,61 @@ fn prompt_error(error: dialoguer::Error) -> Error {
     Error::needs_input(format!("the question was not answered ({error}); nothing was written"))
 }
 
-/// Yes/no on the terminal (default no).
+/// Whether the run has written already (then Ctrl-C at the last question says so).
+static WRITTEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    // Only async-signal-safe calls: write(2) and _exit(2). The cursor a menu hid is shown again.
+    let message: &[u8] = if WRITTEN.load(std::sync::atomic::Ordering::SeqCst) {
+        b"\x1b[?25h\nInterrupted: the answers file was not saved (the run itself is complete).\n"
+    } else {
+        b"\x1b[?25h\nInterrupted: nothing was written.\n"
+    };
+    unsafe {
+        libc::write(2, message.as_ptr().cast(), message.len());
+        libc::_exit(130);
+    }
+}
+
+/// While questions are asked (before anything is written): Ctrl-C shows the cursor again,
+/// says that nothing was written, and exits 130. Dropped before apply writes, so that an
+/// interrupted write is left to the journal (resumable), not to this handler.
+pub struct QuestionsOpen {
+    previous: libc::sighandler_t,
+}
+
+impl QuestionsOpen {
+    pub fn new() -> QuestionsOpen {
+        let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        // SAFETY: the handler only calls async-signal-safe functions.
+        let previous = unsafe { libc::signal(libc::SIGINT, handler) };
+        QuestionsOpen { previous }
+    }
+}
+
+impl Drop for QuestionsOpen {
+    fn drop(&mut self) {
+        // SAFETY: restores the disposition that was in place before.
+        unsafe { libc::signal(libc::SIGINT, self.previous) };
+    }
+}
+
+/// Yes/no on the terminal (default no). It takes Enter: a habitual `y⏎` answers this
+/// question only, never the next one too.
 pub fn confirm(question: &str) -> Result<bool> {
+    let _open = QuestionsOpen::new();
     let theme = theme();
     Confirm::with_theme(theme.as_ref())
         .with_prompt(question)
         .default(false)
+        .wait_for_newline(true)
         .interact_on(&Term::stderr())
         .map_err(prompt_error)
+}
+
+/// Guided apply shows the summary; this offers the details (default no).
+pub fn offer_details() -> Result<bool> {
+    confirm("Show every property and node change first?")
 }
 
 /// What guided mode asked and what may be saved.
@@ -68,6 +115,7 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
     let mut asked: BTreeSet<String> = BTreeSet::new();
     let theme = theme();
     let term = Term::stderr();
+    let _open = QuestionsOpen::new();
     let mut first = true;
     loop {
         ctx.answers_override = Some(answers.clone());
@@ -103,6 +151,16 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
                         );
                         let value = Password::with_theme(theme.as_ref())
                             .with_prompt(format!("{property} (secret)"))
+                            // Empty input reaches the validator, which says why it is asked again.
+                            .allow_empty_password(true)
+                            .validate_with(|text: &String| {
+                                if text.trim().is_empty() {
+                                    Err("an answer is needed: type or paste the secret (hidden), then Enter; \
+                                         Ctrl-C stops without writing anything")
+                                } else {
+                                    Ok(())
+                                }
+                            })
                             .interact_on(&term)
                             .map_err(prompt_error)?;
                         entries.secrets.insert(property.clone(), Secret::new(value));
@@ -116,15 +174,14 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
                         };
                         let value: String = Input::with_theme(theme.as_ref())
                             .with_prompt(format!("{property} ({what})"))
-                            .validate_with(
-                                |text: &String| {
-                                    if text.trim().is_empty() {
-                                        Err("an answer is needed")
-                                    } else {
-                                        Ok(())
-                                    }
-                                },
-                            )
+                            .validate_with(|text: &String| {
+                                if text.trim().is_empty() {
+                                    Err("an answer is needed: type it, then Enter; Ctrl-C stops without \
+                                             writing anything")
+                                } else {
+                                    Ok(())
+                                }
+                            })
                             .interact_text_on(&term)
                             .map_err(prompt_error)?;
                         let value = value.trim().to_string();
@@ -190,9 +247,12 @@ pub fn offer_save(guided: &Guided, answers_flag: Option<&Path>) -> Result<()> {
         path.display()
     );
     let theme = theme();
+    WRITTEN.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _open = QuestionsOpen::new();
     let save = Confirm::with_theme(theme.as_ref())
         .with_prompt(question)
         .default(true)
+        .wait_for_newline(true)
         .interact_on(&Term::stderr())
         .map_err(prompt_error)?;
     if !save {

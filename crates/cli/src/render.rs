@@ -1,11 +1,11 @@
 //! Human-readable output. Secrets never reach this module: plans and reports already
 //! carry them masked.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 
 use handover_migrate_commands::plan::{FieldChange, NoticeKind, Plan, ProviderAction};
-use handover_migrate_commands::scan::{ScanEndpoint, ScanReport};
+use handover_migrate_commands::scan::{EndpointStatus, ScanEndpoint, ScanReport};
 use handover_migrate_commands::{
     ApplyOutcome, CleanupItem, CleanupOutcome, Registered, Registry, RollbackOutcome, RunInfo, VerifyReport,
 };
@@ -65,6 +65,13 @@ pub fn providers_list(registry: &Registry) -> String {
             );
         }
     }
+    if !registry.unpinned.is_empty() {
+        out.push_str("\nNot loaded: files in the per-user plugin directory that your pin file does not pin.\n");
+        out.push_str("Review each, then pin it with the command shown:\n");
+        for unpinned in &registry.unpinned {
+            let _ = writeln!(out, "  {}\n    {}", unpinned.path.display(), unpinned.pin_command());
+        }
+    }
     out
 }
 
@@ -104,6 +111,28 @@ pub fn provider_show(entry: &Registered, info: &PairInfo) -> String {
 
 pub fn scan_text(report: &ScanReport) -> String {
     let mut out = format!("Project {}\n", report.project);
+    let legacy: usize =
+        report.endpoints.iter().filter(|e| e.kind.is_some() && e.status != EndpointStatus::NoHandoverSettings).count();
+    let flows: std::collections::HashSet<&str> =
+        report.endpoints.iter().flat_map(|e| e.flows.iter().map(String::as_str)).collect();
+    let _ = writeln!(
+        out,
+        "{} endpoint(s), {legacy} with legacy handover settings; {} flow(s) reached from them; {} conflict(s).",
+        report.endpoints.len(),
+        flows.len(),
+        report.plan.conflicts_by_node().len()
+    );
+    if let Some(unknown) = &report.selector_unknown {
+        let _ = writeln!(
+            out,
+            "\nUnknown: the node selector key (read-only inventory; which handover nodes are already switched is \
+             unknown, so all are counted as Legacy).\n  Candidate keys seen on handover nodes: {}",
+            if unknown.candidates.is_empty() { "none".to_string() } else { unknown.candidates.join(", ") }
+        );
+        for line in unknown.advice.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
     let mut by_kind: BTreeMap<String, Vec<&ScanEndpoint>> = BTreeMap::new();
     for endpoint in &report.endpoints {
         by_kind.entry(endpoint.kind.clone().unwrap_or_else(|| "none".into())).or_default().push(endpoint);
@@ -126,30 +155,54 @@ pub fn scan_text(report: &ScanReport) -> String {
             }
         }
     }
-    out.push_str(&findings_text(&report.plan));
+    out.push_str(&findings_text(&report.plan, None));
     out
 }
 
-fn findings_text(plan: &Plan) -> String {
+/// How many items of each finding list a summary shows (`--detail`: all).
+const SUMMARY_ITEMS: usize = 5;
+
+/// "  … +N more (`plan --detail` lists them all)" when `limit` cut `total` items.
+fn more_line(out: &mut String, total: usize, limit: usize) {
+    if total > limit {
+        let _ = writeln!(out, "  … +{} more (`plan --detail` lists them all)", total - limit);
+    }
+}
+
+/// Conflicts, errors, notices and warnings; `limit` items of each list (`None`: all).
+fn findings_text(plan: &Plan, limit: Option<usize>) -> String {
     let mut out = String::new();
-    if !plan.conflicts.is_empty() {
-        let _ = writeln!(out, "\nConflicts ({})", plan.conflicts.len());
-        for c in &plan.conflicts {
+    let cap = limit.unwrap_or(usize::MAX);
+    let conflicts = plan.conflicts_by_node();
+    if !conflicts.is_empty() {
+        let _ = writeln!(out, "\nConflicts ({} node(s))", conflicts.len());
+        for (c, locales) in conflicts.iter().take(cap) {
             let _ = writeln!(
                 out,
-                "  ! flow \"{}\", locale {}, node `{}` (\"{}\"): {}",
-                c.flow, c.locale, c.node_id, c.label, c.reason
+                "  ! flow \"{}\", node `{}` (\"{}\", locale(s) {}): {}",
+                c.flow,
+                c.node_id,
+                c.label,
+                locales.join(", "),
+                c.reason
             );
-            for line in &c.resolve_with {
-                let _ = writeln!(out, "      {line}");
+            let _ = writeln!(out, "      answers file, [assign] table, one of:");
+            for snippet in &c.resolve_with {
+                let line = snippet.split_once('\n').map_or(snippet.as_str(), |(_, line)| line);
+                let _ = writeln!(out, "        {line}");
+            }
+            if let Some((_, line)) = c.resolve_flow_with.split_once('\n') {
+                let _ = writeln!(out, "      or for the whole flow: {line}");
             }
         }
+        more_line(&mut out, conflicts.len(), cap);
     }
     if !plan.errors.is_empty() {
         let _ = writeln!(out, "\nErrors ({})", plan.errors.len());
-        for e in &plan.errors {
+        for e in plan.errors.iter().take(cap) {
             let _ = writeln!(out, "  x {e}");
         }
+        more_line(&mut out, plan.errors.len(), cap);
     }
     let mut by_kind: BTreeMap<NoticeKind, Vec<&str>> = BTreeMap::new();
     for n in &plan.notices {
@@ -157,41 +210,168 @@ fn findings_text(plan: &Plan) -> String {
     }
     for (kind, messages) in by_kind {
         let title = kind.title();
-        let _ = writeln!(out, "\n{title}");
-        for m in messages {
+        if limit.is_some() {
+            let _ = writeln!(out, "\n{title} ({})", messages.len());
+        } else {
+            let _ = writeln!(out, "\n{title}");
+        }
+        for m in messages.iter().take(cap) {
             let _ = writeln!(out, "  - {m}");
         }
+        more_line(&mut out, messages.len(), cap);
     }
     if !plan.warnings.is_empty() {
         out.push_str("\nWarnings\n");
-        for w in &plan.warnings {
+        for w in plan.warnings.iter().take(cap) {
             let _ = writeln!(out, "  ! {w}");
         }
+        more_line(&mut out, plan.warnings.len(), cap);
     }
     out
 }
 
-/// Print the plan for a person, as it is produced: a large plan is never held as one string.
-pub fn print_plan_text(plan: &Plan) {
-    /// `fmt::Write` onto a buffered stdout; a closed stdout stops the output quietly.
-    struct Stdout(std::io::BufWriter<std::io::StdoutLock<'static>>);
-    impl std::fmt::Write for Stdout {
-        fn write_str(&mut self, text: &str) -> std::fmt::Result {
-            std::io::Write::write_all(&mut self.0, text.as_bytes()).map_err(|_| std::fmt::Error)
-        }
-    }
-    let mut out = Stdout(std::io::BufWriter::new(std::io::stdout().lock()));
-    write_plan_text(plan, &mut out);
-    let _ = std::io::Write::flush(&mut out.0);
+/// How the plan is shown: a summary (counts, the summary table, capped findings, the
+/// answers to add) or every detail (`plan --detail`: every property, step and node diff).
+pub struct PlanView {
+    pub detail: bool,
+    /// The command that shows every detail (printed under a summary).
+    pub detail_command: String,
 }
 
-fn write_plan_text(plan: &Plan, out: &mut impl std::fmt::Write) {
+/// `fmt::Write` onto a buffered stdout, or onto the pager when one runs; a closed output
+/// (`| head`, a pager quit early) stops the output quietly.
+pub struct Output {
+    pager: Option<std::process::Child>,
+    out: Box<dyn std::io::Write>,
+}
+
+impl std::fmt::Write for Output {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.out.write_all(text.as_bytes()).map_err(|_| std::fmt::Error)
+    }
+}
+
+impl Output {
+    /// Stdout, through a pager when stdout is a terminal (as git does): `$PAGER`, default
+    /// `less -FRX` (which exits at once when the text fits the screen). Never when piped.
+    pub fn paged() -> Output {
+        use std::io::IsTerminal;
+        if std::io::stdout().is_terminal() {
+            let pager =
+                std::env::var("PAGER").ok().filter(|p| !p.trim().is_empty()).unwrap_or_else(|| "less -FRX".into());
+            let mut words = pager.split_whitespace();
+            if let Some(program) = words.next().filter(|p| *p != "cat") {
+                // Run directly (not through a shell): a pager that is not installed fails
+                // to start, and the text goes to stdout instead of nowhere.
+                let child = std::process::Command::new(program)
+                    .args(words)
+                    .env("LESS", std::env::var("LESS").unwrap_or_else(|_| "FRX".into()))
+                    .stdin(std::process::Stdio::piped())
+                    .spawn();
+                if let Ok(mut child) = child {
+                    if let Some(stdin) = child.stdin.take() {
+                        return Output { pager: Some(child), out: Box::new(std::io::BufWriter::new(stdin)) };
+                    }
+                }
+            }
+        }
+        Output::stdout()
+    }
+
+    pub fn stdout() -> Output {
+        Output { pager: None, out: Box::new(std::io::BufWriter::new(std::io::stdout())) }
+    }
+
+    /// Flush, and wait for the pager to be quit.
+    pub fn finish(mut self) {
+        let _ = self.out.flush();
+        drop(self.out);
+        if let Some(mut pager) = self.pager.take() {
+            let _ = pager.wait();
+        }
+    }
+}
+
+/// Print the plan for a person, as it is produced: a large plan is never held as one string.
+pub fn print_plan_text(plan: &Plan, view: &PlanView, paged: bool) {
+    let mut out = if paged { Output::paged() } else { Output::stdout() };
+    write_plan_text(plan, view, &mut out);
+    out.finish();
+}
+
+/// The totals line: what the plan does, counted.
+fn plan_totals(plan: &Plan) -> String {
+    let creates = plan.providers.iter().filter(|p| p.action == ProviderAction::Create).count();
+    let endpoints: usize = plan.providers.iter().map(|p| p.endpoints.len()).sum();
+    let mut charts: HashSet<&str> = HashSet::new();
+    let mut flows: HashSet<&str> = HashSet::new();
+    for edit in &plan.node_edits {
+        charts.insert(&edit.path);
+        flows.insert(&edit.flow);
+    }
+    format!(
+        "{creates} provider(s) to create, {} reused, for {endpoints} endpoint(s); {} node edit(s) in {} chart file(s) \
+         of {} flow(s); {} conflict(s); {} missing answer(s).",
+        plan.providers.len() - creates,
+        plan.node_edits.len(),
+        charts.len(),
+        flows.len(),
+        plan.conflicts_by_node().len(),
+        plan.missing_answers.len()
+    )
+}
+
+fn write_plan_text(plan: &Plan, view: &PlanView, out: &mut impl std::fmt::Write) {
     let _ = writeln!(out, "Plan (node selector key `{}`)", plan.selector_key);
     if !plan.endpoint_filter.is_empty() {
         let _ = writeln!(out, "Limited to endpoints: {}", plan.endpoint_filter.join(", "));
     }
-    let _ = out.write_str(&plan_summary_table(plan));
     let _ = out.write_str(&crate::switch::plan_header(plan));
+    let _ = writeln!(out, "{}", plan_totals(plan));
+    let table = plan_summary_table(plan, view.detail);
+    if !table.is_empty() {
+        let _ = writeln!(out, "\nSummary");
+        let _ = out.write_str(&table);
+    }
+    if view.detail {
+        write_plan_details(plan, out);
+    } else if !plan.missing_answers.is_empty() {
+        let _ = writeln!(out, "\nAnswers needed ({})", plan.missing_answers.len());
+        for missing in plan.missing_answers.iter().take(SUMMARY_ITEMS) {
+            let _ = writeln!(out, "  ? {}", missing.prompt);
+        }
+        let mut more = String::new();
+        more_line(&mut more, plan.missing_answers.len(), SUMMARY_ITEMS);
+        let _ = out.write_str(&more);
+    }
+    let _ = out.write_str(&findings_text(plan, (!view.detail).then_some(SUMMARY_ITEMS)));
+    let _ = writeln!(out, "\nSummary: {}", plan_totals(plan));
+    let block = plan.answers_block();
+    if !block.is_empty() {
+        let _ = out.write_str(
+            "Add to the answers file and pass it with --answers FILE (`handover-migrate answers template` writes one \
+             with every entry explained):\n",
+        );
+        let lines: Vec<&str> = block.lines().collect();
+        let cap = if view.detail { lines.len() } else { 20 };
+        for line in lines.iter().take(cap) {
+            let _ = writeln!(out, "  {line}");
+        }
+        if lines.len() > cap {
+            let _ = writeln!(
+                out,
+                "  # … +{} more lines: `handover-migrate answers template` lists them all",
+                lines.len() - cap
+            );
+        }
+    }
+    if !view.detail {
+        let _ = writeln!(out, "Every property, manual step and node change: {}", view.detail_command);
+    }
+}
+
+/// Every provider's properties and manual steps and every node's diff (`plan --detail`).
+fn write_plan_details(plan: &Plan, out: &mut impl std::fmt::Write) {
     let _ = out.write_str("\nProviders\n");
     if plan.providers.is_empty() {
         let _ = out.write_str("  (none)\n");
@@ -226,7 +406,10 @@ fn write_plan_text(plan: &Plan, out: &mut impl std::fmt::Write) {
             };
             let _ = writeln!(out, "      {mark} {}: {}", step.kind.as_str(), step.prompt);
             if let (false, Some(entry)) = (step.satisfied, &step.answers_entry) {
-                let _ = writeln!(out, "          answers file: {entry}");
+                let _ = writeln!(out, "          answers file: {}", entry.replace('\n', " + "));
+                if let Some(var) = &step.env_var {
+                    let _ = writeln!(out, "          or set {var}");
+                }
             }
         }
     }
@@ -241,38 +424,70 @@ fn write_plan_text(plan: &Plan, out: &mut impl std::fmt::Write) {
         let _ = out.write_str(&node_diff_text(&edit.changes));
         let _ = out.write_str(&crate::switch::node_fields_text(edit));
     }
-    let _ = out.write_str(&findings_text(plan));
-    let creates = plan.providers.iter().filter(|p| p.action == ProviderAction::Create).count();
-    let _ = writeln!(
-        out,
-        "\nSummary: {creates} provider(s) to create, {} reused, {} node edit(s), {} conflict(s), {} missing answer(s).",
-        plan.providers.len() - creates,
-        plan.node_edits.len(),
-        plan.conflicts.len(),
-        plan.missing_answers.len()
-    );
-    if !plan.missing_answers.is_empty() {
-        let _ = out.write_str("Add to the answers file (--answers FILE):\n");
-        for m in &plan.missing_answers {
-            let _ = writeln!(out, "  {}   # {}", m.entry, m.prompt);
-        }
-    }
 }
 
-/// Endpoint → provider → flows and nodes affected, manual steps outstanding: the overview
-/// printed before the details.
-fn plan_summary_table(plan: &Plan) -> String {
-    // One pass over the node edits: each endpoint's edit count and flows (in flow order).
-    let mut by_endpoint: HashMap<&str, (usize, BTreeSet<&str>)> = HashMap::new();
+/// The width tables fit: `COLUMNS`, else the terminal's, else 120 (piped output).
+pub fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c >= 40)
+        .or_else(|| console::Term::stdout().size_checked().map(|(_, cols)| usize::from(cols)))
+        .unwrap_or(120)
+        .max(40)
+}
+
+/// `items` joined with ", ", cut to `width` characters with "+N more" for what is left out.
+pub fn fit_list(items: &[&str], width: usize) -> String {
+    if items.is_empty() {
+        return "—".to_string();
+    }
+    let whole = items.join(", ");
+    if whole.chars().count() <= width {
+        return whole;
+    }
+    let mut out = String::new();
+    for (shown, item) in items.iter().enumerate() {
+        let rest = items.len() - shown;
+        let more = if rest > 1 { format!(" +{} more", rest - 1) } else { String::new() };
+        let separator = if shown == 0 { "" } else { ", " };
+        let candidate = out.chars().count() + separator.len() + item.chars().count() + more.chars().count();
+        if candidate > width && shown > 0 {
+            return format!("{out} +{rest} more");
+        }
+        if candidate > width {
+            // Even the first item does not fit: cut it.
+            let keep = width.saturating_sub(more.chars().count() + 1).max(1);
+            let cut: String = item.chars().take(keep).collect();
+            return format!("{cut}…{more}");
+        }
+        out.push_str(separator);
+        out.push_str(item);
+    }
+    out
+}
+
+/// How many rows the summary table shows before "+N more providers" (all with `--detail`).
+const SUMMARY_ROWS: usize = 25;
+
+/// Per provider: its endpoints, the flows and node edits it gets (each edit counted once, under
+/// the provider it switches to, so the NODES column adds up to the node edits), and the manual
+/// steps outstanding: the overview printed before the details. Cells are cut to fit the terminal.
+fn plan_summary_table(plan: &Plan, all_rows: bool) -> String {
+    let index: HashMap<&str, usize> = plan.providers.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
+    let mut flows: Vec<Vec<&str>> = vec![Vec::new(); plan.providers.len()];
+    let mut nodes: Vec<usize> = vec![0; plan.providers.len()];
     for edit in &plan.node_edits {
-        for endpoint in edit.endpoints.iter() {
-            let (count, flows) = by_endpoint.entry(endpoint.as_str()).or_default();
-            *count += 1;
-            flows.insert(&edit.flow);
+        let Some(&i) = index.get(&*edit.provider) else { continue };
+        nodes[i] += 1;
+        // Edits of one flow are adjacent (the plan lists them flow by flow).
+        if flows[i].last() != Some(&&*edit.flow) {
+            flows[i].push(&edit.flow);
         }
     }
     let mut rows: Vec<[String; 5]> = Vec::new();
-    for p in &plan.providers {
+    let width = terminal_width();
+    for (i, p) in plan.providers.iter().enumerate() {
         let answers = p.manual_steps.iter().filter(|s| s.blocking && !s.satisfied).count();
         let checks = p.manual_steps.iter().filter(|s| !s.blocking).count();
         let steps = match (answers, checks) {
@@ -282,26 +497,61 @@ fn plan_summary_table(plan: &Plan) -> String {
             (a, c) => format!("{a} answer(s) needed, {c} to check"),
         };
         let sign = if p.action == ProviderAction::Create { "+" } else { "=" };
-        for endpoint in &p.endpoints {
-            let (edits, flows) = by_endpoint.get(endpoint.as_str()).map_or((0, None), |(n, flows)| (*n, Some(flows)));
-            rows.push([
-                endpoint.clone(),
-                format!("{sign} {}", p.name),
-                match flows {
-                    Some(flows) if !flows.is_empty() => flow_list(flows),
-                    _ => "—".to_string(),
-                },
-                edits.to_string(),
-                steps.clone(),
-            ]);
-        }
+        flows[i].sort_unstable();
+        flows[i].dedup();
+        let endpoints: Vec<&str> = p.endpoints.iter().map(String::as_str).collect();
+        rows.push([
+            format!("{sign} {}", p.name),
+            endpoints.join("\u{0}"),
+            flows[i].join("\u{0}"),
+            nodes[i].to_string(),
+            steps,
+        ]);
     }
     if rows.is_empty() {
         return String::new();
     }
-    let header = ["ENDPOINT", "PROVIDER", "FLOWS", "NODES", "MANUAL STEPS"];
+    let shown = if all_rows { rows.len() } else { rows.len().min(SUMMARY_ROWS) };
+    // Fixed columns first; the provider and the two lists share what is left of the line.
+    let header = ["PROVIDER", "ENDPOINTS", "FLOWS", "NODES", "MANUAL STEPS"];
+    let natural = |col: usize| {
+        rows[..shown]
+            .iter()
+            // List cells are joined with NUL here and with ", " when shown.
+            .map(|r| r[col].chars().count() + r[col].matches('\u{0}').count())
+            .max()
+            .unwrap_or(0)
+            .max(header[col].chars().count())
+    };
+    let nodes_width = natural(3);
+    let steps_width = natural(4);
+    let budget = width.saturating_sub(2 + 4 * 2 + nodes_width + steps_width).max(30);
+    let (provider_width, endpoints_width, flows_width) = if natural(0) + natural(1) + natural(2) <= budget {
+        (natural(0), natural(1), natural(2))
+    } else {
+        let provider = natural(0).min((budget * 2 / 5).max(12));
+        let remaining = budget.saturating_sub(provider);
+        let endpoints = natural(1).min((remaining / 2).max(9));
+        (provider, endpoints, remaining.saturating_sub(endpoints).max(5))
+    };
+    let cells: Vec<[String; 5]> = rows[..shown]
+        .iter()
+        .map(|r| {
+            let list = |cell: &str, w: usize| {
+                let items: Vec<&str> = if cell.is_empty() { Vec::new() } else { cell.split('\u{0}').collect() };
+                fit_list(&items, w)
+            };
+            [
+                fit_list(&[r[0].as_str()], provider_width),
+                list(&r[1], endpoints_width),
+                list(&r[2], flows_width),
+                r[3].clone(),
+                r[4].clone(),
+            ]
+        })
+        .collect();
     let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
+    for row in &cells {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
@@ -309,33 +559,22 @@ fn plan_summary_table(plan: &Plan) -> String {
     let line = |cells: [&str; 5]| {
         let mut text = String::from("  ");
         for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(cell);
+            text.push_str(cell);
+            if i + 1 < cells.len() {
                 text.push_str(&" ".repeat(width - cell.chars().count() + 2));
             }
         }
         text.trim_end().to_string()
     };
-    let mut out = String::from("\nSummary\n");
+    let mut out = String::new();
     let _ = writeln!(out, "{}", crate::style::bold(&line(header)));
-    for row in &rows {
-        let text = line([&row[0], &row[1], &row[2], &row[3], &row[4]]);
-        let _ = writeln!(out, "{text}");
+    for row in &cells {
+        let _ = writeln!(out, "{}", line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
+    }
+    if shown < rows.len() {
+        let _ = writeln!(out, "  … +{} more provider(s) (`plan --detail` lists them all)", rows.len() - shown);
     }
     out
-}
-
-/// The flows of a summary row. A long list is cut short: every row is padded to the widest,
-/// so one endpoint reaching thousands of flows would make the table endpoints × flows wide.
-fn flow_list(flows: &BTreeSet<&str>) -> String {
-    const SHOWN: usize = 5;
-    let mut text = flows.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
-    if flows.len() > SHOWN {
-        let _ = write!(text, " and {} more", flows.len() - SHOWN);
-    }
-    text
 }
 
 /// A node's field changes as a coloured diff: `+` added (green), `~` changed (yellow),
@@ -355,7 +594,14 @@ fn node_diff_text(changes: &[FieldChange]) -> String {
     out
 }
 
-pub fn apply_text(outcome: &ApplyOutcome) -> String {
+/// The commands to run after an apply, as they can be pasted.
+pub struct Next {
+    pub verify: String,
+    pub cleanup: String,
+    pub rollback: String,
+}
+
+pub fn apply_text(outcome: &ApplyOutcome, next: &Next) -> String {
     let mut out = String::new();
     match &outcome.run.run_id {
         None => out.push_str("Nothing to change: the project is already migrated as planned.\n"),
@@ -372,7 +618,11 @@ pub fn apply_text(outcome: &ApplyOutcome) -> String {
             for path in &outcome.run.written {
                 let _ = writeln!(out, "  {path}");
             }
-            out.push_str("Next: `verify`, test your flows, then `cleanup`. `rollback` undoes this run.\n");
+            let _ = writeln!(
+                out,
+                "Next: check it, test your flows, then remove the legacy settings:\n  {}\n  {}\nUndo this run: {}",
+                next.verify, next.cleanup, next.rollback
+            );
         }
     }
     out
@@ -432,7 +682,7 @@ pub fn cleanup_items_text(items: &[CleanupItem]) -> String {
     out
 }
 
-pub fn cleanup_text(outcome: &CleanupOutcome) -> String {
+pub fn cleanup_text(outcome: &CleanupOutcome, rollback: &str) -> String {
     let mut out = String::new();
     if outcome.dry_run {
         out.push_str(&cleanup_items_text(&outcome.items));
@@ -454,7 +704,7 @@ pub fn cleanup_text(outcome: &CleanupOutcome) -> String {
             for path in &run.written {
                 let _ = writeln!(out, "  {path}");
             }
-            out.push_str("`rollback` restores them (the backups are kept until `purge`).\n");
+            let _ = writeln!(out, "Undo it (the backups are kept until `purge`): {rollback}");
         }
         None if outcome.items.iter().all(|i| i.refused.is_some()) => {
             out.push_str(&cleanup_items_text(&outcome.items));

@@ -70,5 +70,9 @@ pub fn print_error(error: &handover_migrate_commands::Error) {
         "command": command(),
         "error": {"kind": kind, "exit_code": error.kind.exit_code(), "message": error.message},
     });
+    let mut document = document;
+    if error.kind == handover_migrate_commands::ErrorKind::NeedsInput {
+        document["error"]["input_needed"] = serde_json::to_value(&error.input_needed).unwrap_or_default();
+    }
     println!("{}", serde_json::to_string_pretty(&document).unwrap_or_default());
 }

@@ -59,7 +59,11 @@ pub fn retarget(global: &Global, args: &RetargetArgs) -> Result<u8> {
     let mut ctx = context(global)?;
     ctx.retarget = Some(Retarget { from: args.from.clone(), to: args.to.clone(), to_service: args.to_service.clone() });
     if args.dry_run {
-        return crate::show_plan(global, &ctx, args.out.as_deref(), "retarget … --plan");
+        let mut words = vec!["retarget", "--from", args.from.as_str(), "--to", args.to.as_str()];
+        if let Some(service) = &args.to_service {
+            words.extend(["--to-service", service.as_str()]);
+        }
+        return crate::show_plan(global, &ctx, args.out.as_deref(), &words, false);
     }
     crate::run_apply(global, &ctx, args.plan.as_deref(), false, "Re-point these nodes?")?;
     Ok(0)

@@ -8,6 +8,7 @@ use handover_migrate_engine::analysis::{self, selector_key_candidates, Analysis,
 use handover_migrate_engine::answers::{Answers, ProjectConfig, PROJECT_CONFIG_FILE};
 use handover_migrate_engine::clone;
 use handover_migrate_engine::model::Project;
+use handover_migrate_engine::scan::SelectorUnknown;
 use handover_migrate_io::lock::Lock;
 use handover_migrate_io::run::{self, StateDir};
 use handover_migrate_io::{Error, Result};
@@ -38,6 +39,18 @@ pub struct Options {
     pub isolation: IsolationChoice,
 }
 
+impl Options {
+    /// Without `--project` and `--api-url`: the current directory when it is a clone (as
+    /// git finds its repository). Linked mode (clone + tenant) stays explicit.
+    pub fn with_default_project(&self) -> Options {
+        let mut options = self.clone();
+        if options.project.is_none() && options.tenant.is_none() {
+            options.project = std::env::current_dir().ok().filter(|cwd| clone::check_root(cwd).is_ok());
+        }
+        options
+    }
+}
+
 /// How to reach a tenant.
 #[derive(Clone, Debug, Default)]
 pub struct TenantOptions {
@@ -62,6 +75,7 @@ pub enum Providers {
 
 /// The providers of this run: built-ins and plugins (the one place a registry is built).
 pub fn registry(options: &Options) -> Result<Registry> {
+    let options = &options.with_default_project();
     let prefer = options.prefer_plugin.iter().map(|p| Preference::parse(p)).collect::<Result<Vec<_>>>()?;
     let mut sources = PluginSources::discover(options.plugins.clone(), options.project.as_deref());
     // The runner of an isolated plugin is this very program, started in its runner mode.
@@ -117,6 +131,10 @@ pub struct ApiTarget {
     pub project_id: String,
 }
 
+/// The key an inventory analyses with when the real one is unknown: no node has it, so every
+/// node reads as Legacy (the inventory says the split is unknown). Never written anywhere.
+const UNKNOWN_SELECTOR_KEY: &str = "\u{0}selector key unknown";
+
 /// Everything a command needs besides its own flags.
 pub struct Context {
     pub target: Target,
@@ -160,6 +178,7 @@ fn default_api_state_dir(base_url: &str, project_id: &str) -> PathBuf {
 impl Context {
     /// The context of a command run with `options`.
     pub fn open(options: &Options, providers: Providers) -> Result<Context> {
+        let options = &options.with_default_project();
         let registry = match providers {
             Providers::Load => registry(options)?,
             Providers::Skip => Registry::default(),
@@ -189,9 +208,12 @@ impl Context {
             (Some(dir), Some(tenant)) => Target::Linked(dir.clone(), tenant),
             (Some(dir), None) => Target::Clone(dir.clone()),
             (None, Some(tenant)) => Target::Api(tenant),
-            (None, None) => return Err(Error::usage(
-                "say which project: --project DIR (a folder `cognigy clone` wrote), or --api-url URL --project-id ID",
-            )),
+            (None, None) => {
+                return Err(Error::usage(
+                    "say which project: --project DIR (a folder `cognigy clone` wrote; the default is the current \
+                 directory when it is one), or --api-url URL --project-id ID",
+                ))
+            }
         };
         Ok(Context {
             target,
@@ -221,25 +243,29 @@ impl Context {
         self.target.api().map(|api| format!("api:{}#{}", api.base_url, api.project_id))
     }
 
-    fn selector_key(&self, project: &Project, api: Option<&ApiIndex>) -> Result<String> {
+    fn selector_key(&self, project: &Project, api: Option<&ApiIndex>) -> Result<Result<String, SelectorUnknown>> {
         if let Some(key) = &self.selector_key {
-            return check_selector_key(key);
+            return check_selector_key(key).map(Ok);
         }
         let clone_dir = self.target.clone_dir();
         if let Some(dir) = clone_dir {
             if let Some(key) = ProjectConfig::load(dir)?.node_selector_key {
-                return check_selector_key(&key);
+                return check_selector_key(&key).map(Ok);
             }
         }
         match api.map(|a| &a.selector) {
-            Some(SelectorDiscovery::Found(key)) => return Ok(key.clone()),
+            Some(SelectorDiscovery::Found(key)) => return Ok(Ok(key.clone())),
             Some(SelectorDiscovery::Ambiguous(candidates)) => {
-                return Err(Error::usage(format!(
-                    "the tenant's node descriptors do not show unambiguously which Handover to Agent / Check Agent \
-                     Availability field selects the Handover Provider, so no node will be written. Candidate fields: {}. \
-                     Pass --node-selector-key KEY once you know it (switch one node by hand in the UI and read its config)",
-                    if candidates.is_empty() { "none".to_string() } else { candidates.join(", ") }
-                )))
+                return Ok(Err(SelectorUnknown {
+                    candidates: candidates.clone(),
+                    advice: format!(
+                        "the tenant's node descriptors do not show unambiguously which Handover to Agent / Check Agent \
+                         Availability field selects the Handover Provider, so no node will be written. Candidate fields: \
+                         {}. Pass --node-selector-key KEY once you know it (switch one node by hand in the UI and read \
+                         its config; if the project has no Handover Provider yet, create one in the UI first)",
+                        if candidates.is_empty() { "none".to_string() } else { candidates.join(", ") }
+                    ),
+                }))
             }
             Some(SelectorDiscovery::NoFlows) | None => {}
         }
@@ -255,17 +281,35 @@ impl Context {
             }
             None => String::new(),
         };
-        Err(Error::usage(format!(
-            "the node selector key is not set. Cognigy's public docs do not show which Handover to Agent / Check Agent \
-             Availability config key holds the chosen Handover Provider, so handover-migrate does not guess it.\n\
-             To find it: in the Cognigy UI switch one node from Legacy to any provider, clone the project again and look \
-             for the new key in that node's config (API mode reads it from the node descriptors).\n\
-             Then pass --node-selector-key KEY{config_hint}{hint}"
-        )))
+        Ok(Err(SelectorUnknown {
+            candidates,
+            advice: format!(
+                "the node selector key is not set. Cognigy's public docs do not show which Handover to Agent / Check \
+                 Agent Availability config key holds the chosen Handover Provider, so handover-migrate does not guess it.\n\
+                 To find it:\n\
+                 - the project has a Handover Provider: in the Cognigy UI switch one Handover to Agent node from Legacy \
+                 to it, run `cognigy clone` again and look for the new key in that node's config (switch it back \
+                 afterwards);\n\
+                 - it has none yet: create one in the UI first (any vendor; delete it afterwards), then do the above;\n\
+                 - or run against the tenant (--api-url URL --project-id ID): API mode reads the key from the node \
+                 descriptors.\n\
+                 Then pass --node-selector-key KEY{config_hint}{hint}"
+            ),
+        }))
+    }
+
+    /// Load and analyse the project for an inventory (`scan`): without a selector key it is
+    /// still analysed, read-only, every node counted as Legacy, and what is unknown returned.
+    pub fn load_inventory(&self) -> Result<(Loaded, Option<SelectorUnknown>)> {
+        self.load_with(true)
     }
 
     /// Load and analyse the project.
     pub fn load(&self) -> Result<Loaded> {
+        self.load_with(false).map(|(loaded, _)| loaded)
+    }
+
+    fn load_with(&self, inventory: bool) -> Result<(Loaded, Option<SelectorUnknown>)> {
         let (project, api) = match &self.target {
             Target::Clone(dir) => {
                 let mut project = clone::load(dir)?;
@@ -316,8 +360,13 @@ impl Context {
                 }
             }
         }
+        let (selector_key, unknown) = match self.selector_key(&project, api.as_ref())? {
+            Ok(key) => (key, None),
+            Err(unknown) if inventory => (UNKNOWN_SELECTOR_KEY.to_string(), Some(unknown)),
+            Err(unknown) => return Err(Error::usage(unknown.advice)),
+        };
         let options = analysis::Options {
-            selector_key: self.selector_key(&project, api.as_ref())?,
+            selector_key,
             endpoint_filter: self.endpoint_filter.clone(),
             target_service: self.target_service.clone(),
             retarget,
@@ -337,7 +386,7 @@ impl Context {
             analysis.nodes.len(),
             analysis.orphan_flows.len()
         );
-        Ok(Loaded { project, analysis, api })
+        Ok((Loaded { project, analysis, api }, unknown))
     }
 
     /// Take the project lock (creating the state directory), after checking that a clone

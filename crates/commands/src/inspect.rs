@@ -14,9 +14,18 @@ use handover_migrate_plugins::{Registered, Registry};
 use crate::context::Context;
 
 /// `scan`: the inventory of the project.
+/// `scan`: the inventory of the project. Without a node selector key it still runs
+/// (read-only) and reports what is unknown.
 pub fn scan(ctx: &Context) -> Result<ScanReport> {
-    let loaded = ctx.load()?;
-    Ok(scan::build(&loaded.project, &loaded.analysis))
+    let (loaded, unknown) = ctx.load_inventory()?;
+    let mut report = scan::build(&loaded.project, &loaded.analysis);
+    if unknown.is_some() {
+        // The plan of a made-up key would show edits no run makes.
+        report.plan.selector_key = String::new();
+        report.plan.node_edits.clear();
+    }
+    report.selector_unknown = unknown;
+    Ok(report)
 }
 
 /// `plan` (and `retarget --dry-run`): the change set, saved to `out` when given.

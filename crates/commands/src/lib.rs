@@ -32,7 +32,7 @@ pub use handover_migrate_engine::scan::{self, ScanReport};
 pub use handover_migrate_engine::verify::{CleanupItem, VerifyReport};
 pub use handover_migrate_io::progress;
 pub use handover_migrate_io::run::{RollbackOutcome, RunInfo, RunOutcome, RunState};
-pub use handover_migrate_io::{Error, ErrorKind, Result};
+pub use handover_migrate_io::{Error, ErrorKind, InputNeeded, Result};
 pub use handover_migrate_plugins::isolated::{IsolationChoice, IsolationState};
 pub use handover_migrate_plugins::{Registered, Registry, Source};
 

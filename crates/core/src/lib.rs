@@ -22,6 +22,7 @@
 //!   [`export_provider!`], which turn a provider into a dynamic plugin.
 
 pub mod model;
+pub mod names;
 #[cfg(feature = "plugin")]
 pub mod plugin;
 pub mod protocol;

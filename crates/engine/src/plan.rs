@@ -15,13 +15,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::analysis::{missing_answers, Analysis, EndpointState, NodeSwitch, Resolution, Retarget, Selector};
-use crate::answers::toml_key;
+use crate::answers::{assign_snippet, toml_key, KEEP_LEGACY};
 use crate::clone::{CONFIG_FILE, PROVIDERS_DIR};
 use crate::jsonedit::{render_at, span_of, splice, to_cli_json};
 use crate::model::Project;
 use handover_migrate_io::fsio::sha256_hex;
 use handover_migrate_io::run::FileChange;
-use handover_migrate_io::{Error, Result};
+use handover_migrate_io::{Error, InputNeeded, Result};
 
 pub const PLAN_FORMAT: &str = "handover-migrate-plan/1";
 
@@ -112,7 +112,12 @@ pub struct PlannedStep {
     pub prompt: String,
     pub blocking: bool,
     pub satisfied: bool,
+    /// The answers-file entry that answers it: `[providers."X"]` and `secrets.apiKey = ""`
+    /// on two lines (valid TOML as printed).
     pub answers_entry: Option<String>,
+    /// A secret: the environment variable that can supply it instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env_var: Option<String>,
 }
 
 /// One node switch. A large project has tens of thousands, mostly alike: values they
@@ -168,14 +173,22 @@ pub struct PlannedConflict {
     pub label: String,
     pub endpoints: Vec<String>,
     pub reason: String,
-    /// Answers-file lines that resolve it (pick one).
+    /// Answers-file entries that resolve it (pick one): `[assign]` and `<node> = "<endpoint>"`
+    /// on two lines (valid TOML as printed).
     pub resolve_with: Vec<String>,
+    /// The entry that assigns the whole flow instead (its endpoint to fill in).
+    #[serde(default)]
+    pub resolve_flow_with: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MissingAnswer {
+    /// `[providers."X"]` and `secrets.apiKey = ""` on two lines (valid TOML as printed).
     pub entry: String,
     pub prompt: String,
+    /// A secret: the environment variable that can supply it instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env_var: Option<String>,
 }
 
 /// What a notice is about: something the plan reports and leaves as it is.
@@ -244,6 +257,98 @@ impl Plan {
         handover_migrate_io::fsio::sha256_json(self)
     }
 
+    /// The conflicts once per node (a node has one conflict per locale; one answer
+    /// resolves them all), with the locales they occur in.
+    pub fn conflicts_by_node(&self) -> Vec<(&PlannedConflict, Vec<&str>)> {
+        let mut out: Vec<(&PlannedConflict, Vec<&str>)> = Vec::new();
+        let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
+        for conflict in &self.conflicts {
+            let key = (conflict.flow.as_str(), conflict.node_reference_id.as_str());
+            let key = if conflict.node_reference_id.is_empty() {
+                (conflict.flow.as_str(), conflict.node_id.as_str())
+            } else {
+                key
+            };
+            match seen.get(&key) {
+                Some(&index) => out[index].1.push(&conflict.locale),
+                None => {
+                    seen.insert(key, out.len());
+                    out.push((conflict, vec![&conflict.locale]));
+                }
+            }
+        }
+        out
+    }
+
+    /// Everything apply still needs, for machines (the `input_needed` list of exit 3).
+    pub fn input_needed(&self) -> Vec<InputNeeded> {
+        let mut out: Vec<InputNeeded> = self
+            .providers
+            .iter()
+            .flat_map(|p| p.manual_steps.iter().map(move |s| (p, s)))
+            .filter(|(_, s)| s.blocking && !s.satisfied && s.answers_entry.is_some())
+            .map(|(provider, step)| InputNeeded {
+                what: step.kind.as_str().to_string(),
+                location: format!("provider \"{}\" ({})", provider.name, step.key),
+                prompt: step.prompt.clone(),
+                answers_entry: step.answers_entry.clone(),
+                env_var: step.env_var.clone(),
+                flag: None,
+            })
+            .collect();
+        for (conflict, locales) in self.conflicts_by_node() {
+            out.push(InputNeeded {
+                what: "conflict".into(),
+                location: format!(
+                    "flow \"{}\", node `{}` (\"{}\"), locale(s) {}",
+                    conflict.flow,
+                    conflict.node_id,
+                    conflict.label,
+                    locales.join(", ")
+                ),
+                prompt: format!("{}; choose the endpoint whose provider it uses, or \"legacy\"", conflict.reason),
+                answers_entry: conflict.resolve_with.first().cloned(),
+                env_var: None,
+                flag: None,
+            });
+        }
+        out
+    }
+
+    /// The entries to add to the answers file, grouped under their tables: valid TOML as
+    /// printed (each conflict's line holds its first choice, the others in a comment).
+    pub fn answers_block(&self) -> String {
+        let mut tables: Vec<(String, Vec<String>)> = Vec::new();
+        let mut add = |snippet: &str, comment: String| {
+            let (header, line) = snippet.split_once('\n').unwrap_or(("", snippet));
+            let line = if comment.is_empty() { line.to_string() } else { format!("{line}  # {comment}") };
+            match tables.iter_mut().find(|(h, _)| h == header) {
+                Some((_, lines)) => lines.push(line),
+                None => tables.push((header.to_string(), vec![line])),
+            }
+        };
+        for missing in &self.missing_answers {
+            let comment = missing.env_var.as_ref().map(|v| format!("or set {v}")).unwrap_or_default();
+            add(&missing.entry, comment);
+        }
+        for (conflict, _) in self.conflicts_by_node() {
+            let Some(first) = conflict.resolve_with.first() else { continue };
+            let choices: Vec<&str> =
+                conflict.resolve_with.iter().filter_map(|s| s.split_once(" = ").map(|(_, value)| value)).collect();
+            add(first, format!("flow \"{}\", \"{}\": one of {}", conflict.flow, conflict.label, choices.join(", ")));
+        }
+        let mut out = String::new();
+        for (header, lines) in tables {
+            out.push_str(&header);
+            out.push('\n');
+            for line in lines {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
     /// Refuse with the exact reason when apply cannot run.
     pub fn check_applicable(&self) -> Result<()> {
         if !self.errors.is_empty() {
@@ -253,30 +358,65 @@ impl Plan {
             )));
         }
         let mut lines = Vec::new();
-        for conflict in &self.conflicts {
+        for (conflict, locales) in self.conflicts_by_node() {
             lines.push(format!(
-                "  - conflict: flow \"{}\", locale {}, node `{}` (\"{}\"): {}\n    resolve in the answers file with one of:\n{}",
+                "  - conflict: flow \"{}\", node `{}` (\"{}\", locale(s) {}): {}",
                 conflict.flow,
-                conflict.locale,
                 conflict.node_id,
                 conflict.label,
+                locales.join(", "),
                 conflict.reason,
-                conflict.resolve_with.iter().map(|l| format!("      {l}")).collect::<Vec<_>>().join("\n")
             ));
         }
         for missing in &self.missing_answers {
-            lines.push(format!("  - {}\n    add to the answers file: {}", missing.prompt, missing.entry));
+            lines.push(format!("  - {}", missing.prompt));
         }
         if lines.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::needs_input(format!(
-                "apply needs answers first; nothing was written:\n{}\n(secrets may also come from environment variables \
-                 HANDOVER_MIGRATE_SECRET_<ENDPOINT>_<PROPERTY>; pass the file with --answers FILE)",
-                lines.join("\n")
-            )))
+            return Ok(());
         }
+        let block: String = self.answers_block().lines().map(|l| format!("    {l}\n")).collect();
+        Err(Error::needs(
+            format!(
+                "apply needs answers first; nothing was written:\n{}\nAdd to the answers file and pass it with \
+                 --answers FILE (`handover-migrate answers template --out FILE` writes one with every entry explained; \
+                 on a terminal, `apply` asks instead):\n{block}",
+                lines.join("\n")
+            ),
+            self.input_needed(),
+        ))
     }
+}
+
+/// Prefix of a project-state entry bound by a file's secret-free form.
+pub const MASKED_PREFIX: &str = "masked:";
+
+/// The project state a plan is bound to: each file's SHA-256, except for the files of a
+/// clone that hold secrets (endpoints, provider files), which are bound by the SHA-256 of
+/// their secret-free form (every secret value the analysis knows replaced by a mask): a
+/// saved plan must not let anyone test guesses of a secret offline, and a plan made on a
+/// laptop still applies in CI. (A tenant's answers already come with secrets masked.)
+fn secret_free_state(project: &Project) -> std::sync::Arc<std::collections::BTreeMap<String, String>> {
+    let holds_secrets = |path: &str| {
+        path.starts_with(&format!("{}/", crate::clone::ENDPOINTS_DIR))
+            || path.starts_with(&format!("{}/", crate::clone::PROVIDERS_DIR))
+    };
+    if !project.root.is_dir() || !project.fingerprint.keys().any(|p| holds_secrets(p)) {
+        return project.fingerprint.clone();
+    }
+    let masked = |path: &str| match project.read_unchanged(path) {
+        Ok(text) => {
+            format!("{MASKED_PREFIX}{}", sha256_hex(handover_migrate_core::secret::redact(&text).as_bytes()))
+        }
+        // Changed since it was read: a state no saved plan matches.
+        Err(_) => format!("{MASKED_PREFIX}changed"),
+    };
+    std::sync::Arc::new(
+        project
+            .fingerprint
+            .iter()
+            .map(|(path, hash)| (path.clone(), if holds_secrets(path) { masked(path) } else { hash.clone() }))
+            .collect(),
+    )
 }
 
 /// Build the plan from an analysis.
@@ -285,13 +425,17 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
         format: PLAN_FORMAT.to_string(),
         selector_key: analysis.options.selector_key.clone(),
         endpoint_filter: analysis.options.endpoint_filter.clone(),
-        project_state: project.fingerprint.clone(),
+        project_state: secret_free_state(project),
         providers: Vec::new(),
         node_edits: Vec::new(),
         conflicts: Vec::new(),
         missing_answers: missing_answers(analysis)
             .into_iter()
-            .map(|(entry, prompt)| MissingAnswer { entry, prompt })
+            .map(|step| MissingAnswer {
+                entry: step.answers_entry.clone().unwrap_or_default(),
+                prompt: step.step.prompt.clone(),
+                env_var: step.env_var.clone(),
+            })
             .collect(),
         errors: Vec::new(),
         notices: Vec::new(),
@@ -334,6 +478,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                     blocking: s.blocking,
                     satisfied: s.satisfied,
                     answers_entry: s.answers_entry.clone(),
+                    env_var: s.env_var.clone(),
                 })
                 .collect(),
             notes: group.draft.notes.clone(),
@@ -401,7 +546,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
             name,
             format!(
                 "flow \"{name}\" has handover nodes but no endpoint reaches it; its nodes stay Legacy unless assigned \
-                 ([assign] {} = \"<endpoint>\")",
+                 in the answers file's [assign] table: {} = \"<endpoint>\"",
                 toml_key(name)
             ),
         ));
@@ -482,14 +627,15 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                 });
             }
             Resolution::Conflict { reason } => {
+                // The key `[assign]` takes: the node's referenceId, else its `_id`.
+                let assign_key = if node.reference_id.is_empty() { &*node.id } else { &*node.reference_id };
                 let mut resolve_with: Vec<String> = analysis
                     .endpoints_of(handover)
                     .iter()
                     .filter(|e| matches!(analysis.endpoint_states[**e], EndpointState::Grouped { .. }))
-                    .map(|e| format!("[assign] {} = {:?}", toml_key(&node.reference_id), project.endpoints[*e].name))
+                    .map(|e| assign_snippet(assign_key, &project.endpoints[*e].name))
                     .collect();
-                resolve_with.push(format!("[assign] {} = \"legacy\"", toml_key(&node.reference_id)));
-                resolve_with.push(format!("(or for the whole flow: [assign] {} = \"<endpoint>\")", toml_key(&flow.name)));
+                resolve_with.push(assign_snippet(assign_key, KEEP_LEGACY));
                 plan.conflicts.push(PlannedConflict {
                     flow: flow.name.clone(),
                     locale: locale.clone(),
@@ -499,6 +645,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
                     endpoints: endpoint_names(),
                     reason: reason.clone(),
                     resolve_with,
+                    resolve_flow_with: assign_snippet(&flow.name, "<endpoint>"),
                 });
             }
             Resolution::AlreadySwitched { provider: None } => {

@@ -26,7 +26,13 @@ impl SavedPlan {
             digest: String,
         }
         let text = crate::jsonedit::to_cli_json(&Saving { plan, digest: plan.digest() }) + "\n";
-        fsio::write_atomic(path, text.as_bytes(), 0o644)
+        // Owner-only, also when it replaces a plan file others could read.
+        if fsio::entry(path)? == fsio::Entry::File {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::io("restrict", path, e))?;
+        }
+        fsio::write_atomic(path, text.as_bytes(), 0o600)
     }
 
     pub fn read(path: &Path) -> Result<Self> {

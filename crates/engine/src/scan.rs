@@ -12,8 +12,20 @@ use crate::plan::{self, Plan};
 #[derive(Serialize)]
 pub struct ScanReport {
     pub project: String,
+    /// Present when the node selector key is not known: the scan ran read-only with every
+    /// handover node counted as `legacy_nodes` (which of them are switched is unknown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector_unknown: Option<SelectorUnknown>,
     pub endpoints: Vec<ScanEndpoint>,
     pub plan: Plan,
+}
+
+/// What a scan without the node selector key reports: the keys on handover nodes that look
+/// like it, and how to find it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SelectorUnknown {
+    pub candidates: Vec<String>,
+    pub advice: String,
 }
 
 /// Where an endpoint's handover settings stand.
@@ -126,5 +138,10 @@ pub fn build(project: &Project, analysis: &Analysis) -> ScanReport {
             }
         })
         .collect();
-    ScanReport { project: project.root.display().to_string(), endpoints, plan: plan::build(project, analysis) }
+    ScanReport {
+        project: project.root.display().to_string(),
+        selector_unknown: None,
+        endpoints,
+        plan: plan::build(project, analysis),
+    }
 }

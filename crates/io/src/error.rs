@@ -26,25 +26,56 @@ impl ErrorKind {
     }
 }
 
+/// One input a run needs before it can go on (exit 3), for machines: what it is, where it
+/// goes, and the answers-file entry (and, for a secret, the variable) that supplies it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct InputNeeded {
+    /// `secret`, `connection`, `value`, `conflict`, `confirmation`.
+    pub what: String,
+    /// The provider, node or question it belongs to.
+    #[serde(rename = "where")]
+    pub location: String,
+    /// What a person is asked.
+    pub prompt: String,
+    /// The answers-file entry, table header and `key = value` on two lines (valid TOML).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers_entry: Option<String>,
+    /// The environment variable that supplies a secret instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env_var: Option<String>,
+    /// The flag that supplies it instead (`--yes` for a confirmation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+}
+
 /// An error whose message says what happened, where, and what to do.
 #[derive(Debug)]
 pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
+    /// With [`ErrorKind::NeedsInput`]: each input needed, machine-readable.
+    pub input_needed: Vec<InputNeeded>,
 }
 
 impl Error {
+    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), input_needed: Vec::new() }
+    }
     pub fn failed(message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Failed, message: message.into() }
+        Self::new(ErrorKind::Failed, message)
     }
     pub fn usage(message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::Usage, message: message.into() }
+        Self::new(ErrorKind::Usage, message)
     }
     pub fn needs_input(message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::NeedsInput, message: message.into() }
+        Self::new(ErrorKind::NeedsInput, message)
+    }
+    /// Exit 3 with the list of what is needed.
+    pub fn needs(message: impl Into<String>, input_needed: Vec<InputNeeded>) -> Self {
+        Self { input_needed, ..Self::new(ErrorKind::NeedsInput, message) }
     }
     pub fn verify_failed(message: impl Into<String>) -> Self {
-        Self { kind: ErrorKind::VerifyFailed, message: message.into() }
+        Self::new(ErrorKind::VerifyFailed, message)
     }
     /// A file that is no longer what this run read: nothing more is written from it.
     pub fn changed_while_running(path: impl std::fmt::Display) -> Self {

@@ -25,7 +25,7 @@ pub mod run;
 pub mod seal;
 pub mod within;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, InputNeeded, Result};
 
 /// `base`, or `base (2)`, `base (3)`, … : the first that `taken` does not hold (the caller
 /// compares case-insensitively where the name becomes a folder on a case-insensitive file

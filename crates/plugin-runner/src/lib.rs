@@ -45,10 +45,14 @@ struct Options {
     memory_limit_mib: u64,
     require_sandbox: bool,
     library: PathBuf,
+    /// `--opened-as PATH`: where the host's checked copy of the library's bytes is
+    /// (`/proc/self/fd/N`, inherited); `library` then only names it in messages.
+    opened_as: Option<PathBuf>,
 }
 
 fn parse(args: Vec<std::ffi::OsString>) -> Result<Options, String> {
-    let mut options = Options { protocol: 0, memory_limit_mib: 0, require_sandbox: false, library: PathBuf::new() };
+    let mut options =
+        Options { protocol: 0, memory_limit_mib: 0, require_sandbox: false, library: PathBuf::new(), opened_as: None };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let text = arg.to_string_lossy().into_owned();
@@ -59,6 +63,9 @@ fn parse(args: Vec<std::ffi::OsString>) -> Result<Options, String> {
             "--protocol" => options.protocol = u32::try_from(number("--protocol")?).map_err(|e| e.to_string())?,
             "--memory-limit-mib" => options.memory_limit_mib = number("--memory-limit-mib")?,
             "--require-sandbox" => options.require_sandbox = true,
+            "--opened-as" => {
+                options.opened_as = Some(args.next().map(PathBuf::from).ok_or("no path after --opened-as")?)
+            }
             "--" => {
                 options.library = args.next().map(PathBuf::from).ok_or("no library after --")?;
                 return Ok(options);
@@ -105,6 +112,10 @@ fn run(args: Vec<std::ffi::OsString>) -> i32 {
         return 1;
     }
     let library = std::fs::canonicalize(&options.library).unwrap_or(options.library.clone());
+    // The bytes the host checked and hashed, not the path again (which could have been
+    // swapped). The copy is an in-memory file, which Landlock neither needs nor accepts a
+    // rule for: the sandbox's rule stays on the library's path.
+    let opened_as = options.opened_as.clone().unwrap_or_else(|| library.clone());
     let sandbox = sandbox::apply(&library, options.memory_limit_mib);
     if options.require_sandbox && !sandbox.complete() {
         let refusal = Refusal {
@@ -120,7 +131,7 @@ fn run(args: Vec<std::ffi::OsString>) -> i32 {
         say(&mut protocol, &hello(None, Some(refusal)));
         return 1;
     }
-    let opened = match dynamic::open(&library) {
+    let opened = match dynamic::open_as(&library, &opened_as) {
         Ok(opened) => opened,
         Err(error) => {
             say(&mut protocol, &hello(None, Some(Refusal::from_error(&error))));

@@ -14,8 +14,14 @@
 //! A path is a file, or a directory whose `*.so` and `*.toml` files are loaded (sorted by
 //! name). The same file reached twice is loaded once.
 //!
-//! Before a file is loaded (before a library is even opened) its SHA-256 is computed and,
-//! when a plugin lock file exists, checked against it (see [`crate::pins`]).
+//! Trust is explicit. A file named by `--plugin` or `HANDOVER_MIGRATE_PLUGIN_PATH` loads; a
+//! file in the per-user directory loads only when the user's pin file pins it (unpinned
+//! ones are listed, with the command that pins them). The user's pin file
+//! (`handover-migrate-plugins.lock` in the per-user directory) governs every plugin when it
+//! exists; the project's pin file can only narrow that (a file it does not list, or lists
+//! with another hash, is refused), never admit one. Before anything is loaded, the file and
+//! its directories must pass ssh's `StrictModes` rule, and the bytes loaded are the bytes
+//! hashed (see [`crate::trust`]).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -28,7 +34,7 @@ use handover_migrate_io::{Error, Result};
 use crate::isolated::{self, Isolation};
 use crate::pins::{PluginLock, LOCK_FILE};
 use crate::registry::{PluginFormat, Registered, Source};
-use crate::{declarative, dynamic};
+use crate::{declarative, dynamic, trust};
 
 /// The environment variable holding extra plugin paths.
 pub const PATH_ENV: &str = "HANDOVER_MIGRATE_PLUGIN_PATH";
@@ -42,26 +48,23 @@ pub struct PluginSources {
     pub env_path: Vec<PathBuf>,
     /// The per-user plugin directory, if there is one (skipped when missing).
     pub user_dir: Option<PathBuf>,
-    /// Lock files to consider, most specific first; the first that exists applies.
-    pub lock_candidates: Vec<PathBuf>,
+    /// The user's pin file (it governs when it exists).
+    pub user_lock: Option<PathBuf>,
+    /// The project's pin file: it can only narrow what the user's allows.
+    pub project_lock: Option<PathBuf>,
     /// How native (Rust and C) plugins run; declarative ones always run in process.
     pub isolation: Isolation,
 }
 
 impl PluginSources {
     /// The usual sources: `--plugin` paths, the environment variable, the per-user directory;
-    /// the lock file of `project` (if given), else the per-user one.
+    /// the per-user pin file and the pin file of `project` (if given).
     pub fn discover(explicit: Vec<PathBuf>, project: Option<&Path>) -> Self {
         let env_path = std::env::var_os(PATH_ENV).map(|value| split_path_list(&value)).unwrap_or_default();
         let user_dir = user_plugin_dir();
-        let mut lock_candidates = Vec::new();
-        if let Some(project) = project {
-            lock_candidates.push(project.join(LOCK_FILE));
-        }
-        if let Some(dir) = &user_dir {
-            lock_candidates.push(dir.join(LOCK_FILE));
-        }
-        Self { explicit, env_path, user_dir, lock_candidates, isolation: Isolation::InProcess }
+        let user_lock = user_dir.as_ref().map(|dir| dir.join(LOCK_FILE));
+        let project_lock = project.map(|project| project.join(LOCK_FILE));
+        Self { explicit, env_path, user_dir, user_lock, project_lock, isolation: Isolation::InProcess }
     }
 
     /// Only these files, no environment, no per-user directory, no lock (tests, benchmarks).
@@ -164,39 +167,107 @@ fn candidates(sources: &PluginSources) -> Result<Vec<(PathBuf, Origin)>> {
     Ok(found)
 }
 
+/// A file in the per-user plugin directory that was not loaded because the user's pin file
+/// does not pin it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unpinned {
+    pub path: PathBuf,
+    /// The user's pin file the line goes into.
+    pub lock: PathBuf,
+}
+
+impl Unpinned {
+    /// The shell command that pins the file (after the user has reviewed it).
+    pub fn pin_command(&self) -> String {
+        format!("sha256sum {} >> {}", shell_quote(&self.path), shell_quote(&self.lock))
+    }
+}
+
+fn shell_quote(path: &Path) -> String {
+    let text = path.display().to_string();
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c)) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// What discovery found: the loaded plugins, and the per-user files it left alone.
+#[derive(Default)]
+pub struct Discovered {
+    pub plugins: Vec<Registered>,
+    pub unpinned: Vec<Unpinned>,
+}
+
+/// The user's pin file, if there is one, after the writer checks a plugin gets.
+fn load_user_lock(path: &Path) -> Result<Option<PluginLock>> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("inspect the plugin pin file", path, e)),
+        Ok(_) => {
+            let canonical =
+                std::fs::canonicalize(path).map_err(|e| Error::io("resolve the plugin pin file", path, e))?;
+            let file = trust::open_checked(&canonical, "plugin pin file")?;
+            let text = String::from_utf8(file.bytes)
+                .map_err(|_| Error::usage(format!("plugin pin file {}: not UTF-8 text", path.display())))?;
+            PluginLock::parse(&text, path).map(Some)
+        }
+    }
+}
+
 /// Discover, pin-check and load every plugin, in discovery order.
-pub fn load_all(sources: &PluginSources) -> Result<Vec<Registered>> {
+pub fn load_all(sources: &PluginSources) -> Result<Discovered> {
     let files = candidates(sources)?;
     if files.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Discovered::default());
     }
-    let lock = match sources.lock_candidates.iter().find(|p| p.is_file()) {
+    let user_lock = match &sources.user_lock {
+        Some(path) => load_user_lock(path)?,
+        None => None,
+    };
+    // The project's pin file can only refuse, so it needs no writer check.
+    let project_lock = match sources.project_lock.as_deref().filter(|p| p.is_file()) {
         Some(path) => Some(PluginLock::load(path)?),
         None => None,
     };
-    let mut loaded = Vec::new();
+    let mut found = Discovered::default();
     for (path, origin) in files {
-        let bytes = std::fs::read(&path).map_err(|e| Error::io("read the plugin", &path, e))?;
-        let sha256 = handover_migrate_io::fsio::sha256_hex(&bytes);
-        if let Some(lock) = &lock {
+        if origin == Origin::UserDir && !user_lock.as_ref().is_some_and(|lock| lock.pins(&path)) {
+            let unpinned = Unpinned {
+                path: path.clone(),
+                lock: sources.user_lock.clone().unwrap_or_else(|| PathBuf::from(LOCK_FILE)),
+            };
+            tracing::warn!(
+                "plugin {} in the per-user plugin directory is not pinned, so it was not loaded; after reviewing \
+                 it, pin it with: {}",
+                path.display(),
+                unpinned.pin_command()
+            );
+            found.unpinned.push(unpinned);
+            continue;
+        }
+        let checked = trust::open_checked(&path, "plugin")?;
+        let sha256 = checked.sha256.clone();
+        for lock in user_lock.iter().chain(&project_lock) {
             lock.check(&path, &sha256)?;
         }
         tracing::info!("loading plugin {} (from {}, sha256 {sha256})", path.display(), origin.describe());
         let entry = if is_declarative(&path) {
-            let provider = declarative::load(&path, &bytes)?;
+            let provider = declarative::load(&path, &checked.bytes)?;
             let source = Source::File { path: path.clone(), sha256, format: PluginFormat::Declarative };
             Registered::native(Box::new(provider), source)
         } else {
-            drop(bytes);
+            let load_path = trust::loadable_copy(&path, &checked.bytes)?;
+            drop(checked);
             match &sources.isolation {
-                Isolation::InProcess => dynamic::load(&path, sha256)?,
-                Isolation::Process(settings) => isolated::load(&path, sha256, settings)?,
+                Isolation::InProcess => dynamic::load(&path, &load_path, sha256)?,
+                Isolation::Process(settings) => isolated::load(&path, &load_path, sha256, settings)?,
             }
         };
         check_info(&path, &entry.info)?;
-        loaded.push(entry);
+        found.plugins.push(entry);
     }
-    Ok(loaded)
+    Ok(found)
 }
 
 /// The host's contract version check, shared by every plugin kind: one message naming the
@@ -246,6 +317,11 @@ fn check_info(path: &Path, info: &ProviderInfo) -> Result<()> {
                 index + 1,
                 pair.pair
             ));
+        }
+        // The display name becomes part of provider folder names: the same rules as every
+        // provider name, so `../../escaped` cannot write outside the project.
+        if let Err(why) = handover_migrate_core::names::check_provider_name(&pair.display_name) {
+            return problem(format!("the display name {:?} of {} {why}", pair.display_name, pair.pair));
         }
         if info.pairs[..index].iter().any(|p| p.pair == pair.pair) {
             return problem(format!("it declares {} twice", pair.pair));

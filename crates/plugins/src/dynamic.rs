@@ -56,8 +56,10 @@ pub struct Opened {
 }
 
 /// Load a shared library as a plugin (Rust or C, told apart by its symbols), in this process.
-pub fn load(path: &Path, sha256: String) -> Result<Registered> {
-    let opened = open(path)?;
+/// `path` names it in messages; the library is opened from `opened_as`, the checked copy of
+/// its bytes ([`crate::trust::loadable_copy`]), never from `path` again.
+pub fn load(path: &Path, opened_as: &Path, sha256: String) -> Result<Registered> {
+    let opened = open_as(path, opened_as)?;
     let source = Source::File { path: path.to_path_buf(), sha256, format: opened.format };
     Ok(Registered::dynamic(opened.transport, opened.info, source))
 }
@@ -65,10 +67,15 @@ pub fn load(path: &Path, sha256: String) -> Result<Registered> {
 /// Open a library, tell its kind, check its contract version (before any hook) and ask its
 /// `info`. Used in process by [`load`] and by the plugin runner of an isolated plugin.
 pub fn open(path: &Path) -> Result<Opened> {
+    open_as(path, path)
+}
+
+/// [`open`] the library at `opened_as`, named `path` in messages.
+pub fn open_as(path: &Path, opened_as: &Path) -> Result<Opened> {
     // SAFETY: opening a library runs its initialisers, which no check can precede; loading a
     // plugin means trusting it (the plugin lock file pins which files are trusted). The
     // handle is leaked below and never closed, so nothing obtained from it can dangle.
-    let library = unsafe { libloading::Library::new(path) }
+    let library = unsafe { libloading::Library::new(opened_as) }
         .map_err(|e| not_a_plugin(path, format!("it cannot be opened as a shared library: {e}")))?;
     let library: &'static libloading::Library = Box::leak(Box::new(library));
     let exports = |name: &str| {
@@ -83,7 +90,7 @@ pub fn open(path: &Path) -> Result<Opened> {
         let info = plugin.info()?;
         Ok(Opened { transport: Box::new(plugin), info, format: PluginFormat::C, contract_version })
     } else if exports(ROOT_MODULE_SYMBOL) {
-        let plugin = RustPlugin::bind(path)?;
+        let plugin = RustPlugin::bind(path, opened_as)?;
         let contract_version = plugin.contract_version();
         check_contract(path, &contract_version)?;
         let info = plugin.info()?;
@@ -129,7 +136,7 @@ struct RustPlugin {
 }
 
 impl RustPlugin {
-    fn bind(path: &Path) -> Result<Self> {
+    fn bind(path: &Path, opened_as: &Path) -> Result<Self> {
         let explain = |error: LibraryError| {
             let why = match &error {
                 LibraryError::InvalidAbiHeader(_) => {
@@ -150,7 +157,7 @@ impl RustPlugin {
                 fix()
             ))
         };
-        let raw = RawLibrary::load_at(path).map_err(explain)?;
+        let raw = RawLibrary::load_at(opened_as).map_err(explain)?;
         let raw: &'static RawLibrary = Box::leak(Box::new(raw));
         // SAFETY: the header holds `'static` references into the library, which is leaked
         // just above and therefore never unloaded.

@@ -594,8 +594,10 @@ fn clip(text: &str) -> String {
 /// Start a runner for `path`, wait for its hello and register the plugin it serves.
 ///
 /// Call it from a thread that lives as long as the registry (the main thread): the runner's
-/// `PR_SET_PDEATHSIG` fires when the thread that started it ends.
-pub fn load(path: &Path, sha256: String, settings: &ProcessIsolation) -> Result<Registered> {
+/// `PR_SET_PDEATHSIG` fires when the thread that started it ends. `opened_as` is the checked
+/// copy of the library's bytes ([`crate::trust::loadable_copy`], an inherited descriptor):
+/// the runner loads that, and names the library by `path`.
+pub fn load(path: &Path, opened_as: &Path, sha256: String, settings: &ProcessIsolation) -> Result<Registered> {
     let mut command = Command::new(&settings.runner);
     command
         .arg(RUNNER_ARG)
@@ -605,6 +607,9 @@ pub fn load(path: &Path, sha256: String, settings: &ProcessIsolation) -> Result<
         .arg(settings.memory_limit_mib.to_string());
     if settings.require_sandbox {
         command.arg("--require-sandbox");
+    }
+    if opened_as != path {
+        command.arg("--opened-as").arg(opened_as);
     }
     command
         .arg("--")

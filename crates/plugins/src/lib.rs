@@ -17,8 +17,9 @@ pub mod dynamic;
 pub mod isolated;
 pub mod pins;
 pub mod registry;
+pub mod trust;
 
-pub use discovery::PluginSources;
+pub use discovery::{PluginSources, Unpinned};
 pub use registry::{Preference, Registered, Registry, Source};
 
 use handover_migrate_core::ProviderMigration;
@@ -34,9 +35,11 @@ pub fn load_registry(
     prefer: &[Preference],
 ) -> Result<Registry> {
     let mut registry = Registry::from_builtin(builtin);
-    for plugin in discovery::load_all(sources)? {
+    let discovered = discovery::load_all(sources)?;
+    for plugin in discovered.plugins {
         registry.add(plugin, prefer)?;
     }
+    registry.unpinned = discovered.unpinned;
     registry.check_preferences(prefer)?;
     Ok(registry)
 }

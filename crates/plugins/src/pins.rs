@@ -1,6 +1,7 @@
-//! The plugin lock file: `handover-migrate-plugins.lock` in the project directory (or, when
-//! the project has none, in the per-user plugin directory). With one present, only the
-//! plugin files it lists, with exactly the listed SHA-256, are loaded.
+//! The plugin pin file: `handover-migrate-plugins.lock` in the per-user plugin directory
+//! (it governs: with it present, only the files it lists, with exactly the listed SHA-256,
+//! load; files in the per-user directory load only when it lists them) and in the project
+//! directory (it can only narrow: a file must be listed there too). See [`crate::discovery`].
 //!
 //! The format is `sha256sum`'s: one `HASH  PATH` per line (64 hex digits, whitespace, the
 //! path; a leading `*` before the path is ignored). Relative paths are relative to the lock
@@ -95,6 +96,12 @@ impl PluginLock {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("read the plugin lock file", path, e))?;
         Self::parse(&text, path)
+    }
+
+    /// Whether `file` (canonical) is listed, whatever its hash.
+    pub fn pins(&self, file: &Path) -> bool {
+        let file = resolve(file);
+        self.entries.iter().any(|e| e.path == file)
     }
 
     /// Refuse `file` (canonical) unless it is listed with exactly `sha256`.

@@ -319,6 +319,8 @@ pub fn source_label(source: &Source) -> String {
 #[derive(Default)]
 pub struct Registry {
     entries: Vec<Registered>,
+    /// Files in the per-user plugin directory left unloaded because nothing pins them.
+    pub unpinned: Vec<crate::discovery::Unpinned>,
 }
 
 impl Registry {
@@ -328,7 +330,8 @@ impl Registry {
     }
 
     pub fn from_builtin(builtin: Vec<Box<dyn ProviderMigration>>) -> Self {
-        Self { entries: builtin.into_iter().map(|p| Registered::native(p, Source::BuiltIn)).collect() }
+        let entries = builtin.into_iter().map(|p| Registered::native(p, Source::BuiltIn)).collect();
+        Self { entries, unpinned: Vec::new() }
     }
 
     /// Add one provider, resolving pairs another provider already supplies.

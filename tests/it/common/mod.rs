@@ -91,7 +91,10 @@ pub fn state_home() -> PathBuf {
 /// The binary under test, with a clean environment for secrets and logging.
 pub fn bin() -> Command {
     let mut cmd = Command::cargo_bin("handover-migrate").expect("binary");
-    cmd.env_remove("RUST_LOG").env_remove("HANDOVER_MIGRATE_FAILPOINT").timeout(std::time::Duration::from_secs(60));
+    cmd.env_remove("RUST_LOG")
+        .env_remove("HANDOVER_MIGRATE_FAILPOINT")
+        .env_remove("COLUMNS")
+        .timeout(std::time::Duration::from_secs(60));
     cmd.env("XDG_STATE_HOME", state_home());
     for (key, _) in std::env::vars() {
         if key.starts_with("HANDOVER_MIGRATE_SECRET_") {

@@ -253,6 +253,13 @@ pub(super) fn resolve_groups(
             }
             (None, None) => {
                 let base = derive_provider_name(&group.info.display_name, group.anchor());
+                check_provider_name(&base).map_err(|why| {
+                    Error::failed(format!(
+                        "the provider name {base:?} made from the display name of {} {why}; nothing was written. \
+                         Give the provider a name in the answers file ([providers.\"{answer_key}\"] name = \"…\")",
+                        group.pair
+                    ))
+                })?;
                 unique_name(&base, &|candidate| {
                     let lower = candidate.to_ascii_lowercase();
                     taken.contains(&lower) || existing_lower.contains_key(&lower)
@@ -277,9 +284,14 @@ pub(super) fn resolve_groups(
                 let blocking = property.is_some();
                 let satisfied =
                     property.as_ref().is_none_or(|p| group.properties.iter().any(|r| &r.key == p && r.value.is_some()));
+                let entry = crate::answers::entry_key(&step.kind);
                 let answers_entry =
-                    blocking.then(|| format!("[providers.{}] {}", crate::answers::toml_key(&answer_key), step.key));
-                ResolvedStep { step, blocking, satisfied, answers_entry }
+                    entry.filter(|_| blocking).map(|e| crate::answers::provider_snippet(&answer_key, &e));
+                let env_var = match &step.kind {
+                    ManualStepKind::Secret(property) => Some(secret_env_var(&answer_key, property)),
+                    _ => None,
+                };
+                ResolvedStep { step, blocking, satisfied, answers_entry, env_var }
             })
             .collect();
         check_answered(registry, group)?;

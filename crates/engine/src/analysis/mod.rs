@@ -27,9 +27,9 @@ pub(crate) use nodes::{
 use handover_migrate_core::secret::looks_masked;
 use handover_migrate_core::validate::is_unset;
 use handover_migrate_core::{
-    DraftValue, FieldOutcome, HandoverNodeType, ManualStep, ManualStepsRequest, MapSettingsRequest, MigrationPair,
-    NodeRewrite, NodeRewriteRequest, Object, PairInfo, PropertyClass, ProviderDraft, SettingsIssue, Severity,
-    VerifyRequest,
+    DraftValue, FieldOutcome, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest,
+    MigrationPair, NodeRewrite, NodeRewriteRequest, Object, PairInfo, PropertyClass, ProviderDraft, SettingsIssue,
+    Severity, VerifyRequest,
 };
 use serde_json::Value;
 
@@ -127,8 +127,10 @@ pub struct ResolvedStep {
     /// Blocks apply until answered.
     pub blocking: bool,
     pub satisfied: bool,
-    /// The answers-file entry that satisfies it (`[providers."X"] secrets.apiKey`).
+    /// The answers-file entry that satisfies it (`[providers."X"]` + `secrets.apiKey = ""`).
     pub answers_entry: Option<String>,
+    /// A secret's environment variable (`HANDOVER_MIGRATE_SECRET_<ENDPOINT>_<PROPERTY>`).
+    pub env_var: Option<String>,
 }
 
 impl Group {
@@ -337,6 +339,10 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
             )));
         }
     }
+    crate::answers::check_secret_env_collisions(
+        project.endpoints.iter().map(|e| e.name.as_str()),
+        &crate::answers::set_secret_env_vars(),
+    )?;
     if let Some(service) = &options.target_service {
         check_target_service(project, registry, &options, service)?;
     }
@@ -418,12 +424,11 @@ pub fn selector_key_candidates(project: &Project) -> Result<Vec<String>> {
     Ok(candidates.into_iter().collect())
 }
 
-/// Every blocking manual step of groups in scope, as answers-file lines.
-pub fn missing_answers(analysis: &Analysis) -> Vec<(String, String)> {
+/// Every blocking manual step of groups in scope, as answers-file entries.
+pub fn missing_answers(analysis: &Analysis) -> Vec<&ResolvedStep> {
     analysis
         .groups_in_scope()
         .flat_map(|(_, g)| &g.steps)
-        .filter(|s| s.blocking && !s.satisfied)
-        .filter_map(|s| s.answers_entry.clone().map(|entry| (entry, s.step.prompt.clone())))
+        .filter(|s| s.blocking && !s.satisfied && s.answers_entry.is_some())
         .collect()
 }

@@ -296,7 +296,8 @@ fn target_group(
             },
             blocking: true,
             satisfied: value.is_some(),
-            answers_entry: Some(format!("[providers.{}] {entry}", toml_key(answer_key))),
+            answers_entry: Some(crate::answers::provider_snippet(answer_key, &entry)),
+            env_var: None,
         });
         group.properties.push(ResolvedProperty { key: key.to_string(), class: row.class, value, source });
     }
@@ -318,6 +319,7 @@ fn target_group(
             blocking: false,
             satisfied: true,
             answers_entry: None,
+            env_var: None,
         }))
         .collect();
     group.draft = draft;

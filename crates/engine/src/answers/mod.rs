@@ -128,13 +128,75 @@ fn without_values(text: &str, message: &str) -> String {
     out
 }
 
+/// The prefix of every secret environment variable.
+pub const SECRET_ENV_PREFIX: &str = "HANDOVER_MIGRATE_SECRET_";
+
+/// A name as it appears in a secret variable: upper-cased, other characters as `_`.
+fn env_name(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+}
+
 /// Environment variable that can hold a secret instead of the answers file:
 /// `HANDOVER_MIGRATE_SECRET_<ENDPOINT>_<PROPERTY>`, both upper-cased, other characters as `_`.
 pub fn secret_env_var(endpoint: &str, property: &str) -> String {
-    let clean = |s: &str| {
-        s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
-    };
-    format!("HANDOVER_MIGRATE_SECRET_{}_{}", clean(endpoint), clean(property))
+    format!("{SECRET_ENV_PREFIX}{}_{}", env_name(endpoint), env_name(property))
+}
+
+/// Refuse when endpoints whose names map to the same secret variables ("Web Chat" and
+/// "web-chat" both read `…_WEB_CHAT_APIKEY`) meet a set variable of that form: one secret
+/// would go into the providers of both, which may be different accounts.
+/// `set_vars` are the names of the secret variables set in the environment.
+pub fn check_secret_env_collisions<'a>(endpoints: impl Iterator<Item = &'a str>, set_vars: &[String]) -> Result<()> {
+    let mut by_env_name: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for endpoint in endpoints {
+        let names = by_env_name.entry(env_name(endpoint)).or_default();
+        if !names.contains(&endpoint) {
+            names.push(endpoint);
+        }
+    }
+    for (env, endpoints) in by_env_name.iter().filter(|(_, names)| names.len() > 1) {
+        let prefix = format!("{SECRET_ENV_PREFIX}{env}_");
+        if let Some(var) = set_vars.iter().find(|v| v.starts_with(&prefix)) {
+            return Err(Error::usage(format!(
+                "{var} is set, but the endpoints {} all map to variables named {prefix}<PROPERTY>, so one secret \
+                 would go to each of their providers. Unset it and give each endpoint's secrets in the answers file \
+                 ([providers.\"<endpoint>\"] secrets.<property> = \"…\"). Nothing was written",
+                endpoints.iter().map(|e| format!("{e:?}")).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The names of the secret variables set in this process's environment.
+pub fn set_secret_env_vars() -> Vec<String> {
+    std::env::vars_os()
+        .filter_map(|(key, value)| {
+            let key = key.into_string().ok()?;
+            (key.starts_with(SECRET_ENV_PREFIX) && !value.is_empty()).then_some(key)
+        })
+        .collect()
+}
+
+/// A TOML string literal (quoted, escaped).
+pub fn toml_string(value: &str) -> String {
+    toml::Value::String(value.to_string()).to_string()
+}
+
+/// An answers-file snippet as printed for a person to paste: the table header on a line of
+/// its own, then `key = value` (valid TOML as it stands).
+pub fn answers_snippet(table: &str, line: &str) -> String {
+    format!("[{table}]\n{line}")
+}
+
+/// `[providers."<key>"]` + `secrets.apiKey = ""`: the entry that answers a provider input.
+pub fn provider_snippet(answer_key: &str, entry: &str) -> String {
+    answers_snippet(&format!("providers.{}", toml_key(answer_key)), &format!("{entry} = \"\""))
+}
+
+/// `[assign]` + `<node or flow> = "<endpoint>"`.
+pub fn assign_snippet(key: &str, endpoint: &str) -> String {
+    answers_snippet("assign", &format!("{} = {}", toml_key(key), toml_string(endpoint)))
 }
 
 /// Quote a TOML key when it is not a bare key.
@@ -192,6 +254,17 @@ mod tests {
         std::fs::write(&path, "[providers.x]\nnmae = \"a\"\n").unwrap();
         let err = Answers::load(Some(&path)).unwrap_err();
         assert!(err.message.contains("unknown field `nmae`"), "{}", err.message);
+    }
+
+    #[test]
+    fn colliding_secret_variables_are_refused_only_when_set() {
+        let endpoints = ["Web Chat", "web-chat", "Other"];
+        assert!(check_secret_env_collisions(endpoints.into_iter(), &[]).is_ok());
+        let unrelated = vec!["HANDOVER_MIGRATE_SECRET_OTHER_APIKEY".to_string()];
+        assert!(check_secret_env_collisions(endpoints.into_iter(), &unrelated).is_ok());
+        let set = vec!["HANDOVER_MIGRATE_SECRET_WEB_CHAT_APIKEY".to_string()];
+        let error = check_secret_env_collisions(endpoints.into_iter(), &set).unwrap_err().message;
+        assert!(error.contains("\"Web Chat\", \"web-chat\"") && error.contains("answers file"), "{error}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use handover_migrate_core::ManualStepKind;
 use handover_migrate_io::fsio;
 use handover_migrate_io::{Error, Result};
 
-use super::{toml_key, Answers, KEEP_LEGACY};
+use super::{toml_key, toml_string, Answers, KEEP_LEGACY};
 use crate::analysis::{Analysis, EndpointState, Group};
 use crate::model::Project;
 use crate::plan::{self, PlannedConflict};
@@ -99,10 +99,6 @@ pub fn conflict_questions(
         question.locales.dedup();
     }
     out
-}
-
-fn toml_string(value: &str) -> String {
-    toml::Value::String(value.to_string()).to_string()
 }
 
 fn comment_lines(out: &mut String, text: &str) {

@@ -1,0 +1,243 @@
+//! A migration's life as a person meets it: commands that run as printed, answers lines that
+//! parse, a first scan without the selector key, output that stays readable.
+
+use std::path::Path;
+
+use crate::common::*;
+
+/// Run a line the tool printed, in `cwd` (not the project), with the binary on PATH.
+fn run_printed(line: &str, cwd: &Path) -> std::process::Output {
+    let binary = assert_cmd::cargo::cargo_bin("handover-migrate");
+    let dir = binary.parent().unwrap();
+    let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default());
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(line)
+        .current_dir(cwd)
+        .env("PATH", path)
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// The indented command on the line after `marker` (or on the same line after it).
+fn printed_command(text: &str, marker: &str) -> String {
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some(rest) = line.split_once(marker).map(|(_, r)| r.trim()) {
+            if rest.starts_with("handover-migrate") {
+                return rest.to_string();
+            }
+            return lines.next().unwrap_or_default().trim().to_string();
+        }
+    }
+    panic!("no {marker:?} in\n{text}");
+}
+
+#[test]
+fn project_defaults_to_the_current_directory_when_it_is_a_clone() {
+    let project = Scratch::example();
+    let output = bin().current_dir(project.path()).arg("plan").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("Plan (node selector key"), "{}", stdout(&output));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = bin().current_dir(elsewhere.path()).arg("plan").output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("say which project: --project DIR"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("the default is the current directory"), "{}", stderr(&output));
+}
+
+#[test]
+fn suggested_commands_run_as_printed() {
+    let project = Scratch::example();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let plan_file = elsewhere.path().join("reviewed plan.json");
+    let output = project.cmd(&["plan", "--out"]).arg(&plan_file).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    // The detail command runs where it is pasted.
+    let detail = printed_command(&text, "Every property, manual step and node change:");
+    let ran = run_printed(&detail, elsewhere.path());
+    assert_eq!(ran.status.code(), Some(0), "{detail}: {}", stderr(&ran));
+    assert!(stdout(&ran).contains("Node edits (13 node(s)"), "{}", stdout(&ran));
+
+    let apply = printed_command(&text, "apply exactly this with:");
+    assert!(apply.contains("--plan '"), "{apply}");
+    let ran = run_printed(&format!("{apply} --yes"), elsewhere.path());
+    assert_eq!(ran.status.code(), Some(0), "{apply}: {}", stderr(&ran));
+    let applied = stdout(&ran);
+
+    let verify = printed_command(&applied, "Next: check it, test your flows, then remove the legacy settings:");
+    let ran = run_printed(&verify, elsewhere.path());
+    assert_eq!(ran.status.code(), Some(0), "{verify}: {}{}", stdout(&ran), stderr(&ran));
+    assert!(stdout(&ran).contains("verify: passed"), "{}", stdout(&ran));
+
+    let cleanup =
+        applied.lines().skip_while(|l| !l.starts_with("Next:")).nth(2).map(str::trim).unwrap_or_default().to_string();
+    assert!(cleanup.starts_with("handover-migrate cleanup --project /"), "{applied}");
+    let ran = run_printed(&format!("{cleanup} --yes"), elsewhere.path());
+    assert_eq!(ran.status.code(), Some(0), "{cleanup}: {}{}", stdout(&ran), stderr(&ran));
+
+    let rollback = printed_command(&stdout(&ran), "Undo it (the backups are kept until `purge`):");
+    let ran = run_printed(&format!("{rollback} --yes"), elsewhere.path());
+    assert_eq!(ran.status.code(), Some(0), "{rollback}: {}", stderr(&ran));
+    assert!(stdout(&ran).contains("Rolled back run"), "{}", stdout(&ran));
+}
+
+/// Every answers-file entry the tool suggests is valid TOML; pasting the closing block (with
+/// the secret filled in) answers everything.
+#[test]
+fn suggested_answers_lines_are_valid_toml_once_per_conflict_node() {
+    let project = support_portal_reaches_billing();
+    project.edit_json("endpoints/Support Portal/config.json", |v| {
+        v["handoverSettings"]["providerSettings"].as_object_mut().unwrap().shift_remove("apiKey");
+    });
+    let json = project.cmd(&["--json", "plan"]).output().unwrap();
+    assert_eq!(json.status.code(), Some(3));
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let mut snippets: Vec<String> = Vec::new();
+    for conflict in plan["conflicts"].as_array().unwrap() {
+        for line in conflict["resolve_with"].as_array().unwrap() {
+            snippets.push(line.as_str().unwrap().to_string());
+        }
+        snippets.push(conflict["resolve_flow_with"].as_str().unwrap().to_string());
+    }
+    for missing in plan["missing_answers"].as_array().unwrap() {
+        snippets.push(missing["entry"].as_str().unwrap().to_string());
+    }
+    for provider in plan["providers"].as_array().unwrap() {
+        for step in provider["manual_steps"].as_array().unwrap() {
+            if let Some(entry) = step["answers_entry"].as_str() {
+                snippets.push(entry.to_string());
+            }
+        }
+    }
+    assert!(snippets.len() >= 5, "{snippets:?}");
+    for snippet in &snippets {
+        toml::from_str::<toml::Value>(snippet).unwrap_or_else(|e| panic!("not TOML: {snippet:?}: {e}"));
+    }
+
+    let output = project.cmd(&["plan"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let text = stdout(&output);
+    let block: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Add to the answers file"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(text.contains("`handover-migrate answers template`"), "{text}");
+    let block = block.iter().map(|l| l.trim()).collect::<Vec<_>>().join("\n");
+    let parsed: toml::Value = toml::from_str(&block).unwrap_or_else(|e| panic!("not TOML:\n{block}\n{e}"));
+    // One line per conflict node, not per locale; the conflict is in the closing block.
+    assert_eq!(block.matches("d04ec55e-07e2-425b-bc88-b42818e6f999").count(), 1, "{block}");
+    assert_eq!(parsed["assign"].as_table().unwrap().len(), 1, "{block}");
+    assert_eq!(text.matches("! flow \"Billing\"").count(), 1, "{text}");
+    assert!(text.contains("Conflicts (1 node(s))"), "{text}");
+
+    // Pasted with the secret filled in, it answers everything.
+    let answers = project.path().join("answers.toml");
+    std::fs::write(&answers, block.replace("secrets.apiKey = \"\"", "secrets.apiKey = \"typed-in\"")).unwrap();
+    let output = project.cmd(&["apply", "--yes", "--answers"]).arg(&answers).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+}
+
+#[test]
+fn exit_3_lists_the_input_needed_for_machines() {
+    let project = without_support_portal_api_key();
+    let output = project.cmd(&["--json", "apply", "--yes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("answers template"), "{}", stderr(&output));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["schema"], "handover-migrate/error@1");
+    let needed = document["error"]["input_needed"].as_array().unwrap();
+    assert_eq!(needed.len(), 1, "{document:#}");
+    assert_eq!(needed[0]["what"], "secret");
+    assert_eq!(needed[0]["env_var"], "HANDOVER_MIGRATE_SECRET_SUPPORT_PORTAL_APIKEY");
+    let entry = needed[0]["answers_entry"].as_str().unwrap();
+    toml::from_str::<toml::Value>(entry).unwrap();
+    assert_eq!(entry, "[providers.\"Support Portal\"]\nsecrets.apiKey = \"\"");
+
+    // A confirmation without a terminal: the flag that gives it.
+    let project = Scratch::example();
+    let output = project.cmd(&["--json", "apply"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["error"]["input_needed"][0]["what"], "confirmation");
+    assert_eq!(document["error"]["input_needed"][0]["flag"], "--yes");
+}
+
+#[test]
+fn scan_without_a_selector_key_reports_the_unknown_and_exits_0() {
+    let project = Scratch::example();
+    std::fs::remove_file(project.file("handover-migrate.toml")).unwrap();
+    // One node switched by hand: its key is the candidate.
+    project.edit_json("flows/Main/en-US/chart.json", |chart| {
+        for node in chart["nodes"].as_array_mut().unwrap() {
+            if node["type"] == "handoverToAgent" {
+                node["config"]["handoverProvider"] = serde_json::json!("0e0e0e0e-0000-4000-8000-000000000000");
+            }
+        }
+    });
+    let before = tree_hashes(project.path());
+    let output = project.cmd(&["scan"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("Unknown: the node selector key"), "{text}");
+    assert!(text.contains("Candidate keys seen on handover nodes: handoverProvider"), "{text}");
+    assert!(text.contains("create one in the UI first"), "{text}");
+    assert!(text.contains("Endpoints by legacy kind"), "{text}");
+    let output = project.cmd(&["--json", "scan"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["selector_unknown"]["candidates"], serde_json::json!(["handoverProvider"]));
+    assert_eq!(report["plan"]["node_edits"], serde_json::json!([]));
+    assert_eq!(tree_hashes(project.path()), before, "scan wrote something");
+    assert!(!project.file(".handover-migrate").exists(), "scan created the state directory");
+    // Commands that would write still refuse (exit 2) with the same advice.
+    let output = project.cmd(&["plan"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("create one in the UI first"), "{}", stderr(&output));
+}
+
+#[test]
+fn the_summary_table_adds_up_and_fits_the_terminal() {
+    let project = Scratch::example();
+    for columns in ["80", "200"] {
+        let output = project.cmd(&["plan"]).env("COLUMNS", columns).output().unwrap();
+        let text = stdout(&output);
+        let table: Vec<&str> =
+            text.lines().skip_while(|l| !l.contains("PROVIDER")).skip(1).take_while(|l| l.starts_with("  ")).collect();
+        assert_eq!(table.len(), 3, "{text}");
+        let width: usize = columns.parse().unwrap();
+        for line in text.lines().skip_while(|l| !l.contains("PROVIDER")).take(4) {
+            assert!(line.chars().count() <= width, "wider than {width}: {line:?}");
+        }
+        // NODES adds up to the node edits (13), each counted under its provider.
+        let nodes: usize = table
+            .iter()
+            .map(|row| {
+                let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+                cells[cells.len() - 2].parse::<usize>().unwrap_or_else(|_| panic!("{row:?}"))
+            })
+            .sum();
+        assert_eq!(nodes, 13, "{text}");
+        assert!(text.contains("13 node edit(s)"), "{text}");
+    }
+    let narrow = stdout(&project.cmd(&["plan"]).env("COLUMNS", "80").output().unwrap());
+    assert!(narrow.contains("+1 more"), "{narrow}");
+}
+
+#[test]
+fn an_assigned_flow_counts_under_the_provider_it_is_assigned_to() {
+    let project = support_portal_reaches_billing();
+    let answers = project.path().join("answers.toml");
+    std::fs::write(&answers, "[assign]\n\"d04ec55e-07e2-425b-bc88-b42818e6f999\" = \"Support Portal\"\n").unwrap();
+    let output = project.cmd(&["plan", "--answers"]).arg(&answers).env("COLUMNS", "200").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let row = text.lines().find(|l| l.contains("+ Cognigy Live Agent - Support Portal")).unwrap();
+    assert!(row.contains("Billing"), "{row}");
+    assert!(row.contains(" 6 "), "Support Portal's 4 nodes and the 2 Billing nodes: {row}");
+}
