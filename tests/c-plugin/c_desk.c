@@ -145,6 +145,15 @@ static char *rewrite_node(const char *request) {
 #define HOSTILE_ENDLESS_LOOP 4
 #define HOSTILE_MEMORY 5
 #define HOSTILE_GARBAGE 6
+#define HOSTILE_LOOP_WHEN_OPENED 7
+
+#if HOSTILE == HOSTILE_LOOP_WHEN_OPENED
+/* Runs when the library is opened, before any check or hook. */
+__attribute__((constructor)) static void loop_when_opened(void) {
+    for (;;) {
+    }
+}
+#endif
 
 static volatile int sink;
 

@@ -79,6 +79,17 @@ fn an_endless_loop_is_stopped_by_the_per_call_timeout() {
 }
 
 #[test]
+fn a_library_that_hangs_when_opened_is_stopped_by_the_timeout() {
+    let project = DeskProject::new("cDesk", c_settings());
+    let plugin = hostile_c("loop_when_opened", 7);
+    let plugin = plugin.to_str().unwrap();
+    project.assert_refused(
+        &["apply", "--yes", "--plugin", plugin, "--plugin-timeout", "2"],
+        &[plugin, "could not be loaded in its own process", "did not answer within 2 s", "it was not loaded"],
+    );
+}
+
+#[test]
 fn a_memory_blow_up_is_stopped_by_the_memory_limit() {
     let expect = ["memory limit of 256 MiB"];
     contained_rust("hostile-memory", &["--plugin-memory-limit", "256"], &expect);
@@ -263,4 +274,70 @@ fn the_runner_mode_refuses_to_run_by_hand_without_its_arguments() {
     let output = bin().arg("__plugin-runner").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("started by handover-migrate itself"), "{}", stderr(&output));
+}
+
+/// The runner processes whose parent is `host`.
+fn runners_of(host: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let (Ok(cmdline), Ok(stat)) =
+            (std::fs::read(entry.path().join("cmdline")), std::fs::read_to_string(entry.path().join("stat")))
+        else {
+            continue;
+        };
+        // stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'.
+        let parent = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        let is_runner = cmdline.split(|b| *b == 0).any(|arg| arg == b"__plugin-runner");
+        if is_runner && parent == Some(host) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[test]
+fn the_runner_dies_with_the_host() {
+    let project = DeskProject::new("exampleDesk", desk_settings());
+    let plugin = hostile("hostile-endless-loop");
+    let mut host = std::process::Command::new(assert_cmd::cargo::cargo_bin("handover-migrate"))
+        .arg("--project")
+        .arg(project.project.path())
+        .args(["apply", "--yes", "--plugin-timeout", "600", "--plugin"])
+        .arg(&plugin)
+        .env_remove("HANDOVER_MIGRATE_PLUGIN_PATH")
+        .env("XDG_DATA_HOME", project.data_home.path())
+        .env("XDG_CONFIG_HOME", project.data_home.path().join("config"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let wait_for = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    let host_pid = host.id();
+    wait_for("the runner to start", &|| !runners_of(host_pid).is_empty());
+    let runner = runners_of(host_pid)[0];
+    // The runner spins in the plugin's endless loop; only the host's death can end it now.
+    host.kill().unwrap();
+    host.wait().unwrap();
+    let gone = || {
+        std::fs::read_to_string(format!("/proc/{runner}/stat"))
+            .map(|stat| stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')))
+            .unwrap_or(true)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !gone() {
+        if std::time::Instant::now() > deadline {
+            // Leave no orphan spinning behind a failed test.
+            // SAFETY: a plain kill of the runner this test saw, which has not ended.
+            unsafe { libc::kill(runner as i32, libc::SIGKILL) };
+            panic!("the runner {runner} outlived its host");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

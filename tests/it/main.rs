@@ -9,6 +9,7 @@ mod conflicts;
 mod conventions;
 mod crash;
 mod doctor;
+mod fleet;
 mod guided;
 mod isolation;
 mod lifecycle;

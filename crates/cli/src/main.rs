@@ -8,6 +8,7 @@
 mod builtin;
 mod doctor;
 mod documents;
+mod fleet;
 mod logging;
 mod progress;
 mod prompt;
@@ -210,6 +211,9 @@ enum Command {
         #[command(subcommand)]
         command: AnswersCommand,
     },
+    /// Fleet runs: every project of an organisation (several tenants, clone folders) in one
+    /// resumable run; see README "Fleet runs".
+    Fleet(fleet::FleetArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -294,6 +298,7 @@ fn options(global: &Global) -> Options {
             ca_cert: global.ca_cert.clone(),
             rate_limit: global.rate_limit.clone(),
             insecure_http: global.insecure_http,
+            ..Default::default()
         }),
         state_dir: global.state_dir.clone(),
         trust_state: global.trust_state,
@@ -308,6 +313,7 @@ fn options(global: &Global) -> Options {
             memory_limit_mib: global.plugin_memory_limit,
             require_sandbox: global.require_sandbox,
         },
+        secret_scope: None,
     }
 }
 
@@ -507,6 +513,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Retarget(args) => switch::retarget(global, args),
         Command::Doctor { save_profile } => doctor::run(global, save_profile.as_deref()),
+        Command::Fleet(args) => fleet::run(global, args),
         Command::Rollback { run, force } => {
             let ctx = Context::open(&options(global), Providers::Skip)?;
             let Some(target) = commands::rollback_candidate(&ctx, run.as_deref())? else {

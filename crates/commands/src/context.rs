@@ -15,7 +15,7 @@ use handover_migrate_io::{Error, Result};
 use handover_migrate_plugins::isolated::{Isolation, IsolationChoice};
 use handover_migrate_plugins::Registry;
 use handover_migrate_plugins::{PluginSources, Preference};
-use handover_migrate_tenant::client::{ApiConfig, Client, RateLimit};
+use handover_migrate_tenant::client::{ApiConfig, Client, RateBudget, RateLimit};
 use handover_migrate_tenant::store::{ApiIndex, SelectorDiscovery};
 
 /// What the command line chose: the project, the tenant, the providers, the answers.
@@ -37,6 +37,9 @@ pub struct Options {
     pub prefer_plugin: Vec<String>,
     /// `--plugin-isolation`, `--plugin-timeout`, `--plugin-memory-limit`, `--require-sandbox`.
     pub isolation: IsolationChoice,
+    /// Fleet runs: read secrets from variables scoped by this project only (see
+    /// [`handover_migrate_engine::answers::scoped_secret_env_var`]).
+    pub secret_scope: Option<String>,
 }
 
 impl Options {
@@ -56,11 +59,15 @@ impl Options {
 pub struct TenantOptions {
     pub api_url: String,
     pub project_id: String,
-    /// `--api-key-file`; without it the key comes from `COGNIGY_API_KEY`.
+    /// `--api-key-file`; without it the key comes from `api_key_env`.
     pub api_key_file: Option<PathBuf>,
+    /// The variable holding the key (a fleet's `api-key-env`); `COGNIGY_API_KEY` when unset.
+    pub api_key_env: Option<String>,
     pub ca_cert: Option<PathBuf>,
     /// `--rate-limit N/SECONDS`.
     pub rate_limit: Option<String>,
+    /// A budget shared with the other projects of the tenant (fleet runs); its limit wins.
+    pub budget: Option<std::sync::Arc<RateBudget>>,
     /// `--insecure-http`: plain http to a host that is not loopback (labs).
     pub insecure_http: bool,
 }
@@ -83,15 +90,17 @@ pub fn registry(options: &Options) -> Result<Registry> {
     handover_migrate_plugins::load_registry(handover_migrate_core::builtin_providers(), &sources, &prefer)
 }
 
-fn api_key(tenant: &TenantOptions) -> Result<Secret> {
+pub(crate) fn api_key(tenant: &TenantOptions) -> Result<Secret> {
+    let variable = tenant.api_key_env.as_deref().unwrap_or("COGNIGY_API_KEY");
     let key = match &tenant.api_key_file {
         Some(path) => handover_migrate_io::fsio::read_text(path)?,
-        None => std::env::var("COGNIGY_API_KEY")
-            .map_err(|_| Error::usage("API mode needs an API key: set COGNIGY_API_KEY or pass --api-key-file FILE"))?,
+        None => std::env::var(variable).map_err(|_| {
+            Error::usage(format!("API mode needs an API key: set {variable} or pass --api-key-file FILE"))
+        })?,
     };
     let key = key.trim().to_string();
     if key.is_empty() {
-        return Err(Error::usage("the API key is empty (COGNIGY_API_KEY or --api-key-file)"));
+        return Err(Error::usage(format!("the API key is empty ({variable} or --api-key-file)")));
     }
     Ok(Secret::new(key))
 }
@@ -151,6 +160,8 @@ pub struct Context {
     pub target_service: Option<String>,
     /// `retarget`: re-point nodes from one provider to another.
     pub retarget: Option<Retarget>,
+    /// Fleet runs: the project that scopes secret variables.
+    pub secret_scope: Option<String>,
 }
 
 /// A loaded, analysed project.
@@ -167,12 +178,17 @@ fn default_api_state_dir(base_url: &str, project_id: &str) -> PathBuf {
         .ok()
         .and_then(|u| u.host_str().map(|h| format!("{h}{}", u.port().map(|p| format!("-{p}")).unwrap_or_default())))
         .unwrap_or_else(|| "tenant".to_string());
+    user_state_dir().join(host).join(project_id)
+}
+
+/// The per-user state directory: `$XDG_STATE_HOME/handover-migrate` (`~/.local/state/…`).
+pub(crate) fn user_state_dir() -> PathBuf {
     let base = std::env::var_os("XDG_STATE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state")))
         .unwrap_or_else(|| PathBuf::from("."));
-    base.join("handover-migrate").join(host).join(project_id)
+    base.join("handover-migrate")
 }
 
 impl Context {
@@ -195,6 +211,7 @@ impl Context {
                     api_key: api_key(tenant)?,
                     ca_cert: tenant.ca_cert.clone(),
                     rate_limit,
+                    budget: tenant.budget.clone(),
                     max_retries: 6,
                     timeout: std::time::Duration::from_secs(60),
                     insecure_http: tenant.insecure_http,
@@ -226,6 +243,7 @@ impl Context {
             registry,
             target_service: None,
             retarget: None,
+            secret_scope: options.secret_scope.clone(),
         })
     }
 
@@ -340,14 +358,12 @@ impl Context {
                 (project, Some(index))
             }
         };
-        let loaded_answers;
-        let answers = match &self.answers_override {
-            Some(answers) => answers,
-            None => {
-                loaded_answers = Answers::load(self.answers.as_deref())?;
-                &loaded_answers
-            }
+        let mut answers = match &self.answers_override {
+            Some(answers) => answers.clone(),
+            None => Answers::load(self.answers.as_deref())?,
         };
+        answers.secret_scope = self.secret_scope.clone();
+        let answers = &answers;
         let mut retarget = self.retarget.clone();
         if let Some(index) = &api {
             check_tenant_services(self, index)?;

@@ -3,9 +3,10 @@
 use std::path::Path;
 
 use handover_migrate_core::{MigrationPair, PairInfo};
-use handover_migrate_engine::answers::{self, Answers};
+use handover_migrate_engine::answers::Answers;
 use handover_migrate_engine::plan::{self, Plan};
 use handover_migrate_engine::plan_saved::SavedPlan;
+use handover_migrate_engine::questions;
 use handover_migrate_engine::report::{self, Report, ReportInputs};
 use handover_migrate_engine::scan::{self, ScanReport};
 use handover_migrate_io::{Error, Result};
@@ -49,7 +50,7 @@ pub fn report(ctx: &Context, tool: String) -> Result<Report> {
 pub fn answers_template(ctx: &Context) -> Result<String> {
     let loaded = ctx.load()?;
     let answers = ctx.answers.as_deref().map(|path| Answers::load(Some(path))).transpose()?;
-    Ok(answers::template(&loaded.project, &loaded.analysis, answers.as_ref()))
+    Ok(questions::template(&loaded.project, &loaded.analysis, answers.as_ref()))
 }
 
 /// `providers show KIND [--to SERVICE]`: the provider and pair shown; an unknown kind or
@@ -78,11 +79,11 @@ pub fn provider_pair<'r>(
 }
 
 /// What guided mode asks with the answers in `ctx` (its `answers_override` when set).
-pub fn questions(ctx: &Context) -> Result<answers::Questions> {
+pub fn questions(ctx: &Context) -> Result<questions::Questions> {
     let loaded = ctx.load()?;
     let answers = match &ctx.answers_override {
         Some(answers) => answers.clone(),
         None => Answers::load(ctx.answers.as_deref())?,
     };
-    Ok(answers::questions(&loaded.project, &loaded.analysis, &answers))
+    Ok(questions::questions(&loaded.project, &loaded.analysis, &answers))
 }

@@ -14,6 +14,7 @@ pub mod apply;
 pub mod cleanup;
 pub mod context;
 pub mod doctor;
+pub mod fleet;
 pub mod history;
 pub mod inspect;
 

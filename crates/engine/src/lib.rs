@@ -10,7 +10,8 @@
 //! - [`plan`]: the secret-free change set and the file contents that realise it;
 //! - [`verify`]: what is left to migrate, and which endpoints cleanup may touch;
 //! - [`answers`]: what a person supplies besides the project (the answers file, the
-//!   project's `handover-migrate.toml`);
+//!   project's `handover-migrate.toml`); [`questions`]: what the project still asks of a
+//!   person (the answers template, guided mode's questions);
 //! - [`names`], [`jsonedit`]: provider names and the byte-preserving JSON splice.
 
 pub mod analysis;
@@ -21,6 +22,7 @@ pub mod model;
 pub mod names;
 pub mod plan;
 pub mod plan_saved;
+pub mod questions;
 pub mod report;
 pub mod scan;
 pub mod verify;

@@ -1,5 +1,5 @@
 //! The project model: endpoints with their handover settings, locales, flows with an index
-//! of their handover-relevant nodes, and existing providers. A clone (`crate::clone`) and a
+//! of their handover-relevant nodes, and existing providers. A clone (the `clone` reader) and a
 //! tenant (`handover-migrate-tenant`) are both read into it, named by clone-layout paths, so
 //! analysis, plans, journals and messages are the same in every mode.
 //!

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use handover_migrate_core::validate::is_unset;
 use handover_migrate_io::journal::{ApiOp, Record, RunKind};
 use handover_migrate_io::run::{RunInfo, RunState};
 use handover_migrate_io::Result;
@@ -189,17 +190,10 @@ pub struct FlowLink {
     pub conflict: bool,
 }
 
-fn is_legacy(value: &Option<Value>) -> bool {
-    match value {
-        None | Some(Value::Null) => true,
-        Some(Value::String(s)) => s.trim().is_empty(),
-        _ => false,
-    }
-}
-
+/// A node's provider selector as a person reads it: unset (absent, null, blank) is Legacy.
 fn show_selector(value: &Option<Value>) -> String {
     match value {
-        _ if is_legacy(value) => "Legacy".to_string(),
+        _ if is_unset(value.as_ref()) => "Legacy".to_string(),
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
         None => "Legacy".to_string(),

@@ -78,8 +78,35 @@ impl StateDir {
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .collect();
         ids.sort();
-        ids.into_iter().map(|id| RunInfo::load(&dir.join(&id), id)).collect()
+        // A run killed between creating its directory and its journal's first record never
+        // began: nothing to resume or roll back (its backup folder is empty), so it is not a run.
+        let mut runs = Vec::with_capacity(ids.len());
+        for id in ids {
+            let run_dir = dir.join(&id);
+            if fsio::entry(&run_dir.join(JOURNAL_FILE))? == Entry::Missing && never_began(&run_dir)? {
+                tracing::debug!("skipping run {id}: killed before its journal began");
+                continue;
+            }
+            runs.push(RunInfo::load(&run_dir, id)?);
+        }
+        Ok(runs)
     }
+}
+
+/// A run directory holding nothing but an empty backup folder.
+fn never_began(run_dir: &Path) -> Result<bool> {
+    let entries = |dir: &Path| -> Result<Vec<String>> {
+        Ok(std::fs::read_dir(dir)
+            .map_err(|e| Error::io("list", dir, e))?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect())
+    };
+    let names = entries(run_dir)?;
+    if names.iter().any(|n| n != BACKUP_DIR) {
+        return Ok(false);
+    }
+    let backups = run_dir.join(BACKUP_DIR);
+    Ok(fsio::entry(&backups)? != Entry::Dir || entries(&backups)?.is_empty())
 }
 
 /// Where a run stands, from its journal.
@@ -761,4 +788,22 @@ pub fn purge(state: &StateDir) -> Result<Vec<String>> {
         purged.push(run.id);
     }
     Ok(purged)
+}
+
+#[cfg(test)]
+mod run_dir_tests {
+    use super::*;
+
+    #[test]
+    fn a_run_killed_before_its_journal_began_is_not_a_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::new(dir.path().join("state"));
+        let run = state.path.join(RUNS_DIR).join("20260101T000000Z-apply");
+        fsio::create_dirs(&run.join(BACKUP_DIR), 0o700).unwrap();
+        assert!(state.runs().unwrap().is_empty());
+        // With a backup but no journal it is not ours to ignore: an error naming the journal.
+        std::fs::write(run.join(BACKUP_DIR).join("x"), "pre-image").unwrap();
+        let err = state.runs().unwrap_err();
+        assert!(err.message.contains(JOURNAL_FILE), "{}", err.message);
+    }
 }

@@ -724,8 +724,9 @@ impl Runner {
         let frame = match frame {
             Ok(frame) => frame,
             Err(failure) => {
-                let CallFailure::Runner(why) = self.failure_of(&mut state, failure) else {
-                    unreachable!("failure_of always stops the runner")
+                let why = match self.failure_of(&mut state, failure) {
+                    CallFailure::Runner(why) | CallFailure::Protocol(why) => why,
+                    CallFailure::Plugin(error) => error.to_string(),
                 };
                 return Err(Error::failed(format!(
                     "plugin {plugin} could not be loaded in its own process: {why}; it was not loaded"

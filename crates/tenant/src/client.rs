@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -47,12 +47,71 @@ impl std::str::FromStr for RateLimit {
     }
 }
 
+/// The sliding-window budget of one tenant: every [`Client`] holding the same `Arc` (the
+/// projects of one tenant in a fleet run) draws from it, so together they never send more
+/// than `limit` allows, and a client waiting on its own answer never idles the others.
+#[derive(Debug)]
+pub struct RateBudget {
+    limit: RateLimit,
+    sent: Mutex<VecDeque<Instant>>,
+    requests: AtomicU64,
+}
+
+impl RateBudget {
+    pub fn new(limit: RateLimit) -> Arc<Self> {
+        Arc::new(Self { limit, sent: Mutex::new(VecDeque::new()), requests: AtomicU64::new(0) })
+    }
+
+    pub fn limit(&self) -> RateLimit {
+        self.limit
+    }
+
+    /// Requests sent through this budget so far (every client, retries included).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Wait until one more request fits in the sliding window, and count it. The lock is held
+    /// while waiting, so waiters are served in turn and none sends before its slot.
+    fn take(&self) {
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let now = Instant::now();
+            while sent.front().is_some_and(|t| now.duration_since(*t) >= self.limit.window) {
+                sent.pop_front();
+            }
+            if sent.len() < self.limit.requests {
+                sent.push_back(now);
+                self.requests.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+            let wait =
+                sent.front().map_or(Duration::ZERO, |t| self.limit.window.saturating_sub(now.duration_since(*t)));
+            tracing::debug!("client rate limit reached; waiting {:?}", wait);
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+/// The least time `requests` requests take under `limit` (a sliding window): every full
+/// window after the first burst.
+pub fn rate_bound(limit: RateLimit, requests: u64) -> Duration {
+    if requests == 0 {
+        return Duration::ZERO;
+    }
+    let windows = (requests - 1) / limit.requests as u64;
+    limit.window.mul_f64(windows as f64)
+}
+
 pub struct ApiConfig {
     /// Base URL of the API, e.g. `https://api-trial.cognigy.ai`.
     pub base_url: String,
     pub api_key: Secret,
     pub ca_cert: Option<std::path::PathBuf>,
     pub rate_limit: RateLimit,
+    /// A budget shared with other clients of the same tenant (its limit wins over
+    /// `rate_limit`); without it the client has a budget of its own.
+    pub budget: Option<Arc<RateBudget>>,
     pub max_retries: u32,
     pub timeout: Duration,
     /// `--insecure-http`: allow plain `http://` to a host that is not loopback (a lab).
@@ -154,8 +213,7 @@ pub struct Client {
     base: String,
     api_key: Secret,
     max_retries: u32,
-    rate_limit: RateLimit,
-    sent: Mutex<VecDeque<Instant>>,
+    budget: Arc<RateBudget>,
     requests: AtomicU64,
     largest_page: AtomicU64,
 }
@@ -224,8 +282,7 @@ impl Client {
             base,
             api_key: config.api_key,
             max_retries: config.max_retries,
-            rate_limit: config.rate_limit,
-            sent: Mutex::new(VecDeque::new()),
+            budget: config.budget.unwrap_or_else(|| RateBudget::new(config.rate_limit)),
             requests: AtomicU64::new(0),
             largest_page: AtomicU64::new(0),
         })
@@ -236,23 +293,9 @@ impl Client {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Wait until one more request fits in the sliding window.
+    /// Wait until one more request fits in the (maybe shared) sliding window.
     fn throttle(&self) {
-        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-            let now = Instant::now();
-            while sent.front().is_some_and(|t| now.duration_since(*t) >= self.rate_limit.window) {
-                sent.pop_front();
-            }
-            if sent.len() < self.rate_limit.requests {
-                sent.push_back(now);
-                return;
-            }
-            let wait =
-                sent.front().map_or(Duration::ZERO, |t| self.rate_limit.window.saturating_sub(now.duration_since(*t)));
-            tracing::debug!("client rate limit reached; waiting {:?}", wait);
-            std::thread::sleep(wait);
-        }
+        self.budget.take();
     }
 
     fn url(&self, path: &str) -> String {

@@ -306,6 +306,23 @@ pub fn discover_selector(items: &[Value]) -> SelectorDiscovery {
     }
 }
 
+/// The projects the API key can see (`GET /projects`, every page): `(id, name)`.
+pub fn list_projects(client: &Client) -> Result<Vec<(String, String)>> {
+    let listed = client.get_all("/projects", &[])?;
+    let mut projects = Vec::with_capacity(listed.len());
+    for item in &listed {
+        let id = item.get("_id").and_then(Value::as_str).unwrap_or_default();
+        if id.is_empty() {
+            return Err(handover_migrate_io::Error::failed(
+                "listing projects (GET /projects): an item has no `_id`; the tenant's answer is not a project index",
+            ));
+        }
+        let name = item.get("name").and_then(Value::as_str).unwrap_or(id);
+        projects.push((id.to_string(), name.to_string()));
+    }
+    Ok(projects)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ pub mod faults;
 mod http;
 pub mod ids;
 pub mod model;
+pub mod multi;
 pub mod npm;
 pub mod problem;
 pub mod profile;

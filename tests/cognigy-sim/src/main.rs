@@ -13,17 +13,21 @@ use cognigy_sim::{Faults, Options, Sim};
 #[command(name = "cognigy-sim", version)]
 struct Cli {
     /// The clone directory to serve (`endpoints/`, `flows/`, optional `handoverProviders/`).
-    #[arg(long)]
-    seed: PathBuf,
+    #[arg(long, required_unless_present = "projects", conflicts_with = "projects")]
+    seed: Option<PathBuf>,
+    /// Serve several projects on one tenant: every subdirectory of DIR is a clone, its
+    /// project id its `handover-migrate.toml` `project-id` (or its name when that is an id).
+    #[arg(long, value_name = "DIR")]
+    projects: Option<PathBuf>,
     /// Port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 0)]
     port: u16,
     /// The only API key accepted (`X-API-Key` header or `api_key` query parameter).
     #[arg(long)]
     api_key: String,
-    /// The project id the routes accept.
-    #[arg(long)]
-    project_id: String,
+    /// The project id the routes accept (with --seed).
+    #[arg(long, required_unless_present = "projects")]
+    project_id: Option<String>,
     /// Expose the Handover Provider selector field under this key in the node descriptors.
     #[arg(long)]
     selector_key: Option<String>,
@@ -124,7 +128,7 @@ async fn main() -> Result<()> {
     }
     let options = Options {
         api_key: cli.api_key,
-        project_id: cli.project_id,
+        project_id: cli.project_id.clone().unwrap_or_default(),
         selector_key: cli.selector_key,
         mask_secrets: cli.mask_secrets,
         descriptors: cli.descriptors,
@@ -135,8 +139,26 @@ async fn main() -> Result<()> {
         faults,
         log: cli.log,
     };
+    if let Some(dir) = &cli.projects {
+        let multi = cognigy_sim::multi::MultiSim::load_dir(dir, options)?;
+        for served in multi.projects() {
+            eprintln!("serving project {} ({})", served.project_id, served.name);
+        }
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", cli.port))
+            .await
+            .with_context(|| format!("binding 127.0.0.1:{}", cli.port))?;
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "listening on http://{}", listener.local_addr()?)?;
+        stdout.flush()?;
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        multi.serve_with_shutdown(listener, shutdown).await?;
+        return Ok(());
+    }
     let project_id = options.project_id.clone();
-    let sim = Sim::load(&cli.seed, options)?;
+    let seed = cli.seed.clone().unwrap_or_default();
+    let sim = Sim::load(&seed, options)?;
     let pinned: Vec<String> = sim.with_project(|p| {
         p.endpoints
             .iter()

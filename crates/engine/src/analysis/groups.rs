@@ -107,7 +107,10 @@ pub(super) fn group_endpoints(
             .map(|p| match &p.value {
                 DraftValue::Known(value) => (&p.key, Some(value.clone())),
                 DraftValue::Missing => (&p.key, None),
-                DraftValue::Masked => (&p.key, lookup_answer(&entries, &endpoint.name, &p.key, p.class).0),
+                DraftValue::Masked => (
+                    &p.key,
+                    lookup_answer(&entries, answers.secret_scope.as_deref(), &endpoint.name, &p.key, p.class).0,
+                ),
             })
             .collect();
         let unanswered_mask = draft
@@ -203,9 +206,13 @@ pub(super) fn resolve_groups(
             .map(|property| {
                 let (value, source) = match &property.value {
                     DraftValue::Known(value) => (Some(value.clone()), ValueSource::Endpoint),
-                    DraftValue::Missing | DraftValue::Masked => {
-                        lookup_answer(&entries, &answer_key, &property.key, property.class)
-                    }
+                    DraftValue::Missing | DraftValue::Masked => lookup_answer(
+                        &entries,
+                        answers.secret_scope.as_deref(),
+                        &answer_key,
+                        &property.key,
+                        property.class,
+                    ),
                 };
                 ResolvedProperty { key: property.key.clone(), class: property.class, value, source }
             })
@@ -288,7 +295,9 @@ pub(super) fn resolve_groups(
                 let answers_entry =
                     entry.filter(|_| blocking).map(|e| crate::answers::provider_snippet(&answer_key, &e));
                 let env_var = match &step.kind {
-                    ManualStepKind::Secret(property) => Some(secret_env_var(&answer_key, property)),
+                    ManualStepKind::Secret(property) => {
+                        Some(secret_env_var_for(answers.secret_scope.as_deref(), &answer_key, property))
+                    }
                     _ => None,
                 };
                 ResolvedStep { step, blocking, satisfied, answers_entry, env_var }
@@ -329,6 +338,7 @@ fn check_entries_agree(entries: &[(&str, &crate::answers::ProviderAnswers)], end
 
 pub(crate) fn lookup_answer(
     entries: &[(&str, &crate::answers::ProviderAnswers)],
+    secret_scope: Option<&str>,
     answer_key: &str,
     property: &str,
     class: PropertyClass,
@@ -342,7 +352,7 @@ pub(crate) fn lookup_answer(
         return (Some(value), ValueSource::Answers);
     }
     if class == PropertyClass::Secret {
-        if let Ok(value) = std::env::var(secret_env_var(answer_key, property)) {
+        if let Ok(value) = std::env::var(secret_env_var_for(secret_scope, answer_key, property)) {
             if !value.trim().is_empty() {
                 return (Some(Value::String(value)), ValueSource::Environment);
             }

@@ -33,7 +33,7 @@ use handover_migrate_core::{
 };
 use serde_json::Value;
 
-use crate::answers::{secret_env_var, Answers, Secret, KEEP_LEGACY};
+use crate::answers::{secret_env_var_for, Answers, Secret, KEEP_LEGACY};
 use crate::model::{Chart, Handover, Node, Project};
 use crate::names::{check_provider_name, derive_provider_name, unique_name};
 use handover_migrate_io::{Error, Result};

@@ -270,7 +270,7 @@ fn target_group(
         if group.properties.iter().any(|p| p.key == key) {
             continue;
         }
-        let (value, source) = lookup_answer(&entries, answer_key, key, row.class);
+        let (value, source) = lookup_answer(&entries, answers.secret_scope.as_deref(), answer_key, key, row.class);
         if value.is_none() && !row.required {
             continue;
         }

@@ -6,15 +6,13 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-mod template;
+mod save;
 
 pub use handover_migrate_core::secret::Secret;
+use handover_migrate_core::ManualStepKind;
 use handover_migrate_io::fsio::{self, Entry};
 use handover_migrate_io::{Error, Result};
-pub use template::{
-    conflict_questions, entry_key, group_key, questions, save, template, Choice, Chosen, ConflictQuestion,
-    InputQuestion, Questions, DEFAULT_ANSWERS_FILE,
-};
+pub use save::{save, Chosen, DEFAULT_ANSWERS_FILE};
 
 /// The per-project settings file, next to `endpoints/` and `flows/`.
 pub const PROJECT_CONFIG_FILE: &str = "handover-migrate.toml";
@@ -55,6 +53,11 @@ pub struct Answers {
     /// Node `referenceId`, node `_id` or flow name → endpoint name, or `legacy` to leave it.
     #[serde(default)]
     pub assign: BTreeMap<String, String>,
+    /// Fleet runs: secrets come from `HANDOVER_MIGRATE_SECRET_<PROJECT>_<ENDPOINT>_<PROPERTY>`
+    /// with this project, never from the unscoped variables (so one customer's secret cannot
+    /// reach another's provider). Not part of the file.
+    #[serde(skip)]
+    pub secret_scope: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -178,6 +181,23 @@ pub fn set_secret_env_vars() -> Vec<String> {
         .collect()
 }
 
+/// The fleet form of [`secret_env_var`], scoped by project:
+/// `HANDOVER_MIGRATE_SECRET_<PROJECT>_<ENDPOINT>_<PROPERTY>`.
+pub fn scoped_secret_env_var(project: &str, endpoint: &str, property: &str) -> String {
+    let clean = |s: &str| {
+        s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect::<String>()
+    };
+    format!("HANDOVER_MIGRATE_SECRET_{}_{}_{}", clean(project), clean(endpoint), clean(property))
+}
+
+/// The variable a secret is read from: scoped by project in a fleet run, unscoped otherwise.
+pub fn secret_env_var_for(scope: Option<&str>, endpoint: &str, property: &str) -> String {
+    match scope {
+        Some(project) => scoped_secret_env_var(project, endpoint, property),
+        None => secret_env_var(endpoint, property),
+    }
+}
+
 /// A TOML string literal (quoted, escaped).
 pub fn toml_string(value: &str) -> String {
     toml::Value::String(value.to_string()).to_string()
@@ -205,6 +225,16 @@ pub fn toml_key(key: &str) -> String {
         key.to_string()
     } else {
         format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// `secrets.apiKey`, `connections.oAuth2Connection`, `values.x` for an input step.
+pub fn entry_key(kind: &ManualStepKind) -> Option<String> {
+    match kind {
+        ManualStepKind::Secret(p) => Some(format!("secrets.{}", toml_key(p))),
+        ManualStepKind::Connection(p) => Some(format!("connections.{}", toml_key(p))),
+        ManualStepKind::Value(p) => Some(format!("values.{}", toml_key(p))),
+        ManualStepKind::Confirm | ManualStepKind::Reminder => None,
     }
 }
 
