@@ -370,3 +370,45 @@ fn colliding_secret_variables_are_refused_naming_both_endpoints() {
     let providers = std::fs::read_dir(project.file("handoverProviders")).unwrap().count();
     assert_eq!(providers, 2);
 }
+
+/// Names are printed the way git prints paths: control characters escaped (`\033`, `\a`),
+/// so a node label cannot clear the screen or set the clipboard; names with bidirectional
+/// controls are flagged in scan and plan.
+#[test]
+fn control_characters_in_names_are_quoted_and_bidi_is_flagged() {
+    let project = Scratch::example();
+    let evil_label = "Talk\u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7} to a human";
+    project.edit_json("flows/Main/en-US/chart.json", |chart| {
+        for node in chart["nodes"].as_array_mut().unwrap() {
+            if node["label"] == "Talk to a human" {
+                node["label"] = serde_json::Value::String(evil_label.into());
+            }
+        }
+    });
+    let bidi_name = "Webchat Production \u{202E}lanretni\u{202C}";
+    project.edit_json("endpoints/Webchat Production/config.json", |endpoint| {
+        endpoint["name"] = serde_json::Value::String(bidi_name.into());
+    });
+    for args in [
+        &["scan"][..],
+        &["plan"],
+        &["plan", "--detail"],
+        &["apply", "--yes"],
+        &["verify"],
+        &["cleanup", "--dry-run"],
+        &["rollback", "--yes"],
+    ] {
+        let output = project.cmd(args).output().unwrap();
+        assert!(matches!(output.status.code(), Some(0 | 4)), "{args:?}: {}", stderr(&output));
+        let text = stdout(&output);
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{args:?}: a raw control character:\n{text:?}");
+        assert!(!text.contains('\u{202E}'), "{args:?}: a raw bidi override:\n{text}");
+        if args[0] == "scan" || args[0] == "plan" {
+            assert!(text.contains("contains bidirectional control characters"), "{args:?}:\n{text}");
+            assert!(text.contains("Webchat Production \\342\\200\\256lanretni"), "{args:?}:\n{text}");
+        }
+        if args == ["plan", "--detail"] {
+            assert!(text.contains("Talk\\033[2J\\033]52;c;ZXZpbA==\\a to a human"), "{text}");
+        }
+    }
+}

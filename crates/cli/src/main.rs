@@ -12,6 +12,7 @@ mod fleet;
 mod logging;
 mod progress;
 mod prompt;
+mod quote;
 mod render;
 mod report;
 mod schema;

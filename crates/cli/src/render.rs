@@ -1,6 +1,7 @@
 //! Human-readable output. Secrets never reach this module: plans and reports already
 //! carry them masked.
 
+use crate::quote;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write;
 
@@ -141,19 +142,29 @@ pub fn scan_text(report: &ScanReport) -> String {
     for (kind, endpoints) in &by_kind {
         let _ = writeln!(out, "  {kind} ({})", endpoints.len());
         for e in endpoints {
-            let provider = e.provider.as_ref().map(|p| format!(" → \"{p}\"")).unwrap_or_default();
-            let _ = writeln!(out, "    {}: {}{provider}", e.name, e.status.describe(e.settings_problems));
+            let provider = e.provider.as_ref().map(|p| format!(" → \"{}\"", quote::inner(p))).unwrap_or_default();
+            let _ = writeln!(out, "    {}: {}{provider}", quote::name(&e.name), e.status.describe(e.settings_problems));
             if !e.flows.is_empty() {
                 let _ = writeln!(
                     out,
                     "      flows: {}; handover nodes: {} Legacy, {} switched{}",
-                    e.flows.join(", "),
+                    e.flows.iter().map(|f| quote::name(f)).collect::<Vec<_>>().join(", "),
                     e.legacy_nodes,
                     e.switched_nodes,
                     if e.locales.is_empty() { String::new() } else { format!(" (locales {})", e.locales.join(", ")) }
                 );
             }
         }
+    }
+    let conflicts = report.plan.conflicts_by_node();
+    let names = report
+        .endpoints
+        .iter()
+        .flat_map(|e| std::iter::once(e.name.as_str()).chain(e.flows.iter().map(String::as_str)));
+    let bidi = quote::bidi_warnings(names.chain(conflicts.iter().map(|(c, _)| c.label.as_str())));
+    if !bidi.is_empty() {
+        out.push_str("\nNames\n");
+        out.push_str(&bidi);
     }
     out.push_str(&findings_text(&report.plan, None));
     out
@@ -180,11 +191,11 @@ fn findings_text(plan: &Plan, limit: Option<usize>) -> String {
             let _ = writeln!(
                 out,
                 "  ! flow \"{}\", node `{}` (\"{}\", locale(s) {}): {}",
-                c.flow,
+                quote::inner(&c.flow),
                 c.node_id,
-                c.label,
+                quote::inner(&c.label),
                 locales.join(", "),
-                c.reason
+                quote::inner(&c.reason)
             );
             let _ = writeln!(out, "      answers file, [assign] table, one of:");
             for snippet in &c.resolve_with {
@@ -200,7 +211,7 @@ fn findings_text(plan: &Plan, limit: Option<usize>) -> String {
     if !plan.errors.is_empty() {
         let _ = writeln!(out, "\nErrors ({})", plan.errors.len());
         for e in plan.errors.iter().take(cap) {
-            let _ = writeln!(out, "  x {e}");
+            let _ = writeln!(out, "  x {}", quote::inner(e));
         }
         more_line(&mut out, plan.errors.len(), cap);
     }
@@ -216,14 +227,14 @@ fn findings_text(plan: &Plan, limit: Option<usize>) -> String {
             let _ = writeln!(out, "\n{title}");
         }
         for m in messages.iter().take(cap) {
-            let _ = writeln!(out, "  - {m}");
+            let _ = writeln!(out, "  - {}", quote::inner(m));
         }
         more_line(&mut out, messages.len(), cap);
     }
     if !plan.warnings.is_empty() {
         out.push_str("\nWarnings\n");
         for w in plan.warnings.iter().take(cap) {
-            let _ = writeln!(out, "  ! {w}");
+            let _ = writeln!(out, "  ! {}", quote::inner(w));
         }
         more_line(&mut out, plan.warnings.len(), cap);
     }
@@ -338,11 +349,22 @@ fn write_plan_text(plan: &Plan, view: &PlanView, out: &mut impl std::fmt::Write)
     } else if !plan.missing_answers.is_empty() {
         let _ = writeln!(out, "\nAnswers needed ({})", plan.missing_answers.len());
         for missing in plan.missing_answers.iter().take(SUMMARY_ITEMS) {
-            let _ = writeln!(out, "  ? {}", missing.prompt);
+            let _ = writeln!(out, "  ? {}", quote::inner(&missing.prompt));
         }
         let mut more = String::new();
         more_line(&mut more, plan.missing_answers.len(), SUMMARY_ITEMS);
         let _ = out.write_str(&more);
+    }
+    let names = plan
+        .providers
+        .iter()
+        .map(|p| p.name.as_str())
+        .chain(plan.providers.iter().flat_map(|p| p.endpoints.iter().map(String::as_str)));
+    let edits = plan.node_edits.iter().flat_map(|e| [&*e.label, &*e.flow]);
+    let bidi = quote::bidi_warnings(names.chain(edits));
+    if !bidi.is_empty() {
+        let _ = out.write_str("\nNames\n");
+        let _ = out.write_str(&bidi);
     }
     let _ = out.write_str(&findings_text(plan, (!view.detail).then_some(SUMMARY_ITEMS)));
     let _ = writeln!(out, "\nSummary: {}", plan_totals(plan));
@@ -355,7 +377,7 @@ fn write_plan_text(plan: &Plan, view: &PlanView, out: &mut impl std::fmt::Write)
         let lines: Vec<&str> = block.lines().collect();
         let cap = if view.detail { lines.len() } else { 20 };
         for line in lines.iter().take(cap) {
-            let _ = writeln!(out, "  {line}");
+            let _ = writeln!(out, "  {}", quote::inner(line));
         }
         if lines.len() > cap {
             let _ = writeln!(
@@ -382,8 +404,12 @@ fn write_plan_details(plan: &Plan, out: &mut impl std::fmt::Write) {
         } else {
             crate::style::dim("= reuse ")
         };
-        let _ = writeln!(out, "  {sign} \"{}\" ({})  {}", p.name, p.pair, p.path);
-        let endpoints = if p.endpoints.is_empty() { "none (retarget)".to_string() } else { p.endpoints.join(", ") };
+        let _ = writeln!(out, "  {sign} \"{}\" ({})  {}", quote::inner(&p.name), p.pair, quote::name(&p.path));
+        let endpoints = if p.endpoints.is_empty() {
+            "none (retarget)".to_string()
+        } else {
+            p.endpoints.iter().map(|e| quote::name(e)).collect::<Vec<_>>().join(", ")
+        };
         let _ = writeln!(out, "      referenceId {}; endpoints: {endpoints}", p.reference_id);
         for property in &p.properties {
             let value =
@@ -396,7 +422,7 @@ fn write_plan_details(plan: &Plan, out: &mut impl std::fmt::Write) {
             let _ = writeln!(out, "      {} = {value}{class}", property.key);
         }
         for note in &p.notes {
-            let _ = writeln!(out, "      note: {note}");
+            let _ = writeln!(out, "      note: {}", quote::inner(note));
         }
         for step in &p.manual_steps {
             let mark = match (step.blocking, step.satisfied) {
@@ -404,9 +430,9 @@ fn write_plan_details(plan: &Plan, out: &mut impl std::fmt::Write) {
                 (true, true) => "[x]",
                 (true, false) => "[ ]",
             };
-            let _ = writeln!(out, "      {mark} {}: {}", step.kind.as_str(), step.prompt);
+            let _ = writeln!(out, "      {mark} {}: {}", step.kind.as_str(), quote::inner(&step.prompt));
             if let (false, Some(entry)) = (step.satisfied, &step.answers_entry) {
-                let _ = writeln!(out, "          answers file: {}", entry.replace('\n', " + "));
+                let _ = writeln!(out, "          answers file: {}", quote::inner(&entry.replace('\n', " + ")));
                 if let Some(var) = &step.env_var {
                     let _ = writeln!(out, "          or set {var}");
                 }
@@ -419,7 +445,11 @@ fn write_plan_details(plan: &Plan, out: &mut impl std::fmt::Write) {
         let _ = writeln!(
             out,
             "  ~ {} node `{}` (\"{}\", {}) → \"{}\"",
-            edit.path, edit.node_id, edit.label, edit.node_type, edit.provider
+            quote::name(&edit.path),
+            edit.node_id,
+            quote::inner(&edit.label),
+            edit.node_type,
+            quote::inner(&edit.provider)
         );
         let _ = out.write_str(&node_diff_text(&edit.changes));
         let _ = out.write_str(&crate::switch::node_fields_text(edit));
@@ -501,9 +531,9 @@ fn plan_summary_table(plan: &Plan, all_rows: bool) -> String {
         flows[i].dedup();
         let endpoints: Vec<&str> = p.endpoints.iter().map(String::as_str).collect();
         rows.push([
-            format!("{sign} {}", p.name),
-            endpoints.join("\u{0}"),
-            flows[i].join("\u{0}"),
+            format!("{sign} {}", quote::name(&p.name)),
+            endpoints.iter().map(|e| quote::name(e)).collect::<Vec<_>>().join("\u{0}"),
+            flows[i].iter().map(|f| quote::name(f)).collect::<Vec<_>>().join("\u{0}"),
             nodes[i].to_string(),
             steps,
         ]);
@@ -616,7 +646,7 @@ pub fn apply_text(outcome: &ApplyOutcome, next: &Next) -> String {
                 outcome.run.written.len()
             );
             for path in &outcome.run.written {
-                let _ = writeln!(out, "  {path}");
+                let _ = writeln!(out, "  {}", quote::name(path));
             }
             let _ = writeln!(
                 out,
@@ -628,15 +658,20 @@ pub fn apply_text(outcome: &ApplyOutcome, next: &Next) -> String {
     out
 }
 
+/// Names, each quoted if it must be, comma-separated.
+fn names_list(names: &[String]) -> String {
+    names.iter().map(|n| quote::name(n)).collect::<Vec<_>>().join(", ")
+}
+
 pub fn verify_text(report: &VerifyReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "Migrated endpoints: {}",
-        if report.migrated_endpoints.is_empty() { "none".into() } else { report.migrated_endpoints.join(", ") }
+        if report.migrated_endpoints.is_empty() { "none".into() } else { names_list(&report.migrated_endpoints) }
     );
     if !report.not_migrated.is_empty() {
-        let _ = writeln!(out, "Not migrated yet: {}", report.not_migrated.join(", "));
+        let _ = writeln!(out, "Not migrated yet: {}", names_list(&report.not_migrated));
     }
     for (title, items) in [
         ("Still on Legacy", &report.remaining),
@@ -646,7 +681,7 @@ pub fn verify_text(report: &VerifyReport) -> String {
         if !items.is_empty() {
             let _ = writeln!(out, "{title} ({}):", items.len());
             for item in items {
-                let _ = writeln!(out, "  - {item}");
+                let _ = writeln!(out, "  - {}", quote::inner(item));
             }
         }
     }
@@ -668,14 +703,14 @@ pub fn cleanup_items_text(items: &[CleanupItem]) -> String {
                 let _ = writeln!(
                     out,
                     "  - {} ({}): handoverSettings.provider \"{}\" → \"none\", remove providerSettings ({}); agentAssistSettings kept",
-                    item.endpoint,
-                    item.path,
+                    quote::name(&item.endpoint),
+                    quote::name(&item.path),
                     item.kind,
                     item.removed_keys.join(", ")
                 );
             }
             Some(reason) => {
-                let _ = writeln!(out, "  x {} refused: {reason}", item.endpoint);
+                let _ = writeln!(out, "  x {} refused: {}", quote::name(&item.endpoint), quote::inner(reason));
             }
         }
     }
@@ -718,7 +753,7 @@ pub fn cleanup_text(outcome: &CleanupOutcome, rollback: &str) -> String {
 pub fn rollback_preview(run: &RunInfo) -> String {
     let mut out = format!("Run {} ({}, {:?}) changed:\n", run.id, run.kind.as_str(), run.state);
     for path in run.changed_files() {
-        let _ = writeln!(out, "  {path}");
+        let _ = writeln!(out, "  {}", quote::name(&path));
     }
     out
 }
@@ -726,10 +761,10 @@ pub fn rollback_preview(run: &RunInfo) -> String {
 pub fn rollback_text(outcome: &RollbackOutcome) -> String {
     let mut out = format!("Rolled back run {}.\n", outcome.run_id.as_deref().unwrap_or("-"));
     for path in &outcome.restored {
-        let _ = writeln!(out, "  restored {path}");
+        let _ = writeln!(out, "  restored {}", quote::name(path));
     }
     for path in &outcome.removed {
-        let _ = writeln!(out, "  removed {path}");
+        let _ = writeln!(out, "  removed {}", quote::name(path));
     }
     out
 }

@@ -9,6 +9,8 @@ use super::*;
 /// Prose for Markdown: `code spans` kept as they are, everything else escaped so that
 /// `<your endpoint URL>` or `escalate*Handover*` show literally.
 fn md_text(text: &str) -> String {
+    // Control and bidi characters quoted first: the report is often read on a terminal.
+    let text = crate::quote::inner(text);
     let parts: Vec<&str> = text.split('`').collect();
     let mut out = String::with_capacity(text.len());
     for (i, part) in parts.iter().enumerate() {
@@ -35,6 +37,7 @@ fn md_cell(text: &str) -> String {
 }
 
 fn md_code(text: &str) -> String {
+    let text = crate::quote::inner(text);
     if text.contains('`') {
         format!("`` {text} ``")
     } else {
@@ -47,7 +50,7 @@ fn mermaid_id(prefix: &str, index: usize) -> String {
 }
 
 fn mermaid_label(text: &str) -> String {
-    text.replace('"', "#quot;")
+    crate::quote::inner(text).replace('"', "#quot;")
 }
 
 pub fn markdown(report: &Report) -> String {
@@ -243,10 +246,10 @@ pub fn markdown(report: &Report) -> String {
     let _ = writeln!(
         out,
         "- Migrated endpoints: {}",
-        if v.migrated_endpoints.is_empty() { "none".into() } else { v.migrated_endpoints.join(", ") }
+        if v.migrated_endpoints.is_empty() { "none".into() } else { md_text(&v.migrated_endpoints.join(", ")) }
     );
     if !v.not_migrated.is_empty() {
-        let _ = writeln!(out, "- Not migrated yet: {}", v.not_migrated.join(", "));
+        let _ = writeln!(out, "- Not migrated yet: {}", md_text(&v.not_migrated.join(", ")));
     }
     for (title, items) in [
         ("Still on Legacy", &v.remaining),

@@ -341,6 +341,7 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
     }
     crate::answers::check_secret_env_collisions(
         project.endpoints.iter().map(|e| e.name.as_str()),
+        answers.secret_scope.as_deref(),
         &crate::answers::set_secret_env_vars(),
     )?;
     if let Some(service) = &options.target_service {

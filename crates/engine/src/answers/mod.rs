@@ -149,7 +149,13 @@ pub fn secret_env_var(endpoint: &str, property: &str) -> String {
 /// "web-chat" both read `…_WEB_CHAT_APIKEY`) meet a set variable of that form: one secret
 /// would go into the providers of both, which may be different accounts.
 /// `set_vars` are the names of the secret variables set in the environment.
-pub fn check_secret_env_collisions<'a>(endpoints: impl Iterator<Item = &'a str>, set_vars: &[String]) -> Result<()> {
+/// `scope` is the fleet's project scope (the variables then read are
+/// `…_<PROJECT>_<ENDPOINT>_<PROPERTY>`).
+pub fn check_secret_env_collisions<'a>(
+    endpoints: impl Iterator<Item = &'a str>,
+    scope: Option<&str>,
+    set_vars: &[String],
+) -> Result<()> {
     let mut by_env_name: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for endpoint in endpoints {
         let names = by_env_name.entry(env_name(endpoint)).or_default();
@@ -158,7 +164,10 @@ pub fn check_secret_env_collisions<'a>(endpoints: impl Iterator<Item = &'a str>,
         }
     }
     for (env, endpoints) in by_env_name.iter().filter(|(_, names)| names.len() > 1) {
-        let prefix = format!("{SECRET_ENV_PREFIX}{env}_");
+        let prefix = match scope {
+            Some(project) => format!("{SECRET_ENV_PREFIX}{}_{env}_", env_name(project)),
+            None => format!("{SECRET_ENV_PREFIX}{env}_"),
+        };
         if let Some(var) = set_vars.iter().find(|v| v.starts_with(&prefix)) {
             return Err(Error::usage(format!(
                 "{var} is set, but the endpoints {} all map to variables named {prefix}<PROPERTY>, so one secret \
@@ -289,11 +298,11 @@ mod tests {
     #[test]
     fn colliding_secret_variables_are_refused_only_when_set() {
         let endpoints = ["Web Chat", "web-chat", "Other"];
-        assert!(check_secret_env_collisions(endpoints.into_iter(), &[]).is_ok());
+        assert!(check_secret_env_collisions(endpoints.into_iter(), None, &[]).is_ok());
         let unrelated = vec!["HANDOVER_MIGRATE_SECRET_OTHER_APIKEY".to_string()];
-        assert!(check_secret_env_collisions(endpoints.into_iter(), &unrelated).is_ok());
+        assert!(check_secret_env_collisions(endpoints.into_iter(), None, &unrelated).is_ok());
         let set = vec!["HANDOVER_MIGRATE_SECRET_WEB_CHAT_APIKEY".to_string()];
-        let error = check_secret_env_collisions(endpoints.into_iter(), &set).unwrap_err().message;
+        let error = check_secret_env_collisions(endpoints.into_iter(), None, &set).unwrap_err().message;
         assert!(error.contains("\"Web Chat\", \"web-chat\"") && error.contains("answers file"), "{error}");
     }
 
