@@ -241,3 +241,229 @@ fn an_assigned_flow_counts_under_the_provider_it_is_assigned_to() {
     assert!(row.contains("Billing"), "{row}");
     assert!(row.contains(" 6 "), "Support Portal's 4 nodes and the 2 Billing nodes: {row}");
 }
+
+/// Each step's output made stable: the scratch path, run ids (in order of appearance) and
+/// the JSON documents' timestamps replaced.
+struct Life {
+    project: Scratch,
+    answers: std::path::PathBuf,
+}
+
+impl Life {
+    fn run_ids(&self) -> Vec<String> {
+        let runs = self.project.file(".handover-migrate/runs");
+        let mut ids: Vec<String> = std::fs::read_dir(runs)
+            .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        ids.sort();
+        ids
+    }
+
+    fn stable(&self, text: &str) -> String {
+        let mut text = text.replace(&self.project.path().display().to_string(), "<project>");
+        for (index, id) in self.run_ids().iter().enumerate() {
+            text = text.replace(id, &format!("<run-{}>", index + 1));
+        }
+        text
+    }
+
+    /// Run `args` (text, then `--json`); snapshot both; the exit code of each.
+    #[track_caller]
+    fn step(&self, name: &str, args: &[&str], code: i32) -> String {
+        let text = self.project.cmd(args).env("SOURCE_DATE_EPOCH", "0").output().unwrap();
+        assert_eq!(text.status.code(), Some(code), "{args:?}: {}{}", stdout(&text), stderr(&text));
+        let shown = self.stable(&stdout(&text));
+        for secret in EXAMPLE_SECRETS.iter().chain(&["typed-once"]) {
+            assert!(!shown.contains(secret), "{name}: a secret reached the output");
+        }
+        insta::assert_snapshot!(format!("life_{name}"), shown);
+        shown
+    }
+
+    #[track_caller]
+    fn step_json(&self, name: &str, args: &[&str], code: i32) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend(args);
+        let output = self.project.cmd(&all).env("SOURCE_DATE_EPOCH", "0").output().unwrap();
+        assert_eq!(output.status.code(), Some(code), "{all:?}: {}", stderr(&output));
+        let value: serde_json::Value = serde_json::from_str(&self.stable(&stdout(&output))).unwrap();
+        insta::assert_json_snapshot!(format!("life_{name}_json"), value);
+        value
+    }
+}
+
+/// The whole life of a migration with a secret answered once: answers → apply → verify →
+/// cleanup → report → rollback, every step's text and JSON snapshotted. The secret is not
+/// supplied again after apply: the provider holding it makes the endpoint migrated.
+#[test]
+fn a_migration_reads_right_from_answers_to_rollback() {
+    let project = without_support_portal_api_key();
+    let answers = project.path().join("answers.toml");
+    std::fs::write(&answers, "[providers.\"Support Portal\"]\nsecrets.apiKey = \"typed-once\"\n").unwrap();
+    let life = Life { project, answers };
+    let with_answers = |args: &[&str]| -> Vec<String> {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        all.push("--answers".into());
+        all.push(life.answers.display().to_string());
+        all
+    };
+
+    // Without the secret: exit 3, the answers line named.
+    life.step("1_plan_needs_answers", &["plan"], 3);
+    let plan = with_answers(&["plan"]);
+    let plan: Vec<&str> = plan.iter().map(String::as_str).collect();
+    life.step("2_plan_with_answers", &plan, 0);
+    let apply = with_answers(&["apply", "--yes"]);
+    let apply: Vec<&str> = apply.iter().map(String::as_str).collect();
+    let applied = life.step("3_apply", &apply, 0);
+    assert!(applied.contains("Applied run <run-1>"), "{applied}");
+
+    // The secret is not supplied again: still migrated, verify passes.
+    let verified = life.step("4_verify", &["verify"], 0);
+    assert!(verified.contains("Migrated: Partner Chat, Support Portal"), "{verified}");
+    assert!(!verified.contains("Not migrated"), "{verified}");
+    life.step_json("4_verify", &["verify"], 0);
+    // A saved answers file that pins the name but holds no secret proposes no duplicate.
+    let pinned = life.project.path().join("pinned.toml");
+    std::fs::write(&pinned, "[providers.\"Support Portal\"]\nname = \"Cognigy Live Agent - Support Portal\"\n")
+        .unwrap();
+    let again = life.project.cmd(&["plan", "--answers"]).arg(&pinned).output().unwrap();
+    assert_eq!(again.status.code(), Some(0), "{}{}", stdout(&again), stderr(&again));
+    assert!(stdout(&again).contains("0 provider(s) to create, 3 reused"), "{}", stdout(&again));
+
+    life.step("5_cleanup_dry_run", &["cleanup", "--dry-run"], 0);
+    let cleaned = life.step("6_cleanup", &["cleanup", "--yes"], 0);
+    assert!(cleaned.contains("run <run-2>"), "{cleaned}");
+
+    let verified = life.step("7_verify_after_cleanup", &["verify"], 0);
+    assert!(
+        verified
+            .contains("Cleaned up by run <run-2>: Partner Chat, Support Portal, Webchat Production, Webchat Staging"),
+        "{verified}"
+    );
+    let verify = life.step_json("7_verify_after_cleanup", &["verify"], 0);
+    assert_eq!(verify["report"]["cleaned_up"].as_array().unwrap().len(), 4, "{verify:#}");
+    let scan = life.step("8_scan_after_cleanup", &["scan"], 0);
+    assert!(scan.contains("Support Portal: migrated and cleaned up (run <run-2>)"), "{scan}");
+    life.step_json("8_scan_after_cleanup", &["scan"], 0);
+
+    let report = life.step("9_report", &["report"], 0);
+    assert!(report.contains("Migrated, verified and cleaned up"), "{report}");
+    assert!(report.contains("exist only as local files"), "{report}");
+    assert!(!report.contains("Nothing to migrate"), "{report}");
+    life.step_json("9_report", &["report"], 0);
+
+    let rolled = life.step("10_rollback_cleanup", &["rollback", "--yes"], 0);
+    assert!(rolled.contains("Rolled back run <run-2>"), "{rolled}");
+    let rolled = life.step("11_rollback_apply", &["rollback", "--yes"], 0);
+    assert!(rolled.contains("Rolled back run <run-1>"), "{rolled}");
+    life.step_json("12_rollback_nothing_left", &["rollback", "--yes"], 0);
+}
+
+/// 500 endpoints, 1,000 flows: what a person reads stays short (plan, apply, verify under
+/// 100 lines, no line wider than a terminal's few hundred columns), and the saved plan still
+/// holds every detail.
+#[test]
+fn output_stays_readable_at_500_endpoints_and_1000_flows() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = handover_migrate_projectgen::Options {
+        endpoints: 500,
+        flows: 1000,
+        locales: 2,
+        nodes_per_flow: 6,
+        ..Default::default()
+    };
+    handover_migrate_projectgen::generate(dir.path(), &options).unwrap();
+    let project = Scratch { dir };
+    let check = |name: &str, args: &[&str], code: i32| -> String {
+        let output = project.cmd(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(code), "{name}: {}", stderr(&output));
+        let text = stdout(&output);
+        let lines = text.lines().count();
+        assert!(lines < 100, "{name}: {lines} lines\n{text}");
+        let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(widest <= 400, "{name}: a line of {widest} characters");
+        text
+    };
+    let plan_file = project.file("plan.json").display().to_string();
+    let plan = check("plan", &["plan", "--out", &plan_file], 0);
+    assert!(plan.contains("provider(s) to create"), "{plan}");
+    assert!(plan.contains("more provider(s) (`plan --detail` lists them all)"), "{plan}");
+    let saved: serde_json::Value = serde_json::from_str(&project.read("plan.json")).unwrap();
+    let edits = saved["plan"]["node_edits"].as_array().or_else(|| saved["node_edits"].as_array()).unwrap();
+    assert!(edits.len() > 1000, "the saved plan holds every node edit: {}", edits.len());
+    let detail = project.cmd(&["plan", "--detail"]).output().unwrap();
+    assert!(stdout(&detail).lines().count() > edits.len(), "--detail prints every node");
+    check("apply", &["apply", "--plan", &plan_file, "--yes"], 0);
+    check("verify", &["verify"], 0);
+    check("cleanup", &["cleanup", "--dry-run"], 0);
+    check("rollback", &["rollback", "--yes"], 0);
+}
+
+#[test]
+fn every_command_has_examples_and_separates_its_options_from_the_global_ones() {
+    let commands: &[&[&str]] = &[
+        &["scan"],
+        &["plan"],
+        &["apply"],
+        &["verify"],
+        &["cleanup"],
+        &["doctor"],
+        &["retarget"],
+        &["rollback"],
+        &["purge"],
+        &["unlock"],
+        &["providers"],
+        &["report"],
+        &["answers"],
+        &["completions"],
+        &["man"],
+    ];
+    for command in commands {
+        let output = bin().args(*command).arg("--help").output().unwrap();
+        assert!(output.status.success(), "{command:?}");
+        let help = stdout(&output);
+        assert!(help.contains("\nExamples:\n  handover-migrate "), "{command:?} has no examples:\n{help}");
+        let global = help.find("Global options:").unwrap_or_else(|| panic!("{command:?}: no Global options\n{help}"));
+        assert!(help[global..].contains("--project <DIR>"), "{command:?}");
+        assert!(!help[..global].contains("--project <DIR>"), "{command:?}: a global option among its own");
+        let asks = matches!(command[0], "apply" | "cleanup" | "retarget" | "rollback" | "purge");
+        let options = &help[..help.find("\nExamples:").unwrap()];
+        assert_eq!(options.contains("--yes"), asks, "{command:?}: --yes only where it does something\n{help}");
+    }
+    let plan = stdout(&bin().args(["plan", "--help"]).output().unwrap());
+    assert!(plan.contains("--out <FILE>    Also save the complete plan"), "{plan}");
+    let report = stdout(&bin().args(["report", "--help"]).output().unwrap());
+    assert!(report.contains("`md`: Markdown"), "{report}");
+    // `--yes` where it does nothing is refused as a usage error.
+    assert_eq!(bin().args(["verify", "--yes"]).output().unwrap().status.code(), Some(2));
+}
+
+#[test]
+fn the_man_page_is_complete_and_man_out_writes_every_page_it_links() {
+    let page = stdout(&bin().arg("man").output().unwrap());
+    for section in [".SH EXAMPLES", ".SH ENVIRONMENT", ".SH FILES", ".SH \"EXIT STATUS\"", "COGNIGY_API_KEY", "PAGER"] {
+        assert!(page.contains(section), "{section} missing from the man page");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    bin().args(["man", "--out"]).arg(dir.path()).assert().success();
+    let mut linked = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("handover\\-migrate\\-") {
+            let tail = &rest[at..];
+            let end = tail.find("(1)").unwrap_or(0);
+            if end > 0 && !tail[..end].contains(char::is_whitespace) {
+                linked.insert(tail[..end].replace("\\-", "-"));
+            }
+            rest = &tail[1..];
+        }
+    }
+    assert!(linked.len() > 10, "{linked:?}");
+    for name in &linked {
+        assert!(dir.path().join(format!("{name}.1")).exists(), "{name}(1) is linked but not written");
+    }
+    let main = std::fs::read_to_string(dir.path().join("handover-migrate.1")).unwrap();
+    assert!(main.contains(".SH \"EXIT STATUS\""), "the written main page lacks the extra sections");
+}

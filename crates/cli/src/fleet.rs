@@ -24,6 +24,10 @@ pub struct FleetArgs {
     /// Stop at the first project that needs input, has work left or fails.
     #[arg(long, global = true)]
     fail_fast: bool,
+    /// Confirm without asking (apply, cleanup, rollback); without a terminal and without it,
+    /// the command refuses with exit 3.
+    #[arg(long, global = true)]
+    pub yes: bool,
     #[command(subcommand)]
     command: FleetCommand,
 }

@@ -32,7 +32,9 @@ const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (provider contra
 
 #[derive(Parser)]
 #[command(name = "handover-migrate", version, long_version = LONG_VERSION, about, propagate_version = true)]
-#[command(after_help = "Exit codes: 0 success, 1 error, 2 usage, 3 input needed, 4 verify found remaining work.")]
+#[command(after_help = "Exit codes: 0 success, 1 error, 2 usage, 3 input needed, 4 verify found remaining work.\n\n\
+Start: `handover-migrate scan` in the folder `cognigy clone` wrote; `handover-migrate <command> --help` \
+shows a command's options and examples.")]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -41,6 +43,7 @@ struct Cli {
 }
 
 #[derive(Args)]
+#[command(next_help_heading = "Global options")]
 struct Global {
     /// The project: a folder written by `cognigy clone`.
     #[arg(long, global = true, value_name = "DIR")]
@@ -90,8 +93,8 @@ struct Global {
     /// Less output.
     #[arg(short, long, global = true)]
     quiet: bool,
-    /// Confirm; never prompt.
-    #[arg(long, global = true)]
+    /// `--yes` of the command that takes it (apply, cleanup, retarget, rollback, purge).
+    #[arg(skip)]
     yes: bool,
     /// Load a provider plugin: a Rust or C shared library, a .toml mapping file, or a
     /// directory of them (repeatable). Also: HANDOVER_MIGRATE_PLUGIN_PATH and
@@ -118,14 +121,47 @@ struct Global {
     require_sandbox: bool,
 }
 
+/// `--yes`, on the commands that ask before they write.
+#[derive(Args, Clone, Copy, Debug, Default)]
+struct Confirm {
+    /// Confirm without asking (scripts, CI); without a terminal and without it, the command
+    /// refuses with exit 3.
+    #[arg(long)]
+    yes: bool,
+}
+
+impl Command {
+    /// The `--yes` of this command (false for commands that never ask).
+    fn yes(&self) -> bool {
+        match self {
+            Command::Apply { confirm, .. }
+            | Command::Cleanup { confirm, .. }
+            | Command::Rollback { confirm, .. }
+            | Command::Purge { confirm } => confirm.yes,
+            Command::Retarget(args) => args.yes,
+            Command::Fleet(args) => args.yes,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Inventory: legacy settings by kind, dependent flows and nodes, conflicts, orphans.
+    #[command(after_help = "Examples:\n  \
+handover-migrate scan                          # in the folder `cognigy clone` wrote\n  \
+handover-migrate scan --project ./acme --json\n  \
+handover-migrate scan --api-url https://api-trial.cognigy.ai --project-id 64f0c1…")]
     Scan {
         #[command(flatten)]
         switch: switch::SwitchTo,
     },
     /// Show the complete change set; --out saves it bound to the project state.
+    #[command(after_help = "Examples:\n  \
+handover-migrate plan                          # counts, a summary table, what needs answers\n  \
+handover-migrate plan --detail                 # every property, manual step and node diff\n  \
+handover-migrate plan --answers answers.toml --out plan.json\n  \
+handover-migrate apply --plan plan.json --yes  # applies exactly the reviewed plan")]
     Plan {
         /// Also save the complete plan (every detail, bound to the project's current files) to
         /// FILE, for review and for `apply --plan FILE`.
@@ -138,6 +174,11 @@ enum Command {
         switch: switch::SwitchTo,
     },
     /// Create providers and switch nodes (journaled, resumable).
+    #[command(after_help = "Examples:\n  \
+handover-migrate apply                         # on a terminal: asks what is missing, then confirms\n  \
+handover-migrate apply --answers answers.toml --yes\n  \
+handover-migrate apply --plan plan.json --yes\n  \
+handover-migrate apply --project ./acme --api-url https://api-trial.cognigy.ai --project-id 64f0c1… --yes")]
     Apply {
         /// Apply a plan saved with `plan --out` (refused if the project changed since).
         #[arg(long, value_name = "FILE")]
@@ -146,14 +187,23 @@ enum Command {
         #[arg(long)]
         snapshot: bool,
         #[command(flatten)]
+        confirm: Confirm,
+        #[command(flatten)]
         switch: switch::SwitchTo,
     },
     /// Check that every node that depended on a migrated endpoint points at an existing provider.
+    #[command(after_help = "Examples:\n  \
+handover-migrate verify\n  \
+handover-migrate verify --json | jq .passed")]
     Verify {
         #[command(flatten)]
         switch: switch::SwitchTo,
     },
     /// Remove legacy settings from endpoints whose nodes are all migrated.
+    #[command(after_help = "Examples:\n  \
+handover-migrate cleanup --dry-run\n  \
+handover-migrate cleanup --yes\n  \
+handover-migrate rollback --yes                # restores the removed settings")]
     Cleanup {
         /// Show what would be removed; change nothing.
         #[arg(long)]
@@ -162,11 +212,16 @@ enum Command {
         #[arg(long)]
         force: bool,
         #[command(flatten)]
+        confirm: Confirm,
+        #[command(flatten)]
         switch: switch::SwitchTo,
     },
     /// Check, read-only, whether apply can run unattended: access and rights, the tenant's
     /// handover services against the providers' pairs, the selector field, masked secrets,
     /// snapshot-pinned endpoints, a request estimate; each finding with its fix.
+    #[command(after_help = "Examples:\n  \
+handover-migrate doctor --api-url https://api-trial.cognigy.ai --project-id 64f0c1…\n  \
+handover-migrate doctor                        # a clone: the checks that need no tenant")]
     Doctor {
         /// Save what the tenant showed (no secrets, no customer content) for a bug report
         /// or `cognigy-sim --profile`.
@@ -174,8 +229,14 @@ enum Command {
         save_profile: Option<PathBuf>,
     },
     /// Re-point every node that uses one Handover Provider to another (journaled like apply).
+    #[command(after_help = "Examples:\n  \
+handover-migrate retarget --from \"Old Desk\" --to \"New Desk\" --dry-run\n  \
+handover-migrate retarget --from \"Old Desk\" --to \"Chatwoot Support\" --to-service chatwoot --answers answers.toml --yes")]
     Retarget(switch::RetargetArgs),
     /// Undo the most recent run (call again to undo the one before).
+    #[command(after_help = "Examples:\n  \
+handover-migrate rollback                      # shows the files, then asks\n  \
+handover-migrate rollback --run 20260101T120000Z-apply --yes")]
     Rollback {
         /// Undo this run instead of the most recent.
         #[arg(long, value_name = "ID")]
@@ -183,24 +244,40 @@ enum Command {
         /// Overwrite files that were changed by someone else after the run.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        confirm: Confirm,
     },
     /// Delete the backups of finished runs (they may hold secrets).
-    Purge,
+    #[command(after_help = "Examples:\n  handover-migrate purge --yes")]
+    Purge {
+        #[command(flatten)]
+        confirm: Confirm,
+    },
     /// Remove the lock file, for a lock the kernel cannot release (a network file system).
     /// Not needed after a crash or kill: the kernel releases the lock of an ended process.
+    #[command(after_help = "Examples:\n  handover-migrate unlock --force")]
     Unlock {
         /// Remove it (required: a run on another machine may still hold it).
         #[arg(long)]
         force: bool,
     },
     /// The providers this binary knows.
+    #[command(after_help = "Examples:\n  \
+handover-migrate providers list\n  \
+handover-migrate providers show liveAgent\n  \
+handover-migrate providers show salesforce --to salesforceMIAW")]
     Providers {
         #[command(subcommand)]
         command: ProvidersCommand,
     },
     /// A migration report for a change ticket: what was found, created and switched,
     /// manual steps, verify status, warnings (Markdown, or one self-contained HTML file).
+    #[command(after_help = "Examples:\n  \
+handover-migrate report > migration.md\n  \
+handover-migrate report --format html --out migration.html")]
     Report {
+        /// `md`: Markdown, to paste into a change ticket; `html`: one self-contained file with
+        /// a diagram (no network access needed to view it).
         #[arg(long, value_enum, default_value = "md")]
         format: ReportFormat,
         /// Write the report to FILE instead of stdout.
@@ -208,6 +285,9 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// The answers file: `answers template` writes every entry the project needs.
+    #[command(after_help = "Examples:\n  \
+handover-migrate answers template --out answers.toml   # fill it in, then:\n  \
+handover-migrate apply --answers answers.toml --yes")]
     Answers {
         #[command(subcommand)]
         command: AnswersCommand,
@@ -216,11 +296,17 @@ enum Command {
     /// resumable run; see README "Fleet runs".
     Fleet(fleet::FleetArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = "Examples:\n  \
+handover-migrate completions bash > ~/.local/share/bash-completion/completions/handover-migrate\n  \
+handover-migrate completions zsh > \"${fpath[1]}/_handover-migrate\"")]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff), or write one page per command into --out DIR.
+    #[command(after_help = "Examples:\n  \
+handover-migrate man | man -l -\n  \
+handover-migrate man --out ~/.local/share/man/man1")]
     Man {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -269,7 +355,8 @@ fn main() -> ExitCode {
     handover_migrate_plugin_runner::dispatch_if_runner();
     builtin::link();
     let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.global.yes = cli.command.yes();
     schema::set_command(&matches);
     logging::init(cli.global.quiet, cli.global.verbose);
     progress::install(cli.global.json, cli.global.quiet, cli.global.verbose);
@@ -473,7 +560,7 @@ fn run(cli: Cli) -> Result<u8> {
             let ctx = switch.context(global)?;
             show_plan(global, &ctx, out.as_deref(), &["apply"], *detail)
         }
-        Command::Apply { plan: plan_file, snapshot, switch } => {
+        Command::Apply { plan: plan_file, snapshot, switch, .. } => {
             let mut ctx = switch.context(global)?;
             // Guided mode: ask for missing answers instead of stopping with exit 3.
             let guided = match plan_file {
@@ -496,7 +583,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(if report.passed() { 0 } else { 4 })
         }
-        Command::Cleanup { dry_run, force, switch } => {
+        Command::Cleanup { dry_run, force, switch, .. } => {
             let ctx = switch.context(global)?;
             let outcome = commands::cleanup(&ctx, *dry_run, *force, &mut |items| {
                 if !global.json && !global.quiet {
@@ -515,7 +602,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Retarget(args) => switch::retarget(global, args),
         Command::Doctor { save_profile } => doctor::run(global, save_profile.as_deref()),
         Command::Fleet(args) => fleet::run(global, args),
-        Command::Rollback { run, force } => {
+        Command::Rollback { run, force, .. } => {
             let ctx = Context::open(&options(global), Providers::Skip)?;
             let Some(target) = commands::rollback_candidate(&ctx, run.as_deref())? else {
                 if global.json {
@@ -540,7 +627,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
-        Command::Purge => {
+        Command::Purge { .. } => {
             let ctx = Context::open(&options(global), Providers::Skip)?;
             if !confirm(global, "Delete the backups of finished runs? They can then no longer be rolled back")? {
                 println!("Nothing was deleted.");

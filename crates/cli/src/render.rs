@@ -112,13 +112,20 @@ pub fn provider_show(entry: &Registered, info: &PairInfo) -> String {
 
 pub fn scan_text(report: &ScanReport) -> String {
     let mut out = format!("Project {}\n", report.project);
-    let legacy: usize =
-        report.endpoints.iter().filter(|e| e.kind.is_some() && e.status != EndpointStatus::NoHandoverSettings).count();
+    let legacy: usize = report
+        .endpoints
+        .iter()
+        .filter(|e| {
+            e.kind.is_some() && !matches!(e.status, EndpointStatus::NoHandoverSettings | EndpointStatus::CleanedUp)
+        })
+        .count();
+    let cleaned = report.endpoints.iter().filter(|e| e.status == EndpointStatus::CleanedUp).count();
     let flows: std::collections::HashSet<&str> =
         report.endpoints.iter().flat_map(|e| e.flows.iter().map(String::as_str)).collect();
     let _ = writeln!(
         out,
-        "{} endpoint(s), {legacy} with legacy handover settings; {} flow(s) reached from them; {} conflict(s).",
+        "{} endpoint(s), {legacy} with legacy handover settings, {cleaned} cleaned up; {} flow(s) reached from them; \
+         {} conflict(s).",
         report.endpoints.len(),
         flows.len(),
         report.plan.conflicts_by_node().len()
@@ -143,7 +150,13 @@ pub fn scan_text(report: &ScanReport) -> String {
         let _ = writeln!(out, "  {kind} ({})", endpoints.len());
         for e in endpoints {
             let provider = e.provider.as_ref().map(|p| format!(" → \"{}\"", quote::inner(p))).unwrap_or_default();
-            let _ = writeln!(out, "    {}: {}{provider}", quote::name(&e.name), e.status.describe(e.settings_problems));
+            let run = e.cleaned_by.as_ref().map(|r| format!(" (run {r})")).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {}: {}{run}{provider}",
+                quote::name(&e.name),
+                e.status.describe(e.settings_problems)
+            );
             if !e.flows.is_empty() {
                 let _ = writeln!(
                     out,
@@ -169,6 +182,9 @@ pub fn scan_text(report: &ScanReport) -> String {
     out.push_str(&findings_text(&report.plan, None));
     out
 }
+
+/// How many items of each verify finding list the terminal shows (`--json`: all).
+const VERIFY_ITEMS: usize = 20;
 
 /// How many items of each finding list a summary shows (`--detail`: all).
 const SUMMARY_ITEMS: usize = 5;
@@ -631,6 +647,19 @@ pub struct Next {
     pub rollback: String,
 }
 
+/// How many written files a run's outcome lists (the journal holds them all).
+const WRITTEN_ITEMS: usize = 20;
+
+/// The files a run wrote: the first [`WRITTEN_ITEMS`], then how many more.
+fn write_paths(out: &mut String, paths: &[String]) {
+    for path in paths.iter().take(WRITTEN_ITEMS) {
+        let _ = writeln!(out, "  {}", quote::name(path));
+    }
+    if paths.len() > WRITTEN_ITEMS {
+        let _ = writeln!(out, "  … +{} more (`--json` lists every one)", paths.len() - WRITTEN_ITEMS);
+    }
+}
+
 pub fn apply_text(outcome: &ApplyOutcome, next: &Next) -> String {
     let mut out = String::new();
     match &outcome.run.run_id {
@@ -645,9 +674,7 @@ pub fn apply_text(outcome: &ApplyOutcome, next: &Next) -> String {
                 if outcome.run.resumed { "Resumed" } else { "Applied" },
                 outcome.run.written.len()
             );
-            for path in &outcome.run.written {
-                let _ = writeln!(out, "  {}", quote::name(path));
-            }
+            write_paths(&mut out, &outcome.run.written);
             let _ = writeln!(
                 out,
                 "Next: check it, test your flows, then remove the legacy settings:\n  {}\n  {}\nUndo this run: {}",
@@ -658,20 +685,44 @@ pub fn apply_text(outcome: &ApplyOutcome, next: &Next) -> String {
     out
 }
 
-/// Names, each quoted if it must be, comma-separated.
-fn names_list(names: &[String]) -> String {
-    names.iter().map(|n| quote::name(n)).collect::<Vec<_>>().join(", ")
-}
-
 pub fn verify_text(report: &VerifyReport) -> String {
     let mut out = String::new();
+    let width = terminal_width().saturating_sub(30).max(40);
+    let names = |list: &[String]| {
+        let quoted: Vec<String> = list.iter().map(|n| quote::name(n).to_string()).collect();
+        fit_list(&quoted.iter().map(String::as_str).collect::<Vec<_>>(), width)
+    };
+    let migrated = report.migrated_endpoints.len() + report.cleaned_up.len();
     let _ = writeln!(
         out,
-        "Migrated endpoints: {}",
-        if report.migrated_endpoints.is_empty() { "none".into() } else { names_list(&report.migrated_endpoints) }
+        "{migrated} endpoint(s) migrated ({} cleaned up), {} not migrated yet; {} node(s) still on Legacy, {} pointing \
+         at missing providers, {} provider finding(s).",
+        report.cleaned_up.len(),
+        report.not_migrated.len(),
+        report.remaining.len(),
+        report.dangling.len(),
+        report.provider_findings.len()
     );
+    if !report.migrated_endpoints.is_empty() {
+        let _ = writeln!(out, "Migrated: {}", names(&report.migrated_endpoints));
+    }
+    if !report.cleaned_up.is_empty() {
+        let mut by_run: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for c in &report.cleaned_up {
+            by_run.entry(&c.run).or_default().push(&c.endpoint);
+        }
+        for (run, endpoints) in by_run {
+            let _ = writeln!(out, "Cleaned up by run {run}: {}", fit_list(&endpoints, width));
+        }
+    }
     if !report.not_migrated.is_empty() {
-        let _ = writeln!(out, "Not migrated yet: {}", names_list(&report.not_migrated));
+        let _ = writeln!(out, "Not migrated yet: {}", names(&report.not_migrated));
+    }
+    for line in report.missing_inputs.iter().take(SUMMARY_ITEMS) {
+        let _ = writeln!(out, "  ? {}", quote::inner(line));
+    }
+    if report.missing_inputs.len() > SUMMARY_ITEMS {
+        let _ = writeln!(out, "  … +{} more (`--json` lists them all)", report.missing_inputs.len() - SUMMARY_ITEMS);
     }
     for (title, items) in [
         ("Still on Legacy", &report.remaining),
@@ -680,8 +731,11 @@ pub fn verify_text(report: &VerifyReport) -> String {
     ] {
         if !items.is_empty() {
             let _ = writeln!(out, "{title} ({}):", items.len());
-            for item in items {
+            for item in items.iter().take(VERIFY_ITEMS) {
                 let _ = writeln!(out, "  - {}", quote::inner(item));
+            }
+            if items.len() > VERIFY_ITEMS {
+                let _ = writeln!(out, "  … +{} more (`--json` lists them all)", items.len() - VERIFY_ITEMS);
             }
         }
     }
@@ -696,8 +750,9 @@ pub fn verify_text(report: &VerifyReport) -> String {
 }
 
 pub fn cleanup_items_text(items: &[CleanupItem]) -> String {
-    let mut out = String::from("Cleanup\n");
-    for item in items {
+    let refused = items.iter().filter(|i| i.refused.is_some()).count();
+    let mut out = format!("Cleanup: {} endpoint(s) can be cleaned up, {refused} refused\n", items.len() - refused);
+    for item in items.iter().take(WRITTEN_ITEMS) {
         match &item.refused {
             None => {
                 let _ = writeln!(
@@ -713,6 +768,9 @@ pub fn cleanup_items_text(items: &[CleanupItem]) -> String {
                 let _ = writeln!(out, "  x {} refused: {}", quote::name(&item.endpoint), quote::inner(reason));
             }
         }
+    }
+    if items.len() > WRITTEN_ITEMS {
+        let _ = writeln!(out, "  … +{} more (`--json` lists them all)", items.len() - WRITTEN_ITEMS);
     }
     out
 }
@@ -736,9 +794,7 @@ pub fn cleanup_text(outcome: &CleanupOutcome, rollback: &str) -> String {
                 run.written.len(),
                 run.run_id.as_deref().unwrap_or("-")
             );
-            for path in &run.written {
-                let _ = writeln!(out, "  {path}");
-            }
+            write_paths(&mut out, &run.written);
             let _ = writeln!(out, "Undo it (the backups are kept until `purge`): {rollback}");
         }
         None if outcome.items.iter().all(|i| i.refused.is_some()) => {
@@ -752,19 +808,24 @@ pub fn cleanup_text(outcome: &CleanupOutcome, rollback: &str) -> String {
 
 pub fn rollback_preview(run: &RunInfo) -> String {
     let mut out = format!("Run {} ({}, {:?}) changed:\n", run.id, run.kind.as_str(), run.state);
-    for path in run.changed_files() {
-        let _ = writeln!(out, "  {}", quote::name(&path));
-    }
+    write_paths(&mut out, &run.changed_files());
     out
 }
 
 pub fn rollback_text(outcome: &RollbackOutcome) -> String {
     let mut out = format!("Rolled back run {}.\n", outcome.run_id.as_deref().unwrap_or("-"));
-    for path in &outcome.restored {
-        let _ = writeln!(out, "  restored {}", quote::name(path));
-    }
-    for path in &outcome.removed {
-        let _ = writeln!(out, "  removed {}", quote::name(path));
-    }
+    let _ = writeln!(
+        out,
+        "  restored {} file(s), removed {} file(s) it had created",
+        outcome.restored.len(),
+        outcome.removed.len()
+    );
+    let shown: Vec<String> = outcome
+        .restored
+        .iter()
+        .map(|p| format!("restored {p}"))
+        .chain(outcome.removed.iter().map(|p| format!("removed {p}")))
+        .collect();
+    write_paths(&mut out, &shown);
     out
 }

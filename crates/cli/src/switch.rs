@@ -52,6 +52,10 @@ pub struct RetargetArgs {
     /// Apply a plan saved with `retarget … --dry-run --out FILE` (refused if the project changed since).
     #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
     pub plan: Option<PathBuf>,
+    /// Confirm without asking (scripts, CI); without a terminal and without it, the command
+    /// refuses with exit 3.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// `retarget`: like `plan` with --dry-run, like `apply` without.

@@ -1,6 +1,7 @@
 //! `verify` and `cleanup`: what is left, and removing the legacy settings of endpoints
 //! whose nodes are all migrated.
 
+use handover_migrate_engine::status::History;
 use handover_migrate_engine::verify::{self, CleanupItem, VerifyReport};
 use handover_migrate_io::journal::RunKind;
 use handover_migrate_io::run::{self, RunOutcome};
@@ -11,7 +12,8 @@ use crate::context::{Context, Target};
 
 pub fn verify(ctx: &Context) -> Result<VerifyReport> {
     let loaded = ctx.load()?;
-    verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, ctx.target.clone_dir().is_none())
+    let history = History::from_runs(&ctx.state().runs()?);
+    verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, ctx.target.clone_dir().is_none(), &history)
 }
 
 #[derive(Debug, Serialize)]
@@ -33,7 +35,9 @@ pub fn cleanup(
     // An interrupted apply must be finished or rolled back before anything is cleaned up.
     run::check_previous_runs(&ctx.state(), RunKind::Cleanup)?;
     let loaded = ctx.load()?;
-    let report = verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, ctx.target.clone_dir().is_none())?;
+    let history = History::from_runs(&ctx.state().runs()?);
+    let report =
+        verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, ctx.target.clone_dir().is_none(), &history)?;
     if !report.dangling.is_empty() || !report.provider_findings.is_empty() {
         let problems: Vec<String> =
             report.dangling.iter().chain(&report.provider_findings).map(|p| format!("  - {p}")).collect();

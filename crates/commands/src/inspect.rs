@@ -19,7 +19,8 @@ use crate::context::Context;
 /// (read-only) and reports what is unknown.
 pub fn scan(ctx: &Context) -> Result<ScanReport> {
     let (loaded, unknown) = ctx.load_inventory()?;
-    let mut report = scan::build(&loaded.project, &loaded.analysis);
+    let history = handover_migrate_engine::status::History::from_runs(&ctx.state().runs()?);
+    let mut report = scan::build(&loaded.project, &loaded.analysis, &history);
     if unknown.is_some() {
         // The plan of a made-up key would show edits no run makes.
         report.plan.selector_key = String::new();

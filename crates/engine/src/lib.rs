@@ -25,6 +25,7 @@ pub mod plan_saved;
 pub mod questions;
 pub mod report;
 pub mod scan;
+pub mod status;
 pub mod verify;
 
 pub use handover_migrate_io::{Error, ErrorKind, Result};

@@ -214,16 +214,16 @@ pub struct ReportInputs<'a> {
 /// Collect the report of an analysed project.
 pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Result<Report> {
     let plan = plan::build(project, analysis);
-    let scan = scan::build(project, analysis);
-    let verify = crate::verify::verify(project, analysis, inputs.registry, inputs.api)?;
-
-    // What the runs of this state directory did (rolled-back runs no longer count).
-    // A damaged journal must not keep the report from being written: say so instead.
     let mut history_warning = None;
     let runs_info = inputs.runs.unwrap_or_else(|error| {
         history_warning = Some(format!("the run history could not be read: {}", error.message));
         Vec::new()
     });
+    let history = crate::status::History::from_runs(&runs_info);
+    let scan = scan::build(project, analysis, &history);
+    // What the runs of this state directory did (rolled-back runs no longer count).
+    // A damaged journal must not keep the report from being written: say so instead.
+    let verify = crate::verify::verify(project, analysis, inputs.registry, inputs.api, &history)?;
     let mut created_by: BTreeMap<String, String> = BTreeMap::new();
     let mut written_by: BTreeMap<String, String> = BTreeMap::new();
     for run in runs_info.iter().filter(|r| r.kind == RunKind::Apply && r.state != RunState::RolledBack) {
@@ -255,7 +255,7 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
         })
         .collect();
 
-    let providers: Vec<ReportProvider> = plan
+    let mut providers: Vec<ReportProvider> = plan
         .providers
         .iter()
         .map(|p| {
@@ -286,6 +286,39 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
         })
         .collect();
 
+    // Providers of cleaned-up endpoints: no longer in the plan (their endpoints have no legacy
+    // settings left), still the migration's.
+    for cleaned in &verify.cleaned_up {
+        let Some(name) = &cleaned.provider else { continue };
+        if let Some(known) = providers.iter_mut().find(|p| &p.name == name) {
+            if !known.endpoints.contains(&cleaned.endpoint) {
+                known.endpoints.push(cleaned.endpoint.clone());
+            }
+            continue;
+        }
+        let Some(provider) = project.providers.iter().find(|p| &p.name == name) else { continue };
+        let pair = inputs.registry.pair_for_service(&provider.service);
+        let created_by_run = created_by.get(&provider.path).cloned();
+        providers.push(ReportProvider {
+            name: provider.name.clone(),
+            display_name: pair
+                .as_ref()
+                .and_then(|pair| inputs.registry.find(pair))
+                .map(|(_, info)| info.display_name.clone())
+                .unwrap_or_else(|| provider.service.clone()),
+            source_kind: pair.as_ref().map(|p| p.source_kind.clone()).unwrap_or_default(),
+            target_service: provider.service.clone(),
+            reference_id: provider.reference_id.clone(),
+            status: if created_by_run.is_some() { ProviderStatus::Created } else { ProviderStatus::Exists },
+            created_by_run,
+            path: provider.path.clone(),
+            endpoints: vec![cleaned.endpoint.clone()],
+            // Its properties are not shown: they are no longer compared with any endpoint.
+            properties: Vec::new(),
+            notes: Vec::new(),
+        });
+    }
+
     let mut nodes: Vec<ReportNode> = plan
         .node_edits
         .iter()
@@ -312,8 +345,7 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
         })
         .collect();
     // Nodes already pointing at one of this migration's providers.
-    let ours: BTreeMap<&str, &str> =
-        plan.providers.iter().map(|p| (p.reference_id.as_str(), p.name.as_str())).collect();
+    let ours: BTreeMap<&str, &str> = providers.iter().map(|p| (p.reference_id.as_str(), p.name.as_str())).collect();
     for handover in &analysis.nodes {
         let (Resolution::AlreadySwitched { provider: Some(_) }, Selector::Provider(reference)) =
             (&handover.resolution, &handover.selector)
@@ -365,7 +397,8 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
             answers_entry: None,
         });
     }
-    let migrated = !verify.migrated_endpoints.is_empty();
+    let cleaned_up = !verify.cleaned_up.is_empty();
+    let migrated = !verify.migrated_endpoints.is_empty() || cleaned_up;
     manual_steps.push(ReportStep {
         provider: None,
         text: "`handover-migrate verify` passes".into(),
@@ -381,12 +414,13 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
     manual_steps.push(ReportStep {
         provider: None,
         text: "Then remove the legacy settings with `handover-migrate cleanup` (`rollback` undoes it)".into(),
-        done: false,
+        // Done when a cleanup ran and no migrated endpoint keeps legacy settings.
+        done: cleaned_up && verify.migrated_endpoints.is_empty(),
         answers_entry: None,
     });
 
     let mut links = Links::default();
-    for p in &plan.providers {
+    for p in &providers {
         for endpoint in &p.endpoints {
             links.endpoint_provider.push(EndpointLink { endpoint: endpoint.clone(), provider: p.name.clone() });
         }
@@ -426,7 +460,11 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
     }
 
     let summary = Summary {
-        endpoints_with_legacy_settings: scan.endpoints.iter().filter(|e| e.provider.is_some()).count(),
+        endpoints_with_legacy_settings: scan
+            .endpoints
+            .iter()
+            .filter(|e| e.provider.is_some() && e.status != scan::EndpointStatus::CleanedUp)
+            .count(),
         providers_to_create: providers.iter().filter(|p| p.status == ProviderStatus::ToCreate).count(),
         providers_existing: providers.iter().filter(|p| p.status != ProviderStatus::ToCreate).count(),
         nodes_to_switch: nodes.iter().filter(|n| n.status == NodeStatus::ToSwitch).count(),
@@ -441,6 +479,8 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
         "Needs answers before it can be applied".to_string()
     } else if plan.has_changes() {
         if written_by.is_empty() { "Planned, not applied yet" } else { "Partly applied" }.to_string()
+    } else if cleaned_up && verify.migrated_endpoints.is_empty() && verify.passed() {
+        "Migrated, verified and cleaned up".to_string()
     } else if migrated && verify.passed() {
         "Applied and verified".to_string()
     } else if migrated {
@@ -449,6 +489,13 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
         "Nothing to migrate".to_string()
     };
 
+    // Offline, "created" means a file in the clone: say so plainly.
+    let offline_note = (!inputs.api && !providers.iter().all(|p| p.status == ProviderStatus::ToCreate)).then(|| {
+        "offline run: the providers exist only as local files in this clone (handoverProviders/) until they reach \
+         the tenant: link the clone with `handover-migrate apply --project DIR --api-url URL --project-id ID`, or \
+         restore the clone with the Cognigy CLI"
+            .to_string()
+    });
     Ok(Report {
         tool: inputs.tool,
         generated_at: utc_now(),
@@ -474,7 +521,7 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
             provider_findings: verify.provider_findings.clone(),
         },
         runs,
-        warnings: plan.warnings.iter().cloned().chain(history_warning).collect(),
+        warnings: plan.warnings.iter().cloned().chain(history_warning).chain(offline_note).collect(),
         notices: plan.notices.clone(),
         links,
     })

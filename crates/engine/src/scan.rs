@@ -41,6 +41,8 @@ pub enum EndpointStatus {
     /// Legacy settings the provider cannot use (`settings_problems` of them; the plan lists them).
     InvalidSettings,
     NoHandoverSettings,
+    /// A cleanup run removed its legacy settings (`cleaned_by` names it): migrated, done.
+    CleanedUp,
 }
 
 impl EndpointStatus {
@@ -52,6 +54,7 @@ impl EndpointStatus {
             EndpointStatus::UnsupportedKind => "unsupported kind (install a plugin)".into(),
             EndpointStatus::InvalidSettings => format!("invalid settings ({settings_problems} problem(s), see plan)"),
             EndpointStatus::NoHandoverSettings => "no handover settings".into(),
+            EndpointStatus::CleanedUp => "migrated and cleaned up".into(),
         }
     }
 }
@@ -68,6 +71,9 @@ pub struct ScanEndpoint {
     pub legacy_nodes: usize,
     pub switched_nodes: usize,
     pub locales: Vec<String>,
+    /// With `cleaned_up`: the cleanup run that removed its legacy settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cleaned_by: Option<String>,
 }
 
 /// Per endpoint: the flows that reach it, its Legacy and switched node counts and the
@@ -80,7 +86,9 @@ struct Reach {
     locales: BTreeSet<usize>,
 }
 
-pub fn build(project: &Project, analysis: &Analysis) -> ScanReport {
+pub fn build(project: &Project, analysis: &Analysis, history: &crate::status::History) -> ScanReport {
+    let cleaned: std::collections::HashMap<String, crate::status::CleanedUp> =
+        crate::status::cleaned_up(project, analysis, history).into_iter().map(|c| (c.endpoint.clone(), c)).collect();
     let mut reach: Vec<Reach> = project.endpoints.iter().map(|_| Reach::default()).collect();
     for (flow, endpoints) in analysis.flow_endpoints.iter().enumerate() {
         for &endpoint in endpoints {
@@ -122,6 +130,11 @@ pub fn build(project: &Project, analysis: &Analysis) -> ScanReport {
                 (Handover::Nothing(kind), _) => (Some(kind.clone()), EndpointStatus::NoHandoverSettings, None),
                 _ => (None, EndpointStatus::NoHandoverSettings, None),
             };
+            let cleaned_up = cleaned.get(&endpoint.name);
+            let (status, provider) = match cleaned_up {
+                Some(c) => (EndpointStatus::CleanedUp, c.provider.clone()),
+                None => (status, provider),
+            };
             let mut locales: Vec<String> =
                 reach.locales.iter().map(|&locale| project.locales[locale].name.clone()).collect();
             locales.sort();
@@ -135,6 +148,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> ScanReport {
                 legacy_nodes: reach.legacy_nodes,
                 switched_nodes: reach.switched_nodes,
                 locales,
+                cleaned_by: cleaned_up.map(|c| c.run.clone()),
             }
         })
         .collect();

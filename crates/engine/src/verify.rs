@@ -35,6 +35,13 @@ pub struct VerifyReport {
     /// No endpoint is migrated: everything remains, which is not a pass (a CI gate must
     /// not pass on a project nobody migrated).
     pub nothing_migrated: bool,
+    /// Why an endpoint is not migrated when an input is missing (a secret not supplied),
+    /// with what supplies it.
+    #[serde(default)]
+    pub missing_inputs: Vec<String>,
+    /// Endpoints whose legacy settings a cleanup run removed: migrated, and done.
+    #[serde(default)]
+    pub cleaned_up: Vec<crate::status::CleanedUp>,
 }
 
 impl VerifyReport {
@@ -63,8 +70,10 @@ pub fn verify(
     analysis: &Analysis,
     registry: &Registry,
     masked_on_read: bool,
+    history: &crate::status::History,
 ) -> Result<VerifyReport> {
-    let mut report = VerifyReport::default();
+    let mut report =
+        VerifyReport { cleaned_up: crate::status::cleaned_up(project, analysis, history), ..Default::default() };
     let migrated: Vec<bool> = analysis
         .endpoint_states
         .iter()
@@ -80,11 +89,24 @@ pub fn verify(
             report.migrated_endpoints.push(endpoint.name.clone());
         } else if matches!(endpoint.handover, Handover::Legacy { .. }) {
             report.not_migrated.push(endpoint.name.clone());
+            if let EndpointState::Grouped { group, .. } = &analysis.endpoint_states[index] {
+                for step in analysis.groups[*group].steps.iter().filter(|s| s.blocking && !s.satisfied) {
+                    let Some(entry) = &step.answers_entry else { continue };
+                    let or_env = step.env_var.as_ref().map(|v| format!("set {v}, or ")).unwrap_or_default();
+                    report.missing_inputs.push(format!(
+                        "{}: `{}` is not supplied and no provider holding it exists; {or_env}add to the answers file: {}",
+                        endpoint.name,
+                        step.step.key,
+                        entry.replace('\n', " ")
+                    ));
+                }
+            }
         }
     }
     // After cleanup an endpoint keeps no legacy settings to group by: nodes switched to a
     // provider show the migration then.
     report.nothing_migrated = report.migrated_endpoints.is_empty()
+        && report.cleaned_up.is_empty()
         && !analysis.nodes.iter().any(|node| matches!(node.selector, Selector::Provider(_)));
     for node in &analysis.nodes {
         // Only the endpoints that reach the node's flow can make it depend on them.

@@ -233,6 +233,20 @@ pub(super) fn resolve_groups(
                 group.reused_unverified = *same == Sameness::SameUnverifiedSecrets;
             }
         }
+        // A provider a run created with a secret that is not supplied again (answered once,
+        // typed in guided mode): the provider holds it, so the endpoint is migrated and the
+        // provider reused, never proposed a second time.
+        if !group.is_complete() {
+            let explicit = entries.iter().find_map(|(_, a)| a.name.as_deref());
+            if let Some(index) = provider_holding_the_rest(project, group, explicit) {
+                let existing = &project.providers[index];
+                for property in group.properties.iter_mut().filter(|p| p.value.is_none()) {
+                    property.value = existing.properties.get(&property.key).cloned();
+                    property.source = ValueSource::Provider;
+                }
+                group.existing = Some(index);
+            }
+        }
         let explicit = entries.iter().find_map(|(_, a)| a.name.clone());
         if let Some(name) = &explicit {
             check_provider_name(name).map_err(|why| {
@@ -395,6 +409,44 @@ fn compare_properties(existing: &Object, wanted: &[ResolvedProperty]) -> Samenes
         (true, _) => Sameness::Different,
         (false, true) => Sameness::SameUnverifiedSecrets,
         (false, false) => Sameness::Same,
+    }
+}
+
+/// The existing provider that has every value the group knows and a value for each one it
+/// lacks (a secret not supplied again): the one a run created for it. Several such
+/// providers: the one with the group's name (answered, or derived as a run derives it).
+fn provider_holding_the_rest(project: &Project, group: &Group, explicit: Option<&str>) -> Option<usize> {
+    let candidates: Vec<usize> = project
+        .providers
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.service == group.pair.target_service)
+        .filter(|(_, p)| {
+            let known_match =
+                group.properties.iter().all(|wanted| match (&wanted.value, p.properties.get(&wanted.key)) {
+                    (Some(value), Some(found)) => {
+                        found == value
+                            || (wanted.class == PropertyClass::Secret && found.as_str().is_some_and(looks_masked))
+                    }
+                    (Some(_), None) => false,
+                    (None, found) => !is_unset(found),
+                });
+            let extra_set = p
+                .properties
+                .iter()
+                .any(|(key, value)| !group.properties.iter().any(|w| &w.key == key) && !is_unset(Some(value)));
+            known_match && !extra_set
+        })
+        .map(|(i, _)| i)
+        .collect();
+    match candidates.as_slice() {
+        [] => None,
+        [one] => Some(*one),
+        several => {
+            let derived = derive_provider_name(&group.info.display_name, group.anchor());
+            let name = explicit.unwrap_or(&derived);
+            several.iter().copied().find(|&i| project.providers[i].name.eq_ignore_ascii_case(name))
+        }
     }
 }
 

@@ -118,6 +118,8 @@ pub enum ValueSource {
     Endpoint,
     Answers,
     Environment,
+    /// The existing provider holds it (a secret a run was given once, not supplied again).
+    Provider,
     Missing,
 }
 
