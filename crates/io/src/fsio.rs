@@ -54,6 +54,19 @@ pub fn sha256_json(value: &impl serde::Serialize) -> String {
     }
 }
 
+/// JSON as the Cognigy CLI writes it (`JSON.stringify(value, undefined, 4)`): 4-space
+/// indent, keys in order, no trailing newline. Plain data always serializes; were it not
+/// to (a map with non-string keys), the text is empty.
+pub fn to_cli_json(value: &impl serde::Serialize) -> String {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    match value.serialize(&mut serializer) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
 /// What is at a path, without following a symlink.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
@@ -62,6 +75,26 @@ pub enum Entry {
     Dir,
     Symlink,
     Other,
+}
+
+impl Entry {
+    /// `Ok` for a regular file; anything else is the error that says what `path` is
+    /// instead (the one wording of every reader, path-based or descriptor-relative).
+    pub fn require_file(&self, path: &Path) -> Result<()> {
+        match self {
+            Entry::File => Ok(()),
+            Entry::Missing => Err(Error::failed(format!("{} is missing", path.display()))),
+            Entry::Symlink => Err(Error::failed(format!(
+                "{} is a symbolic link; handover-migrate never follows links. Replace it with the file itself",
+                path.display()
+            ))),
+            Entry::Dir => Err(Error::failed(format!("{} is a directory where a file is expected", path.display()))),
+            Entry::Other => Err(Error::failed(format!(
+                "{} is not a regular file (a FIFO, socket or device?) where a file is expected",
+                path.display()
+            ))),
+        }
+    }
 }
 
 pub fn entry(path: &Path) -> Result<Entry> {
@@ -108,49 +141,18 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
     read_regular_stamped(path).map(|(bytes, _)| bytes)
 }
 
-/// A regular file opened for reading, with its metadata.
-fn open_regular(path: &Path) -> Result<(File, std::fs::Metadata)> {
-    // Open first (one system call for the common case); only a refusal or a file that is
-    // not regular is inspected further, to say what is wrong.
-    let opened = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path);
-    if let Ok(file) = opened {
-        if let Ok(metadata) = file.metadata() {
-            if metadata.file_type().is_file() {
-                return Ok((file, metadata));
-            }
-        }
-    }
-    match entry(path)? {
-        Entry::File => {}
-        Entry::Missing => return Err(Error::failed(format!("{} is missing", path.display()))),
-        Entry::Symlink => {
-            return Err(Error::failed(format!(
-                "{} is a symbolic link; handover-migrate never follows links. Replace it with the file itself",
-                path.display()
-            )))
-        }
-        Entry::Dir => return Err(Error::failed(format!("{} is a directory where a file is expected", path.display()))),
-        Entry::Other => {
-            return Err(Error::failed(format!(
-                "{} is not a regular file (a FIFO, socket or device?) where a file is expected",
-                path.display()
-            )))
-        }
-    }
-    let file = OpenOptions::new()
+fn open_regular(path: &Path) -> Result<File> {
+    entry(path)?.require_file(path)?;
+    OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
-        .map_err(|e| Error::io("open", path, e))?;
-    let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
-    if !metadata.file_type().is_file() {
-        return Err(Error::failed(format!("{} changed while it was being opened; run again", path.display())));
-    }
-    Ok((file, metadata))
+        .map_err(|e| Error::io("open", path, e))
 }
 
 fn read_regular_stamped(path: &Path) -> Result<(Vec<u8>, FileStamp)> {
-    let (file, metadata) = open_regular(path)?;
+    let file = open_regular(path)?;
+    let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
     let size = metadata.len();
     let limit = max_file_bytes();
     if size > limit {
@@ -191,7 +193,8 @@ pub fn read_text_stamped(path: &Path) -> Result<(String, FileStamp)> {
 pub fn read_ranges(path: &Path, stamp: FileStamp, ranges: &[std::ops::Range<usize>]) -> Result<Vec<String>> {
     use std::os::unix::fs::FileExt;
     let changed = || Error::changed_while_running(path.display());
-    let (file, metadata) = open_regular(path)?;
+    let file = open_regular(path)?;
+    let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
     if FileStamp::of(&metadata) != stamp {
         return Err(changed());
     }
@@ -355,6 +358,15 @@ pub fn remove_empty_dir(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cli_format_matches_json_stringify() {
+        let value = serde_json::json!({"a": [], "b": {}, "c": [1, {"d": null}], "e": "ü\u{1}"});
+        assert_eq!(
+            to_cli_json(&value),
+            "{\n    \"a\": [],\n    \"b\": {},\n    \"c\": [\n        1,\n        {\n            \"d\": null\n        }\n    ],\n    \"e\": \"ü\\u0001\"\n}"
+        );
+    }
 
     #[test]
     fn atomic_write_replaces_and_keeps_mode() {
