@@ -17,9 +17,10 @@ use serde_json::Value;
 use crate::analysis::{missing_answers, Analysis, EndpointState, NodeSwitch, Resolution, Retarget, Selector};
 use crate::answers::{assign_snippet, toml_key, KEEP_LEGACY};
 use crate::clone::{CONFIG_FILE, PROVIDERS_DIR};
-use crate::jsonedit::{render_at, span_of, splice, to_cli_json};
+use crate::jsonedit::{render_at, span_of, splice};
 use crate::model::Project;
 use handover_migrate_io::fsio::sha256_hex;
+use handover_migrate_io::fsio::to_cli_json;
 use handover_migrate_io::run::FileChange;
 use handover_migrate_io::{Error, InputNeeded, Result};
 
@@ -783,6 +784,11 @@ pub fn materialize(
             let text = project.read_unchanged(&chart.path)?;
             let hash = sha256_hex(text.as_bytes());
             let raw = crate::clone::parse_raw_chart(&text, &chart.path)?;
+            // The chart's nodes by id (the first of a repeated id), not searched per edit.
+            let mut raw_by_id: HashMap<&str, usize> = HashMap::with_capacity(raw.nodes.len());
+            for (index, raw_node) in raw.nodes.iter().enumerate() {
+                raw_by_id.entry(&*raw_node.id).or_insert(index);
+            }
             let mut edits = Vec::new();
             for handover in nodes.iter().map(|i| &analysis.nodes[*i]) {
                 let node = analysis.node(project, handover);
@@ -793,7 +799,7 @@ pub fn materialize(
                     (_, Selector::Provider(old)) if relink.contains_key(old) => (relink[old].clone(), None),
                     _ => continue,
                 };
-                let Some(raw_node) = raw.nodes.iter().find(|n| *n.id == *node.id) else { continue };
+                let Some(raw_node) = raw_by_id.get(&*node.id).map(|&i| &raw.nodes[i]) else { continue };
                 let Some(raw_config) = raw_node.config else {
                     return Err(Error::failed(format!(
                         "{}: node `{}` has no config object to switch; open it once in Cognigy and clone again",
