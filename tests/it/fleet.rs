@@ -189,6 +189,9 @@ fn a_fleet_of_tenants_and_clones_migrates_end_to_end_and_rolls_back() {
     let before = setup.state();
     let clone_before = tree_hashes(&setup.clone_dir());
 
+    let doctor = setup.fleet(&["doctor", "--json"]);
+    expect(&doctor, 0);
+    assert!(statuses(&check("fleet-doctor", &doctor)).values().all(|s| s == "done"));
     let scan = setup.fleet(&["scan", "--json"]);
     expect(&scan, 0);
     let scan = check("fleet-scan", &scan);

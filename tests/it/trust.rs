@@ -430,3 +430,15 @@ fn a_saved_plan_holds_no_hash_of_secret_bearing_files_and_is_owner_only() {
     cmd.env("XDG_STATE_HOME", ci_home.path());
     run_cmd(cmd, &["apply", "--plan"]).code(0);
 }
+
+#[test]
+fn a_locale_folder_without_its_chart_is_an_error_not_skipped() {
+    let project = Scratch::example();
+    std::fs::remove_file(project.path().join("flows/Main/de-DE/chart.json")).unwrap();
+    let before = tree(project.path());
+    for args in [&["plan"][..], &["apply", "--yes"], &["verify"], &["cleanup", "--yes"]] {
+        let ran = run(&project, args);
+        ran.code(1).mentions(&["flows/Main/de-DE has no chart.json"]);
+        assert_nothing_written(&project, &before, &ran);
+    }
+}

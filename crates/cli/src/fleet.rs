@@ -52,6 +52,8 @@ pub enum FleetCommand {
     },
     /// Every project's verify; exit 4 when any has work left.
     Verify,
+    /// Every project's doctor (read-only): 0 only when every project can apply unattended.
+    Doctor,
     /// Remove legacy settings from every project's fully migrated endpoints (asks once).
     Cleanup {
         #[arg(long)]
@@ -152,6 +154,11 @@ pub fn run(global: &Global, args: &FleetArgs) -> Result<u8> {
                 let ready = summary.iter().filter(|o| o.status == ProjectStatus::Done).count();
                 confirm(global, &format!("Apply the {ready} project(s) marked done above?"))
             })?;
+            show(global, &outcome);
+            Ok(outcome.exit_code)
+        }
+        FleetCommand::Doctor => {
+            let outcome = fleet::doctor(&fleet, options)?;
             show(global, &outcome);
             Ok(outcome.exit_code)
         }
@@ -272,7 +279,7 @@ fn outcome_text(outcome: &FleetOutcome) -> String {
     if let Some(run) = &outcome.fleet_run {
         let _ = writeln!(out, "Fleet run {run}{}", if outcome.resumed { " (continued)" } else { "" });
     }
-    if !outcome.confirmed && outcome.command != "plan" && outcome.command != "verify" {
+    if !outcome.confirmed && !matches!(outcome.command.as_str(), "plan" | "verify" | "doctor") {
         let _ = writeln!(out, "Nothing was written.");
     }
     out.push_str(&outcomes_text(&outcome.projects));

@@ -403,7 +403,13 @@ fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale]) -> Result<F
         };
         let chart_path = rel(&[&locale_dir, CHART_FILE]);
         if fsio::entry(&reader.root.join(&chart_path))? == Entry::Missing {
-            continue;
+            // `cognigy clone` writes a chart for every locale folder it makes; one missing
+            // would leave that locale's handover nodes unseen (verify and cleanup would then
+            // act as if there were no more).
+            return Err(Error::failed(format!(
+                "{locale_dir} has no {CHART_FILE}; `cognigy clone` writes one in every locale folder. Clone the \
+                 flow again, or remove the folder if the flow has no such locale"
+            )));
         }
         let (text, stamp) = reader.stamped_text(&chart_path)?;
         let nodes = parse_chart_nodes(&text, &chart_path, locales)?;

@@ -63,17 +63,6 @@ pub fn splice(text: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
     out
 }
 
-/// Serialize a new file the way the Cognigy CLI does: 4-space indentation, no trailing newline.
-pub fn to_cli_json(value: &impl Serialize) -> String {
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    match value.serialize(&mut serializer) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,14 +97,5 @@ mod tests {
         let span = span_of(text, doc.config);
         let out = splice(text, vec![(span.clone(), render_at(text, &span, &json!({"x": 2})))]);
         assert_eq!(out, r#"{"config":{"x":2}}"#);
-    }
-
-    #[test]
-    fn cli_format_matches_json_stringify() {
-        let value = json!({"a": [], "b": {}, "c": [1, {"d": null}], "e": "ü\u{1}"});
-        assert_eq!(
-            to_cli_json(&value),
-            "{\n    \"a\": [],\n    \"b\": {},\n    \"c\": [\n        1,\n        {\n            \"d\": null\n        }\n    ],\n    \"e\": \"ü\\u0001\"\n}"
-        );
     }
 }

@@ -17,9 +17,10 @@ use serde_json::Value;
 use crate::analysis::{missing_answers, Analysis, EndpointState, NodeSwitch, Resolution, Retarget, Selector};
 use crate::answers::{assign_snippet, toml_key, KEEP_LEGACY};
 use crate::clone::{CONFIG_FILE, PROVIDERS_DIR};
-use crate::jsonedit::{render_at, span_of, splice, to_cli_json};
+use crate::jsonedit::{render_at, span_of, splice};
 use crate::model::Project;
 use handover_migrate_io::fsio::sha256_hex;
+use handover_migrate_io::fsio::to_cli_json;
 use handover_migrate_io::run::FileChange;
 use handover_migrate_io::{Error, InputNeeded, Result};
 

@@ -25,7 +25,7 @@ impl SavedPlan {
             plan: &'a Plan,
             digest: String,
         }
-        let text = crate::jsonedit::to_cli_json(&Saving { plan, digest: plan.digest() }) + "\n";
+        let text = fsio::to_cli_json(&Saving { plan, digest: plan.digest() }) + "\n";
         // Owner-only, also when it replaces a plan file others could read.
         if fsio::entry(path)? == fsio::Entry::File {
             use std::os::unix::fs::PermissionsExt;

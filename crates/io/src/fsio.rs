@@ -54,6 +54,19 @@ pub fn sha256_json(value: &impl serde::Serialize) -> String {
     }
 }
 
+/// JSON as the Cognigy CLI writes it (`JSON.stringify(value, undefined, 4)`): 4-space
+/// indent, keys in order, no trailing newline. Plain data always serializes; were it not
+/// to (a map with non-string keys), the text is empty.
+pub fn to_cli_json(value: &impl serde::Serialize) -> String {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    match value.serialize(&mut serializer) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
 /// What is at a path, without following a symlink.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -62,6 +75,26 @@ pub enum Entry {
     Dir,
     Symlink,
     Other,
+}
+
+impl Entry {
+    /// `Ok` for a regular file; anything else is the error that says what `path` is
+    /// instead (the one wording of every reader, path-based or descriptor-relative).
+    pub fn require_file(&self, path: &Path) -> Result<()> {
+        match self {
+            Entry::File => Ok(()),
+            Entry::Missing => Err(Error::failed(format!("{} is missing", path.display()))),
+            Entry::Symlink => Err(Error::failed(format!(
+                "{} is a symbolic link; handover-migrate never follows links. Replace it with the file itself",
+                path.display()
+            ))),
+            Entry::Dir => Err(Error::failed(format!("{} is a directory where a file is expected", path.display()))),
+            Entry::Other => Err(Error::failed(format!(
+                "{} is not a regular file (a FIFO, socket or device?) where a file is expected",
+                path.display()
+            ))),
+        }
+    }
 }
 
 pub fn entry(path: &Path) -> Result<Entry> {
@@ -109,23 +142,7 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn open_regular(path: &Path) -> Result<File> {
-    match entry(path)? {
-        Entry::File => {}
-        Entry::Missing => return Err(Error::failed(format!("{} is missing", path.display()))),
-        Entry::Symlink => {
-            return Err(Error::failed(format!(
-                "{} is a symbolic link; handover-migrate never follows links. Replace it with the file itself",
-                path.display()
-            )))
-        }
-        Entry::Dir => return Err(Error::failed(format!("{} is a directory where a file is expected", path.display()))),
-        Entry::Other => {
-            return Err(Error::failed(format!(
-                "{} is not a regular file (a FIFO, socket or device?) where a file is expected",
-                path.display()
-            )))
-        }
-    }
+    entry(path)?.require_file(path)?;
     OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
@@ -341,6 +358,15 @@ pub fn remove_empty_dir(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cli_format_matches_json_stringify() {
+        let value = serde_json::json!({"a": [], "b": {}, "c": [1, {"d": null}], "e": "ü\u{1}"});
+        assert_eq!(
+            to_cli_json(&value),
+            "{\n    \"a\": [],\n    \"b\": {},\n    \"c\": [\n        1,\n        {\n            \"d\": null\n        }\n    ],\n    \"e\": \"ü\\u0001\"\n}"
+        );
+    }
 
     #[test]
     fn atomic_write_replaces_and_keeps_mode() {

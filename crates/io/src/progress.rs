@@ -60,11 +60,62 @@ impl Drop for Phase {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
+    use std::thread::ThreadId;
 
+    /// Every call, with the thread that made it: tests of other modules run in the same
+    /// process (under `cargo test`) and may report phases of their own meanwhile.
+    struct Recorder(Arc<Mutex<Vec<(ThreadId, String)>>>);
+
+    impl Recorder {
+        fn record(&self, event: String) {
+            self.0.lock().expect("recorder").push((std::thread::current().id(), event));
+        }
+    }
+
+    impl Progress for Recorder {
+        fn start(&self, label: &str, total: Option<u64>) {
+            self.record(format!("start {label} {total:?}"));
+        }
+        fn advance(&self, steps: u64) {
+            self.record(format!("advance {steps}"));
+        }
+        fn finish(&self) {
+            self.record("finish".into());
+        }
+    }
+
+    // The only test that installs a listener: the process has none until it does.
     #[test]
-    fn phases_without_a_listener_do_nothing() {
-        let phase = phase("Reading flows", Some(3));
-        phase.inc();
-        drop(phase);
+    fn a_phase_reports_only_to_a_listener_installed_before_it_started() {
+        let before = phase("Before any listener", Some(2));
+        assert!(before.listener.is_none(), "no listener installed yet, so the phase holds none");
+
+        let events = Arc::new(Mutex::new(Vec::new()));
+        assert!(install(Box::new(Recorder(events.clone()))));
+        assert!(!install(Box::new(Recorder(Arc::default()))), "a listener is installed once per process");
+
+        // A phase started without a listener stays silent after one is installed.
+        before.inc();
+        drop(before);
+        let reading = phase("Reading flows", Some(3));
+        reading.inc();
+        reading.inc();
+        drop(reading);
+        let unsized_phase = phase("Writing files", None);
+        drop(unsized_phase);
+
+        let me = std::thread::current().id();
+        let mine: Vec<String> = events
+            .lock()
+            .expect("recorder")
+            .iter()
+            .filter(|(thread, _)| *thread == me)
+            .map(|(_, e)| e.clone())
+            .collect();
+        assert_eq!(
+            mine,
+            ["start Reading flows Some(3)", "advance 1", "advance 1", "finish", "start Writing files None", "finish"]
+        );
     }
 }

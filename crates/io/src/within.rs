@@ -182,17 +182,7 @@ impl Dir {
     /// Read the regular file `name` (a link, FIFO or directory is refused by name).
     pub fn read(&self, name: &str) -> Result<Vec<u8>> {
         let path = self.path.join(name);
-        match self.entry(name)? {
-            Entry::File => {}
-            Entry::Missing => return Err(Error::failed(format!("{} is missing", path.display()))),
-            Entry::Symlink => {
-                return Err(Error::failed(format!(
-                    "{} is a symbolic link; handover-migrate never follows links. Replace it with the file itself",
-                    path.display()
-                )))
-            }
-            _ => return Err(Error::failed(format!("{} is not a regular file", path.display()))),
-        }
+        self.entry(name)?.require_file(&path)?;
         let mut file =
             self.open_file(name, libc::O_RDONLY | libc::O_NONBLOCK, 0).map_err(|e| Error::io("open", &path, e))?;
         let mut bytes = Vec::new();

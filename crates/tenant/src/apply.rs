@@ -38,7 +38,7 @@ impl ApiRun<'_> {
         let name = format!("{:06}.json", self.seq);
         fsio::write_atomic(
             &self.run_dir.join(BACKUP_DIR).join(&name),
-            handover_migrate_engine::jsonedit::to_cli_json(value).as_bytes(),
+            handover_migrate_io::fsio::to_cli_json(value).as_bytes(),
             0o600,
         )?;
         Ok(name)

@@ -266,6 +266,8 @@ pub fn bump(previous: Option<&Value>, now: i64) -> i64 {
 }
 
 /// 4-space JSON without trailing newline: what `JSON.stringify(x, undefined, 4)` writes.
+/// The same as `handover_migrate_io::fsio::to_cli_json`, kept apart on purpose: the
+/// simulator stands in for Cognigy and must not depend on the crates it tests.
 pub fn to_cli_json(value: &Value) -> Vec<u8> {
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");

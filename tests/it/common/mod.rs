@@ -74,13 +74,7 @@ impl Scratch {
     }
 }
 
-pub fn to_cli_json(value: &serde_json::Value) -> String {
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-    serde::Serialize::serialize(value, &mut ser).unwrap();
-    String::from_utf8(out).unwrap()
-}
+pub use handover_migrate_io::fsio::to_cli_json;
 
 /// The per-user state directory of the tests (the key that seals journals lives there):
 /// one for the whole test run, never the developer's own.

@@ -38,11 +38,7 @@ const FILLER_NODES: usize = 30;
 
 fn write_json(path: &Path, value: &Value) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-    serde::Serialize::serialize(value, &mut ser).expect("serialize");
-    std::fs::write(path, out).expect("write");
+    std::fs::write(path, handover_migrate_io::fsio::to_cli_json(value)).expect("write");
 }
 
 /// N endpoints in groups of 4 sharing an account; one flow per endpoint.

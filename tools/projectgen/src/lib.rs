@@ -47,20 +47,12 @@ fn uuid(kind: u32, n: usize) -> String {
     format!("{kind:08x}-0000-4000-8000-{n:012x}")
 }
 
-fn to_cli_json(value: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    serde::Serialize::serialize(value, &mut serializer).expect("serializable");
-    out
-}
-
 fn write(root: &Path, rel: &str, value: &Value) -> std::io::Result<()> {
     let path = root.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::File::create(path)?.write_all(&to_cli_json(value))
+    std::fs::File::create(path)?.write_all(handover_migrate_io::fsio::to_cli_json(value).as_bytes())
 }
 
 const LOCALE_NAMES: &[&str] = &["en-US", "de-DE", "fr-FR", "es-ES", "it-IT", "nl-NL", "pt-BR", "ja-JP"];

@@ -131,20 +131,7 @@ pub(super) fn group_endpoints(
             }
             None => {
                 keys.push(key);
-                groups.push(Group {
-                    pair,
-                    info: info.clone(),
-                    endpoints: vec![endpoint.name.clone()],
-                    draft,
-                    name: String::new(),
-                    reference_id: String::new(),
-                    existing: None,
-                    properties: Vec::new(),
-                    steps: Vec::new(),
-                    masked,
-                    reused_unverified: false,
-                    problems: Vec::new(),
-                });
+                groups.push(Group { masked, ..Group::new(pair, info.clone(), vec![endpoint.name.clone()], draft) });
                 groups.len() - 1
             }
         };

@@ -136,6 +136,25 @@ pub struct ResolvedStep {
 }
 
 impl Group {
+    /// A group of `endpoints` migrating with `pair`, before it is named, answered and
+    /// matched with an existing provider (`resolve_groups`, or a retarget's target).
+    pub fn new(pair: MigrationPair, info: PairInfo, endpoints: Vec<String>, draft: ProviderDraft) -> Group {
+        Group {
+            pair,
+            info,
+            endpoints,
+            draft,
+            name: String::new(),
+            reference_id: String::new(),
+            existing: None,
+            properties: Vec::new(),
+            steps: Vec::new(),
+            masked: false,
+            reused_unverified: false,
+            problems: Vec::new(),
+        }
+    }
+
     pub fn anchor(&self) -> &str {
         &self.endpoints[0]
     }

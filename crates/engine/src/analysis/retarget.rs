@@ -188,18 +188,8 @@ fn target_group(
     from_reference: &str,
 ) -> Result<Group> {
     let blank = |pair: MigrationPair, info: &PairInfo, name: String| Group {
-        pair,
-        info: info.clone(),
-        endpoints: Vec::new(),
-        draft: ProviderDraft::default(),
         name,
-        reference_id: String::new(),
-        existing: None,
-        properties: Vec::new(),
-        steps: Vec::new(),
-        masked: false,
-        reused_unverified: false,
-        problems: Vec::new(),
+        ..Group::new(pair, info.clone(), Vec::new(), ProviderDraft::default())
     };
     if let Some(index) = find_provider(project, &retarget.to) {
         let target = &project.providers[index];

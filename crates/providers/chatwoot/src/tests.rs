@@ -1,17 +1,15 @@
 use super::*;
-use handover_migrate_core::{
-    DraftValue, ManualStepKind, NodeRewrite, Object, ProviderDraft, ProviderMigration, SettingsIssue, Severity,
-    VerifyRequest,
-};
+use handover_migrate_core::testkit::{object, Vendor};
+use handover_migrate_core::{DraftValue, ManualStepKind, Object, ProviderMigration, Severity, VerifyRequest};
 use serde_json::{json, Value};
 
-fn settings(value: Value) -> Object {
-    handover_migrate_core::testkit::object(value)
+fn vendor() -> Vendor {
+    Vendor::same(provider(), KIND)
 }
 
 /// The Chatwoot example of `cognigy-model.md` §1.5 (IDs from the Chatwoot provider doc).
 fn realistic() -> Object {
-    settings(json!({
+    object(json!({
         "baseUrl": "https://app.chatwoot.com/api/v1",
         "accountId": "6607",
         "apiKey": "CANARY-cw-api-key",
@@ -20,37 +18,9 @@ fn realistic() -> Object {
     }))
 }
 
-fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
-}
-
-fn steps(draft: ProviderDraft) -> Vec<handover_migrate_core::ManualStep> {
-    handover_migrate_core::testkit::steps(&provider(), MigrationPair::same(KIND), "Chatwoot Support", draft)
-}
-
-fn rewrite(config: &Value, node_type: HandoverNodeType, endpoint_defaults: &Object) -> NodeRewrite {
-    handover_migrate_core::testkit::rewrite(
-        &provider(),
-        MigrationPair::same(KIND),
-        node_type,
-        config,
-        endpoint_defaults,
-    )
-}
-
-fn node_case(config: Value, node_type: HandoverNodeType, endpoint_defaults: &Object) -> Value {
-    handover_migrate_core::testkit::node_case(
-        &provider(),
-        MigrationPair::same(KIND),
-        node_type,
-        config,
-        endpoint_defaults,
-    )
-}
-
 #[test]
 fn maps_realistic_settings() {
-    let draft = map(realistic()).expect("valid");
+    let draft = vendor().map(realistic()).expect("valid");
     insta::assert_json_snapshot!(draft);
 }
 
@@ -58,13 +28,13 @@ fn maps_realistic_settings() {
 fn manual_steps_for_a_masked_api_key() {
     let mut s = realistic();
     s.insert("apiKey".into(), json!("********"));
-    let steps = steps(map(s).expect("valid"));
+    let steps = vendor().steps("Chatwoot Support", vendor().map(s).expect("valid"));
     insta::assert_json_snapshot!(steps);
 }
 
 #[test]
 fn clear_text_secrets_leave_only_the_webhook_confirmation() {
-    let steps = steps(map(realistic()).expect("valid"));
+    let steps = vendor().steps("Chatwoot Support", vendor().map(realistic()).expect("valid"));
     assert_eq!(steps.len(), 1, "{steps:?}");
     assert_eq!(steps[0].key, "confirm.webhook");
     assert_eq!(steps[0].kind, ManualStepKind::Confirm);
@@ -73,19 +43,19 @@ fn clear_text_secrets_leave_only_the_webhook_confirmation() {
 
 #[test]
 fn node_rewrites() {
-    let defaults = map(realistic()).expect("valid").node_defaults;
+    let defaults = vendor().map(realistic()).expect("valid").node_defaults;
     let cases = vec![
-        node_case(
+        vendor().node_case(
             json!({"text": "Connecting you to an agent", "chatwootInboxId": "", "sendResolveEvent": true}),
             HandoverNodeType::HandoverToAgent,
             &defaults,
         ),
-        node_case(
+        vendor().node_case(
             json!({"chatwootInboxId": "7001", "storeLocation": "input", "inputKey": "availableAgents"}),
             HandoverNodeType::CheckAgentAvailability,
             &defaults,
         ),
-        node_case(json!({"storeLocation": "context"}), HandoverNodeType::CheckAgentAvailability, &defaults),
+        vendor().node_case(json!({"storeLocation": "context"}), HandoverNodeType::CheckAgentAvailability, &defaults),
     ];
     insta::assert_json_snapshot!(cases);
 }
@@ -94,18 +64,18 @@ fn node_rewrites() {
 fn node_fill_needs_an_endpoint_default() {
     let mut s = realistic();
     s.shift_remove("chatwootInboxId");
-    let defaults = map(s).expect("valid").node_defaults;
+    let defaults = vendor().map(s).expect("valid").node_defaults;
     assert!(defaults.is_empty());
-    let rewrite = rewrite(&json!({"chatwootInboxId": ""}), HandoverNodeType::HandoverToAgent, &defaults);
+    let rewrite = vendor().rewrite(&json!({"chatwootInboxId": ""}), HandoverNodeType::HandoverToAgent, &defaults);
     assert!(rewrite.set.is_empty(), "{rewrite:?}");
 }
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    let (pair, required) = (MigrationPair::same(KIND), ["baseUrl", "accountId"]);
-    handover_migrate_core::testkit::assert_required(&provider(), &pair, &realistic(), &required);
+    let required = ["baseUrl", "accountId"];
+    vendor().assert_required(&realistic(), &required);
     let blank = required.map(|key| (key, json!("  "), "missing"));
-    handover_migrate_core::testkit::assert_rejected(&provider(), &pair, &realistic(), &blank);
+    vendor().assert_rejected(&realistic(), &blank);
 }
 
 #[test]
@@ -117,14 +87,14 @@ fn format_rules_name_the_field() {
         ("chatwootInboxId", json!(5446), "must be a string"),
         ("forwardOnlyHandoverConversations", json!("CANARY"), "true or false"),
     ];
-    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
+    vendor().assert_rejected(&realistic(), &cases);
 }
 
 #[test]
 fn unknown_keys_are_errors() {
     let mut s = realistic();
     s.insert("liveAgentInboxId".into(), json!("32852"));
-    let issues = map(s).expect_err("unknown key");
+    let issues = vendor().map(s).expect_err("unknown key");
     assert_eq!(issues.len(), 1, "{issues:?}");
     assert_eq!(issues[0].field, "liveAgentInboxId");
     assert!(issues[0].message.contains("liveAgentInboxId"));
@@ -135,7 +105,7 @@ fn unknown_keys_are_errors() {
 fn masked_secret_is_never_kept() {
     let mut s = realistic();
     s.insert("apiKey".into(), json!("********"));
-    let draft = map(s).expect("valid");
+    let draft = vendor().map(s).expect("valid");
     assert_eq!(draft.properties.iter().find(|p| p.key == "apiKey").map(|p| &p.value), Some(&DraftValue::Masked));
 }
 
@@ -143,11 +113,11 @@ fn masked_secret_is_never_kept() {
 fn missing_secret_becomes_a_manual_step_not_an_error() {
     let mut s = realistic();
     s.shift_remove("apiKey");
-    let draft = map(s).expect("missing secret is asked for");
+    let draft = vendor().map(s).expect("missing secret is asked for");
     let api_key = draft.properties.iter().find(|p| p.key == "apiKey").expect("apiKey");
     assert_eq!(api_key.value, DraftValue::Missing);
     assert_eq!(api_key.class, PropertyClass::Secret);
-    let steps = steps(draft);
+    let steps = vendor().steps("Chatwoot Support", draft);
     assert!(steps.iter().any(|s| s.key == "secrets.apiKey" && s.kind == ManualStepKind::Secret("apiKey".into())));
 }
 
@@ -156,7 +126,7 @@ fn verify_requires_every_property() {
     let request = |properties: Value| VerifyRequest {
         pair: MigrationPair::same(KIND),
         provider_name: "Chatwoot Support".into(),
-        properties: settings(properties),
+        properties: object(properties),
     };
     let complete = json!({"baseUrl": "https://app.chatwoot.com/api/v1", "accountId": "6607", "apiKey": "k"});
     assert!(provider().verify(&request(complete.clone())).is_empty());

@@ -1,17 +1,17 @@
 use super::*;
+use handover_migrate_core::testkit::{object, Vendor};
 use handover_migrate_core::{
-    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, Object, ProviderDraft, ProviderMigration, SettingsIssue,
-    Severity, VerifyRequest,
+    DraftValue, HandoverNodeType, ManualStepKind, Object, ProviderMigration, Severity, VerifyRequest,
 };
 use serde_json::{json, Value};
 
-fn settings(value: Value) -> Object {
-    handover_migrate_core::testkit::object(value)
+fn vendor() -> Vendor {
+    Vendor::same(provider(), KIND)
 }
 
 /// The 8x8 example of `cognigy-model.md` §1.5, with the elided URL path filled in.
 fn realistic() -> Object {
-    settings(json!({
+    object(json!({
         "baseUrl": "https://api.8x8.com/chat-gateway/v1",
         "apiKey": "CANARY-8x8-api-key",
         "apiTenant": "acme",
@@ -19,21 +19,9 @@ fn realistic() -> Object {
     }))
 }
 
-fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
-}
-
-fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
-    handover_migrate_core::testkit::steps(&provider(), MigrationPair::same(KIND), "8x8 Support", draft)
-}
-
-fn one_issue(settings: Object, key: &str) -> SettingsIssue {
-    handover_migrate_core::testkit::one_issue(&provider(), MigrationPair::same(KIND), settings, key)
-}
-
 #[test]
 fn maps_realistic_settings() {
-    let draft = map(realistic()).expect("valid");
+    let draft = vendor().map(realistic()).expect("valid");
     insta::assert_json_snapshot!(draft);
 }
 
@@ -41,13 +29,13 @@ fn maps_realistic_settings() {
 fn manual_steps_for_a_masked_api_key() {
     let mut s = realistic();
     s.insert("apiKey".into(), json!("********"));
-    let steps = steps(map(s).expect("valid"));
+    let steps = vendor().steps("8x8 Support", vendor().map(s).expect("valid"));
     insta::assert_json_snapshot!(steps);
 }
 
 #[test]
 fn clear_text_secrets_leave_only_the_webhook_confirmation() {
-    let steps = steps(map(realistic()).expect("valid"));
+    let steps = vendor().steps("8x8 Support", vendor().map(realistic()).expect("valid"));
     assert_eq!(steps.len(), 1, "{steps:?}");
     assert_eq!(steps[0].key, "confirm.webhook");
     assert_eq!(steps[0].kind, ManualStepKind::Confirm);
@@ -56,7 +44,7 @@ fn clear_text_secrets_leave_only_the_webhook_confirmation() {
 
 #[test]
 fn node_rewrites_keep_the_nodes_own_fields_and_types() {
-    let defaults = map(realistic()).expect("valid").node_defaults;
+    let defaults = vendor().map(realistic()).expect("valid").node_defaults;
     assert!(defaults.is_empty());
     let config = json!({
         "text": "Connecting you to an agent",
@@ -68,25 +56,14 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
             "additionalProperties": [{"key": "Key name", "value": "Value from Cognigy"}]
         }
     });
-    let case = handover_migrate_core::testkit::node_case(
-        &provider(),
-        MigrationPair::same(KIND),
-        HandoverNodeType::HandoverToAgent,
-        config.clone(),
-        &defaults,
-    );
+    let case = vendor().node_case(config.clone(), HandoverNodeType::HandoverToAgent, &defaults);
     assert_eq!(case["after"], config, "nothing changes");
     insta::assert_json_snapshot!(case);
 }
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    handover_migrate_core::testkit::assert_required(
-        &provider(),
-        &MigrationPair::same(KIND),
-        &realistic(),
-        &["baseUrl", "apiTenant"],
-    );
+    vendor().assert_required(&realistic(), &["baseUrl", "apiTenant"]);
 }
 
 #[test]
@@ -98,7 +75,7 @@ fn format_rules_name_the_field() {
         ("apiTenant", json!(42), "must be a string"),
         ("forwardOnlyHandoverConversations", json!("CANARY"), "true or false"),
     ];
-    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
+    vendor().assert_rejected(&realistic(), &cases);
 }
 
 #[test]
@@ -106,7 +83,7 @@ fn a_tenant_of_exactly_255_characters_is_fine() {
     let mut s = realistic();
     // Counted in characters, not bytes.
     s.insert("apiTenant".into(), json!("ä".repeat(255)));
-    let draft = map(s).expect("255 characters are allowed");
+    let draft = vendor().map(s).expect("255 characters are allowed");
     assert!(draft.properties.iter().any(|p| p.key == "apiTenant"));
 }
 
@@ -114,7 +91,7 @@ fn a_tenant_of_exactly_255_characters_is_fine() {
 fn unknown_keys_are_errors() {
     let mut s = realistic();
     s.insert("accountId".into(), json!("CANARY"));
-    let issue = one_issue(s, "accountId");
+    let issue = vendor().one_issue(s, "accountId");
     assert!(issue.message.contains("unknown key `accountId`"), "{}", issue.message);
 }
 
@@ -122,7 +99,7 @@ fn unknown_keys_are_errors() {
 fn masked_secret_is_never_kept() {
     let mut s = realistic();
     s.insert("apiKey".into(), json!("********"));
-    let draft = map(s).expect("valid");
+    let draft = vendor().map(s).expect("valid");
     assert_eq!(draft.properties.iter().find(|p| p.key == "apiKey").map(|p| &p.value), Some(&DraftValue::Masked));
 }
 
@@ -130,11 +107,11 @@ fn masked_secret_is_never_kept() {
 fn missing_secret_becomes_a_manual_step_not_an_error() {
     let mut s = realistic();
     s.shift_remove("apiKey");
-    let draft = map(s).expect("missing secret is asked for");
+    let draft = vendor().map(s).expect("missing secret is asked for");
     let api_key = draft.properties.iter().find(|p| p.key == "apiKey").expect("apiKey");
     assert_eq!(api_key.value, DraftValue::Missing);
     assert_eq!(api_key.class, PropertyClass::Secret);
-    let steps = steps(draft);
+    let steps = vendor().steps("8x8 Support", draft);
     assert!(steps.iter().any(|s| s.key == "secrets.apiKey" && s.kind == ManualStepKind::Secret("apiKey".into())));
 }
 
@@ -143,7 +120,7 @@ fn verify_requires_every_property() {
     let request = |properties: &Value| VerifyRequest {
         pair: MigrationPair::same(KIND),
         provider_name: "8x8 Support".into(),
-        properties: settings(properties.clone()),
+        properties: object(properties.clone()),
     };
     let complete = json!({"baseUrl": "https://api.8x8.com/chat-gateway/v1", "apiKey": "k", "apiTenant": "acme"});
     assert!(provider().verify(&request(&complete)).is_empty());

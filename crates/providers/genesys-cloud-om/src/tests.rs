@@ -1,18 +1,18 @@
 use super::*;
+use handover_migrate_core::testkit::{object, Vendor};
 use handover_migrate_core::{
-    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, Object, ProviderDraft, ProviderMigration, SettingsIssue,
-    Severity, VerifyRequest,
+    DraftValue, HandoverNodeType, ManualStepKind, Object, ProviderMigration, Severity, VerifyRequest,
 };
 use serde_json::{json, Value};
 
-fn settings(value: Value) -> Object {
-    handover_migrate_core::testkit::object(value)
+fn vendor() -> Vendor {
+    Vendor::same(provider(), KIND)
 }
 
 /// The Genesys Open Messaging example of `cognigy-model.md` §1.5, with the elided IDs
 /// filled in.
 fn realistic() -> Object {
-    settings(json!({
+    object(json!({
         "host": "mypurecloud.de",
         "deploymentName": "CognigyOM",
         "queue": "d2f1c3a4-5b6e-4f7a-8b9c-0d1e2f3a4b5c",
@@ -27,21 +27,9 @@ fn realistic() -> Object {
 const REQUIRED: [&str; 4] = ["host", "deploymentName", "queue", "clientId"];
 const SECRETS: [&str; 2] = ["webhookSecret", "clientSecret"];
 
-fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
-}
-
-fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
-    handover_migrate_core::testkit::steps(&provider(), MigrationPair::same(KIND), "Genesys OM", draft)
-}
-
-fn one_issue(settings: Object, key: &str) -> SettingsIssue {
-    handover_migrate_core::testkit::one_issue(&provider(), MigrationPair::same(KIND), settings, key)
-}
-
 #[test]
 fn maps_realistic_settings() {
-    let draft = map(realistic()).expect("valid");
+    let draft = vendor().map(realistic()).expect("valid");
     insta::assert_json_snapshot!(draft);
 }
 
@@ -50,13 +38,13 @@ fn manual_steps_for_masked_secrets() {
     let mut s = realistic();
     s.insert("webhookSecret".into(), json!("********"));
     s.insert("clientSecret".into(), json!("••••••"));
-    let steps = steps(map(s).expect("valid"));
+    let steps = vendor().steps("Genesys OM", vendor().map(s).expect("valid"));
     insta::assert_json_snapshot!(steps);
 }
 
 #[test]
 fn clear_text_secrets_leave_only_the_webhook_confirmation() {
-    let steps = steps(map(realistic()).expect("valid"));
+    let steps = vendor().steps("Genesys OM", vendor().map(realistic()).expect("valid"));
     assert_eq!(steps.len(), 1, "{steps:?}");
     assert_eq!(steps[0].key, "confirm.webhook");
     assert_eq!(steps[0].kind, ManualStepKind::Confirm);
@@ -65,7 +53,7 @@ fn clear_text_secrets_leave_only_the_webhook_confirmation() {
 
 #[test]
 fn node_rewrites_keep_the_nodes_own_fields_and_types() {
-    let defaults = map(realistic()).expect("valid").node_defaults;
+    let defaults = vendor().map(realistic()).expect("valid").node_defaults;
     assert!(defaults.is_empty());
     let cases: Vec<Value> = [
         (
@@ -91,13 +79,7 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
     ]
     .into_iter()
     .map(|(node_type, config)| {
-        let case = handover_migrate_core::testkit::node_case(
-            &provider(),
-            MigrationPair::same(KIND),
-            node_type,
-            config.clone(),
-            &defaults,
-        );
+        let case = vendor().node_case(config.clone(), node_type, &defaults);
         assert_eq!(case["after"], config, "nothing changes");
         case
     })
@@ -107,7 +89,7 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    handover_migrate_core::testkit::assert_required(&provider(), &MigrationPair::same(KIND), &realistic(), &REQUIRED);
+    vendor().assert_required(&realistic(), &REQUIRED);
 }
 
 #[test]
@@ -119,14 +101,14 @@ fn format_rules_name_the_field() {
         ("clientId", json!(12345), "must be a string"),
         ("forwardOnlyHandoverConversations", json!("true"), "true or false"),
     ];
-    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
+    vendor().assert_rejected(&realistic(), &cases);
 }
 
 #[test]
 fn unknown_keys_are_errors() {
     let mut s = realistic();
     s.insert("queueId".into(), json!("d2f1c3a4-5b6e-4f7a-8b9c-0d1e2f3a4b5c"));
-    let issue = one_issue(s, "queueId");
+    let issue = vendor().one_issue(s, "queueId");
     assert!(issue.message.contains("unknown key `queueId`"), "{}", issue.message);
 }
 
@@ -135,7 +117,7 @@ fn masked_secrets_are_never_kept() {
     for key in SECRETS {
         let mut s = realistic();
         s.insert(key.into(), json!("********"));
-        let draft = map(s).expect("valid");
+        let draft = vendor().map(s).expect("valid");
         let property = draft.properties.iter().find(|p| p.key == key).expect(key);
         assert_eq!(property.value, DraftValue::Masked);
         assert_eq!(property.class, PropertyClass::Secret);
@@ -146,9 +128,9 @@ fn masked_secrets_are_never_kept() {
 fn missing_client_secret_becomes_a_manual_step_not_an_error() {
     let mut s = realistic();
     s.shift_remove("clientSecret");
-    let draft = map(s).expect("missing secret is asked for");
+    let draft = vendor().map(s).expect("missing secret is asked for");
     assert_eq!(draft.properties.iter().find(|p| p.key == "clientSecret").map(|p| &p.value), Some(&DraftValue::Missing));
-    let steps = steps(draft);
+    let steps = vendor().steps("Genesys OM", draft);
     assert!(steps
         .iter()
         .any(|s| s.key == "secrets.clientSecret" && s.kind == ManualStepKind::Secret("clientSecret".into())));
@@ -158,9 +140,9 @@ fn missing_client_secret_becomes_a_manual_step_not_an_error() {
 fn missing_optional_webhook_secret_is_not_asked_for() {
     let mut s = realistic();
     s.shift_remove("webhookSecret");
-    let draft = map(s).expect("valid");
+    let draft = vendor().map(s).expect("valid");
     assert!(draft.properties.iter().all(|p| p.key != "webhookSecret"));
-    assert!(steps(draft).iter().all(|s| s.kind.property().is_none()));
+    assert!(vendor().steps("Genesys OM", draft).iter().all(|s| s.kind.property().is_none()));
 }
 
 #[test]
@@ -168,7 +150,7 @@ fn verify_requires_every_required_property() {
     let request = |properties: &Value| VerifyRequest {
         pair: MigrationPair::same(KIND),
         provider_name: "Genesys OM".into(),
-        properties: settings(properties.clone()),
+        properties: object(properties.clone()),
     };
     let mut complete = Value::Object(realistic());
     complete.as_object_mut().expect("object").shift_remove("forwardOnlyHandoverConversations");

@@ -1,18 +1,18 @@
 use super::*;
+use handover_migrate_core::testkit::{object, Vendor};
 use handover_migrate_core::{
-    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest,
-    NodeRewriteRequest, Object, ProviderDraft, ProviderMigration, SettingsIssue, Severity, VerifyRequest,
+    DraftValue, HandoverNodeType, ManualStepKind, Object, ProviderMigration, Severity, VerifyRequest,
 };
 use serde_json::{json, Value};
 
-fn settings(value: Value) -> Object {
-    handover_migrate_core::testkit::object(value)
+fn vendor() -> Vendor {
+    Vendor::same(provider(), KIND)
 }
 
 /// The Genesys Guest Chat example of `cognigy-model.md` §1.5, with the elided UUIDs filled
 /// in and a session duration in minutes, as the UI label says.
 fn realistic() -> Object {
-    settings(json!({
+    object(json!({
         "host": "mypurecloud.de",
         "organizationId": "3b1c5a8e-2f4d-4e6a-9b7c-1d2e3f4a5b6c",
         "deploymentId": "7c9d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
@@ -27,21 +27,9 @@ fn realistic() -> Object {
 
 const REQUIRED: [&str; 5] = ["host", "organizationId", "deploymentId", "queue", "queueId"];
 
-fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
-}
-
-fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
-    handover_migrate_core::testkit::steps(&provider(), MigrationPair::same(KIND), "Genesys Guest Chat", draft)
-}
-
-fn one_issue(settings: Object, key: &str) -> SettingsIssue {
-    handover_migrate_core::testkit::one_issue(&provider(), MigrationPair::same(KIND), settings, key)
-}
-
 #[test]
 fn maps_realistic_settings() {
-    let draft = map(realistic()).expect("valid");
+    let draft = vendor().map(realistic()).expect("valid");
     insta::assert_json_snapshot!(draft);
 }
 
@@ -49,17 +37,18 @@ fn maps_realistic_settings() {
 fn manual_steps_without_a_connection() {
     let mut s = realistic();
     s.shift_remove("oAuth2Connection");
-    let steps = steps(map(s).expect("a missing Connection is asked for, not an error"));
+    let steps =
+        vendor().steps("Genesys Guest Chat", vendor().map(s).expect("a missing Connection is asked for, not an error"));
     insta::assert_json_snapshot!(steps);
 }
 
 #[test]
 fn a_known_connection_needs_only_the_reminder() {
-    let draft = map(realistic()).expect("valid");
+    let draft = vendor().map(realistic()).expect("valid");
     let connection = draft.properties.iter().find(|p| p.key == "oAuth2Connection").expect("carried");
     assert_eq!(connection.class, PropertyClass::ConnectionRef);
     assert_eq!(connection.value, DraftValue::Known(json!("5f6e7d8c-9b0a-4c1d-8e2f-3a4b5c6d7e8f")));
-    let steps = steps(draft);
+    let steps = vendor().steps("Genesys Guest Chat", draft);
     assert_eq!(steps.len(), 1, "{steps:?}");
     assert_eq!(steps[0].key, "check.authenticationConnection");
     assert_eq!(steps[0].kind, ManualStepKind::Reminder);
@@ -73,10 +62,10 @@ fn missing_connection_becomes_a_connection_step() {
             None => s.shift_remove("oAuth2Connection"),
             Some(v) => s.insert("oAuth2Connection".into(), v),
         };
-        let draft = map(s).expect("valid");
+        let draft = vendor().map(s).expect("valid");
         let connection = draft.properties.iter().find(|p| p.key == "oAuth2Connection").expect("asked for");
         assert_eq!(connection.value, DraftValue::Missing);
-        let steps = steps(draft);
+        let steps = vendor().steps("Genesys Guest Chat", draft);
         let step = steps.iter().find(|s| s.key == "connections.oAuth2Connection").expect("connection step");
         assert_eq!(step.kind, ManualStepKind::Connection("oAuth2Connection".into()));
         assert!(step.prompt.contains("Genesys Cloud Authentication"), "{}", step.prompt);
@@ -85,7 +74,7 @@ fn missing_connection_becomes_a_connection_step() {
 
 #[test]
 fn node_rewrites_keep_the_nodes_own_fields_and_types() {
-    let defaults = map(realistic()).expect("valid").node_defaults;
+    let defaults = vendor().map(realistic()).expect("valid").node_defaults;
     assert!(defaults.is_empty());
     let cases: Vec<Value> = [
         (
@@ -111,13 +100,7 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
     ]
     .into_iter()
     .map(|(node_type, config)| {
-        let case = handover_migrate_core::testkit::node_case(
-            &provider(),
-            MigrationPair::same(KIND),
-            node_type,
-            config.clone(),
-            &defaults,
-        );
+        let case = vendor().node_case(config.clone(), node_type, &defaults);
         assert_eq!(case["after"], config, "nothing changes");
         case
     })
@@ -127,7 +110,7 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    handover_migrate_core::testkit::assert_required(&provider(), &MigrationPair::same(KIND), &realistic(), &REQUIRED);
+    vendor().assert_required(&realistic(), &REQUIRED);
 }
 
 #[test]
@@ -142,7 +125,7 @@ fn format_rules_name_the_field() {
         ("queueId", json!(42), "must be a string"),
         ("oAuth2Connection", json!({"referenceId": "CANARY"}), "must be a string"),
     ];
-    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
+    vendor().assert_rejected(&realistic(), &cases);
 }
 
 #[test]
@@ -151,7 +134,7 @@ fn optional_fields_may_be_absent() {
     for key in ["sessionDuration", "sendProfile", "forwardOnlyHandoverConversations"] {
         s.shift_remove(key);
     }
-    let draft = map(s).expect("valid");
+    let draft = vendor().map(s).expect("valid");
     let keys: Vec<&str> = draft.properties.iter().map(|p| p.key.as_str()).collect();
     assert_eq!(keys, ["host", "organizationId", "deploymentId", "queue", "queueId", "oAuth2Connection"]);
 }
@@ -160,7 +143,7 @@ fn optional_fields_may_be_absent() {
 fn unknown_keys_are_errors() {
     let mut s = realistic();
     s.insert("clientSecret".into(), json!("CANARY-secret"));
-    let issue = one_issue(s, "clientSecret");
+    let issue = vendor().one_issue(s, "clientSecret");
     assert!(issue.message.contains("unknown key `clientSecret`"), "{}", issue.message);
 }
 
@@ -169,7 +152,7 @@ fn verify_requires_the_connection_and_every_required_property() {
     let request = |properties: &Value| VerifyRequest {
         pair: MigrationPair::same(KIND),
         provider_name: "Genesys Guest Chat".into(),
-        properties: settings(properties.clone()),
+        properties: object(properties.clone()),
     };
     let mut complete = Value::Object(realistic());
     complete.as_object_mut().expect("object").shift_remove("forwardOnlyHandoverConversations");
@@ -205,12 +188,8 @@ fn info_warns_about_the_deprecation_and_has_no_webhook() {
 
 // ---------------------------------------------------------------- genesysCloud → genesysCloudOM
 
-fn om() -> MigrationPair {
-    MigrationPair::new(KIND, OPEN_MESSAGING)
-}
-
-fn map_om(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    provider().map_settings(&MapSettingsRequest { pair: om(), endpoint: "Webchat Production".into(), settings })
+fn om() -> Vendor {
+    vendor().with_pair(MigrationPair::new(KIND, OPEN_MESSAGING))
 }
 
 const OM_MANUAL: [(&str, &str); 5] = [
@@ -223,7 +202,7 @@ const OM_MANUAL: [(&str, &str); 5] = [
 
 #[test]
 fn open_messaging_carries_the_host_and_notes_every_guest_chat_key() {
-    let draft = map_om(realistic()).expect("valid");
+    let draft = om().map(realistic()).expect("valid");
     let known: Vec<&str> =
         draft.properties.iter().filter(|p| matches!(p.value, DraftValue::Known(_))).map(|p| p.key.as_str()).collect();
     assert_eq!(known, ["host", "sendProfile"]);
@@ -238,12 +217,8 @@ fn open_messaging_carries_the_host_and_notes_every_guest_chat_key() {
 
 #[test]
 fn open_messaging_manual_steps_ask_for_the_integration_and_its_credentials() {
-    let draft = map_om(realistic()).expect("valid");
-    let steps = provider().manual_steps(&ManualStepsRequest {
-        pair: om(),
-        provider_name: "Genesys Cloud Open Messaging - Webchat Production".into(),
-        draft,
-    });
+    let draft = om().map(realistic()).expect("valid");
+    let steps = om().steps("Genesys Cloud Open Messaging - Webchat Production", draft);
     let inputs: Vec<&str> = steps.iter().filter(|s| s.kind.property().is_some()).map(|s| s.key.as_str()).collect();
     assert_eq!(inputs, OM_MANUAL.map(|(_, entry)| entry));
     assert!(steps.iter().any(|s| s.kind == ManualStepKind::Confirm && s.prompt.contains("/handover/genesysCloudOM")));
@@ -252,11 +227,11 @@ fn open_messaging_manual_steps_ask_for_the_integration_and_its_credentials() {
 
 #[test]
 fn open_messaging_needs_only_the_host_of_the_legacy_settings() {
-    assert!(map_om(settings(json!({"host": "mypurecloud.de"}))).is_ok());
-    assert_eq!(map_om(settings(json!({"queue": "Support"}))).expect_err("host required")[0].field, "host");
+    assert!(om().map(object(json!({"host": "mypurecloud.de"}))).is_ok());
+    assert_eq!(om().map(object(json!({"queue": "Support"}))).expect_err("host required")[0].field, "host");
     let mut bad = realistic();
     bad.insert("sessionDuration".into(), json!("an hour"));
-    assert_eq!(map_om(bad).expect_err("format still checked")[0].field, "sessionDuration");
+    assert_eq!(om().map(bad).expect_err("format still checked")[0].field, "sessionDuration");
 }
 
 #[test]
@@ -266,22 +241,18 @@ fn open_messaging_accepts_every_legacy_key_and_keeps_the_shared_node_fields() {
     assert_eq!(legacy, switch);
     assert_eq!(open_messaging_pair_spec().node_fields, NODE_FIELDS, "Guest Chat node fields are Open Messaging's");
     let config = json!({"genesysLanguage": "de", "genesysSkills": ["billing"], "genesysPriority": 5});
-    let rewrite = provider()
-        .rewrite_node(&NodeRewriteRequest {
-            pair: om(),
-            node_type: HandoverNodeType::HandoverToAgent,
-            config: settings(config.clone()),
-            endpoint_defaults: Object::new(),
-        })
-        .expect("rewrite");
+    let rewrite = om().rewrite(&config, HandoverNodeType::HandoverToAgent, &Object::new());
     assert_eq!(rewrite, Default::default(), "nothing to change, nobody to ask");
     insta::assert_json_snapshot!(json!({"config": config, "rewrite": rewrite}));
 }
 
 #[test]
 fn open_messaging_verify_checks_the_manual_properties() {
-    let request =
-        |properties: Value| VerifyRequest { pair: om(), provider_name: "OM".into(), properties: settings(properties) };
+    let request = |properties: Value| VerifyRequest {
+        pair: om().pair().clone(),
+        provider_name: "OM".into(),
+        properties: object(properties),
+    };
     let complete = json!({"host": "mypurecloud.de", "sendProfile": true, "deploymentName": "CognigyOM",
                           "queue": "a1b2", "clientId": "client", "clientSecret": "s", "webhookSecret": "w"});
     assert!(provider().verify(&request(complete.clone())).is_empty());

@@ -1,16 +1,14 @@
 use super::*;
-use handover_migrate_core::{
-    DraftValue, ManualStepKind, ManualStepsRequest, NodeRewriteRequest, Object, ProviderMigration, Severity,
-    VerifyRequest,
-};
+use handover_migrate_core::testkit::{object, Vendor};
+use handover_migrate_core::{DraftValue, ManualStepKind, Object, ProviderMigration, Severity, VerifyRequest};
 use serde_json::{json, Value};
 
-fn settings(value: Value) -> Object {
-    handover_migrate_core::testkit::object(value)
+fn vendor() -> Vendor {
+    Vendor::same(provider(), KIND)
 }
 
 fn realistic() -> Object {
-    settings(json!({
+    object(json!({
         "usePlatformToken": false,
         "baseUrl": "https://liveagent-trial.cognigy.ai/api/v1",
         "accountId": "2",
@@ -20,34 +18,26 @@ fn realistic() -> Object {
     }))
 }
 
-fn map(settings: Object) -> Result<handover_migrate_core::ProviderDraft, Vec<handover_migrate_core::SettingsIssue>> {
-    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
-}
-
 #[test]
 fn maps_realistic_settings() {
-    let draft = map(realistic()).expect("valid");
+    let draft = vendor().map(realistic()).expect("valid");
     insta::assert_json_snapshot!(draft);
 }
 
 #[test]
 fn each_required_field_is_named_when_missing() {
     let required = ["baseUrl", "accountId"];
-    handover_migrate_core::testkit::assert_required(&provider(), &MigrationPair::same(KIND), &realistic(), &required);
+    vendor().assert_required(&realistic(), &required);
 }
 
 #[test]
 fn missing_secret_becomes_a_manual_step_not_an_error() {
     let mut s = realistic();
     s.shift_remove("apiKey");
-    let draft = map(s).expect("missing secret is asked for");
+    let draft = vendor().map(s).expect("missing secret is asked for");
     let api_key = draft.properties.iter().find(|p| p.key == "apiKey").expect("apiKey");
     assert_eq!(api_key.value, DraftValue::Missing);
-    let steps = provider().manual_steps(&ManualStepsRequest {
-        pair: MigrationPair::same(KIND),
-        provider_name: "LA".into(),
-        draft,
-    });
+    let steps = vendor().steps("LA", draft);
     assert!(steps.iter().any(|s| s.key == "secrets.apiKey" && s.kind == ManualStepKind::Secret("apiKey".into())));
 }
 
@@ -55,13 +45,14 @@ fn missing_secret_becomes_a_manual_step_not_an_error() {
 fn masked_secret_is_never_kept() {
     let mut s = realistic();
     s.insert("apiKey".into(), json!("********"));
-    let draft = map(s).expect("valid");
+    let draft = vendor().map(s).expect("valid");
     assert_eq!(draft.properties.iter().find(|p| p.key == "apiKey").map(|p| &p.value), Some(&DraftValue::Masked));
 }
 
 #[test]
 fn platform_token_lifts_the_requirements() {
-    let draft = map(settings(json!({"usePlatformToken": true, "forwardOnlyHandoverConversations": true})))
+    let draft = vendor()
+        .map(object(json!({"usePlatformToken": true, "forwardOnlyHandoverConversations": true})))
         .expect("pre-configured account needs no URL or key");
     assert!(draft.properties.iter().all(|p| p.key == "usePlatformToken"), "{draft:?}");
 }
@@ -74,30 +65,21 @@ fn format_rules_name_the_field() {
         ("usePlatformToken", json!("yes"), "true or false"),
         ("accountId", json!(2), "must be a string"),
     ];
-    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
+    vendor().assert_rejected(&realistic(), &cases);
 }
 
 #[test]
 fn unknown_keys_are_errors() {
     let mut s = realistic();
     s.insert("chatwootInboxId".into(), json!("1"));
-    let issues = map(s).expect_err("unknown key");
+    let issues = vendor().map(s).expect_err("unknown key");
     assert_eq!(issues[0].field, "chatwootInboxId");
 }
 
 #[test]
 fn empty_inbox_is_filled_from_the_endpoint_default_and_overrides_are_kept() {
-    let draft = map(realistic()).expect("valid");
-    let rewrite = |config: Value, node_type| {
-        provider()
-            .rewrite_node(&NodeRewriteRequest {
-                pair: MigrationPair::same(KIND),
-                node_type,
-                config: settings(config),
-                endpoint_defaults: draft.node_defaults.clone(),
-            })
-            .expect("rewrite")
-    };
+    let draft = vendor().map(realistic()).expect("valid");
+    let rewrite = |config: Value, node_type| vendor().rewrite(&config, node_type, &draft.node_defaults);
     let filled =
         rewrite(json!({"liveAgentInboxId": "", "liveAgentSkills": ["billing"]}), HandoverNodeType::HandoverToAgent);
     assert_eq!(filled.set.get("liveAgentInboxId"), Some(&json!("32852")));
@@ -113,7 +95,7 @@ fn verify_requires_properties_unless_pre_configured() {
     let request = |properties: Value| VerifyRequest {
         pair: MigrationPair::same(KIND),
         provider_name: "LA".into(),
-        properties: settings(properties),
+        properties: object(properties),
     };
     let ok = provider().verify(&request(
         json!({"usePlatformToken": false, "baseUrl": "https://x.example/api/v1", "accountId": "2", "apiKey": "k"}),

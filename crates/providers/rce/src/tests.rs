@@ -1,14 +1,15 @@
 use super::*;
+use handover_migrate_core::testkit::{object, Vendor};
 use handover_migrate_core::{DraftValue, HandoverNodeType, ManualStepKind, Object, Severity};
 use serde_json::{json, Value};
 
-fn settings(value: Value) -> Object {
-    handover_migrate_core::testkit::object(value)
+fn vendor() -> Vendor {
+    Vendor::same(provider(), KIND)
 }
 
 /// The RCE example of `cognigy-model.md` §1.5, with the elided IDs filled in.
 fn realistic() -> Object {
-    settings(json!({
+    object(json!({
         "forwardOnlyHandoverConversations": true,
         "getQueueUpdates": false,
         "apiAccessToken": "CANARY-rce-api-access-token",
@@ -23,21 +24,9 @@ fn realistic() -> Object {
 
 const SECRETS: [&str; 3] = ["apiAccessToken", "realtimeAccessToken", "webhookSecret"];
 
-fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
-}
-
-fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
-    handover_migrate_core::testkit::steps(&provider(), MigrationPair::same(KIND), "Engage Support", draft)
-}
-
-fn one_issue(settings: Object, key: &str) -> SettingsIssue {
-    handover_migrate_core::testkit::one_issue(&provider(), MigrationPair::same(KIND), settings, key)
-}
-
 #[test]
 fn maps_realistic_settings() {
-    let draft = map(realistic()).expect("valid");
+    let draft = vendor().map(realistic()).expect("valid");
     insta::assert_json_snapshot!(draft);
 }
 
@@ -47,13 +36,13 @@ fn manual_steps_for_masked_and_missing_secrets() {
     s.insert("apiAccessToken".into(), json!("********"));
     s.insert("realtimeAccessToken".into(), json!("<secret>"));
     s.shift_remove("webhookSecret");
-    let steps = steps(map(s).expect("valid"));
+    let steps = vendor().steps("Engage Support", vendor().map(s).expect("valid"));
     insta::assert_json_snapshot!(steps);
 }
 
 #[test]
 fn clear_text_secrets_leave_only_the_webhook_confirmation() {
-    let steps = steps(map(realistic()).expect("valid"));
+    let steps = vendor().steps("Engage Support", vendor().map(realistic()).expect("valid"));
     assert_eq!(steps.len(), 1, "{steps:?}");
     assert_eq!(steps[0].key, "confirm.webhook");
     assert_eq!(steps[0].kind, ManualStepKind::Confirm);
@@ -64,20 +53,14 @@ fn clear_text_secrets_leave_only_the_webhook_confirmation() {
 
 #[test]
 fn node_rewrites_keep_the_nodes_own_fields() {
-    let defaults = map(realistic()).expect("valid").node_defaults;
+    let defaults = vendor().map(realistic()).expect("valid").node_defaults;
     assert!(defaults.is_empty());
     let config = json!({
         "text": "Connecting you to an agent",
         "additionalCategoryIds": ["5f3c4d5e6f7a8b9c0d1e2f30"],
         "sendResolveEvent": true
     });
-    let case = handover_migrate_core::testkit::node_case(
-        &provider(),
-        MigrationPair::same(KIND),
-        HandoverNodeType::HandoverToAgent,
-        config,
-        &defaults,
-    );
+    let case = vendor().node_case(config, HandoverNodeType::HandoverToAgent, &defaults);
     insta::assert_json_snapshot!(case);
 }
 
@@ -85,7 +68,7 @@ fn node_rewrites_keep_the_nodes_own_fields() {
 fn forward_only_is_a_real_toggle() {
     let mut s = realistic();
     s.insert("forwardOnlyHandoverConversations".into(), json!(false));
-    let draft = map(s).expect("valid");
+    let draft = vendor().map(s).expect("valid");
     let toggle = draft.properties.iter().find(|p| p.key == "forwardOnlyHandoverConversations").expect("carried");
     assert_eq!(toggle.value, DraftValue::Known(json!(false)));
     assert!(draft.notes.is_empty(), "{:?}", draft.notes);
@@ -93,9 +76,7 @@ fn forward_only_is_a_real_toggle() {
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    handover_migrate_core::testkit::assert_required(
-        &provider(),
-        &MigrationPair::same(KIND),
+    vendor().assert_required(
         &realistic(),
         &["forwardOnlyHandoverConversations", "botCategoryId", "agentCategoryId", "realtimeEndpointUrl", "baseApiUrl"],
     );
@@ -105,7 +86,7 @@ fn each_required_field_is_named_when_missing() {
 fn optional_queue_updates_may_be_absent() {
     let mut s = realistic();
     s.shift_remove("getQueueUpdates");
-    let draft = map(s).expect("valid");
+    let draft = vendor().map(s).expect("valid");
     assert!(draft.properties.iter().all(|p| p.key != "getQueueUpdates"));
 }
 
@@ -118,9 +99,7 @@ fn format_rules_name_the_field() {
         ("getQueueUpdates", json!("CANARY"), "true or false"),
         ("botCategoryId", json!(5), "must be a string"),
     ];
-    for issue in
-        handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases)
-    {
+    for issue in vendor().assert_rejected(&realistic(), &cases) {
         assert!(!issue.message.contains("put https://"), "{}", issue.message);
     }
 }
@@ -130,7 +109,7 @@ fn a_url_without_scheme_is_an_error_that_says_to_add_https() {
     for key in URL_FIELDS {
         let mut s = realistic();
         s.insert(key.to_string(), json!("CANARY.api.engagement.dimelo.com"));
-        let issue = one_issue(s, key);
+        let issue = vendor().one_issue(s, key);
         assert!(issue.message.contains(&format!("`{key}`")), "{}", issue.message);
         assert!(issue.message.contains("absolute URL"), "{}", issue.message);
         assert!(issue.message.contains("put https:// in front"), "{}", issue.message);
@@ -138,14 +117,14 @@ fn a_url_without_scheme_is_an_error_that_says_to_add_https() {
     // With a path too, and never rewritten into the draft.
     let mut s = realistic();
     s.insert("baseApiUrl".into(), json!("cognigy.api.engagement.dimelo.com/1.0"));
-    assert!(one_issue(s, "baseApiUrl").message.contains("put https:// in front"));
+    assert!(vendor().one_issue(s, "baseApiUrl").message.contains("put https:// in front"));
 }
 
 #[test]
 fn unknown_keys_are_errors() {
     let mut s = realistic();
     s.insert("apiKey".into(), json!("CANARY-x"));
-    let issue = one_issue(s, "apiKey");
+    let issue = vendor().one_issue(s, "apiKey");
     assert!(issue.message.contains("unknown key `apiKey`"), "{}", issue.message);
 }
 
@@ -154,7 +133,7 @@ fn masked_secrets_are_never_kept() {
     for key in SECRETS {
         let mut s = realistic();
         s.insert(key.into(), json!("********"));
-        let draft = map(s).expect("valid");
+        let draft = vendor().map(s).expect("valid");
         let property = draft.properties.iter().find(|p| p.key == key).expect(key);
         assert_eq!(property.value, DraftValue::Masked);
         assert_eq!(property.class, PropertyClass::Secret);
@@ -166,9 +145,9 @@ fn missing_secrets_become_manual_steps_not_errors() {
     for key in SECRETS {
         let mut s = realistic();
         s.shift_remove(key);
-        let draft = map(s).expect("missing secret is asked for");
+        let draft = vendor().map(s).expect("missing secret is asked for");
         assert_eq!(draft.properties.iter().find(|p| p.key == key).map(|p| &p.value), Some(&DraftValue::Missing));
-        let steps = steps(draft);
+        let steps = vendor().steps("Engage Support", draft);
         assert!(
             steps.iter().any(|s| s.key == format!("secrets.{key}") && s.kind == ManualStepKind::Secret(key.into())),
             "{steps:?}"
@@ -181,7 +160,7 @@ fn verify_requires_every_required_property() {
     let request = |properties: &Value| VerifyRequest {
         pair: MigrationPair::same(KIND),
         provider_name: "Engage Support".into(),
-        properties: settings(properties.clone()),
+        properties: object(properties.clone()),
     };
     let mut complete = Value::Object(realistic());
     assert!(provider().verify(&request(&complete)).is_empty());

@@ -1,18 +1,18 @@
 use super::*;
+use handover_migrate_core::testkit::{object, Vendor};
 use handover_migrate_core::{
-    DraftValue, HandoverNodeType, ManualStep, ManualStepKind, ManualStepsRequest, MapSettingsRequest, NodeRewrite,
-    NodeRewriteRequest, Object, ProviderDraft, ProviderMigration, SettingsIssue, Severity, VerifyRequest,
+    DraftValue, HandoverNodeType, ManualStepKind, Object, ProviderMigration, Severity, VerifyRequest,
 };
 use serde_json::{json, Value};
 
-fn settings(value: Value) -> Object {
-    handover_migrate_core::testkit::object(value)
+fn vendor() -> Vendor {
+    Vendor::same(provider(), KIND)
 }
 
 /// The Salesforce example of `cognigy-model.md` §1.5 (API version from the Salesforce
 /// provider doc; the base URL without `/chat/rest` as that doc asks).
 fn realistic() -> Object {
-    settings(json!({
+    object(json!({
         "apiVersion": "52",
         "baseUrl": "https://d.la1-c2-fra.salesforceliveagent.com",
         "organizationId": "00D5g00000ABCDE",
@@ -25,34 +25,22 @@ fn realistic() -> Object {
 
 const REQUIRED: [&str; 5] = ["baseUrl", "apiVersion", "organizationId", "deploymentId", "buttonId"];
 
-fn map(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    handover_migrate_core::testkit::map(&provider(), MigrationPair::same(KIND), settings)
-}
-
-fn steps(draft: ProviderDraft) -> Vec<ManualStep> {
-    handover_migrate_core::testkit::steps(&provider(), MigrationPair::same(KIND), "Salesforce Support", draft)
-}
-
-fn one_issue(settings: Object, key: &str) -> SettingsIssue {
-    handover_migrate_core::testkit::one_issue(&provider(), MigrationPair::same(KIND), settings, key)
-}
-
 #[test]
 fn maps_realistic_settings() {
-    let draft = map(realistic()).expect("valid");
+    let draft = vendor().map(realistic()).expect("valid");
     insta::assert_json_snapshot!(draft);
 }
 
 #[test]
 fn manual_steps_are_only_the_retirement_reminder() {
-    let steps = steps(map(realistic()).expect("valid"));
+    let steps = vendor().steps("Salesforce Support", vendor().map(realistic()).expect("valid"));
     assert!(steps.iter().all(|s| s.kind.property().is_none()), "no input is ever needed: {steps:?}");
     insta::assert_json_snapshot!(steps);
 }
 
 #[test]
 fn node_rewrites_keep_the_nodes_own_fields_and_types() {
-    let defaults = map(realistic()).expect("valid").node_defaults;
+    let defaults = vendor().map(realistic()).expect("valid").node_defaults;
     assert!(defaults.is_empty(), "the Button ID stays on the provider: {defaults:?}");
     let cases: Vec<Value> = [
         // The node's own Button ID overrides the provider's; JSON fields stored as strings.
@@ -73,13 +61,7 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
     ]
     .into_iter()
     .map(|config| {
-        let case = handover_migrate_core::testkit::node_case(
-            &provider(),
-            MigrationPair::same(KIND),
-            HandoverNodeType::HandoverToAgent,
-            config.clone(),
-            &defaults,
-        );
+        let case = vendor().node_case(config.clone(), HandoverNodeType::HandoverToAgent, &defaults);
         assert_eq!(case["after"], config, "nothing changes");
         case
     })
@@ -89,7 +71,7 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
 
 #[test]
 fn each_required_field_is_named_when_missing() {
-    handover_migrate_core::testkit::assert_required(&provider(), &MigrationPair::same(KIND), &realistic(), &REQUIRED);
+    vendor().assert_required(&realistic(), &REQUIRED);
 }
 
 #[test]
@@ -101,14 +83,14 @@ fn format_rules_name_the_field() {
         ("forwardUnknownEventsToFlow", json!("CANARY"), "true or false"),
         ("forwardOnlyHandoverConversations", json!(1), "true or false"),
     ];
-    handover_migrate_core::testkit::assert_rejected(&provider(), &MigrationPair::same(KIND), &realistic(), &cases);
+    vendor().assert_rejected(&realistic(), &cases);
 }
 
 #[test]
 fn unknown_keys_are_errors() {
     let mut s = realistic();
     s.insert("deploymentName".into(), json!("CANARY"));
-    let issue = one_issue(s, "deploymentName");
+    let issue = vendor().one_issue(s, "deploymentName");
     assert!(issue.message.contains("unknown key `deploymentName`"), "{}", issue.message);
 }
 
@@ -119,18 +101,18 @@ fn there_are_no_secrets() {
     assert!(pair_spec().fields.iter().all(|f| f.class == PropertyClass::Plain));
     let mut s = realistic();
     s.insert("deploymentId".into(), json!("********"));
-    let draft = map(s).expect("valid");
+    let draft = vendor().map(s).expect("valid");
     assert!(draft.properties.iter().all(|p| matches!(p.value, DraftValue::Known(_))));
 }
 
 #[test]
 fn optional_forward_events_toggle_is_carried_when_set() {
-    let draft = map(realistic()).expect("valid");
+    let draft = vendor().map(realistic()).expect("valid");
     let toggle = draft.properties.iter().find(|p| p.key == "forwardUnknownEventsToFlow").expect("carried");
     assert_eq!(toggle.value, DraftValue::Known(json!(false)));
     let mut s = realistic();
     s.shift_remove("forwardUnknownEventsToFlow");
-    assert!(map(s).expect("valid").properties.iter().all(|p| p.key != "forwardUnknownEventsToFlow"));
+    assert!(vendor().map(s).expect("valid").properties.iter().all(|p| p.key != "forwardUnknownEventsToFlow"));
 }
 
 #[test]
@@ -138,7 +120,7 @@ fn verify_requires_every_required_property() {
     let request = |properties: &Value| VerifyRequest {
         pair: MigrationPair::same(KIND),
         provider_name: "Salesforce Support".into(),
-        properties: settings(properties.clone()),
+        properties: object(properties.clone()),
     };
     let mut complete = Value::Object(realistic());
     complete.as_object_mut().expect("object").shift_remove("forwardOnlyHandoverConversations");
@@ -165,36 +147,21 @@ fn info_warns_about_the_retired_api_and_has_no_webhook() {
     assert!(pair.warnings[0].contains("14 Feb 2026") && pair.warnings[0].contains("MIAW"), "{}", pair.warnings[0]);
     assert_eq!(pair.node_fields, NODE_FIELDS);
     assert_eq!(pair.mapping.len(), 7);
-    let steps = steps(map(realistic()).expect("valid"));
+    let steps = vendor().steps("Salesforce Support", vendor().map(realistic()).expect("valid"));
     assert!(steps.iter().all(|s| s.kind == ManualStepKind::Reminder && !s.prompt.contains("/handover/")));
 }
 
 // ---------------------------------------------------------------- salesforce → salesforceMIAW
 
-fn miaw() -> MigrationPair {
-    MigrationPair::new(KIND, MIAW)
-}
-
-fn map_miaw(settings: Object) -> Result<ProviderDraft, Vec<SettingsIssue>> {
-    provider().map_settings(&MapSettingsRequest { pair: miaw(), endpoint: "Webchat Production".into(), settings })
-}
-
-fn miaw_rewrite(config: &Value) -> NodeRewrite {
-    provider()
-        .rewrite_node(&NodeRewriteRequest {
-            pair: miaw(),
-            node_type: HandoverNodeType::HandoverToAgent,
-            config: settings(config.clone()),
-            endpoint_defaults: Object::new(),
-        })
-        .expect("rewrite")
+fn miaw() -> Vendor {
+    vendor().with_pair(MigrationPair::new(KIND, MIAW))
 }
 
 const MIAW_MANUAL: [&str; 4] = ["scrtUrl", "esDeveloperName", "capabilitiesVersion", "forwardUnknownEventsToFlow"];
 
 #[test]
 fn miaw_carries_only_the_organization_id_and_notes_every_other_key() {
-    let draft = map_miaw(realistic()).expect("valid");
+    let draft = miaw().map(realistic()).expect("valid");
     let known: Vec<&str> =
         draft.properties.iter().filter(|p| matches!(p.value, DraftValue::Known(_))).map(|p| p.key.as_str()).collect();
     assert_eq!(known, ["organizationId"]);
@@ -210,12 +177,8 @@ fn miaw_carries_only_the_organization_id_and_notes_every_other_key() {
 
 #[test]
 fn miaw_manual_steps_ask_for_each_new_property() {
-    let draft = map_miaw(realistic()).expect("valid");
-    let steps = provider().manual_steps(&ManualStepsRequest {
-        pair: miaw(),
-        provider_name: "Salesforce MIAW - Webchat Production".into(),
-        draft,
-    });
+    let draft = miaw().map(realistic()).expect("valid");
+    let steps = miaw().steps("Salesforce MIAW - Webchat Production", draft);
     let inputs: Vec<&str> = steps.iter().filter(|s| s.kind.property().is_some()).map(|s| s.key.as_str()).collect();
     let expected: Vec<String> = MIAW_MANUAL.iter().map(|k| format!("values.{k}")).collect();
     assert_eq!(inputs, expected);
@@ -225,13 +188,13 @@ fn miaw_manual_steps_ask_for_each_new_property() {
 
 #[test]
 fn miaw_needs_only_the_organization_id_of_the_legacy_settings() {
-    let only_org = settings(json!({"organizationId": "00D5g00000ABCDE"}));
-    assert!(map_miaw(only_org).is_ok());
-    let issue = map_miaw(settings(json!({"baseUrl": "https://x.example"}))).expect_err("org id is required");
+    let only_org = object(json!({"organizationId": "00D5g00000ABCDE"}));
+    assert!(miaw().map(only_org).is_ok());
+    let issue = miaw().map(object(json!({"baseUrl": "https://x.example"}))).expect_err("org id is required");
     assert_eq!(issue[0].field, "organizationId");
     let mut bad = realistic();
     bad.insert("baseUrl".into(), json!("not a url"));
-    assert_eq!(map_miaw(bad).expect_err("format still checked")[0].field, "baseUrl");
+    assert_eq!(miaw().map(bad).expect_err("format still checked")[0].field, "baseUrl");
 }
 
 #[test]
@@ -260,7 +223,7 @@ fn miaw_node_rewrites_list_fields_without_counterpart_and_routing_for_a_person()
     ]
     .into_iter()
     .map(|config| {
-        let rewrite = miaw_rewrite(&config);
+        let rewrite = miaw().rewrite(&config, HandoverNodeType::HandoverToAgent, &Object::new());
         assert!(rewrite.set.is_empty(), "nothing is written besides the selector");
         assert_eq!(rewrite.needs_person.len(), 1, "routing attributes on every node");
         json!({"config": config, "rewrite": rewrite})
@@ -273,9 +236,9 @@ fn miaw_node_rewrites_list_fields_without_counterpart_and_routing_for_a_person()
 #[test]
 fn miaw_verify_checks_the_manual_properties() {
     let request = |properties: Value| VerifyRequest {
-        pair: miaw(),
+        pair: miaw().pair().clone(),
         provider_name: "MIAW".into(),
-        properties: settings(properties),
+        properties: object(properties),
     };
     let complete = json!({"organizationId": "00D", "scrtUrl": "https://acme.my.salesforce-scrt.com",
                           "esDeveloperName": "Acme_Web", "capabilitiesVersion": "1", "forwardUnknownEventsToFlow": false});
@@ -294,11 +257,11 @@ fn miaw_verify_checks_the_manual_properties() {
 #[test]
 fn miaw_retarget_from_a_salesforce_provider_uses_the_rules() {
     let request = |source: &str| handover_migrate_core::RetargetNodeRequest {
-        pair: miaw(),
+        pair: miaw().pair().clone(),
         source_service: source.into(),
         source_node_fields: NODE_FIELDS.iter().map(|s| s.to_string()).collect(),
         node_type: HandoverNodeType::HandoverToAgent,
-        config: settings(json!({"buttonId": "573", "sendTranscriptAsFirstMessage": true})),
+        config: object(json!({"buttonId": "573", "sendTranscriptAsFirstMessage": true})),
     };
     let from_salesforce = provider().retarget_node(&request(KIND)).expect("retarget");
     assert_eq!(from_salesforce.no_counterpart[0].field, "buttonId");
