@@ -3,17 +3,17 @@
 //! tenant (`handover-migrate-tenant`) are both read into it, named by clone-layout paths, so
 //! analysis, plans, journals and messages are the same in every mode.
 //!
-//! Of a clone's chart only an index stays in memory: handover node configs stay in the file
-//! and are read back by byte range, one chart at a time ([`Project::handover_configs`]).
+//! Of a clone's chart only an index stays in memory, and each handover node's config as
+//! compact JSON text (whitespace dropped, identical texts shared), parsed again one chart at
+//! a time when the analysis needs it ([`Project::handover_configs`]): every file is read once.
 
 use std::collections::{BTreeMap, HashMap};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use handover_migrate_core::validate::is_unset;
 use handover_migrate_core::{HandoverNodeType, Object};
-use handover_migrate_io::fsio::{self, FileStamp};
+use handover_migrate_io::fsio;
 use handover_migrate_io::{Error, Result};
 use serde_json::Value;
 
@@ -74,9 +74,6 @@ pub struct Chart {
     pub locale: usize,
     pub path: String,
     pub nodes: Vec<Node>,
-    /// The chart file as it was read (`None`: read from the API), checked when node configs
-    /// are read back from it.
-    pub stamp: Option<FileStamp>,
 }
 
 /// One kept node of a chart. Its ids and label are shared (`Arc`) with the plan's node
@@ -97,16 +94,18 @@ pub struct Node {
     pub config: NodeConfig,
 }
 
-/// Where a node's config is. A clone keeps only byte ranges, so that memory holds an index
-/// of the project rather than its handover node configs.
+/// Where a node's config is. A clone keeps handover configs as compact text rather than
+/// parsed values (a parsed config takes several times its text), so that memory holds an
+/// index of the project rather than its handover node configs.
 #[derive(Debug, Clone)]
 pub enum NodeConfig {
     /// Not a handover node: nothing more of its config is needed.
     NotKept,
     /// In memory (read from the API, or a node without a config).
     Inline(Box<Object>),
-    /// In the chart file at this byte range.
-    InFile(Range<usize>),
+    /// A JSON object as compact text (checked to be one when the chart was read), shared by
+    /// the nodes whose configs are identical.
+    Text(Arc<str>),
 }
 
 impl Node {
@@ -201,6 +200,20 @@ impl Project {
         self.endpoints.iter().find(|e| e.name == name)
     }
 
+    /// Provider `referenceId` → index (the first, if repeated), for resolving many nodes.
+    pub fn provider_index(&self) -> HashMap<&str, usize> {
+        let mut index = HashMap::with_capacity(self.providers.len());
+        for (i, provider) in self.providers.iter().enumerate() {
+            index.entry(provider.reference_id.as_str()).or_insert(i);
+        }
+        index
+    }
+
+    /// Endpoint name → index, for resolving many names at once (names are unique).
+    pub fn endpoint_index(&self) -> HashMap<&str, usize> {
+        self.endpoints.iter().enumerate().map(|(i, e)| (e.name.as_str(), i)).collect()
+    }
+
     /// The text of a project file this run read, refused when it is no longer the content
     /// that was read (its hash is in the fingerprint): a write never builds on a file
     /// someone changed meanwhile.
@@ -212,36 +225,22 @@ impl Project {
         Ok(text)
     }
 
-    /// The configs of a chart's handover nodes, by node index (`None` for other nodes).
-    /// A clone's are read back from the chart file, one chart at a time, at the byte ranges
-    /// recorded at load; a file that changed since is refused.
+    /// The configs of a chart's handover nodes, by node index (`None` for other nodes),
+    /// parsed from the text kept at load: no file is read again.
     pub fn handover_configs(&self, flow: usize, chart: usize) -> Result<Vec<Option<Object>>> {
         let chart = &self.flows[flow].charts[chart];
-        let ranges: Vec<Range<usize>> = chart
-            .nodes
-            .iter()
-            .filter_map(|n| match &n.config {
-                NodeConfig::InFile(range) => Some(range.clone()),
-                _ => None,
-            })
-            .collect();
-        let mut texts = match (ranges.is_empty(), chart.stamp) {
-            (true, _) => Vec::new(),
-            (false, Some(stamp)) => {
-                fsio::read_ranges(&self.abs(&chart.path), stamp, &ranges).map_err(|e| relativize(e, &self.root))?
-            }
-            (false, None) => return Err(Error::failed(format!("internal: {} has no file stamp", chart.path))),
-        }
-        .into_iter();
         chart
             .nodes
             .iter()
             .map(|node| match &node.config {
                 NodeConfig::NotKept => Ok(None),
                 NodeConfig::Inline(config) => Ok(Some((**config).clone())),
-                NodeConfig::InFile(_) => match texts.next().map(|t| serde_json::from_str::<Value>(&t)) {
-                    Some(Ok(Value::Object(config))) => Ok(Some(config)),
-                    _ => Err(Error::changed_while_running(format!("{} (node `{}`)", chart.path, node.id))),
+                NodeConfig::Text(text) => match serde_json::from_str::<Value>(text) {
+                    Ok(Value::Object(config)) => Ok(Some(config)),
+                    _ => Err(Error::failed(format!(
+                        "internal: the config of node `{}` in {} no longer parses",
+                        node.id, chart.path
+                    ))),
                 },
             })
             .collect()

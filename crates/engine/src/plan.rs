@@ -784,6 +784,11 @@ pub fn materialize(
             let text = project.read_unchanged(&chart.path)?;
             let hash = sha256_hex(text.as_bytes());
             let raw = crate::clone::parse_raw_chart(&text, &chart.path)?;
+            // The chart's nodes by id (the first of a repeated id), not searched per edit.
+            let mut raw_by_id: HashMap<&str, usize> = HashMap::with_capacity(raw.nodes.len());
+            for (index, raw_node) in raw.nodes.iter().enumerate() {
+                raw_by_id.entry(&*raw_node.id).or_insert(index);
+            }
             let mut edits = Vec::new();
             for handover in nodes.iter().map(|i| &analysis.nodes[*i]) {
                 let node = analysis.node(project, handover);
@@ -794,7 +799,7 @@ pub fn materialize(
                     (_, Selector::Provider(old)) if relink.contains_key(old) => (relink[old].clone(), None),
                     _ => continue,
                 };
-                let Some(raw_node) = raw.nodes.iter().find(|n| *n.id == *node.id) else { continue };
+                let Some(raw_node) = raw_by_id.get(&*node.id).map(|&i| &raw.nodes[i]) else { continue };
                 let Some(raw_config) = raw_node.config else {
                     return Err(Error::failed(format!(
                         "{}: node `{}` has no config object to switch; open it once in Cognigy and clone again",

@@ -5,7 +5,7 @@
 //! Everything in it comes from the plan, the scan, verify and the run journals, which carry
 //! secrets masked, so no secret can reach a report.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use handover_migrate_core::validate::is_unset;
 use handover_migrate_io::journal::{ApiOp, Record, RunKind};
@@ -432,15 +432,31 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
     for ((provider, flow), count) in counts {
         links.provider_flow.push(FlowLink { provider, flow, nodes: count, conflict: false });
     }
-    let mut conflict_links: BTreeSet<(String, String)> = BTreeSet::new();
+    // Indexed, not searched: a project can have thousands of conflicts and providers.
+    let mut providers_of_endpoint: HashMap<&str, Vec<&str>> = HashMap::new();
+    for p in &plan.providers {
+        for endpoint in &p.endpoints {
+            providers_of_endpoint.entry(endpoint.as_str()).or_default().push(p.name.as_str());
+        }
+    }
+    let mut conflicts_per_flow: HashMap<&str, usize> = HashMap::new();
+    let mut conflict_links: BTreeSet<(&str, &str)> = BTreeSet::new();
     for conflict in &plan.conflicts {
-        for p in plan.providers.iter().filter(|p| p.endpoints.iter().any(|e| conflict.endpoints.contains(e))) {
-            conflict_links.insert((p.name.clone(), conflict.flow.clone()));
+        *conflicts_per_flow.entry(conflict.flow.as_str()).or_default() += 1;
+        for endpoint in &conflict.endpoints {
+            for provider in providers_of_endpoint.get(endpoint.as_str()).into_iter().flatten() {
+                conflict_links.insert((provider, conflict.flow.as_str()));
+            }
         }
     }
     for (provider, flow) in conflict_links {
-        let count = plan.conflicts.iter().filter(|c| c.flow == flow).count();
-        links.provider_flow.push(FlowLink { provider, flow, nodes: count, conflict: true });
+        let count = conflicts_per_flow.get(flow).copied().unwrap_or_default();
+        links.provider_flow.push(FlowLink {
+            provider: provider.to_string(),
+            flow: flow.to_string(),
+            nodes: count,
+            conflict: true,
+        });
     }
 
     let summary = Summary {

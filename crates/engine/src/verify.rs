@@ -109,8 +109,10 @@ pub fn verify(
         && report.cleaned_up.is_empty()
         && !analysis.nodes.iter().any(|node| matches!(node.selector, Selector::Provider(_)));
     for node in &analysis.nodes {
-        let depends_on_migrated = (0..project.endpoints.len())
-            .any(|e| migrated[e] && analysis.in_filter(&project.endpoints[e].name) && analysis.depends_on(node, e));
+        // Only the endpoints that reach the node's flow can make it depend on them.
+        let depends_on_migrated = analysis.endpoints_of(node).iter().any(|&e| {
+            migrated[e] && analysis.in_filter(&project.endpoints[e].name) && analysis.depends_on_reaching(node, e)
+        });
         match (&node.selector, &node.resolution) {
             (Selector::Legacy, resolution) if depends_on_migrated => {
                 let why = match resolution {
@@ -166,6 +168,16 @@ pub struct CleanupItem {
 /// Per endpoint with legacy settings (inside the filter): eligible or refused with a reason.
 /// `force_pinned` lets cleanup touch endpoints that run a snapshot.
 pub fn cleanup_items(project: &Project, analysis: &Analysis, force_pinned: bool) -> Vec<CleanupItem> {
+    // Per endpoint, the nodes that still depend on it through Legacy: one pass over the nodes
+    // and the endpoints reaching each, not every node for every endpoint.
+    let mut legacy_nodes: Vec<Vec<usize>> = vec![Vec::new(); project.endpoints.len()];
+    for (node_index, node) in analysis.nodes.iter().enumerate() {
+        for &endpoint in analysis.endpoints_of(node) {
+            if analysis.depends_on_reaching(node, endpoint) {
+                legacy_nodes[endpoint].push(node_index);
+            }
+        }
+    }
     let mut items = Vec::new();
     for (index, endpoint) in project.endpoints.iter().enumerate() {
         let Handover::Legacy { kind, settings } = &endpoint.handover else { continue };
@@ -191,12 +203,8 @@ pub fn cleanup_items(project: &Project, analysis: &Analysis, force_pinned: bool)
                 )
             }
             EndpointState::Grouped { .. } => {
-                let legacy: Vec<String> = analysis
-                    .nodes
-                    .iter()
-                    .filter(|n| analysis.depends_on(n, index))
-                    .map(|n| node_label(project, analysis, n))
-                    .collect();
+                let legacy: Vec<String> =
+                    legacy_nodes[index].iter().map(|&n| node_label(project, analysis, &analysis.nodes[n])).collect();
                 (!legacy.is_empty()).then(|| {
                     format!(
                         "{} node{} still use{} Legacy through this endpoint: {}",

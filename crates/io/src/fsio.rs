@@ -68,7 +68,7 @@ pub fn to_cli_json(value: &impl serde::Serialize) -> String {
 }
 
 /// What is at a path, without following a symlink.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry {
     Missing,
     File,

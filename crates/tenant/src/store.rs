@@ -177,7 +177,7 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
                 ));
             }
             fingerprint.insert(chart_path.clone(), sha256_json(&versions));
-            flow.charts.push(Chart { locale: locale_index, path: chart_path, nodes, stamp: None });
+            flow.charts.push(Chart { locale: locale_index, path: chart_path, nodes });
         }
         flows.push(flow);
     }

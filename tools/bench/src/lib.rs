@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Copy, Debug)]
 pub struct Measure {
     pub wall: Duration,
+    /// User + system CPU time of the process (and the children it waited for).
+    pub cpu: Duration,
     pub peak_kib: u64,
     pub success: bool,
 }
@@ -38,15 +40,18 @@ pub fn measure(command: &mut Command) -> Measure {
     let report = String::from_utf8_lossy(&out.stdout);
     let fields: Vec<u64> = report.split_whitespace().filter_map(|f| f.parse().ok()).collect();
     match fields.as_slice() {
-        [wall_ns, peak_kib, success] => {
-            Measure { wall: Duration::from_nanos(*wall_ns), peak_kib: *peak_kib, success: *success == 1 }
-        }
+        [wall_ns, cpu_ns, peak_kib, success] => Measure {
+            wall: Duration::from_nanos(*wall_ns),
+            cpu: Duration::from_nanos(*cpu_ns),
+            peak_kib: *peak_kib,
+            success: *success == 1,
+        },
         _ => panic!("the bench launcher reported {report:?}"),
     }
 }
 
 /// Call first in a bench's `main`: when this process is a launcher started by [`measure`],
-/// run the command given as arguments, print `wall_ns peak_kib success` and exit.
+/// run the command given as arguments, print `wall_ns cpu_ns peak_kib success` and exit.
 pub fn serve_as_launcher() {
     if std::env::var_os(LAUNCHER_ENV).is_none() {
         return;
@@ -55,8 +60,8 @@ pub fn serve_as_launcher() {
     let program = args.next().expect("launcher: a command to run");
     let mut command = Command::new(program);
     command.args(args).env_remove(LAUNCHER_ENV);
-    let Measure { wall, peak_kib, success } = spawn_and_wait(&mut command);
-    println!("{} {peak_kib} {}", wall.as_nanos(), u8::from(success));
+    let Measure { wall, cpu, peak_kib, success } = spawn_and_wait(&mut command);
+    println!("{} {} {peak_kib} {}", wall.as_nanos(), cpu.as_nanos(), u8::from(success));
     std::process::exit(0);
 }
 
@@ -72,8 +77,10 @@ fn spawn_and_wait(command: &mut Command) -> Measure {
     unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = start.elapsed();
     std::mem::forget(child);
+    let seconds = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Measure {
         wall,
+        cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
         peak_kib: usage.ru_maxrss as u64,
         success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
     }

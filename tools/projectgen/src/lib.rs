@@ -1,6 +1,6 @@
 //! Synthetic projects in the offline clone layout (`cognigy clone`), of any size.
 //!
-//! Shape: `endpoints` endpoints in groups of two sharing Live Agent settings (so grouping
+//! Shape: `endpoints` endpoints, those of two neighbouring entry flows sharing Live Agent settings (so grouping
 //! is exercised), each pointing at an entry flow; every flow has `nodes_per_flow` nodes
 //! in every locale, of which a share are Handover to Agent / Check Agent Availability
 //! nodes; `fanout` Execute Flow nodes per entry flow link it to other flows, so every
@@ -76,8 +76,10 @@ pub fn generate(root: &Path, options: &Options) -> std::io::Result<usize> {
     let flows = options.flows.max(1);
     let entry_flows = options.endpoints.clamp(1, flows);
     for e in 0..options.endpoints {
-        let account = e / 2;
         let flow = e % entry_flows;
+        // Endpoints of one entry flow share settings (with more endpoints than flows, they
+        // would otherwise conflict); with fewer, this is every pair of endpoints.
+        let account = flow / 2;
         let endpoint = json!({
             "_id": hex24(0xe, e), "channel": "webchat3", "flowId": uuid(0xf, flow), "localeId": "",
             "URLToken": format!("{:064x}", e), "name": format!("Endpoint {e:05}"), "entrypoint": hex24(0x9, 0),

@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::*;
@@ -41,40 +42,43 @@ fn inline(text: &str) -> String {
 /// Endpoint column, provider column, flow column, ordered to keep lines from crossing.
 pub(super) fn diagram_columns(report: &Report) -> (Vec<&ScanEndpoint>, Vec<String>, Vec<String>) {
     let providers: Vec<String> = report.providers.iter().map(|p| p.name.clone()).collect();
-    let provider_rank = |name: &str| providers.iter().position(|p| p == name).unwrap_or(usize::MAX);
+    let ranks = index_of(&providers);
+    let provider_rank = |name: &str| ranks.get(name).copied().unwrap_or(usize::MAX);
+    let mut endpoint_rank: HashMap<&str, usize> = HashMap::new();
+    for link in &report.links.endpoint_provider {
+        let rank = endpoint_rank.entry(link.endpoint.as_str()).or_insert(usize::MAX);
+        *rank = (*rank).min(provider_rank(&link.provider));
+    }
     let mut endpoints: Vec<(usize, &ScanEndpoint)> = report
         .endpoints
         .iter()
         .filter(|e| e.kind.as_deref().is_some_and(|k| !matches!(k, "" | "none" | "cognigy")))
-        .map(|e| {
-            let rank = report
-                .links
-                .endpoint_provider
-                .iter()
-                .filter(|l| l.endpoint == e.name)
-                .map(|l| provider_rank(&l.provider))
-                .min()
-                .unwrap_or(usize::MAX);
-            (rank, e)
-        })
+        .map(|e| (endpoint_rank.get(e.name.as_str()).copied().unwrap_or(usize::MAX), e))
         .collect();
     endpoints.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
     // A flow sits level with the first provider that switches nodes in it; a flow reached
     // only through conflicts goes below the last provider involved.
     let mut flows: Vec<(usize, bool, String)> = Vec::new();
+    let mut flow_at: HashMap<&str, usize> = HashMap::new();
     for link in report.links.provider_flow.iter().filter(|l| !l.conflict) {
         let rank = provider_rank(&link.provider);
-        match flows.iter_mut().find(|(_, _, f)| *f == link.flow) {
-            Some(entry) => entry.0 = entry.0.min(rank),
-            None => flows.push((rank, false, link.flow.clone())),
+        match flow_at.get(link.flow.as_str()) {
+            Some(&at) => flows[at].0 = flows[at].0.min(rank),
+            None => {
+                flow_at.insert(&link.flow, flows.len());
+                flows.push((rank, false, link.flow.clone()));
+            }
         }
     }
     for link in report.links.provider_flow.iter().filter(|l| l.conflict) {
         let rank = provider_rank(&link.provider);
-        match flows.iter_mut().find(|(_, _, f)| *f == link.flow) {
-            Some((existing, true, _)) => *existing = (*existing).max(rank),
+        match flow_at.get(link.flow.as_str()) {
+            Some(&at) if flows[at].1 => flows[at].0 = flows[at].0.max(rank),
             Some(_) => {}
-            None => flows.push((rank, true, link.flow.clone())),
+            None => {
+                flow_at.insert(&link.flow, flows.len());
+                flows.push((rank, true, link.flow.clone()));
+            }
         }
     }
     flows.sort();
@@ -109,7 +113,11 @@ fn svg_diagram(report: &Report) -> String {
         let n = [endpoints.len(), providers.len(), flows.len()][column];
         offset(n) + index as f64 * (H + GAP)
     };
-    let color = |provider: &str| PALETTE[providers.iter().position(|p| p == provider).unwrap_or(0) % PALETTE.len()];
+    let provider_at = index_of(&providers);
+    let flow_at = index_of(&flows);
+    let endpoint_at: HashMap<&str, usize> =
+        endpoints.iter().enumerate().rev().map(|(i, e)| (e.name.as_str(), i)).collect();
+    let color = |provider: &str| PALETTE[provider_at.get(provider).copied().unwrap_or(0) % PALETTE.len()];
     let mut out = String::new();
     let _ = write!(
         out,
@@ -121,10 +129,8 @@ fn svg_diagram(report: &Report) -> String {
     }
     // Edges first, under the boxes.
     for link in &report.links.endpoint_provider {
-        let (Some(e), Some(p)) = (
-            endpoints.iter().position(|x| x.name == link.endpoint),
-            providers.iter().position(|x| *x == link.provider),
-        ) else {
+        let (Some(&e), Some(&p)) = (endpoint_at.get(link.endpoint.as_str()), provider_at.get(link.provider.as_str()))
+        else {
             continue;
         };
         let (x1, y1, x2, y2) = (xs[0] + W, y_of(0, e) + H / 2.0, xs[1], y_of(1, p) + H / 2.0);
@@ -137,9 +143,7 @@ fn svg_diagram(report: &Report) -> String {
         );
     }
     for link in &report.links.provider_flow {
-        let (Some(p), Some(f)) =
-            (providers.iter().position(|x| *x == link.provider), flows.iter().position(|x| *x == link.flow))
-        else {
+        let (Some(&p), Some(&f)) = (provider_at.get(link.provider.as_str()), flow_at.get(link.flow.as_str())) else {
             continue;
         };
         let (x1, y1, x2, y2) = (xs[1] + W, y_of(1, p) + H / 2.0, xs[2], y_of(2, f) + H / 2.0);
@@ -174,8 +178,22 @@ fn svg_diagram(report: &Report) -> String {
             esc(&truncate(subtitle, 44))
         );
     };
+    let mut first_link: HashMap<&str, &handover_migrate_commands::report::EndpointLink> = HashMap::new();
+    for link in &report.links.endpoint_provider {
+        first_link.entry(link.endpoint.as_str()).or_insert(link);
+    }
+    let report_provider: HashMap<&str, &handover_migrate_commands::report::ReportProvider> =
+        report.providers.iter().rev().map(|p| (p.name.as_str(), p)).collect();
+    let mut switched_in: HashMap<&str, usize> = HashMap::new();
+    for node in &report.nodes {
+        *switched_in.entry(node.flow.as_str()).or_default() += 1;
+    }
+    let mut conflicts_in: HashMap<&str, usize> = HashMap::new();
+    for conflict in &report.conflicts {
+        *conflicts_in.entry(conflict.flow.as_str()).or_default() += 1;
+    }
     for (i, e) in endpoints.iter().enumerate() {
-        let provider = report.links.endpoint_provider.iter().find(|l| l.endpoint == e.name);
+        let provider = first_link.get(e.name.as_str());
         let (class, accent) = match provider {
             Some(link) => ("endpoint", color(&link.provider)),
             None => ("endpoint unlinked", "#9ca3af"),
@@ -184,13 +202,13 @@ fn svg_diagram(report: &Report) -> String {
         node_box(class, xs[0], y_of(0, i), accent, &e.name, &subtitle);
     }
     for (i, name) in providers.iter().enumerate() {
-        let Some(p) = report.providers.iter().find(|p| &p.name == name) else { continue };
+        let Some(p) = report_provider.get(name.as_str()) else { continue };
         let subtitle = format!("{} · {}", p.target_service, p.status.as_str());
         node_box("provider", xs[1], y_of(1, i), color(name), name, &subtitle);
     }
     for (i, flow) in flows.iter().enumerate() {
-        let switched = report.nodes.iter().filter(|n| &n.flow == flow).count();
-        let conflicts = report.conflicts.iter().filter(|c| &c.flow == flow).count();
+        let switched = switched_in.get(flow.as_str()).copied().unwrap_or_default();
+        let conflicts = conflicts_in.get(flow.as_str()).copied().unwrap_or_default();
         let mut subtitle = format!("{switched} node(s)");
         if conflicts > 0 {
             subtitle.push_str(&format!(" · {conflicts} in conflict"));

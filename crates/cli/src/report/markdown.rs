@@ -98,17 +98,20 @@ pub fn markdown(report: &Report) -> String {
     for (i, f) in flows.iter().enumerate() {
         let _ = writeln!(out, "    {}[/\"{}\"/]", mermaid_id("f", i), mermaid_label(f));
     }
+    let provider_at = index_of(&providers);
+    let flow_at = index_of(&flows);
+    let mut endpoint_at = std::collections::HashMap::new();
+    for (i, e) in endpoints.iter().enumerate() {
+        endpoint_at.entry(e.name.as_str()).or_insert(i);
+    }
     for link in &report.links.endpoint_provider {
-        if let (Some(e), Some(p)) =
-            (endpoints.iter().position(|x| x.name == link.endpoint), providers.iter().position(|x| *x == link.provider))
+        if let (Some(&e), Some(&p)) = (endpoint_at.get(link.endpoint.as_str()), provider_at.get(link.provider.as_str()))
         {
             let _ = writeln!(out, "    {} --> {}", mermaid_id("e", e), mermaid_id("p", p));
         }
     }
     for link in &report.links.provider_flow {
-        if let (Some(p), Some(f)) =
-            (providers.iter().position(|x| *x == link.provider), flows.iter().position(|x| *x == link.flow))
-        {
+        if let (Some(&p), Some(&f)) = (provider_at.get(link.provider.as_str()), flow_at.get(link.flow.as_str())) {
             let arrow = if link.conflict { "-.->" } else { "-->" };
             let mut label = format!("{} node{}", link.nodes, if link.nodes == 1 { "" } else { "s" });
             if link.conflict {

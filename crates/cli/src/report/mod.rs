@@ -32,6 +32,15 @@ fn class_label(class: PropertyClass) -> &'static str {
     }
 }
 
+/// Position of each name in `names` (the first, if repeated), for lookups in loops.
+fn index_of(names: &[String]) -> std::collections::HashMap<&str, usize> {
+    let mut index = std::collections::HashMap::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        index.entry(name.as_str()).or_insert(i);
+    }
+    index
+}
+
 fn by_kind(endpoints: &[ScanEndpoint]) -> BTreeMap<String, Vec<&ScanEndpoint>> {
     let mut out: BTreeMap<String, Vec<&ScanEndpoint>> = BTreeMap::new();
     for e in endpoints {

@@ -70,7 +70,7 @@ pub(super) fn group_endpoints(
 ) -> Result<(Vec<EndpointState>, Vec<Group>)> {
     let mut states = Vec::new();
     let mut groups: Vec<Group> = Vec::new();
-    let mut keys: Vec<String> = Vec::new();
+    let mut keys: HashMap<String, usize> = HashMap::new();
     for endpoint in &project.endpoints {
         let Handover::Legacy { kind, settings } = &endpoint.handover else {
             states.push(EndpointState::NoHandover);
@@ -124,13 +124,13 @@ pub(super) fn group_endpoints(
             format!("{pair}\u{0}{}", serde_json::to_string(&resolved).unwrap_or_default())
         };
         let defaults = draft.node_defaults.clone();
-        let group = match keys.iter().position(|k| *k == key) {
-            Some(index) => {
+        let group = match keys.get(&key) {
+            Some(&index) => {
                 groups[index].endpoints.push(endpoint.name.clone());
                 index
             }
             None => {
-                keys.push(key);
+                keys.insert(key, groups.len());
                 groups.push(Group { masked, ..Group::new(pair, info.clone(), vec![endpoint.name.clone()], draft) });
                 groups.len() - 1
             }
@@ -154,11 +154,18 @@ pub(super) fn resolve_groups(
     // Several endpoints of one group may each have an entry (e.g. each answered its own
     // masked secret); they must agree.
     let mut answer_for: BTreeMap<usize, Vec<(&str, &crate::answers::ProviderAnswers)>> = BTreeMap::new();
+    let mut group_of_endpoint: HashMap<&str, usize> = HashMap::new();
+    for (index, group) in groups.iter().enumerate() {
+        for endpoint in &group.endpoints {
+            group_of_endpoint.entry(endpoint.as_str()).or_insert(index);
+        }
+    }
+    let existing_names: HashSet<&str> = project.providers.iter().map(|p| p.name.as_str()).collect();
     for (key, entry) in &answers.providers {
-        match groups.iter().position(|g| g.endpoints.iter().any(|e| e == key)) {
-            Some(index) => answer_for.entry(index).or_default().push((key.as_str(), entry)),
+        match group_of_endpoint.get(key.as_str()) {
+            Some(&index) => answer_for.entry(index).or_default().push((key.as_str(), entry)),
             // The answers of a retarget that created this provider: not the migration's.
-            None if project.providers.iter().any(|p| p.name == *key) => {}
+            None if existing_names.contains(key.as_str()) => {}
             None => {
                 return Err(Error::usage(format!(
                     "answers file: [providers.\"{key}\"] names no endpoint with legacy handover settings; \
@@ -167,7 +174,14 @@ pub(super) fn resolve_groups(
             }
         }
     }
-    let mut taken: Vec<String> = Vec::new();
+    // Names in use, lower-cased (names compare without case), and the project's providers
+    // by the value of a property, so that neither is searched once per group.
+    let mut taken: HashSet<String> = HashSet::new();
+    let existing_lower: HashMap<String, usize> =
+        project.providers.iter().enumerate().rev().map(|(i, p)| (p.name.to_ascii_lowercase(), i)).collect();
+    let mut by_property = ProvidersByProperty::default();
+    let endpoint_index: HashMap<&str, usize> =
+        project.endpoints.iter().enumerate().map(|(i, e)| (e.name.as_str(), i)).collect();
     for (index, group) in groups.iter_mut().enumerate() {
         let entries = answer_for.remove(&index).unwrap_or_default();
         let answer_key = entries.first().map_or(group.anchor(), |(key, _)| *key).to_string();
@@ -192,10 +206,10 @@ pub(super) fn resolve_groups(
             .collect();
         // Reuse an existing provider with the same service and properties.
         if group.is_complete() {
-            let matches: Vec<(usize, Sameness)> = project
-                .providers
-                .iter()
-                .enumerate()
+            let matches: Vec<(usize, Sameness)> = by_property
+                .candidates(project, &group.properties)
+                .into_iter()
+                .map(|i| (i, &project.providers[i]))
                 .filter(|(_, p)| p.service == group.pair.target_service)
                 .map(|(i, p)| (i, compare_properties(&p.properties, &group.properties)))
                 .filter(|(_, same)| *same != Sameness::Different)
@@ -231,14 +245,14 @@ pub(super) fn resolve_groups(
         group.name = match (group.existing, explicit) {
             (Some(existing), _) => project.providers[existing].name.clone(),
             (None, Some(name)) => {
-                if let Some(other) = project.providers.iter().find(|p| p.name.eq_ignore_ascii_case(&name)) {
+                if let Some(other) = existing_lower.get(&name.to_ascii_lowercase()).map(|&i| &project.providers[i]) {
                     return Err(Error::needs_input(format!(
                         "the provider name {name:?} (answers file, [providers.\"{answer_key}\"]) is already used by {} \
                          with other properties; choose another name there",
                         other.path
                     )));
                 }
-                if taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
+                if taken.contains(&name.to_ascii_lowercase()) {
                     return Err(Error::usage(format!(
                         "answers file: the provider name {name:?} is given to two providers; names must be unique"
                     )));
@@ -255,15 +269,15 @@ pub(super) fn resolve_groups(
                     ))
                 })?;
                 unique_name(&base, &|candidate| {
-                    taken.iter().any(|t| t.eq_ignore_ascii_case(candidate))
-                        || project.providers.iter().any(|p| p.name.eq_ignore_ascii_case(candidate))
+                    let lower = candidate.to_ascii_lowercase();
+                    taken.contains(&lower) || existing_lower.contains_key(&lower)
                 })
             }
         };
-        taken.push(group.name.clone());
+        taken.insert(group.name.to_ascii_lowercase());
         group.reference_id = match group.existing {
             Some(existing) => project.providers[existing].reference_id.clone(),
-            None => mint_reference_id(project, group),
+            None => mint_reference_id(project, &endpoint_index, group),
         };
         let Some((provider, _)) = registry.find(&group.pair) else { continue };
         let steps = provider.manual_steps(&ManualStepsRequest {
@@ -424,10 +438,46 @@ fn provider_holding_the_rest(project: &Project, group: &Group, explicit: Option<
 }
 
 /// A deterministic id, so that a rerun after a crash, or a saved plan, mints the same one.
-fn mint_reference_id(project: &Project, group: &Group) -> String {
-    let mut ids: Vec<&str> =
-        group.endpoints.iter().filter_map(|name| project.endpoint(name)).map(|e| e.id.as_str()).collect();
+fn mint_reference_id(project: &Project, endpoint_index: &HashMap<&str, usize>, group: &Group) -> String {
+    let mut ids: Vec<&str> = group
+        .endpoints
+        .iter()
+        .filter_map(|name| endpoint_index.get(name.as_str()))
+        .map(|&i| project.endpoints[i].id.as_str())
+        .collect();
     ids.sort();
     let seed = format!("handover-migrate\u{0}{}\u{0}{}\u{0}{}", group.pair.target_service, group.name, ids.join(","));
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, seed.as_bytes()).to_string()
+}
+
+/// The project's providers indexed by the value of one property, built per property key on
+/// first use: a group's candidates for reuse are the providers that have the same value for
+/// one of its plain (never masked) properties, not every provider of the project.
+#[derive(Default)]
+struct ProvidersByProperty {
+    by_key: HashMap<String, HashMap<String, Vec<usize>>>,
+}
+
+impl ProvidersByProperty {
+    /// Indices (ascending) of the providers that can match `wanted`.
+    fn candidates(&mut self, project: &Project, wanted: &[ResolvedProperty]) -> Vec<usize> {
+        let plain = wanted.iter().find_map(|p| match &p.value {
+            // Strings compare the same as their JSON text (objects would not: key order).
+            Some(value @ Value::String(_)) if p.class == PropertyClass::Plain && !is_unset(Some(value)) => {
+                Some((&p.key, value))
+            }
+            _ => None,
+        });
+        let Some((key, value)) = plain else { return (0..project.providers.len()).collect() };
+        let index = self.by_key.entry(key.clone()).or_insert_with(|| {
+            let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, provider) in project.providers.iter().enumerate() {
+                if let Some(value) = provider.properties.get(key) {
+                    index.entry(value.to_string()).or_default().push(i);
+                }
+            }
+            index
+        });
+        index.get(&value.to_string()).cloned().unwrap_or_default()
+    }
 }

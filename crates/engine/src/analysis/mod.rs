@@ -7,7 +7,7 @@
 //! would give it different providers or different node defaults is a conflict: it is
 //! never guessed, only answered.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::Hasher;
 use std::sync::Arc;
 
@@ -244,10 +244,25 @@ impl<T: serde::Serialize + PartialEq> Interner<T> {
     }
 
     pub fn intern(&mut self, value: T) -> Arc<T> {
+        let hash = Self::hash(&value);
+        self.intern_hashed(hash, value)
+    }
+
+    /// [`Self::intern`] from several threads: the value is hashed outside the lock.
+    pub fn intern_shared(shared: &std::sync::Mutex<Self>, value: T) -> Arc<T> {
+        let hash = Self::hash(&value);
+        shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).intern_hashed(hash, value)
+    }
+
+    fn hash(value: &T) -> u64 {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         // Plain data always serializes; a failure would only cost sharing, not correctness.
-        let _ = handover_migrate_io::fsio::feed_json(&value, |bytes| hasher.write(bytes));
-        let bucket = self.by_hash.entry(hasher.finish()).or_default();
+        let _ = handover_migrate_io::fsio::feed_json(value, |bytes| hasher.write(bytes));
+        hasher.finish()
+    }
+
+    fn intern_hashed(&mut self, hash: u64, value: T) -> Arc<T> {
+        let bucket = self.by_hash.entry(hash).or_default();
         if let Some(found) = bucket.iter().find(|known| ***known == value) {
             return Arc::clone(found);
         }
@@ -309,8 +324,13 @@ impl Analysis {
 
     /// Whether `node` still depends, through Legacy, on `endpoint`'s legacy settings.
     pub fn depends_on(&self, node: &HandoverNode, endpoint: usize) -> bool {
+        self.endpoints_of(node).contains(&endpoint) && self.depends_on_reaching(node, endpoint)
+    }
+
+    /// [`Self::depends_on`] for an endpoint already known to reach the node's flow (one of
+    /// [`Self::endpoints_of`]), without searching that list again.
+    pub fn depends_on_reaching(&self, node: &HandoverNode, endpoint: usize) -> bool {
         node.selector == Selector::Legacy
-            && self.endpoints_of(node).contains(&endpoint)
             && match &self.endpoint_states[endpoint] {
                 EndpointState::Grouped { group, .. } => self.groups[*group].info.node_types.contains(&node.node_type),
                 EndpointState::NoHandover => false,
@@ -330,8 +350,9 @@ impl Analysis {
 
 /// Analyse a loaded project.
 pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, options: Options) -> Result<Analysis> {
+    let endpoint_index = project.endpoint_index();
     for name in &options.endpoint_filter {
-        if project.endpoint(name).is_none() {
+        if !endpoint_index.contains_key(name.as_str()) {
             let known: Vec<&str> = project.endpoints.iter().map(|e| e.name.as_str()).collect();
             return Err(Error::usage(format!(
                 "--endpoint {name:?}: no such endpoint (endpoints: {})",

@@ -63,19 +63,24 @@ pub(crate) fn attribute_flows(project: &Project) -> (Vec<Vec<usize>>, Vec<usize>
     warnings.dedup();
     let mut flow_endpoints = vec![Vec::new(); project.flows.len()];
     let mut orphan_endpoints = Vec::new();
+    // Which endpoint's walk last saw each flow (index + 1): one array for every walk, so that
+    // a walk costs the flows it reaches, not every flow of the project.
+    let mut seen_by = vec![0usize; project.flows.len()];
+    let mut queue = VecDeque::new();
     for (endpoint_index, endpoint) in project.endpoints.iter().enumerate() {
         let Some(start) = flows.get(endpoint.flow_id.as_str()).copied() else {
             orphan_endpoints.push(endpoint_index);
             continue;
         };
-        let mut seen = vec![false; project.flows.len()];
-        let mut queue = VecDeque::from([start]);
-        seen[start] = true;
+        let walk = endpoint_index + 1;
+        queue.clear();
+        queue.push_back(start);
+        seen_by[start] = walk;
         while let Some(flow) = queue.pop_front() {
             flow_endpoints[flow].push(endpoint_index);
             for &next in &edges[flow] {
-                if !seen[next] {
-                    seen[next] = true;
+                if seen_by[next] != walk {
+                    seen_by[next] = walk;
                     queue.push_back(next);
                 }
             }
@@ -107,8 +112,10 @@ pub(super) fn resolve_nodes(
     answers: &Answers,
     analysis: &Analysis,
 ) -> Result<Vec<HandoverNode>> {
+    let endpoint_index = project.endpoint_index();
+    let provider_index = project.provider_index();
     for (key, value) in &answers.assign {
-        if value != KEEP_LEGACY && project.endpoint(value).is_none() {
+        if value != KEEP_LEGACY && !endpoint_index.contains_key(value.as_str()) {
             return Err(Error::usage(format!(
                 "answers file: [assign] {} = {value:?}: no endpoint has that name (use an endpoint name, or \"{KEEP_LEGACY}\")",
                 crate::answers::toml_key(key)
@@ -116,23 +123,57 @@ pub(super) fn resolve_nodes(
         }
     }
     let selector_key = analysis.options.selector_key.as_str();
-    let mut nodes = Vec::with_capacity(handover_instance_count(project));
-    let mut switches = Interner::new();
-    for_each_handover_node(project, |at, node_type, config| {
+    let switches = std::sync::Mutex::new(Interner::new());
+    // Charts are independent here: resolve them on every core, in chart order.
+    par_handover_nodes(project, |at, node_type, config| {
         let node = &project.flows[at.flow].charts[at.chart].nodes[at.node];
         let selector = selector_of(config, selector_key);
         let resolution = match &selector {
-            Selector::Provider(reference) => Resolution::AlreadySwitched {
-                provider: project.providers.iter().position(|p| &p.reference_id == reference),
-            },
+            Selector::Provider(reference) => {
+                Resolution::AlreadySwitched { provider: provider_index.get(reference.as_str()).copied() }
+            }
             Selector::Legacy => {
                 let node = LegacyNode { node, config, node_type, flow: at.flow };
-                resolve_legacy_node(project, registry, answers, analysis, &node, &mut switches)?
+                resolve_legacy_node(project, registry, answers, analysis, &endpoint_index, &node, &switches)?
             }
         };
-        nodes.push(HandoverNode { flow: at.flow, chart: at.chart, node: at.node, node_type, selector, resolution });
-        Ok(())
-    })?;
+        Ok(HandoverNode { flow: at.flow, chart: at.chart, node: at.node, node_type, selector, resolution })
+    })
+}
+
+/// [`for_each_handover_node`] on every core: `resolve` each node instance with its config,
+/// one chart's configs in memory per thread, the results in chart order. The first error
+/// in that order is returned, as a sequential walk would.
+fn par_handover_nodes(
+    project: &Project,
+    resolve: impl Fn(NodeAt, HandoverNodeType, &Object) -> Result<HandoverNode> + Sync,
+) -> Result<Vec<HandoverNode>> {
+    let charts: Vec<(usize, usize)> = project
+        .flows
+        .iter()
+        .enumerate()
+        .flat_map(|(f, flow)| flow.charts.iter().enumerate().map(move |(c, chart)| (f, c, chart)))
+        .filter(|(_, _, chart)| chart.nodes.iter().any(|n| is_instance(n, chart)))
+        .map(|(f, c, _)| (f, c))
+        .collect();
+    let resolved = crate::clone::parallel_map(&charts, |&(flow_index, chart_index)| -> Result<Vec<HandoverNode>> {
+        let chart = &project.flows[flow_index].charts[chart_index];
+        let configs = project.handover_configs(flow_index, chart_index)?;
+        let mut nodes = Vec::new();
+        for (node_index, (node, config)) in chart.nodes.iter().zip(&configs).enumerate() {
+            let (Some(node_type), Some(config), true) =
+                (HandoverNodeType::from_type(&node.node_type), config, is_instance(node, chart))
+            else {
+                continue;
+            };
+            nodes.push(resolve(NodeAt { flow: flow_index, chart: chart_index, node: node_index }, node_type, config)?);
+        }
+        Ok(nodes)
+    });
+    let mut nodes = Vec::with_capacity(handover_instance_count(project));
+    for chart in resolved {
+        nodes.extend(chart?);
+    }
     Ok(nodes)
 }
 
@@ -198,8 +239,9 @@ fn resolve_legacy_node(
     registry: &Registry,
     answers: &Answers,
     analysis: &Analysis,
+    endpoint_index: &HashMap<&str, usize>,
     legacy: &LegacyNode,
-    switches: &mut Interner<NodeSwitch>,
+    switches: &std::sync::Mutex<Interner<NodeSwitch>>,
 ) -> Result<Resolution> {
     let LegacyNode { node, config, node_type, flow } = *legacy;
     let endpoints = analysis.flow_endpoints[flow].as_slice();
@@ -241,7 +283,7 @@ fn resolve_legacy_node(
         if target == KEEP_LEGACY {
             return Ok(Resolution::KeptLegacy);
         }
-        let endpoint = project.endpoints.iter().position(|e| e.name == target).unwrap_or_default();
+        let endpoint = endpoint_index.get(target).copied().unwrap_or_default();
         if !in_scope(endpoint) {
             return Ok(Resolution::OutOfScope);
         }
@@ -249,7 +291,7 @@ fn resolve_legacy_node(
             Some((group, rewrite, carried)) => Ok(Resolution::Migrate {
                 group,
                 endpoint: Some(endpoint),
-                switch: switches.intern(NodeSwitch::new(config, selector_key, rewrite, carried)),
+                switch: Interner::intern_shared(switches, NodeSwitch::new(config, selector_key, rewrite, carried)),
             }),
             None => Err(Error::usage(format!(
                 "answers file: [assign] {} = {target:?}: that endpoint has no legacy handover settings a provider can migrate",
@@ -328,7 +370,7 @@ fn resolve_legacy_node(
     Ok(Resolution::Migrate {
         group: first_group,
         endpoint: Some(first_endpoint),
-        switch: switches.intern(NodeSwitch::new(config, selector_key, first_rewrite, first_carried)),
+        switch: Interner::intern_shared(switches, NodeSwitch::new(config, selector_key, first_rewrite, first_carried)),
     })
 }
 

@@ -66,12 +66,14 @@ pub(crate) fn analyse(project: &Project, registry: &Registry, answers: &Answers,
     let Some(retarget) = options.retarget.clone() else {
         return Err(Error::failed("internal: a retarget analysis without a retarget"));
     };
+    let endpoint_index = project.endpoint_index();
     for name in &options.endpoint_filter {
-        if project.endpoint(name).is_none() {
+        if !endpoint_index.contains_key(name.as_str()) {
             return Err(Error::usage(format!("--endpoint {name:?}: no such endpoint")));
         }
     }
     let selector_key = options.selector_key.clone();
+    let provider_index = project.provider_index();
     let source = find_provider(project, &retarget.from);
     let from_reference = match source {
         Some(index) => project.providers[index].reference_id.clone(),
@@ -154,9 +156,9 @@ pub(crate) fn analyse(project: &Project, registry: &Registry, answers: &Answers,
                     Resolution::Migrate { group: 0, endpoint: None, switch }
                 }
             }
-            Selector::Provider(reference) => Resolution::AlreadySwitched {
-                provider: project.providers.iter().position(|p| &p.reference_id == reference),
-            },
+            Selector::Provider(reference) => {
+                Resolution::AlreadySwitched { provider: provider_index.get(reference.as_str()).copied() }
+            }
             // A retarget never touches Legacy nodes.
             Selector::Legacy => Resolution::OutOfScope,
         };

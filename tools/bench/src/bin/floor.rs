@@ -1,7 +1,9 @@
-//! The floor the benchmarks compare against, doing only the unavoidable work:
-//! - `handover-migrate-floor read DIR`: read and `serde_json`-parse every JSON file of the
-//!   project, on all cores, and nothing else;
-//! - `handover-migrate-floor apply DIR LIST`: the same, then write each file named in LIST
+//! The floors the benchmarks compare against, doing only the unavoidable work:
+//! - `handover-migrate-floor validate DIR`: read every JSON file of the project and check
+//!   that it is JSON (`serde_json` into `IgnoredAny`), on all cores, and nothing else: the
+//!   read floor of `scan`, `plan`, `verify` and `report`;
+//! - `handover-migrate-floor read DIR`: the same, parsing every file into a `Value`;
+//! - `handover-migrate-floor apply DIR LIST`: `read`, then write each file named in LIST
 //!   (one path per line, relative to DIR) once, durably: temp file, fsync, rename, fsync
 //!   of the directory (the same bytes: the floor of "write the changed files once").
 
@@ -10,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use handover_migrate_bench::json_files;
 
-fn parse_all(files: &[PathBuf]) -> usize {
+/// Read and check every file on every core; `into_value` parses into a `Value` rather than
+/// only validating.
+fn parse_all(files: &[PathBuf], into_value: bool) -> usize {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let parsed = std::sync::atomic::AtomicUsize::new(0);
@@ -20,8 +24,13 @@ fn parse_all(files: &[PathBuf]) -> usize {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(path) = files.get(i) else { break };
                 let bytes = std::fs::read(path).expect("read");
-                let value: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
-                std::hint::black_box(&value);
+                if into_value {
+                    let value: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+                    std::hint::black_box(&value);
+                } else {
+                    let valid: serde::de::IgnoredAny = serde_json::from_slice(&bytes).expect("json");
+                    std::hint::black_box(valid);
+                }
                 parsed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             });
         }
@@ -40,9 +49,13 @@ fn write_durably(path: &Path, bytes: &[u8]) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let root = PathBuf::from(&args[2]);
-    let parsed = parse_all(&json_files(&root));
-    if args[1] == "apply" {
+    let (Some(mode), Some(root)) = (args.get(1), args.get(2)) else {
+        eprintln!("usage: handover-migrate-floor validate|read|apply DIR [LIST]");
+        std::process::exit(2);
+    };
+    let root = PathBuf::from(root);
+    let parsed = parse_all(&json_files(&root), mode != "validate");
+    if mode == "apply" {
         let list = std::fs::read_to_string(&args[3]).expect("list");
         for rel in list.lines().filter(|l| !l.is_empty()) {
             let path = root.join(rel);
