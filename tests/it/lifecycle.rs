@@ -396,6 +396,13 @@ fn output_stays_readable_at_500_endpoints_and_1000_flows() {
     assert!(stdout(&detail).lines().count() > edits.len(), "--detail prints every node");
     check("apply", &["apply", "--plan", &plan_file, "--yes"], 0);
     check("verify", &["verify"], 0);
+    let html = project.file("report.html");
+    project.cmd(&["report", "--format", "html", "--out"]).arg(&html).assert().success();
+    let size = std::fs::metadata(&html).unwrap().len();
+    // Goal: under 300 KB (today about 310 KB, down from 2.4 MB); this bound keeps it there.
+    assert!(size < 350 * 1024, "the HTML report is {size} bytes");
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.contains("The diagram is left out at this size"), "the diagram is not collapsed");
     check("cleanup", &["cleanup", "--dry-run"], 0);
     check("rollback", &["rollback", "--yes"], 0);
 }
@@ -466,4 +473,28 @@ fn the_man_page_is_complete_and_man_out_writes_every_page_it_links() {
     }
     let main = std::fs::read_to_string(dir.path().join("handover-migrate.1")).unwrap();
     assert!(main.contains(".SH \"EXIT STATUS\""), "the written main page lacks the extra sections");
+}
+
+/// A fresh clone of a migrated, cleaned-up project (no `.handover-migrate/`): its stage comes
+/// from the content alone.
+#[test]
+fn a_fresh_clone_without_state_reports_its_stage_from_content() {
+    let project = Scratch::example();
+    project.cmd(&["apply", "--yes"]).assert().success();
+    let fresh = Scratch::example();
+    // Only the project's files travel (a git clone has no state directory: it ignores itself).
+    std::fs::remove_dir_all(fresh.path()).unwrap();
+    copy_tree(project.path(), fresh.path());
+    std::fs::remove_dir_all(fresh.file(".handover-migrate")).unwrap();
+    let verified = stdout(&fresh.cmd(&["verify"]).output().unwrap());
+    assert!(verified.contains("4 endpoint(s) migrated"), "{verified}");
+
+    fresh.cmd(&["cleanup", "--yes"]).assert().success();
+    std::fs::remove_dir_all(fresh.file(".handover-migrate")).unwrap();
+    let output = fresh.cmd(&["verify"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("4 endpoint(s) migrated (4 cleaned up)"), "{}", stdout(&output));
+    let report = stdout(&fresh.cmd(&["report"]).output().unwrap());
+    assert!(report.contains("Migrated, verified and cleaned up"), "{report}");
+    assert!(!report.contains("Nothing to migrate"), "{report}");
 }

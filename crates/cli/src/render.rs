@@ -707,12 +707,16 @@ pub fn verify_text(report: &VerifyReport) -> String {
         let _ = writeln!(out, "Migrated: {}", names(&report.migrated_endpoints));
     }
     if !report.cleaned_up.is_empty() {
-        let mut by_run: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut by_run: BTreeMap<Option<&str>, Vec<&str>> = BTreeMap::new();
         for c in &report.cleaned_up {
-            by_run.entry(&c.run).or_default().push(&c.endpoint);
+            by_run.entry(c.run.as_deref()).or_default().push(&c.endpoint);
         }
         for (run, endpoints) in by_run {
-            let _ = writeln!(out, "Cleaned up by run {run}: {}", fit_list(&endpoints, width));
+            let by = match run {
+                Some(run) => format!("by run {run}"),
+                None => "(no legacy settings left, nodes on providers; no run of this state directory)".to_string(),
+            };
+            let _ = writeln!(out, "Cleaned up {by}: {}", fit_list(&endpoints, width));
         }
     }
     if !report.not_migrated.is_empty() {

@@ -309,8 +309,8 @@ impl Context {
                  to it, run `cognigy clone` again and look for the new key in that node's config (switch it back \
                  afterwards);\n\
                  - it has none yet: create one in the UI first (any vendor; delete it afterwards), then do the above;\n\
-                 - or run against the tenant (--api-url URL --project-id ID): API mode reads the key from the node \
-                 descriptors.\n\
+                 - or ask the tenant: `handover-migrate doctor --api-url URL --project-id ID` shows the key (API mode \
+                 reads it from the node descriptors).\n\
                  Then pass --node-selector-key KEY{config_hint}{hint}"
             ),
         }))

@@ -148,7 +148,7 @@ pub fn build(project: &Project, analysis: &Analysis, history: &crate::status::Hi
                 legacy_nodes: reach.legacy_nodes,
                 switched_nodes: reach.switched_nodes,
                 locales,
-                cleaned_by: cleaned_up.map(|c| c.run.clone()),
+                cleaned_by: cleaned_up.and_then(|c| c.run.clone()),
             }
         })
         .collect();

@@ -46,21 +46,30 @@ impl History {
     }
 }
 
-/// An endpoint whose legacy settings a cleanup run removed.
+/// An endpoint whose legacy settings a cleanup removed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CleanedUp {
     pub endpoint: String,
-    /// The cleanup run that removed them.
-    pub run: String,
+    /// The cleanup run that removed them; `None` when the content alone says so (a fresh
+    /// clone without the state directory: no legacy settings, its nodes on providers).
+    pub run: Option<String>,
     /// The provider its nodes use now (the first, by name, when several).
     pub provider: Option<String>,
 }
 
-/// Endpoints without legacy settings now that a cleanup run emptied (inside the filter).
+/// Endpoints without legacy settings that a cleanup emptied (inside the filter): named by a
+/// cleanup run's journal, or, without one, by the content (no legacy settings, and every
+/// handover node it reaches points at an existing provider).
 pub fn cleaned_up(project: &Project, analysis: &Analysis, history: &History) -> Vec<CleanedUp> {
     let mut providers_of: Vec<Option<&str>> = vec![None; project.endpoints.len()];
+    let mut all_switched: Vec<bool> = vec![true; project.endpoints.len()];
     for node in &analysis.nodes {
-        let Resolution::AlreadySwitched { provider: Some(index) } = node.resolution else { continue };
+        let Resolution::AlreadySwitched { provider: Some(index) } = node.resolution else {
+            for &endpoint in analysis.endpoints_of(node) {
+                all_switched[endpoint] = false;
+            }
+            continue;
+        };
         let name = project.providers[index].name.as_str();
         for &endpoint in analysis.endpoints_of(node) {
             let slot = &mut providers_of[endpoint];
@@ -75,10 +84,14 @@ pub fn cleaned_up(project: &Project, analysis: &Analysis, history: &History) -> 
         .enumerate()
         .filter(|(_, e)| !matches!(e.handover, Handover::Legacy { .. }) && analysis.in_filter(&e.name))
         .filter_map(|(index, endpoint)| {
-            let run = history.cleaned.get(&endpoint.path)?;
-            Some(CleanedUp {
+            let run = history.cleaned.get(&endpoint.path).cloned();
+            // Content alone: handover set to "none" explicitly, and its nodes on providers.
+            let by_content = matches!(&endpoint.handover, Handover::Nothing(kind) if kind == "none")
+                && providers_of[index].is_some()
+                && all_switched[index];
+            (run.is_some() || by_content).then(|| CleanedUp {
                 endpoint: endpoint.name.clone(),
-                run: run.clone(),
+                run,
                 provider: providers_of[index].map(str::to_string),
             })
         })

@@ -274,6 +274,29 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12.5px; border-top: 1
 @media print { .diagram { border: none; } h2 { break-after: avoid; } .provider, tr { break-inside: avoid; } }
 "#;
 
+/// Past this many boxes and links the diagram is left out.
+const DIAGRAM_LIMIT: usize = 120;
+/// Past this many providers they are listed one line each (no property tables).
+const PROVIDER_CARDS: usize = 40;
+/// Past this many nodes the node table shows counts per provider and flow.
+const NODE_ROWS: usize = 300;
+/// Rows of the per-provider-and-flow count table.
+const COUNT_ROWS: usize = 100;
+/// Names in one cell before "+N more".
+const CELL_NAMES: usize = 3;
+
+/// `names` joined, at most [`CELL_NAMES`] of them, then "+N more".
+fn names_cell(names: &[String]) -> String {
+    if names.is_empty() {
+        return "—".to_string();
+    }
+    let mut text = names.iter().take(CELL_NAMES).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > CELL_NAMES {
+        text.push_str(&format!(" +{} more", names.len() - CELL_NAMES));
+    }
+    text
+}
+
 pub fn html(report: &Report) -> String {
     let mut out = String::new();
     let title = format!("Handover migration report — {}", report.project);
@@ -331,7 +354,20 @@ pub fn html(report: &Report) -> String {
     out.push_str("</section>\n");
 
     out.push_str("<section><h2>Endpoint → provider → flow</h2>");
-    out.push_str(&svg_diagram(report));
+    let boxes = report.endpoints.len() + report.providers.len() + report.links.provider_flow.len();
+    if boxes > DIAGRAM_LIMIT {
+        // Past a readable size a diagram is a wall of lines: the tables below say the same.
+        let _ = write!(
+            out,
+            "<p class=\"note\">The diagram is left out at this size ({} endpoints, {} providers, {} provider → flow \
+             links); the tables below list each.</p>",
+            report.endpoints.len(),
+            report.providers.len(),
+            report.links.provider_flow.len()
+        );
+    } else {
+        out.push_str(&svg_diagram(report));
+    }
     out.push_str("</section>\n");
 
     out.push_str(
@@ -352,7 +388,7 @@ pub fn html(report: &Report) -> String {
                 esc(&e.name),
                 esc(&e.status.describe(e.settings_problems)),
                 esc(e.provider.as_deref().unwrap_or("—")),
-                esc(&if e.flows.is_empty() { "—".to_string() } else { e.flows.join(", ") }),
+                esc(&names_cell(&e.flows)),
                 e.legacy_nodes,
                 e.switched_nodes,
                 esc(&e.locales.join(", "))
@@ -365,8 +401,25 @@ pub fn html(report: &Report) -> String {
     if report.providers.is_empty() {
         out.push_str("<p>None.</p>");
     }
+    if report.providers.len() > PROVIDER_CARDS {
+        out.push_str(
+            "<table><thead><tr><th>Provider</th><th>Service</th><th>Endpoints</th><th>Status</th></tr></thead><tbody>",
+        );
+        for p in &report.providers {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&p.name),
+                esc(&p.target_service),
+                esc(&names_cell(&p.endpoints)),
+                esc(p.status.as_str())
+            );
+        }
+        out.push_str("</tbody></table><p class=\"note\">Each provider's properties: <code>handover-migrate plan --detail</code>.</p>");
+    }
     out.push_str("<div class=\"providers\">");
-    for (i, p) in report.providers.iter().enumerate() {
+    let cards = if report.providers.len() > PROVIDER_CARDS { &[][..] } else { &report.providers[..] };
+    for (i, p) in cards.iter().enumerate() {
         let badge = match p.status.as_str() {
             "to create" => "<span class=\"badge warn\">to create</span>".to_string(),
             "created" => format!(
@@ -413,6 +466,30 @@ pub fn html(report: &Report) -> String {
     out.push_str("<section id=\"nodes\"><h2>Nodes</h2>");
     if report.nodes.is_empty() {
         out.push_str("<p>No node to switch.</p>");
+    } else if report.nodes.len() > NODE_ROWS {
+        let _ = write!(
+            out,
+            "<p>{} node(s): {} to switch, {} switched. Per provider and flow (every node: \
+             <code>handover-migrate plan --detail</code>, or <code>report --format md</code>):</p>\
+             <table><thead><tr><th>Provider</th><th>Flow</th><th>Nodes</th></tr></thead><tbody>",
+            report.nodes.len(),
+            report.summary.nodes_to_switch,
+            report.summary.nodes_switched
+        );
+        let links: Vec<_> = report.links.provider_flow.iter().filter(|l| !l.conflict).collect();
+        for link in links.iter().take(COUNT_ROWS) {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&link.provider),
+                esc(&link.flow),
+                link.nodes
+            );
+        }
+        out.push_str("</tbody></table>");
+        if links.len() > COUNT_ROWS {
+            let _ = write!(out, "<p class=\"note\">… +{} more provider → flow rows.</p>", links.len() - COUNT_ROWS);
+        }
     } else {
         out.push_str(
             "<table><thead><tr><th>Flow</th><th>Locale</th><th>Node</th><th>Provider selector</th><th>Other fields</th>\
