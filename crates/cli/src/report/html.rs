@@ -8,7 +8,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde_json::Value;
 
 use super::diagram::{self, PALETTE};
-use super::names::{Name, Names, Prose};
+use super::names::{is_quoted, Name, Names, Prose};
 use super::*;
 
 const CSS: &str = include_str!("style.css");
@@ -235,7 +235,11 @@ fn node_row(n: &ReportNode) -> Markup {
         tr id=(format!("node-{}-{}", n.node_id, n.locale)) {
             td { (Name(&n.flow)) }
             td { (Name(&n.locale)) }
-            td { code { (Name(&n.node_id)) } br; "\"" (Name(&n.label)) "\" · " (Name(&n.node_type)) }
+            td {
+                code { (Name(&n.node_id)) } br;
+                @if is_quoted(&n.label) { (Name(&n.label)) } @else { "\"" (Name(&n.label)) "\"" }
+                " · " (Name(&n.node_type))
+            }
             td {
                 @match n.before.as_deref() {
                     Some("Legacy") => span.legacy { "Legacy" },

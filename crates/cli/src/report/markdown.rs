@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use handover_migrate_commands::report::Report;
 
-use super::names::{prose, shown, warning};
+use super::names::{is_quoted, prose, shown, warning};
 use super::*;
 
 /// Markdown punctuation that could start emphasis, a link, raw HTML, an entity or a code
@@ -269,11 +269,11 @@ fn nodes(out: &mut String, report: &Report) {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} \"{}\" | {} | {} → **{}** ({}) | {} | {status} |",
+            "| {} | {} | {} {} | {} | {} → **{}** ({}) | {} | {status} |",
             md_name_cell(&n.flow),
             md_name_cell(&n.locale),
             md_code_cell(&n.node_id),
-            md_name_cell(&n.label),
+            if is_quoted(&n.label) { md_name_cell(&n.label) } else { format!("\"{}\"", md_name_cell(&n.label)) },
             md_code_cell(&n.node_type),
             md_name_cell(before),
             md_name_cell(&n.provider),

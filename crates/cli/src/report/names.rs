@@ -25,6 +25,11 @@ pub(super) fn shown(text: &str) -> Cow<'_, str> {
     quote::name(text)
 }
 
+/// Whether [`shown`] puts `text` in quotes (so a caller does not quote it again).
+pub(super) fn is_quoted(text: &str) -> bool {
+    matches!(shown(text), Cow::Owned(_))
+}
+
 /// Prose that may quote names: control and bidi characters escaped in place.
 pub(super) fn prose(text: &str) -> Cow<'_, str> {
     quote::inner(text)
@@ -86,7 +91,7 @@ impl Render for Prose<'_> {
     fn render_to(&self, buffer: &mut String) {
         let text = prose(self.0);
         let parts: Vec<&str> = text.split('`').collect();
-        if parts.len() % 2 == 0 {
+        if parts.len().is_multiple_of(2) {
             // An unpaired backtick: show the text as it is.
             text.as_ref().render_to(buffer);
         } else {
@@ -113,7 +118,7 @@ mod tests {
         let name = Name("</script><img src=x onerror=alert(1)>").render().into_string();
         assert_eq!(name, "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;");
         let bidi = Name("Support\u{202E}lanigiro").render().into_string();
-        assert!(bidi.starts_with("\"Support\\342\\200\\256lanigiro\""), "{bidi}");
+        assert!(bidi.starts_with("&quot;Support\\342\\200\\256lanigiro&quot;"), "{bidi}");
         assert!(bidi.contains("class=\"flag\""), "{bidi}");
         let prose = Prose("use `a<b>` \u{1b}[2J now").render().into_string();
         assert_eq!(
