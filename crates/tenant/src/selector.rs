@@ -1,5 +1,5 @@
 //! What a tenant's Handover Provider selector holds for a provider: its `referenceId` or its
-//! `_id`. Cognigy does not document it (reference: cognigy-model.md §3.5, [U]); the node
+//! `_id`. Cognigy does not document it (reference: cognigy-model.md §3.5 marks it unknown); the node
 //! descriptors can show it, when the selector field lists its options: each option's value
 //! is compared with the providers the tenant has. `doctor` reports what this finds, and
 //! `apply` (API and linked modes) writes the form the options hold.
