@@ -237,3 +237,25 @@ fn an_empty_secret_is_explained() {
     pty.expect("nothing was written");
     let _ = pty.session.expect(Eof);
 }
+
+/// A secret shorter than four characters is refused at the prompt, saying why; the names
+/// in the question come quoted (a bidi override in an endpoint name shows escaped, and is
+/// flagged), as everywhere else on the terminal.
+#[test]
+fn guided_questions_quote_names_and_refuse_a_too_short_secret() {
+    let project = without_support_portal_api_key();
+    project.edit_json(SUPPORT_PORTAL, |endpoint| {
+        endpoint["name"] = serde_json::Value::String("Support \u{202E}latrop\u{202C}".into());
+    });
+    let cwd = tempfile::tempdir().unwrap();
+    let mut pty = Pty::apply(project.path(), cwd.path(), &[]);
+    pty.expect("for endpoint(s) \"Support \\342\\200\\256latrop\\342\\200\\254\"");
+    pty.expect("contains bidirectional control characters");
+    pty.expect("apiKey (secret)");
+    pty.send("ab\r");
+    pty.expect("is 2 character(s) long");
+    pty.send("\x03");
+    pty.expect("nothing was written");
+    let _ = pty.session.expect(Eof);
+    assert!(!pty.screen.contains('\u{202E}'), "a raw bidi override reached the terminal:\n{}", pty.screen);
+}
