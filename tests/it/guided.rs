@@ -259,3 +259,28 @@ fn guided_questions_quote_names_and_refuse_a_too_short_secret() {
     let _ = pty.session.expect(Eof);
     assert!(!pty.screen.contains('\u{202E}'), "a raw bidi override reached the terminal:\n{}", pty.screen);
 }
+
+/// A conflict question shows the node label quoted: terminal escapes in it (here one that
+/// would set the clipboard) reach the terminal escaped, never raw.
+#[test]
+fn a_conflict_question_quotes_the_node_label() {
+    let project = support_portal_reaches_billing();
+    for chart in ["flows/Billing/en-US/chart.json", "flows/Billing/de-DE/chart.json"] {
+        project.edit_json(chart, |chart| {
+            for node in chart["nodes"].as_array_mut().unwrap() {
+                if node["_id"] == "66f2d360491f6156157308fb" {
+                    node["label"] = serde_json::Value::String("Billing\u{1b}]52;c;ZXZpbA==\u{7} team".into());
+                }
+            }
+        });
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let mut pty = Pty::apply(project.path(), cwd.path(), &[]);
+    pty.expect("Conflict: flow \"Billing\"");
+    pty.expect("(\"Billing\\033]52;c;ZXZpbA==\\a team\")");
+    pty.expect("Leave it on Legacy");
+    pty.send("\x03");
+    pty.expect("nothing was written");
+    let _ = pty.session.expect(Eof);
+    assert!(!pty.screen.contains("\u{1b}]52"), "a raw escape from a label reached the terminal:\n{}", pty.screen);
+}
