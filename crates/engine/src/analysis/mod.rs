@@ -35,7 +35,7 @@ use serde_json::Value;
 
 use crate::answers::{secret_env_var_for, Answers, Secret, KEEP_LEGACY};
 use crate::model::{Chart, Handover, Node, Project};
-use crate::names::{check_provider_name, derive_provider_name, unique_name};
+use crate::names::{check_provider_name, derive_provider_name, name_key, unique_name};
 use handover_migrate_io::{Error, Result};
 use handover_migrate_plugins::registry::Registry;
 
@@ -91,6 +91,9 @@ pub struct Group {
     pub draft: ProviderDraft,
     pub name: String,
     pub reference_id: String,
+    /// The tenant's `_id` of the provider, once linking a clone learned it (written into the
+    /// provider file, where nodes of a tenant whose selector holds `_id`s find it); else empty.
+    pub id: String,
     /// Index of an existing provider file this group reuses.
     pub existing: Option<usize>,
     /// Properties in draft order; `None` where an answer is still missing.
@@ -146,6 +149,7 @@ impl Group {
             draft,
             name: String::new(),
             reference_id: String::new(),
+            id: String::new(),
             existing: None,
             properties: Vec::new(),
             steps: Vec::new(),
