@@ -184,6 +184,10 @@ fn hostile_names_are_inert_in_reports() {
     project.edit_json("endpoints/Webchat Production/config.json", |endpoint| {
         endpoint["name"] = serde_json::Value::String(bidi_name.into());
     });
+    project.edit_json("endpoints/Webchat Staging/config.json", |endpoint| {
+        endpoint["name"] = serde_json::Value::String("Webchat St\u{430}ging".into());
+        // Cyrillic а
+    });
     let evil_label = "Talk\u{1b}[2J\u{7} to a `human` <svg onload=alert(3)>";
     project.edit_json("flows/Main/en-US/chart.json", |chart| {
         for node in chart["nodes"].as_array_mut().unwrap() {
@@ -221,6 +225,7 @@ fn hostile_names_are_inert_in_reports() {
     assert!(html.contains("Webchat Production \\342\\200\\256lanretni\\342\\200\\254"));
     assert!(html.contains("class=\"flag\" title=\"contains bidirectional control characters"));
     assert!(html.contains("Talk\\033[2J\\a to a"));
+    assert!(html.contains("title=\"mixes scripts in one word"), "a look-alike name is not flagged");
 
     let Some(chromium) = chromium() else {
         assert!(std::env::var_os("CI").is_none(), "CI must have chromium (.ci/run installs it)");

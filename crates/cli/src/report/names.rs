@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use maud::{html, Markup, Render};
+use unicode_security::MixedScript;
 
 use crate::quote;
 
@@ -15,6 +16,9 @@ pub(super) fn warning(text: &str) -> Option<&'static str> {
         Some("contains bidirectional control characters: it may display differently from what it is")
     } else if text.chars().any(char::is_control) {
         Some("contains control characters (shown escaped)")
+    } else if text.split(|c: char| !c.is_alphanumeric()).any(|word| !word.is_single_script()) {
+        // As scan and plan flag it (`quote::lookalike_warnings`): Cyrillic `а` in a Latin word.
+        Some("mixes scripts in one word: a letter may not be the one it looks like")
     } else {
         None
     }
@@ -126,6 +130,9 @@ mod tests {
             "use <code>a&lt;b&gt;</code> \\033[2J now<span class=\"flag\" title=\"contains control characters \
              (shown escaped)\" role=\"img\" aria-label=\"contains control characters (shown escaped)\"> ⚠</span>"
         );
+        let mixed = Name("Supp\u{43e}rt").render().into_string();
+        assert!(mixed.contains("mixes scripts in one word"), "{mixed}");
+        assert!(!Name("Müller & Söhne 東京").render().into_string().contains("flag"));
         let names = ["a".to_string(), "b<".to_string(), "c".to_string()];
         assert_eq!(Names(&names, 2).render().into_string(), "a, b&lt; +1 more");
     }
