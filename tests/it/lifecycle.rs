@@ -261,8 +261,12 @@ impl Life {
 
     fn stable(&self, text: &str) -> String {
         let mut text = text.replace(&self.project.path().display().to_string(), "<project>");
-        for (index, id) in self.run_ids().iter().enumerate() {
-            text = text.replace(id, &format!("<run-{}>", index + 1));
+        // Numbered in run order, replaced longest first: two runs started in the same second
+        // are `ID` and `ID (2)`, and replacing `ID` first would leave `<run-N> (2)`.
+        let mut numbered: Vec<(usize, String)> = self.run_ids().into_iter().enumerate().collect();
+        numbered.sort_by_key(|(_, id)| std::cmp::Reverse(id.len()));
+        for (index, id) in numbered {
+            text = text.replace(&id, &format!("<run-{}>", index + 1));
         }
         text
     }

@@ -236,7 +236,7 @@ handover-migrate retarget --from \"Old Desk\" --to \"Chatwoot Support\" --to-ser
     /// Undo the most recent run (call again to undo the one before).
     #[command(after_help = "Examples:\n  \
 handover-migrate rollback                      # shows the files, then asks\n  \
-handover-migrate rollback --run 20260101T120000Z-apply --yes")]
+handover-migrate rollback --run 20260101T120000.000Z-apply --yes")]
     Rollback {
         /// Undo this run instead of the most recent.
         #[arg(long, value_name = "ID")]

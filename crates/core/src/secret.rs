@@ -68,8 +68,35 @@ pub fn check_supplied(value: &str) -> Result<(), String> {
 }
 
 /// Every secret value this process has seen (API key, answered secrets, secrets read from
-/// endpoints), longest first so that a secret containing another is masked whole.
-static KNOWN: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+/// endpoints), and the matcher built from them when [`redact`] first needs it after a change.
+static KNOWN: std::sync::RwLock<Known> =
+    std::sync::RwLock::new(Known { values: Vec::new(), seen: std::collections::BTreeSet::new(), matcher: None });
+
+struct Known {
+    values: Vec<String>,
+    seen: std::collections::BTreeSet<String>,
+    matcher: Option<std::sync::Arc<Matcher>>,
+}
+
+/// One automaton over every remembered secret, so that redacting a text costs one pass over
+/// it whatever the number of secrets (a project with thousands of endpoints remembers
+/// thousands, and every provider file, log line and error passes through here).
+struct Matcher {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    /// Per pattern: shorter than [`SUBSTRING_REDACTED_LEN`], so masked only as a whole value.
+    whole_value_only: Vec<bool>,
+}
+
+impl Matcher {
+    fn build(values: &[String]) -> Matcher {
+        Matcher {
+            // Building fails only past the automaton's size limits; `redact` then masks the
+            // whole text rather than risk showing a secret.
+            automaton: aho_corasick::AhoCorasick::new(values).ok(),
+            whole_value_only: values.iter().map(|v| v.chars().count() < SUBSTRING_REDACTED_LEN).collect(),
+        }
+    }
+}
 
 /// Remember a secret value: from now on [`redact`] masks it wherever it appears (a value
 /// shorter than [`SUBSTRING_REDACTED_LEN`]: wherever it stands as a whole value).
@@ -79,55 +106,71 @@ pub fn remember(value: &str) {
         return;
     }
     let mut known = KNOWN.write().unwrap_or_else(|p| p.into_inner());
-    if !known.iter().any(|k| k == value) {
-        known.push(value.to_string());
-        known.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    if known.seen.insert(value.to_string()) {
+        known.values.push(value.to_string());
+        known.matcher = None;
     }
 }
 
-/// `text` with every remembered secret replaced by [`REDACTED`].
+fn matcher() -> Option<std::sync::Arc<Matcher>> {
+    {
+        let known = KNOWN.read().unwrap_or_else(|p| p.into_inner());
+        if known.values.is_empty() {
+            return None;
+        }
+        if let Some(matcher) = &known.matcher {
+            return Some(matcher.clone());
+        }
+    }
+    let mut known = KNOWN.write().unwrap_or_else(|p| p.into_inner());
+    let Known { values, matcher, .. } = &mut *known;
+    Some(matcher.get_or_insert_with(|| std::sync::Arc::new(Matcher::build(values))).clone())
+}
+
+/// `text` with every remembered secret replaced by [`REDACTED`]; overlapping or adjacent
+/// occurrences (one secret containing or running into another) become one mask.
 pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
-    let known = KNOWN.read().unwrap_or_else(|p| p.into_inner());
-    let mut out = std::borrow::Cow::Borrowed(text);
-    for secret in known.iter() {
-        if !out.contains(secret.as_str()) {
+    let Some(matcher) = matcher() else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    let Some(automaton) = &matcher.automaton else {
+        return std::borrow::Cow::Owned(REDACTED.to_string());
+    };
+    let mut spans: Vec<(usize, usize)> = automaton
+        .find_overlapping_iter(text)
+        .filter(|m| {
+            let whole_value_only = matcher.whole_value_only.get(m.pattern().as_usize()).copied().unwrap_or(false);
+            !whole_value_only || stands_alone(text, m.start(), m.end())
+        })
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    if spans.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut written = 0;
+    let mut current = spans[0];
+    for &(start, end) in &spans[1..] {
+        if start <= current.1 {
+            current.1 = current.1.max(end);
             continue;
         }
-        if secret.chars().count() >= SUBSTRING_REDACTED_LEN {
-            out = std::borrow::Cow::Owned(out.replace(secret.as_str(), REDACTED));
-        } else if let Some(replaced) = replace_whole_values(&out, secret) {
-            out = std::borrow::Cow::Owned(replaced);
-        }
+        out.push_str(&text[written..current.0]);
+        out.push_str(REDACTED);
+        written = current.1;
+        current = (start, end);
     }
-    out
+    out.push_str(&text[written..current.0]);
+    out.push_str(REDACTED);
+    out.push_str(&text[current.1..]);
+    std::borrow::Cow::Owned(out)
 }
 
-/// `text` with each occurrence of `value` that stands as a whole value (no letter or digit
-/// right before or after it) replaced by [`REDACTED`]; `None` when there is none.
-fn replace_whole_values(text: &str, value: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut replaced = false;
-    let mut before: Option<char> = None;
-    while let Some(at) = rest.find(value) {
-        let head = &rest[..at];
-        let previous = head.chars().next_back().or(if at == 0 { before } else { None });
-        let tail = &rest[at + value.len()..];
-        let whole =
-            !previous.is_some_and(char::is_alphanumeric) && !tail.chars().next().is_some_and(char::is_alphanumeric);
-        out.push_str(head);
-        if whole {
-            out.push_str(REDACTED);
-            replaced = true;
-            before = value.chars().next_back();
-        } else {
-            out.push_str(value);
-            before = value.chars().next_back();
-        }
-        rest = tail;
-    }
-    out.push_str(rest);
-    replaced.then_some(out)
+/// No letter or digit right before `start` or right after `end` in `text`.
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+    !text[..start].chars().next_back().is_some_and(char::is_alphanumeric)
+        && !text[end..].chars().next().is_some_and(char::is_alphanumeric)
 }
 
 impl std::fmt::Debug for Secret {
@@ -174,6 +217,16 @@ mod tests {
         );
         assert_eq!(redact("q7q7"), "q7q7");
         assert_eq!(redact("q7"), REDACTED);
+    }
+
+    #[test]
+    fn overlapping_secrets_are_masked_as_one() {
+        remember("overlap-first-half");
+        remember("half-and-second");
+        let text = "a overlap-first-half-and-second b";
+        assert_eq!(redact(text), format!("a {REDACTED} b"));
+        remember("canary-late-addition");
+        assert_eq!(redact("x canary-late-addition"), format!("x {REDACTED}"));
     }
 
     #[test]

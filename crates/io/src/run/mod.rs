@@ -350,9 +350,14 @@ pub fn utc_text(secs: i64, format: &str) -> String {
     jiff::Timestamp::from_second(secs).unwrap_or(jiff::Timestamp::UNIX_EPOCH).strftime(format).to_string()
 }
 
-/// A new run's id: its start time and kind, e.g. `20261201T013000Z-apply`.
+/// A new run's id: its start time to the millisecond and its kind, e.g.
+/// `20261201T013000.250Z-apply`. Runs are ordered by id, so the time comes first and is
+/// precise enough that two runs in the same second (a script's `rollback` then `apply`) keep
+/// their order; ids from versions that wrote whole seconds (`20261201T013000Z-apply`) sort
+/// among them by their second.
 pub fn now_id(kind: RunKind) -> String {
-    format!("{}-{}", utc_text(jiff::Timestamp::now().as_second(), "%Y%m%dT%H%M%SZ"), kind.as_str())
+    let now = jiff::Timestamp::now();
+    format!("{}.{:03}Z-{}", utc_text(now.as_second(), "%Y%m%dT%H%M%S"), now.subsec_millisecond(), kind.as_str())
 }
 
 /// Providers an interrupted API apply created or was about to create: `(name, id if known)`.
@@ -401,5 +406,15 @@ mod run_dir_tests {
         std::fs::write(run.join(BACKUP_DIR).join("x"), "pre-image").unwrap();
         let err = state.runs().unwrap_err();
         assert!(err.message.contains(JOURNAL_FILE), "{}", err.message);
+    }
+
+    #[test]
+    fn runs_started_in_the_same_second_keep_their_order() {
+        let first = now_id(RunKind::Rollback);
+        std::thread::sleep(std::time::Duration::from_millis(3));
+        let second = now_id(RunKind::Apply);
+        assert!(first < second, "{first} then {second}");
+        // An id written by a version that kept whole seconds sorts by its second.
+        assert!("20260101T000000Z-rollback" < "20260101T000001.000Z-apply");
     }
 }
