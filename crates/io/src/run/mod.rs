@@ -351,10 +351,10 @@ pub fn utc_text(secs: i64, format: &str) -> String {
 }
 
 /// A new run's id: its start time to the millisecond and its kind, e.g.
-/// `20261201T013000.250Z-apply`. Runs are ordered by id, so the time comes first and is
-/// precise enough that two runs in the same second (a script's `rollback` then `apply`) keep
-/// their order; ids from versions that wrote whole seconds (`20261201T013000Z-apply`) sort
-/// among them by their second.
+/// `20261201T013000.250Z-apply`. Runs are ordered by id, so the time comes first, precise
+/// enough that runs a script starts within one second (`apply`, then `cleanup`) keep their
+/// order; ids from versions that wrote whole seconds (`20261201T013000Z-apply`) sort among
+/// them by their second.
 pub fn now_id(kind: RunKind) -> String {
     let now = jiff::Timestamp::now();
     format!("{}.{:03}Z-{}", utc_text(now.as_second(), "%Y%m%dT%H%M%S"), now.subsec_millisecond(), kind.as_str())
@@ -410,11 +410,11 @@ mod run_dir_tests {
 
     #[test]
     fn runs_started_in_the_same_second_keep_their_order() {
-        let first = now_id(RunKind::Rollback);
+        let first = now_id(RunKind::Cleanup);
         std::thread::sleep(std::time::Duration::from_millis(3));
         let second = now_id(RunKind::Apply);
         assert!(first < second, "{first} then {second}");
         // An id written by a version that kept whole seconds sorts by its second.
-        assert!("20260101T000000Z-rollback" < "20260101T000001.000Z-apply");
+        assert!("20260101T000000Z-cleanup" < "20260101T000001.000Z-apply");
     }
 }
