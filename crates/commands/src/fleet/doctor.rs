@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use handover_migrate_io::Result;
+use handover_migrate_io::{InputNeeded, Result};
 
 use super::{fill_skipped, Fleet, FleetOutcome, Member, ProjectOutcome, ProjectStatus, RunOptions};
 use crate::context::Providers;
@@ -33,6 +33,12 @@ pub fn doctor(fleet: &Fleet, options: RunOptions) -> Result<FleetOutcome> {
                     _ => (ProjectStatus::Failed, next.unwrap_or_else(|| "see `doctor` in the project".into())),
                 };
                 let mut outcome = fleet.outcome(member, status, message, next);
+                outcome.input_needed = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.level == crate::doctor::Level::NeedsInput)
+                    .map(input_of_finding)
+                    .collect();
                 outcome.detail = BTreeMap::from([
                     ("findings".into(), report.findings.len() as u64),
                     (
@@ -54,3 +60,20 @@ pub fn doctor(fleet: &Fleet, options: RunOptions) -> Result<FleetOutcome> {
     Ok(fleet.finish("doctor", started, projects))
 }
 
+/// A doctor finding that needs input, in the form `plan` and `apply` list theirs: the flag
+/// that resolves it when there is one, else the resolution in the prompt.
+fn input_of_finding(finding: &crate::doctor::Finding) -> InputNeeded {
+    let flag = finding.resolve.clone().filter(|r| r.starts_with("--"));
+    let prompt = match (&finding.resolve, &flag) {
+        (Some(resolve), None) => format!("{} ({resolve})", finding.message),
+        _ => finding.message.clone(),
+    };
+    InputNeeded {
+        what: if finding.check == "secrets" { "secret" } else { "value" }.to_string(),
+        location: format!("doctor check `{}`", finding.check),
+        prompt,
+        answers_entry: None,
+        env_var: None,
+        flag,
+    }
+}

@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use handover_migrate_io::{Error, ErrorKind, Result};
+use handover_migrate_io::{Error, ErrorKind, InputNeeded, Result};
 use serde::{Deserialize, Serialize};
 
 pub use apply::{apply, ApplyOptions};
@@ -127,6 +127,9 @@ pub struct ProjectOutcome {
     pub run_id: Option<String>,
     /// Command-specific counts (providers created, nodes switched, items removed, …).
     pub detail: BTreeMap<String, u64>,
+    /// With `needs_input`: each input the project needs and what supplies it (its answers
+    /// file, a variable scoped by project, a flag), as a single project's `error@1` lists.
+    pub input_needed: Vec<InputNeeded>,
 }
 
 /// The requests a tenant's projects sent, against its rate bound.
@@ -178,6 +181,7 @@ impl Fleet {
             next_step,
             run_id: None,
             detail: BTreeMap::new(),
+            input_needed: Vec::new(),
         }
     }
 
@@ -195,7 +199,9 @@ impl Fleet {
                 format!("fix the cause, then rerun `fleet {command}` (an interrupted run resumes) or `fleet rollback`")
             }
         };
-        self.outcome(member, status, error.message.clone(), next)
+        let mut outcome = self.outcome(member, status, error.message.clone(), next);
+        outcome.input_needed = error.input_needed.clone();
+        outcome
     }
 
     fn tenant_use(&self) -> Vec<TenantUse> {

@@ -39,9 +39,10 @@ pub(super) fn plan_outcome(fleet: &Fleet, member: &Member, plan: &Plan, command:
     let (status, message, next) = if !plan.errors.is_empty() {
         (ProjectStatus::Failed, plan.errors.join("; "), "fix the project's settings the plan names".to_string())
     } else if !plan.is_applicable() {
-        let message = plan.check_applicable().err().map(|e| e.message).unwrap_or_default();
-        let next = fleet.failure(member, &Error::needs_input(""), command).next_step;
-        (ProjectStatus::NeedsInput, message, next)
+        let error = plan.check_applicable().err().unwrap_or_else(|| Error::needs("", plan.input_needed()));
+        let mut outcome = fleet.failure(member, &error, command);
+        outcome.detail = plan_detail(plan);
+        return outcome;
     } else if plan.has_changes() {
         (ProjectStatus::Done, "ready to apply".to_string(), "`fleet apply`".to_string())
     } else {
