@@ -84,6 +84,17 @@ struct Setup {
 
 impl Setup {
     fn new(conflict_in_second: bool, extra_us_project: Option<&str>) -> Setup {
+        Setup::with_limits(conflict_in_second, extra_us_project, None, "1000/1")
+    }
+
+    /// `eu_server_limit`: the simulated eu tenant's own rate limit (per API key, all its
+    /// projects together); `eu_client_limit`: the fleet file's `rate-limit` for eu.
+    fn with_limits(
+        conflict_in_second: bool,
+        extra_us_project: Option<&str>,
+        eu_server_limit: Option<(u32, f64)>,
+        eu_client_limit: &str,
+    ) -> Setup {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let seeds = root.join("seeds");
@@ -96,7 +107,8 @@ impl Setup {
         let b1 = distinct_copy(&seeds.join("us/brand-c"), "b1", |_| {});
         distinct_copy(&root.join("clones/brand-d"), "c1", |_| {});
         let options = |key: &str| Options::new(key, "").selector_key("handoverProvider");
-        let eu = MultiSim::load_dir(seeds.join("eu"), options(EU_KEY)).unwrap().spawn().unwrap();
+        let eu_faults = cognigy_sim::Faults { rate_limit: eu_server_limit, ..cognigy_sim::Faults::default() };
+        let eu = MultiSim::load_dir(seeds.join("eu"), options(EU_KEY).faults(eu_faults)).unwrap().spawn().unwrap();
         let us = MultiSim::load_dir(seeds.join("us"), options(US_KEY)).unwrap().spawn().unwrap();
         let us_list = match extra_us_project {
             Some(extra) => format!("[\"{b1}\", \"{extra}\"]"),
@@ -106,7 +118,7 @@ impl Setup {
             root.join("fleet.toml"),
             format!(
                 "[[tenant]]\nname = \"eu\"\napi-url = \"{}\"\napi-key-env = \"COGNIGY_EU_KEY\"\nprojects = \"all\"\n\
-                 rate-limit = \"1000/1\"\n\n[[tenant]]\nname = \"us\"\napi-url = \"{}\"\napi-key-file = \"us.key\"\n\
+                 rate-limit = \"{eu_client_limit}\"\n\n[[tenant]]\nname = \"us\"\napi-url = \"{}\"\napi-key-file = \"us.key\"\n\
                  projects = {us_list}\n\n[[clones]]\npath = \"clones/*\"\n",
                 eu.base_url(),
                 us.base_url()
@@ -490,4 +502,24 @@ fn the_readme_worked_example_runs_as_printed() {
     assert_eq!(setup.providers(&setup.us, &setup.us_project).len(), 3);
     let verify = setup.fleet(&["verify", "--json"]);
     expect(&verify, 0);
+}
+
+#[test]
+fn a_tenant_s_projects_stay_within_the_tenant_s_rate_limit_together() {
+    // The simulated eu tenant refuses (429) whatever exceeds 40 requests a second for its
+    // key, both projects together; the fleet file's budget for eu is a little below it.
+    let setup = Setup::with_limits(false, None, Some((40, 1.0)), "36/1");
+    let apply = setup.fleet(&["apply", "--yes", "--json", "--jobs", "4"]);
+    expect(&apply, 0);
+    let apply = check("fleet-apply", &apply);
+    assert!(statuses(&apply).values().all(|s| s == "done"), "{apply:#}");
+    let eu = apply["tenants"].as_array().unwrap().iter().find(|t| t["name"] == "eu").unwrap();
+    let sent = eu["requests"].as_u64().unwrap();
+    assert!(sent > 40, "enough requests to need more than one window: {eu:#}");
+    // More than one window's worth, yet never refused: one budget for the tenant's projects.
+    let stats = setup.eu.stats();
+    for project in &setup.eu_projects {
+        assert_eq!(stats["projects"][project]["faults"]["rateLimited429"], 0, "{stats:#}");
+    }
+    assert!(apply["wall_seconds"].as_f64().unwrap() >= eu["bound_seconds"].as_f64().unwrap(), "{apply:#}");
 }
