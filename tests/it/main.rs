@@ -15,6 +15,7 @@ mod isolation;
 mod lifecycle;
 mod malformed;
 mod model;
+mod names;
 mod plugins;
 mod refusals;
 mod reliability;
