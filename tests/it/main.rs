@@ -22,6 +22,7 @@ mod reliability;
 mod report;
 mod schemas;
 mod secrets;
+mod selector;
 mod switch;
 mod trust;
 mod vendors;

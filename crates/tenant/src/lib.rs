@@ -3,10 +3,12 @@
 //! - [`client`]: HTTP with rate limiting, retries and problem details;
 //! - [`store`]: reads a project into the same model as a clone;
 //! - [`apply`]: journaled writes, cleanup and rollback on the tenant;
-//! - [`survey`]: `doctor`'s read-only look at a tenant (index reads only).
+//! - [`survey`]: `doctor`'s read-only look at a tenant (index reads only);
+//! - [`selector`]: whether the tenant's provider selector holds `referenceId`s or `_id`s.
 
 pub mod apply;
 pub mod client;
+pub mod selector;
 pub mod store;
 pub mod survey;
 
