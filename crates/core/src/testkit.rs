@@ -252,11 +252,21 @@ impl Cases {
     }
 }
 
-/// The tests every vendor shares, over the [`Cases`] that `$cases()` returns: required
-/// fields, format rules, secrets (masked and missing), the webhook confirmation, `verify`.
+/// The tests every vendor shares, over the [`Cases`] that `$cases()` returns: the draft's
+/// snapshot, required fields, format rules, secrets (masked and missing), the webhook
+/// confirmation, `verify`. The vendor crate needs `insta` as a dev-dependency.
 #[macro_export]
 macro_rules! vendor_cases {
     ($cases:path) => {
+        /// The draft of the valid settings, as reviewed in its snapshot (the vendor crate's
+        /// `src/snapshots`: the snapshot is named after this test and the vendor's module).
+        #[test]
+        fn maps_realistic_settings() {
+            let cases = $cases();
+            let draft = cases.vendor.map(cases.settings).expect("valid");
+            insta::assert_json_snapshot!(draft);
+        }
+
         #[test]
         fn each_required_field_is_named_when_missing() {
             $cases().assert_required();

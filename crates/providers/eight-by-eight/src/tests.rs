@@ -43,12 +43,6 @@ fn realistic() -> Object {
 }
 
 #[test]
-fn maps_realistic_settings() {
-    let draft = vendor().map(realistic()).expect("valid");
-    insta::assert_json_snapshot!(draft);
-}
-
-#[test]
 fn manual_steps_for_a_masked_api_key() {
     let mut s = realistic();
     s.insert("apiKey".into(), json!("********"));

@@ -59,12 +59,6 @@ fn cases() -> Cases {
 handover_migrate_core::vendor_cases!(cases);
 
 #[test]
-fn maps_realistic_settings() {
-    let draft = vendor().map(realistic()).expect("valid");
-    insta::assert_json_snapshot!(draft);
-}
-
-#[test]
 fn manual_steps_without_a_connection() {
     let mut s = realistic();
     s.shift_remove("oAuth2Connection");

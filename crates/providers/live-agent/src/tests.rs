@@ -43,12 +43,6 @@ fn realistic() -> Object {
 }
 
 #[test]
-fn maps_realistic_settings() {
-    let draft = vendor().map(realistic()).expect("valid");
-    insta::assert_json_snapshot!(draft);
-}
-
-#[test]
 fn platform_token_lifts_the_requirements() {
     let draft = vendor()
         .map(object(json!({"usePlatformToken": true, "forwardOnlyHandoverConversations": true})))

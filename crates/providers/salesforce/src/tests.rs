@@ -52,12 +52,6 @@ fn cases() -> Cases {
 handover_migrate_core::vendor_cases!(cases);
 
 #[test]
-fn maps_realistic_settings() {
-    let draft = vendor().map(realistic()).expect("valid");
-    insta::assert_json_snapshot!(draft);
-}
-
-#[test]
 fn manual_steps_are_only_the_retirement_reminder() {
     let steps = vendor().steps("Salesforce Support", vendor().map(realistic()).expect("valid"));
     assert!(steps.iter().all(|s| s.kind.property().is_none()), "no input is ever needed: {steps:?}");
