@@ -142,9 +142,10 @@ impl RateBudget {
                     return Place { budget: self };
                 }
                 // Every place is taken by a request in flight: its answer starts the clock.
-                _ => window.finished.front().map_or(self.limit.window, |t| {
-                    self.limit.window.saturating_sub(now.duration_since(*t))
-                }),
+                _ => window
+                    .finished
+                    .front()
+                    .map_or(self.limit.window, |t| self.limit.window.saturating_sub(now.duration_since(*t))),
             };
             tracing::debug!("client rate limit reached; waiting up to {:?}", wait);
             window = self.changed.wait_timeout(window, wait).unwrap_or_else(|p| p.into_inner()).0;

@@ -100,14 +100,19 @@ mod tests {
         assert_eq!(error.message, "GET /item/10: 500");
         assert!(started.load(Ordering::SeqCst) < 100, "items went on after the failure");
         // One worker: strictly in turn, the first failure ends the run.
-        let one = map_ordered(1, (0..20).collect(), |i: usize| {
-            if i >= 5 {
-                Err(Error::failed(format!("item {i}")))
-            } else {
-                Ok(i)
-            }
-        })
-        .unwrap_err();
+        let one =
+            map_ordered(
+                1,
+                (0..20).collect(),
+                |i: usize| {
+                    if i >= 5 {
+                        Err(Error::failed(format!("item {i}")))
+                    } else {
+                        Ok(i)
+                    }
+                },
+            )
+            .unwrap_err();
         assert_eq!(one.message, "item 5");
         assert!(map_ordered(8, Vec::<u8>::new(), Ok).unwrap().is_empty());
     }

@@ -74,8 +74,8 @@ pub struct Stats {
     /// API requests being served right now, and the most at once so far.
     pub in_flight: u64,
     pub peak_in_flight: u64,
-    /// Requests that arrived from a key while a 429 told it to wait (after a grace of half
-    /// the `Retry-After`, for requests already on their way when the 429 was sent).
+    /// Requests that arrived from a key in the second half of the `Retry-After` of a 429
+    /// it was given (the first half is a grace for requests already on their way).
     pub ignored_retry_after: u64,
 }
 
@@ -110,8 +110,9 @@ pub struct FaultState {
     pub occurrences: HashMap<String, u64>,
     /// Per API key: when each request let through in the last window arrived, oldest first.
     pub windows: HashMap<String, VecDeque<Instant>>,
-    /// Per API key: until when (less a grace) the last 429 asked it to wait.
-    pub told_to_wait: HashMap<String, Instant>,
+    /// Per API key: the span of the last 429's `Retry-After` in which no request should
+    /// arrive (its second half).
+    pub told_to_wait: HashMap<String, (Instant, Instant)>,
 }
 
 /// Counts a request as being served until it is dropped (answered, or its connection reset).
@@ -186,10 +187,14 @@ impl App {
 
     /// Remember that `key` was told to wait `seconds` (429 + `Retry-After`).
     fn tell_to_wait(&self, key: &str, seconds: u64) {
-        let until = Instant::now() + Duration::from_secs(seconds) / 2;
+        let now = Instant::now();
+        let wait = Duration::from_secs(seconds);
+        let span = (now + wait / 2, now + wait);
         let mut state = self.faults.lock().unwrap();
-        let slot = state.told_to_wait.entry(key.to_string()).or_insert(until);
-        *slot = (*slot).max(until);
+        let slot = state.told_to_wait.entry(key.to_string()).or_insert(span);
+        if slot.1 < span.1 {
+            *slot = span;
+        }
     }
 
     /// `Some(seconds to wait)` when the key's window is full.
@@ -214,7 +219,6 @@ impl App {
             Some(window.saturating_sub(now.duration_since(oldest)).as_secs_f64().ceil().max(1.0) as u64)
         }
     }
-
 }
 
 /// The API key a request presents: `X-API-Key` (any case) or `api_key=` in the query.
@@ -270,7 +274,8 @@ pub async fn gate(State(app): State<Arc<App>>, request: Request, next: Next) -> 
     let _serving = Serving::start(&app);
     let early = {
         let key = presented_key(&request).unwrap_or_default();
-        app.faults.lock().unwrap().told_to_wait.get(&key).is_some_and(|until| Instant::now() < *until)
+        let now = Instant::now();
+        app.faults.lock().unwrap().told_to_wait.get(&key).is_some_and(|(from, until)| *from <= now && now < *until)
     };
     {
         let mut stats = app.stats.lock().unwrap();
