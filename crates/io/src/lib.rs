@@ -2,8 +2,8 @@
 //!
 //! - [`fsio`]: reading without following links, atomic and durable replacement, group commit;
 //! - [`journal`]: the append-only, checksummed record of a run's writes;
-//! - [`run`]: journaled runs over a project directory: execute, resume, rollback, purge,
-//!   and the state directory that holds them;
+//! - [`run`]: journaled runs over a project directory and the state directory that holds
+//!   them: execute and resume (`run/execute.rs`), rollback and purge (`run/rollback.rs`);
 //! - [`seal`]: the per-user key that authenticates journals and backups;
 //! - [`lock`]: one command at a time per state directory;
 //! - [`within`]: project paths checked and reached without following links (the project
