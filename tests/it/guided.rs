@@ -237,3 +237,50 @@ fn an_empty_secret_is_explained() {
     pty.expect("nothing was written");
     let _ = pty.session.expect(Eof);
 }
+
+/// A secret shorter than four characters is refused at the prompt, saying why; the names
+/// in the question come quoted (a bidi override in an endpoint name shows escaped, and is
+/// flagged), as everywhere else on the terminal.
+#[test]
+fn guided_questions_quote_names_and_refuse_a_too_short_secret() {
+    let project = without_support_portal_api_key();
+    project.edit_json(SUPPORT_PORTAL, |endpoint| {
+        endpoint["name"] = serde_json::Value::String("Support \u{202E}latrop\u{202C}".into());
+    });
+    let cwd = tempfile::tempdir().unwrap();
+    let mut pty = Pty::apply(project.path(), cwd.path(), &[]);
+    pty.expect("for endpoint(s) \"Support \\342\\200\\256latrop\\342\\200\\254\"");
+    pty.expect("contains bidirectional control characters");
+    pty.expect("apiKey (secret)");
+    pty.send("ab\r");
+    pty.expect("is 2 character(s) long");
+    pty.send("\x03");
+    pty.expect("nothing was written");
+    let _ = pty.session.expect(Eof);
+    assert!(!pty.screen.contains('\u{202E}'), "a raw bidi override reached the terminal:\n{}", pty.screen);
+}
+
+/// A conflict question shows the node label quoted: terminal escapes in it (here one that
+/// would set the clipboard) reach the terminal escaped, never raw.
+#[test]
+fn a_conflict_question_quotes_the_node_label() {
+    let project = support_portal_reaches_billing();
+    for chart in ["flows/Billing/en-US/chart.json", "flows/Billing/de-DE/chart.json"] {
+        project.edit_json(chart, |chart| {
+            for node in chart["nodes"].as_array_mut().unwrap() {
+                if node["_id"] == "66f2d360491f6156157308fb" {
+                    node["label"] = serde_json::Value::String("Billing\u{1b}]52;c;ZXZpbA==\u{7} team".into());
+                }
+            }
+        });
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let mut pty = Pty::apply(project.path(), cwd.path(), &[]);
+    pty.expect("Conflict: flow \"Billing\"");
+    pty.expect("(\"Billing\\033]52;c;ZXZpbA==\\a team\")");
+    pty.expect("Leave it on Legacy");
+    pty.send("\x03");
+    pty.expect("nothing was written");
+    let _ = pty.session.expect(Eof);
+    assert!(!pty.screen.contains("\u{1b}]52"), "a raw escape from a label reached the terminal:\n{}", pty.screen);
+}

@@ -280,6 +280,42 @@ impl Life {
         shown
     }
 
+    /// Run `--json` + `args` once (a step that changes the project: apply, cleanup) and
+    /// snapshot its document with the volatile fields redacted by insta: the run id (a
+    /// time stamp) and the content hashes of the files the plan binds (kept: whether a
+    /// hash is of the secret-free form, `masked:`).
+    #[track_caller]
+    fn step_json_once(&self, name: &str, args: &[&str], code: i32) -> serde_json::Value {
+        use insta::internals::Content;
+        let mut all = vec!["--json"];
+        all.extend(args);
+        let output = self.project.cmd(&all).env("SOURCE_DATE_EPOCH", "0").output().unwrap();
+        assert_eq!(output.status.code(), Some(code), "{all:?}: {}", stderr(&output));
+        let text = stdout(&output).replace(&self.project.path().display().to_string(), "<project>");
+        for secret in EXAMPLE_SECRETS.iter().chain(&["typed-once"]) {
+            assert!(!text.contains(secret), "{name}: a secret reached the output");
+        }
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // File → hash: the files kept, each hash redacted (its `masked:` kind kept).
+        let hashes = insta::dynamic_redaction(|value, _| match value {
+            Content::Map(files) => Content::Map(
+                files
+                    .into_iter()
+                    .map(|(file, hash)| {
+                        let masked = hash.as_str().is_some_and(|h| h.starts_with("masked:"));
+                        (file, Content::from(if masked { "masked:[sha256]" } else { "[sha256]" }))
+                    })
+                    .collect(),
+            ),
+            other => other,
+        });
+        insta::assert_json_snapshot!(format!("life_{name}"), value, {
+            ".run.run_id" => "[run id]",
+            ".plan.project_state" => hashes,
+        });
+        value
+    }
+
     #[track_caller]
     fn step_json(&self, name: &str, args: &[&str], code: i32) -> serde_json::Value {
         let mut all = vec!["--json"];
@@ -358,6 +394,15 @@ fn a_migration_reads_right_from_answers_to_rollback() {
     let rolled = life.step("11_rollback_apply", &["rollback", "--yes"], 0);
     assert!(rolled.contains("Rolled back run <run-1>"), "{rolled}");
     life.step_json("12_rollback_nothing_left", &["rollback", "--yes"], 0);
+
+    // The same life once more, as a script reads it: apply and cleanup as JSON documents.
+    let apply = with_answers(&["apply", "--yes"]);
+    let apply: Vec<&str> = apply.iter().map(String::as_str).collect();
+    let applied = life.step_json_once("13_apply_json", &apply, 0);
+    assert_eq!(applied["run"]["written"].as_array().unwrap().len(), 11, "{applied:#}");
+    let cleaned = life.step_json_once("14_cleanup_json", &["cleanup", "--yes"], 0);
+    assert!(cleaned["items"].as_array().unwrap().iter().all(|item| item["refused"].is_null()), "{cleaned:#}");
+    life.step("15_rollback_cleanup_after_json", &["rollback", "--yes"], 0);
 }
 
 /// 500 endpoints, 1,000 flows: what a person reads stays short (plan, apply, verify under

@@ -16,6 +16,7 @@ mod isolation;
 mod lifecycle;
 mod malformed;
 mod model;
+mod names;
 mod plugins;
 mod refusals;
 mod reliability;

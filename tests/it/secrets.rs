@@ -412,3 +412,57 @@ fn control_characters_in_names_are_quoted_and_bidi_is_flagged() {
         }
     }
 }
+
+/// Whether `text` holds `value` as a whole value (no letter or digit right before or after).
+fn holds_whole(text: &str, value: &str) -> bool {
+    text.match_indices(value).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + value.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Secrets shorter than four characters. Supplied ones (answers file, environment variable)
+/// are refused, naming where they came from and never quoting the value. One read from an
+/// endpoint is masked wherever it stands as a whole value: never printed at
+/// `RUST_LOG=trace`, and left out of the saved plan's hash of the endpoint file (two projects
+/// that differ only in that secret bind the same secret-free hash, so the hash cannot be
+/// used to guess it).
+#[test]
+fn short_secrets_are_refused_when_supplied_and_masked_when_read() {
+    let project = without_support_portal_api_key();
+    project.write("short.toml", "[providers.\"Support Portal\"]\nsecrets.apiKey = \"q7\"\n");
+    let output = project.cmd(&["plan", "--answers"]).arg(project.file("short.toml")).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("[providers.\"Support Portal\"] secrets.apiKey is 2 character(s) long"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!holds_whole(&stderr(&output), "q7"), "{}", stderr(&output));
+    let variable = "HANDOVER_MIGRATE_SECRET_SUPPORT_PORTAL_APIKEY";
+    let output = project.cmd(&["plan"]).env(variable, "q7").output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains(&format!("{variable} is 2 character(s) long")), "{}", stderr(&output));
+
+    let bound_hash = |secret: &str| {
+        let project = Scratch::example();
+        edit_provider_settings(&project, "Support Portal", |s| s["apiKey"] = serde_json::Value::String(secret.into()));
+        let saved = project.path().join("saved-plan.json");
+        let output = project.cmd(&["plan", "--out"]).arg(&saved).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let plan: serde_json::Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+        (project, plan["plan"]["project_state"][SUPPORT_PORTAL].as_str().unwrap().to_string())
+    };
+    let (project, q7) = bound_hash("q7");
+    let (_, z9) = bound_hash("z9");
+    assert!(q7.starts_with("masked:"), "{q7}");
+    assert_eq!(q7, z9, "the saved plan's hash depends on the short secret");
+    for args in [&["scan"][..], &["plan"], &["apply", "--yes"], &["verify"], &["report"], &["cleanup", "--yes"]] {
+        let output = project.cmd(args).env("RUST_LOG", "trace").arg("-vvv").output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        for (sink, text) in [("stdout", stdout(&output)), ("stderr", stderr(&output))] {
+            assert!(!holds_whole(&text, "q7"), "{args:?} ({sink}) printed the short secret:\n{text}");
+        }
+    }
+}

@@ -65,7 +65,7 @@ fn a_project_id_holding_a_path_is_refused_before_anything_is_created() {
     for id in ["../../escaped", "a/b", "..", "/tmp/x"] {
         let output = bin()
             .env("XDG_STATE_HOME", home.path())
-            .env("COGNIGY_API_KEY", "k")
+            .env("COGNIGY_API_KEY", "key-for-the-test")
             .args(["--api-url", "http://127.0.0.1:9", "--project-id", id, "apply", "--yes"])
             .output()
             .unwrap();

@@ -19,6 +19,8 @@ use handover_migrate_commands::answers::{self, secret_env_var, Chosen, KEEP_LEGA
 use handover_migrate_commands::{inspect, Answers, Context, Error, Result, Secret};
 use handover_migrate_core::ManualStepKind;
 
+use crate::quote;
+
 /// May this run ask questions? stdin and stderr are terminals, and no `--json` / `--yes`.
 pub fn interactive(json: bool, yes: bool) -> bool {
     !json && !yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
@@ -135,13 +137,18 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
                 }
                 introduce(&mut first);
                 round += 1;
+                // Names come from the project and prompts from plugins: quoted like every
+                // other name on the terminal, look-alikes and bidi controls flagged.
                 eprintln!(
                     "\nProvider \"{}\" ({}) for endpoint(s) {}:\n  {}",
-                    question.provider,
-                    question.service,
-                    question.endpoints.join(", "),
-                    question.prompt.replace('\n', "\n  ")
+                    quote::inner(&question.provider),
+                    quote::inner(&question.service),
+                    question.endpoints.iter().map(|e| quote::name(e)).collect::<Vec<_>>().join(", "),
+                    question.prompt.lines().map(|line| quote::inner(line)).collect::<Vec<_>>().join("\n  ")
                 );
+                let names =
+                    std::iter::once(question.provider.as_str()).chain(question.endpoints.iter().map(String::as_str));
+                eprint!("{}", quote::bidi_warnings(names));
                 let entries = answers.providers.entry(key.clone()).or_default();
                 match &question.kind {
                     ManualStepKind::Secret(property) => {
@@ -156,9 +163,11 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
                             .validate_with(|text: &String| {
                                 if text.trim().is_empty() {
                                     Err("an answer is needed: type or paste the secret (hidden), then Enter; \
-                                         Ctrl-C stops without writing anything")
+                                         Ctrl-C stops without writing anything"
+                                        .to_string())
                                 } else {
-                                    Ok(())
+                                    handover_migrate_core::secret::check_supplied(text)
+                                        .map_err(|why| format!("this secret {why}; type it again"))
                                 }
                             })
                             .interact_on(&term)
@@ -205,14 +214,19 @@ pub fn resolve(ctx: &mut Context) -> Result<Guided> {
             round += 1;
             eprintln!(
                 "\nConflict: flow \"{}\", node `{}` (\"{}\"), locale(s) {}\n  {}",
-                question.flow,
-                question.node_id,
-                question.label,
-                question.locales.join(", "),
-                question.reason
+                quote::inner(&question.flow),
+                quote::inner(&question.node_id),
+                quote::inner(&question.label),
+                question.locales.iter().map(|l| quote::name(l)).collect::<Vec<_>>().join(", "),
+                quote::inner(&question.reason)
             );
-            let mut items: Vec<String> =
-                question.choices.iter().map(|c| format!("{}  → provider \"{}\"", c.endpoint, c.provider)).collect();
+            let names = question.choices.iter().flat_map(|c| [c.endpoint.as_str(), c.provider.as_str()]);
+            eprint!("{}", quote::bidi_warnings(names.chain([question.flow.as_str(), question.label.as_str()])));
+            let mut items: Vec<String> = question
+                .choices
+                .iter()
+                .map(|c| format!("{}  → provider \"{}\"", quote::name(&c.endpoint), quote::inner(&c.provider)))
+                .collect();
             items.push("Leave it on Legacy".to_string());
             let picked = Select::with_theme(theme.as_ref())
                 .with_prompt("Which endpoint's handover should this node use?")

@@ -75,6 +75,60 @@ pub fn bidi_warnings<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     out
 }
 
+/// Names of one kind (endpoints, providers) that look alike or hide letters of another
+/// script, one line each, for scan and plan output: two names look alike when their
+/// Unicode skeletons (UTS #39: Cyrillic `а` and Latin `a`, `1` and `l`) are equal; a name
+/// mixes scripts when one of its words is not single-script (Han with kana counts as one,
+/// as in Japanese). `kind` is singular ("endpoint"); each name is shown with the code points
+/// of its non-ASCII characters, so that a person can see which letter differs.
+pub fn lookalike_warnings<'a>(kind: &str, names: impl IntoIterator<Item = &'a str>) -> String {
+    use unicode_security::MixedScript;
+    let names: std::collections::BTreeSet<&str> = names.into_iter().collect();
+    let mut by_skeleton: std::collections::HashMap<String, Vec<&str>> = std::collections::HashMap::new();
+    for &name in &names {
+        by_skeleton.entry(unicode_security::skeleton(name).collect()).or_default().push(name);
+    }
+    let mut alike: Vec<Vec<&str>> = by_skeleton.into_values().filter(|same| same.len() > 1).collect();
+    alike.sort();
+    let mut out = String::new();
+    for same in alike {
+        let shown: Vec<String> = same.iter().map(|n| spelled(n)).collect();
+        out.push_str(&format!(
+            "  ! {kind}s {} look alike: they differ only in look-alike characters\n",
+            shown.join(" and ")
+        ));
+    }
+    for &name in &names {
+        let mixed = name.split(|c: char| !c.is_alphanumeric()).find(|word| !word.is_single_script());
+        if let Some(word) = mixed {
+            out.push_str(&format!(
+                "  ! {kind} {} mixes scripts in the word \"{}\": a letter may not be the one it looks like\n",
+                spelled(name),
+                inner(word)
+            ));
+        }
+    }
+    out
+}
+
+/// `"name"` followed by its non-ASCII characters' code points and scripts (at most five):
+/// `"Suppоrt" (U+043E Cyrillic)`.
+fn spelled(name: &str) -> String {
+    use unicode_script::UnicodeScript;
+    let mut seen = std::collections::BTreeSet::new();
+    let points: Vec<String> = name
+        .chars()
+        .filter(|c| !c.is_ascii() && seen.insert(*c))
+        .take(5)
+        .map(|c| format!("U+{:04X} {}", u32::from(c), c.script().full_name()))
+        .collect();
+    if points.is_empty() {
+        format!("\"{}\"", inner(name))
+    } else {
+        format!("\"{}\" ({})", inner(name), points.join(", "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +143,18 @@ mod tests {
         assert_eq!(name("abc\u{202E}def"), "\"abc\\342\\200\\256def\"");
         assert_eq!(inner("x\u{9b}y"), "x\\302\\233y");
         assert!(has_bidi("a\u{2066}b") && !has_bidi("plain"));
+    }
+
+    #[test]
+    fn look_alike_and_mixed_script_names_are_flagged() {
+        let flagged = lookalike_warnings("endpoint", ["Support", "Supp\u{43e}rt", "Billing", "東京サポート", "Ärzte"]);
+        assert_eq!(
+            flagged,
+            "  ! endpoints \"Support\" and \"Supp\u{43e}rt\" (U+043E Cyrillic) look alike: they differ only in \
+             look-alike characters\n  ! endpoint \"Supp\u{43e}rt\" (U+043E Cyrillic) mixes scripts in the word \
+             \"Supp\u{43e}rt\": a letter may not be the one it looks like\n"
+        );
+        assert_eq!(lookalike_warnings("provider", ["Channel 1", "Channel l"]).lines().count(), 1);
+        assert!(lookalike_warnings("provider", ["Web Chat", "web chat", "Müller", "Live Agent - 東京"]).is_empty());
     }
 }

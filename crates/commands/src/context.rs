@@ -102,6 +102,8 @@ pub(crate) fn api_key(tenant: &TenantOptions) -> Result<Secret> {
     if key.is_empty() {
         return Err(Error::usage(format!("the API key is empty ({variable} or --api-key-file)")));
     }
+    handover_migrate_core::secret::check_supplied(&key)
+        .map_err(|why| Error::usage(format!("the API key ({variable} or --api-key-file) {why}")))?;
     Ok(Secret::new(key))
 }
 

@@ -39,18 +39,43 @@ impl<'de> serde::Deserialize<'de> for Secret {
     }
 }
 
-/// Secret values shorter than this are not redacted from text: masking every `abc` in a
-/// message would garble it without protecting anything worth the name.
-const MIN_REDACTED_LEN: usize = 4;
+/// Secret values at least this long are masked wherever they appear, even inside a longer
+/// word. Shorter ones are masked only where they stand as a whole value (between characters
+/// that are not letters or digits: quotes, `=`, spaces, line ends), so that a three-letter
+/// secret `abc` masks `"abc"` and `key=abc` but not the `abc` inside `abcdef`: masking every
+/// such substring would garble messages without protecting anything.
+pub const SUBSTRING_REDACTED_LEN: usize = 4;
+
+/// The shortest secret a person may supply (answers file, environment variable, guided
+/// prompt, API key): shorter values are refused with the place they came from, as no real
+/// credential is that short and a one-letter secret could only be "redacted" by masking
+/// every such letter in every message.
+pub const MIN_SUPPLIED_LEN: usize = 4;
+
+/// Why a supplied secret is refused, if it is: empty or shorter than [`MIN_SUPPLIED_LEN`].
+pub fn check_supplied(value: &str) -> Result<(), String> {
+    let length = value.trim().chars().count();
+    if length == 0 {
+        return Err("is empty".to_string());
+    }
+    if length < MIN_SUPPLIED_LEN {
+        return Err(format!(
+            "is {length} character(s) long; a secret must have at least {MIN_SUPPLIED_LEN} (no real credential is \
+             shorter, and so short a value could not be kept out of logs)"
+        ));
+    }
+    Ok(())
+}
 
 /// Every secret value this process has seen (API key, answered secrets, secrets read from
 /// endpoints), longest first so that a secret containing another is masked whole.
 static KNOWN: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
 
-/// Remember a secret value: from now on [`redact`] masks it wherever it appears.
+/// Remember a secret value: from now on [`redact`] masks it wherever it appears (a value
+/// shorter than [`SUBSTRING_REDACTED_LEN`]: wherever it stands as a whole value).
 pub fn remember(value: &str) {
     let value = value.trim();
-    if value.chars().count() < MIN_REDACTED_LEN || looks_masked(value) {
+    if value.is_empty() || looks_masked(value) {
         return;
     }
     let mut known = KNOWN.write().unwrap_or_else(|p| p.into_inner());
@@ -65,11 +90,44 @@ pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     let known = KNOWN.read().unwrap_or_else(|p| p.into_inner());
     let mut out = std::borrow::Cow::Borrowed(text);
     for secret in known.iter() {
-        if out.contains(secret.as_str()) {
+        if !out.contains(secret.as_str()) {
+            continue;
+        }
+        if secret.chars().count() >= SUBSTRING_REDACTED_LEN {
             out = std::borrow::Cow::Owned(out.replace(secret.as_str(), REDACTED));
+        } else if let Some(replaced) = replace_whole_values(&out, secret) {
+            out = std::borrow::Cow::Owned(replaced);
         }
     }
     out
+}
+
+/// `text` with each occurrence of `value` that stands as a whole value (no letter or digit
+/// right before or after it) replaced by [`REDACTED`]; `None` when there is none.
+fn replace_whole_values(text: &str, value: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut replaced = false;
+    let mut before: Option<char> = None;
+    while let Some(at) = rest.find(value) {
+        let head = &rest[..at];
+        let previous = head.chars().next_back().or(if at == 0 { before } else { None });
+        let tail = &rest[at + value.len()..];
+        let whole =
+            !previous.is_some_and(char::is_alphanumeric) && !tail.chars().next().is_some_and(char::is_alphanumeric);
+        out.push_str(head);
+        if whole {
+            out.push_str(REDACTED);
+            replaced = true;
+            before = value.chars().next_back();
+        } else {
+            out.push_str(value);
+            before = value.chars().next_back();
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    replaced.then_some(out)
 }
 
 impl std::fmt::Debug for Secret {
@@ -96,11 +154,33 @@ mod tests {
     fn remembered_secrets_are_redacted_longest_first() {
         remember("canary-short-1");
         remember("canary-short-1-and-more");
-        remember("abc");
-        let text = "key canary-short-1-and-more, then canary-short-1; abc stays";
-        assert_eq!(redact(text), format!("key {REDACTED}, then {REDACTED}; abc stays"));
+        let text = "key canary-short-1-and-more, then canary-short-1";
+        assert_eq!(redact(text), format!("key {REDACTED}, then {REDACTED}"));
         let parsed: Secret = serde_json::from_str("\"canary-parsed-77\"").unwrap();
         assert_eq!(parsed.0, "canary-parsed-77");
         assert_eq!(redact("x canary-parsed-77 y"), format!("x {REDACTED} y"));
+    }
+
+    #[test]
+    fn short_secrets_are_redacted_where_they_stand_as_a_whole_value() {
+        remember("q7");
+        remember("Zx9");
+        let text = r#"{"apiKey":"q7"} key=Zx9&x, q7 at the end q7; q7x and xq7 and Zx9y stay"#;
+        assert_eq!(
+            redact(text),
+            format!(
+                r#"{{"apiKey":"{REDACTED}"}} key={REDACTED}&x, {REDACTED} at the end {REDACTED}; q7x and xq7 and Zx9y stay"#
+            )
+        );
+        assert_eq!(redact("q7q7"), "q7q7");
+        assert_eq!(redact("q7"), REDACTED);
+    }
+
+    #[test]
+    fn supplied_secrets_shorter_than_four_characters_are_refused() {
+        assert!(check_supplied("abcd").is_ok());
+        assert!(check_supplied("  ").unwrap_err().contains("empty"));
+        assert!(check_supplied("a").unwrap_err().contains("1 character(s) long"));
+        assert!(check_supplied("abc").unwrap_err().contains("at least 4"));
     }
 }

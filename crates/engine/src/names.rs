@@ -23,6 +23,16 @@ pub fn derive_provider_name(display_name: &str, endpoint: &str) -> String {
 
 pub use handover_migrate_io::unique_name;
 
+/// The form in which provider names are compared for collisions: compatibility-normalised
+/// (NFKC) and lower-cased. Names equal in this form read as one name to a person and are
+/// one folder on a case-insensitive or normalising file system (macOS, Windows): `Müller`
+/// typed composed or decomposed, `ärzte` and `ÄRZTE`, a no-break space and a space.
+pub fn name_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let lower: String = name.nfkc().flat_map(char::to_lowercase).collect();
+    lower.nfkc().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +41,13 @@ mod tests {
     fn derived_names_are_safe() {
         let name = derive_provider_name("Cognigy Live Agent", "../Web/chat\u{7}");
         assert!(check_provider_name(&name).is_ok(), "{name}");
+    }
+
+    #[test]
+    fn names_compare_after_normalisation_and_case_folding() {
+        assert_eq!(name_key("Mu\u{308}ller"), name_key("Müller"));
+        assert_eq!(name_key("ÄRZTE"), name_key("ärzte"));
+        assert_eq!(name_key("Live\u{a0}Agent"), name_key("live agent"));
+        assert_ne!(name_key("Live Agent"), name_key("Live Agent 2"));
     }
 }

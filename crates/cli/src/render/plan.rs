@@ -79,10 +79,13 @@ fn write_plan_text(plan: &Plan, view: &PlanView, out: &mut impl std::fmt::Write)
         .map(|p| p.name.as_str())
         .chain(plan.providers.iter().flat_map(|p| p.endpoints.iter().map(String::as_str)));
     let edits = plan.node_edits.iter().flat_map(|e| [&*e.label, &*e.flow]);
-    let bidi = quote::bidi_warnings(names.chain(edits));
-    if !bidi.is_empty() {
+    let mut flagged = quote::bidi_warnings(names.chain(edits));
+    flagged.push_str(&quote::lookalike_warnings("provider", plan.providers.iter().map(|p| p.name.as_str())));
+    let endpoints = plan.providers.iter().flat_map(|p| p.endpoints.iter().map(String::as_str));
+    flagged.push_str(&quote::lookalike_warnings("endpoint", endpoints));
+    if !flagged.is_empty() {
         let _ = out.write_str("\nNames\n");
-        let _ = out.write_str(&bidi);
+        let _ = out.write_str(&flagged);
     }
     let _ = out.write_str(&findings_text(plan, (!view.detail).then_some(SUMMARY_ITEMS)));
     let _ = writeln!(out, "\nSummary: {}", plan_totals(plan));

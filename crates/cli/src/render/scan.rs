@@ -72,10 +72,15 @@ pub fn scan_text(report: &ScanReport) -> String {
         .endpoints
         .iter()
         .flat_map(|e| std::iter::once(e.name.as_str()).chain(e.flows.iter().map(String::as_str)));
-    let bidi = quote::bidi_warnings(names.chain(conflicts.iter().map(|(c, _)| c.label.as_str())));
-    if !bidi.is_empty() {
+    let mut flagged = quote::bidi_warnings(names.chain(conflicts.iter().map(|(c, _)| c.label.as_str())));
+    flagged.push_str(&quote::lookalike_warnings("endpoint", report.endpoints.iter().map(|e| e.name.as_str())));
+    flagged.push_str(&quote::lookalike_warnings(
+        "provider",
+        report.endpoints.iter().filter_map(|e| e.provider.as_deref()),
+    ));
+    if !flagged.is_empty() {
         out.push_str("\nNames\n");
-        out.push_str(&bidi);
+        out.push_str(&flagged);
     }
     out.push_str(&findings_text(&report.plan, None));
     out

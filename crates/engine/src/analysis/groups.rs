@@ -174,11 +174,11 @@ pub(super) fn resolve_groups(
             }
         }
     }
-    // Names in use, lower-cased (names compare without case), and the project's providers
+    // Names in use, by `name_key` (names compare without case and normalised), and the project's providers
     // by the value of a property, so that neither is searched once per group.
     let mut taken: HashSet<String> = HashSet::new();
     let existing_lower: HashMap<String, usize> =
-        project.providers.iter().enumerate().rev().map(|(i, p)| (p.name.to_ascii_lowercase(), i)).collect();
+        project.providers.iter().enumerate().rev().map(|(i, p)| (name_key(&p.name), i)).collect();
     let mut by_property = ProvidersByProperty::default();
     let endpoint_index: HashMap<&str, usize> =
         project.endpoints.iter().enumerate().map(|(i, e)| (e.name.as_str(), i)).collect();
@@ -245,14 +245,14 @@ pub(super) fn resolve_groups(
         group.name = match (group.existing, explicit) {
             (Some(existing), _) => project.providers[existing].name.clone(),
             (None, Some(name)) => {
-                if let Some(other) = existing_lower.get(&name.to_ascii_lowercase()).map(|&i| &project.providers[i]) {
+                if let Some(other) = existing_lower.get(&name_key(&name)).map(|&i| &project.providers[i]) {
                     return Err(Error::needs_input(format!(
                         "the provider name {name:?} (answers file, [providers.\"{answer_key}\"]) is already used by {} \
                          with other properties; choose another name there",
                         other.path
                     )));
                 }
-                if taken.contains(&name.to_ascii_lowercase()) {
+                if taken.contains(&name_key(&name)) {
                     return Err(Error::usage(format!(
                         "answers file: the provider name {name:?} is given to two providers; names must be unique"
                     )));
@@ -269,12 +269,12 @@ pub(super) fn resolve_groups(
                     ))
                 })?;
                 unique_name(&base, &|candidate| {
-                    let lower = candidate.to_ascii_lowercase();
+                    let lower = name_key(candidate);
                     taken.contains(&lower) || existing_lower.contains_key(&lower)
                 })
             }
         };
-        taken.insert(group.name.to_ascii_lowercase());
+        taken.insert(name_key(&group.name));
         group.reference_id = match group.existing {
             Some(existing) => project.providers[existing].reference_id.clone(),
             None => mint_reference_id(project, &endpoint_index, group),
@@ -432,7 +432,7 @@ fn provider_holding_the_rest(project: &Project, group: &Group, explicit: Option<
         several => {
             let derived = derive_provider_name(&group.info.display_name, group.anchor());
             let name = explicit.unwrap_or(&derived);
-            several.iter().copied().find(|&i| project.providers[i].name.eq_ignore_ascii_case(name))
+            several.iter().copied().find(|&i| name_key(&project.providers[i].name) == name_key(name))
         }
     }
 }

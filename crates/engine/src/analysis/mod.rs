@@ -35,7 +35,7 @@ use serde_json::Value;
 
 use crate::answers::{secret_env_var_for, Answers, Secret, KEEP_LEGACY};
 use crate::model::{Chart, Handover, Node, Project};
-use crate::names::{check_provider_name, derive_provider_name, unique_name};
+use crate::names::{check_provider_name, derive_provider_name, name_key, unique_name};
 use handover_migrate_io::{Error, Result};
 use handover_migrate_plugins::registry::Registry;
 

@@ -230,7 +230,9 @@ fn target_group(
             .collect();
         return Ok(group);
     }
-    if let Some(other) = project.providers.iter().find(|p| p.name.eq_ignore_ascii_case(&retarget.to)) {
+    if let Some(other) =
+        project.providers.iter().find(|p| crate::names::name_key(&p.name) == crate::names::name_key(&retarget.to))
+    {
         return Err(Error::usage(format!(
             "retarget --to {:?}: a provider named \"{}\" exists; use its exact name, or choose another name for a new \
              provider",

@@ -76,11 +76,15 @@ pub struct ProviderAnswers {
 pub const KEEP_LEGACY: &str = "legacy";
 
 impl Answers {
+    /// The answers file at `path` (none: no answers). Secrets it holds, and secrets in
+    /// `HANDOVER_MIGRATE_SECRET_…` variables, are refused when shorter than
+    /// [`handover_migrate_core::secret::MIN_SUPPLIED_LEN`] (an empty one is "not answered").
     pub fn load(path: Option<&Path>) -> Result<Self> {
+        check_secret_env_values()?;
         let Some(path) = path else { return Ok(Self::default()) };
         let text = fsio::read_text(path)?;
         // The TOML error quotes the offending line, which may hold a secret: report position only.
-        toml::from_str(&text).map_err(|e| {
+        let answers: Answers = toml::from_str(&text).map_err(|e| {
             let position = e
                 .span()
                 .map(|span| {
@@ -89,8 +93,37 @@ impl Answers {
                 })
                 .unwrap_or_default();
             Error::usage(format!("answers file {}{position}: {}", path.display(), without_values(&text, e.message())))
-        })
+        })?;
+        for (key, provider) in &answers.providers {
+            for (property, Secret(value)) in &provider.secrets {
+                if value.trim().is_empty() {
+                    continue;
+                }
+                handover_migrate_core::secret::check_supplied(value).map_err(|why| {
+                    Error::usage(format!(
+                        "answers file {}: [providers.{key:?}] secrets.{property} {why}; nothing was written",
+                        path.display()
+                    ))
+                })?;
+            }
+        }
+        Ok(answers)
     }
+}
+
+/// Refuse a set `HANDOVER_MIGRATE_SECRET_…` variable whose value is too short to be a
+/// secret (see [`handover_migrate_core::secret::check_supplied`]), naming the variable.
+fn check_secret_env_values() -> Result<()> {
+    for (key, value) in std::env::vars_os() {
+        let Some(key) = key.to_str().filter(|k| k.starts_with(SECRET_ENV_PREFIX)) else { continue };
+        let value = value.to_string_lossy();
+        if value.trim().is_empty() {
+            continue;
+        }
+        handover_migrate_core::secret::check_supplied(&value)
+            .map_err(|why| Error::usage(format!("the secret in {key} {why}; nothing was written")))?;
+    }
+    Ok(())
 }
 
 /// A TOML or serde error message with every quoted piece that is not a key of `text`
