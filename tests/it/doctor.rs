@@ -220,7 +220,8 @@ fn a_key_without_rights_or_a_refused_key_or_no_tenant_is_an_error() {
 
 #[test]
 fn the_selector_value_form_is_read_from_its_options() {
-    for (form, expected, code) in [(ValueForm::ReferenceId, "referenceId", 0), (ValueForm::Id, "_id", 3)] {
+    // Either form is ready: apply writes the form the options hold.
+    for (form, expected, code) in [(ValueForm::ReferenceId, "referenceId", 0), (ValueForm::Id, "_id", 0)] {
         let sim = start(ready_options().selector_options(form));
         // A provider to list: made by a migration, before doctor looks.
         let state = tempfile::tempdir().unwrap();

@@ -23,6 +23,7 @@ mod reliability;
 mod report;
 mod schemas;
 mod secrets;
+mod selector;
 mod switch;
 mod trust;
 mod vendors;

@@ -11,6 +11,8 @@ use handover_migrate_io::run::{self, RunOutcome};
 use handover_migrate_io::{Error, Result};
 use serde::Serialize;
 
+use handover_migrate_tenant::selector::ValueForm;
+
 use crate::context::{ApiTarget, Context, Loaded, Target};
 
 /// Apply: under the lock, recompute, check, and write through the journal.
@@ -94,7 +96,7 @@ fn apply_linked(
         return Ok(ApplyOutcome { plan, run, confirmed: false, snapshot: None });
     }
     let label = ctx.target_label().unwrap_or_default();
-    let (api_run, real) = handover_migrate_tenant::apply::link_providers(
+    let linked = handover_migrate_tenant::apply::link_providers(
         &api.client,
         &loaded.analysis,
         index,
@@ -103,13 +105,23 @@ fn apply_linked(
         digest,
         &label,
     )?;
+    // Nodes get what the tenant's selector holds for the provider: its referenceId, or its
+    // `_id` on a tenant whose options hold those (then nodes holding the referenceId move too).
     let mut relink = HashMap::new();
-    for (group, reference) in real {
+    for (group, (id, reference)) in linked.providers {
+        let value = linked.form.value_of(&id, &reference).to_string();
+        if linked.form == ValueForm::Id {
+            loaded.analysis.groups[group].id.clone_from(&id);
+        }
         let old = std::mem::replace(&mut loaded.analysis.groups[group].reference_id, reference.clone());
-        if old != reference {
-            relink.insert(old, reference);
+        if old != value {
+            relink.insert(old, value.clone());
+        }
+        if reference != value {
+            relink.insert(reference, value);
         }
     }
+    let api_run = linked.run;
     let writes = plan::pending_writes(&loaded.project, &loaded.analysis, &relink);
     let mut change = |i: usize| plan::materialize(&loaded.project, &loaded.analysis, &relink, &writes[i]);
     let mut run = run::execute(dir, &ctx.state(), RunKind::Apply, digest, writes.len(), &mut change)?;

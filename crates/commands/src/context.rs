@@ -341,10 +341,16 @@ impl Context {
                 (project, None)
             }
             Target::Linked(dir, api) => {
-                let project = clone::load(dir)?;
+                let mut project = clone::load(dir)?;
                 let mut index = ApiIndex { project_id: api.project_id.clone(), ..ApiIndex::default() };
                 let (tenant, _) =
                     handover_migrate_tenant::store::load_providers(&api.client, &api.project_id, &mut index)?;
+                // The clone's providers by the tenant's `_id` too, as nodes may hold it.
+                for provider in project.providers.iter_mut().filter(|p| p.id.is_empty()) {
+                    if let Some(id) = index.provider_ids.get(&provider.reference_id) {
+                        provider.id.clone_from(id);
+                    }
+                }
                 index.tenant_providers = tenant;
                 (project, Some(index))
             }

@@ -12,6 +12,7 @@ use handover_migrate_engine::clone;
 use handover_migrate_io::Result;
 use handover_migrate_plugins::{Registry, Source};
 use handover_migrate_tenant::client::{RateLimit, PAGE_LIMIT};
+use handover_migrate_tenant::selector::{self, ValueForm};
 use handover_migrate_tenant::store::SelectorDiscovery;
 use handover_migrate_tenant::survey::{self, ReadFailure, Survey};
 use serde::{Deserialize, Serialize};
@@ -607,34 +608,33 @@ fn selector_findings(ctx: &Context, survey: &Survey, report: &mut DoctorReport) 
     }
     // The value form: what the field's options hold.
     let providers = survey.providers.as_deref().unwrap_or_default();
-    report.selector.value_form = facts.option_values.as_ref().and_then(|values| {
-        let values: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
-        if values.iter().any(|v| providers.iter().any(|p| &&p.reference_id == v)) {
-            Some("referenceId".to_string())
-        } else if values.iter().any(|v| providers.iter().any(|p| &&p.id == v)) {
-            Some("_id".to_string())
-        } else {
-            None
-        }
+    let form = facts.option_values.as_ref().and_then(|values| {
+        selector::form_of(values, providers.iter().map(|p| (p.id.as_str(), p.reference_id.as_str())))
     });
-    match report.selector.value_form.as_deref() {
-        Some("_id") => report.push(
+    report.selector.value_form = form.map(|form| form.as_str().to_string());
+    match form {
+        Some(ValueForm::Id) => report.push(
             "selector",
-            Level::NeedsInput,
-            "the selector's options hold provider `_id`s, but handover-migrate writes the provider's `referenceId`; \
-             apply would point nodes at values the tenant does not list"
+            Level::Info,
+            "the selector's options hold provider `_id`s: apply (API and linked modes) writes each provider's `_id` \
+             into the nodes it switches; offline apply cannot know this and writes the referenceId"
                 .into(),
-            Some(
-                "not resolvable by a flag in this version: attach `doctor --save-profile FILE` to a bug report".into(),
-            ),
+            None,
         ),
-        Some(_) => {}
+        Some(ValueForm::ReferenceId) => {}
         None if report.selector.key.is_some() => report.push(
             "selector",
             Level::Info,
-            "the selector's options are not listed in the descriptors, so their value form (`_id` or `referenceId`) \
-             is not known; handover-migrate writes the provider's referenceId"
-                .into(),
+            if facts.option_values.is_some() {
+                "the selector's options name none of the tenant's Handover Providers, so their value form (`_id` or \
+                 `referenceId`) is not known yet: apply reads them again after creating its providers, and writes \
+                 the provider's referenceId (with a warning) if they still name none"
+                    .to_string()
+            } else {
+                "the selector's options are not listed in the descriptors, so their value form (`_id` or \
+                 `referenceId`) is not known; apply writes the provider's referenceId, with a warning"
+                    .to_string()
+            },
             None,
         ),
         None => {}

@@ -673,6 +673,7 @@ fn load_provider(reader: &mut Reader, path: &str) -> Result<ProviderFile> {
     Ok(ProviderFile {
         path: path.to_string(),
         reference_id: string_field(&object, "referenceId", path, true)?,
+        id: string_field(&object, "_id", path, false)?,
         name: string_field(&object, "name", path, true)?,
         service: string_field(&object, "service", path, true)?,
         properties,

@@ -169,6 +169,9 @@ fn escalates_to_handover(config: &Object) -> bool {
 pub struct ProviderFile {
     pub path: String,
     pub reference_id: String,
+    /// The provider's `_id` where known (API mode; a clone file that has one): tenants whose
+    /// selector options hold `_id`s point nodes at it.
+    pub id: String,
     pub name: String,
     pub service: String,
     pub properties: Object,
@@ -200,11 +203,15 @@ impl Project {
         self.endpoints.iter().find(|e| e.name == name)
     }
 
-    /// Provider `referenceId` → index (the first, if repeated), for resolving many nodes.
+    /// Provider `referenceId`, then `_id` where known → index (the first, if repeated), for
+    /// resolving many nodes (a node holds one or the other, as the tenant's selector does).
     pub fn provider_index(&self) -> HashMap<&str, usize> {
-        let mut index = HashMap::with_capacity(self.providers.len());
+        let mut index = HashMap::with_capacity(self.providers.len() * 2);
         for (i, provider) in self.providers.iter().enumerate() {
             index.entry(provider.reference_id.as_str()).or_insert(i);
+        }
+        for (i, provider) in self.providers.iter().enumerate().filter(|(_, p)| !p.id.is_empty()) {
+            index.entry(provider.id.as_str()).or_insert(i);
         }
         index
     }

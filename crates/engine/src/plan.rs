@@ -723,15 +723,19 @@ pub enum PendingWrite {
 /// The files that realise the plan's providers and node edits: new provider files first,
 /// then each chart once with all of its node edits.
 ///
-/// `relink` (linking a clone to a tenant) maps provider referenceIds in the clone to the
-/// tenant's: provider files whose id changes are rewritten and nodes already pointing at an
-/// old id are re-pointed.
+/// `relink` (linking a clone to a tenant) maps provider referenceIds in the clone to what
+/// the tenant's nodes hold for them (its referenceId, or `_id`): provider files whose id
+/// changes are rewritten, nodes already pointing at an old id are re-pointed, and switched
+/// nodes get the mapped value.
 pub fn pending_writes(project: &Project, analysis: &Analysis, relink: &HashMap<String, String>) -> Vec<PendingWrite> {
     let mut writes: Vec<PendingWrite> = analysis
         .groups_in_scope()
         .filter(|(_, group)| match group.existing {
             None => group.is_complete(),
-            Some(existing) => project.providers[existing].reference_id != group.reference_id,
+            Some(existing) => {
+                let file = &project.providers[existing];
+                file.reference_id != group.reference_id || (!group.id.is_empty() && file.id != group.id)
+            }
         })
         .map(|(index, _)| PendingWrite::Provider(index))
         .collect();
@@ -764,12 +768,15 @@ pub fn materialize(
                 None => None,
             };
             let properties = group.property_map().unwrap_or_default();
-            let document = serde_json::json!({
+            let mut document = serde_json::json!({
                 "referenceId": group.reference_id,
                 "name": group.name,
                 "service": group.pair.target_service,
                 "properties": properties.iter().map(|(key, value)| serde_json::json!({"key": key, "value": value})).collect::<Vec<_>>(),
             });
+            if !group.id.is_empty() {
+                document["_id"] = Value::String(group.id.clone());
+            }
             Ok(FileChange {
                 path: provider_path(&group.name),
                 before,
@@ -794,7 +801,8 @@ pub fn materialize(
                 let node = analysis.node(project, handover);
                 let (reference, set) = match (&handover.resolution, &handover.selector) {
                     (Resolution::Migrate { group, switch, .. }, _) => {
-                        (analysis.groups[*group].reference_id.clone(), Some(&switch.rewrite.set))
+                        let reference = &analysis.groups[*group].reference_id;
+                        (relink.get(reference).unwrap_or(reference).clone(), Some(&switch.rewrite.set))
                     }
                     (_, Selector::Provider(old)) if relink.contains_key(old) => (relink[old].clone(), None),
                     _ => continue,

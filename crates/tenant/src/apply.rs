@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 
 use crate::client::{CallError, Client, Method};
 use crate::pool::map_ordered;
+use crate::selector::{self, ValueForm};
 use crate::store::ApiIndex;
 use handover_migrate_engine::analysis::{Analysis, EndpointState, Resolution};
 use handover_migrate_engine::model::Project;
@@ -189,10 +190,16 @@ pub fn apply(
     let service_ids = check_services(analysis, index, &to_create)?;
     let (mut run, previous) = open_run(client, index, state, RunKind::Apply, digest, target)?;
     let made = ensure_providers(&mut run, analysis, index, previous.as_ref(), &service_ids, &to_create)?;
-    // Minted (planned) referenceId → the tenant's real one.
-    let real_ids: HashMap<String, String> =
-        made.iter().map(|(g, (_, reference))| (analysis.groups[*g].reference_id.clone(), reference.clone())).collect();
+    // Minted (planned) referenceId → the tenant's real (`_id`, referenceId).
+    let real_ids: HashMap<String, (String, String)> =
+        made.iter().map(|(g, found)| (analysis.groups[*g].reference_id.clone(), found.clone())).collect();
     let switches = analysis.nodes.iter().filter(|n| matches!(n.resolution, Resolution::Migrate { .. })).count();
+    let form = if switches == 0 {
+        ValueForm::ReferenceId
+    } else {
+        let flow = project.flows.first().map(|f| f.id.as_str());
+        value_form(client, index, &analysis.options.selector_key, flow, &made)?
+    };
     let progress = handover_migrate_io::progress::phase("Writing to the API", Some(made.len() + switches));
     made.iter().for_each(|_| progress.inc());
     let migrations: Vec<_> = analysis
@@ -209,7 +216,15 @@ pub fn apply(
         let node = analysis.node(project, handover);
         let locale = &project.locales[chart.locale];
         let group = &analysis.groups[group];
-        let reference = real_ids.get(&group.reference_id).cloned().unwrap_or_else(|| group.reference_id.clone());
+        // The provider as the tenant's selector names it: a made one by what the create
+        // answered, an existing one by the ids the tenant listed.
+        let reference = match real_ids.get(&group.reference_id) {
+            Some((id, reference)) => form.value_of(id, reference).to_string(),
+            None => match (form, index.provider_ids.get(&group.reference_id)) {
+                (ValueForm::Id, Some(id)) => id.clone(),
+                _ => group.reference_id.clone(),
+            },
+        };
         let node_path = format!("/flows/{}/chart/nodes/{}", flow.id, node.id);
         let read_config = |client: &Client| -> Result<Value> {
             let current = client.get(&node_path, &[("preferredLocaleId", locale.id.clone())])?;
@@ -252,6 +267,40 @@ pub fn apply(
     })?;
     run.note(outcomes);
     finish(run, previous)
+}
+
+/// The value form the tenant's selector holds ([`crate::selector`]): judged by the options
+/// read at load against the providers the tenant listed; when those name none and the
+/// options are a list, read again once the providers of this run exist. Nothing to judge
+/// by: the referenceId, with a warning.
+fn value_form(
+    client: &Client,
+    index: &ApiIndex,
+    key: &str,
+    flow: Option<&str>,
+    made: &HashMap<usize, (String, String)>,
+) -> Result<ValueForm> {
+    let providers = index
+        .provider_ids
+        .iter()
+        .map(|(reference, id)| (id.as_str(), reference.as_str()))
+        .chain(made.values().map(|(id, reference)| (id.as_str(), reference.as_str())));
+    let listed = selector::option_values(&index.handover_descriptors, key);
+    if let Some(form) = listed.as_ref().and_then(|values| selector::form_of(values, providers.clone())) {
+        tracing::info!("the selector's options hold provider {}s", form.as_str());
+        return Ok(form);
+    }
+    if let (Some(_), Some(flow), false) = (&listed, flow, made.is_empty()) {
+        if let Some(form) = selector::discover(client, flow, key, providers)? {
+            tracing::info!(
+                "the selector's options hold provider {}s (read after creating the providers)",
+                form.as_str()
+            );
+            return Ok(form);
+        }
+    }
+    selector::warn_undetermined(key, listed.is_some());
+    Ok(ValueForm::ReferenceId)
 }
 
 /// Create (or, after an interrupted run, find) each provider of `groups` and set its
@@ -336,9 +385,19 @@ fn ensure_providers(
     Ok(made)
 }
 
+/// What linking a clone to a tenant settled.
+pub struct Linked {
+    /// The API run (absent when nothing had to be created).
+    pub run: Option<RunOutcome>,
+    /// Group index → the tenant's (`_id`, `referenceId`).
+    pub providers: HashMap<usize, (String, String)>,
+    /// What the tenant's selector holds for a provider ([`crate::selector`]).
+    pub form: ValueForm,
+}
+
 /// Linking a clone: make sure every provider of the run exists on the tenant (reusing one
-/// with the same service and properties, else creating it). Returns group index → the
-/// tenant's `referenceId`, and the API run (absent when nothing had to be created).
+/// with the same service and properties, else creating it), then learn from the tenant's
+/// node descriptors what its selector holds for a provider.
 pub fn link_providers(
     client: &Client,
     analysis: &Analysis,
@@ -347,8 +406,8 @@ pub fn link_providers(
     state: &StateDir,
     digest: &str,
     target: &str,
-) -> Result<(Option<RunOutcome>, HashMap<usize, String>)> {
-    let mut real: HashMap<usize, String> = HashMap::new();
+) -> Result<Linked> {
+    let mut real: HashMap<usize, (String, String)> = HashMap::new();
     let mut to_create = Vec::new();
     for (group_index, group) in analysis.groups_in_scope().filter(|(_, g)| g.is_complete()) {
         let found = tenant.iter().find(|p| {
@@ -357,19 +416,56 @@ pub fn link_providers(
         });
         match found {
             Some(provider) => {
-                real.insert(group_index, provider.reference_id.clone());
+                real.insert(group_index, (provider.id.clone(), provider.reference_id.clone()));
             }
             None => to_create.push(group_index),
         }
     }
-    if to_create.is_empty() {
-        return Ok((None, real));
+    let run = if to_create.is_empty() {
+        None
+    } else {
+        let service_ids = check_services(analysis, index, &to_create)?;
+        let (mut run, previous) = open_run(client, index, state, RunKind::Apply, digest, target)?;
+        let made = ensure_providers(&mut run, analysis, index, previous.as_ref(), &service_ids, &to_create)?;
+        real.extend(made);
+        Some(finish(run, previous)?)
+    };
+    let form = linked_value_form(client, index, &analysis.options.selector_key, tenant, &real)?;
+    Ok(Linked { run, providers: real, form })
+}
+
+/// The value form for a linked clone: the clone has no descriptors, so read those of the
+/// tenant's first flow (after the providers exist) and judge them by every provider known.
+fn linked_value_form(
+    client: &Client,
+    index: &ApiIndex,
+    key: &str,
+    tenant: &[handover_migrate_engine::model::ProviderFile],
+    real: &HashMap<usize, (String, String)>,
+) -> Result<ValueForm> {
+    let page = client.get("/flows", &[("projectId", index.project_id.clone()), ("limit", "1".to_string())])?;
+    let flow = page.pointer("/items/0/_id").and_then(Value::as_str).map(str::to_string);
+    let Some(flow) = flow else {
+        tracing::warn!("the tenant's project has no flow to read node descriptors from");
+        selector::warn_undetermined(key, false);
+        return Ok(ValueForm::ReferenceId);
+    };
+    let descriptors = client.get_all(&format!("/flows/{flow}/chart/descriptors"), &[])?;
+    let listed = selector::option_values(&descriptors, key);
+    let providers = tenant
+        .iter()
+        .map(|p| (p.id.as_str(), p.reference_id.as_str()))
+        .chain(real.values().map(|(id, reference)| (id.as_str(), reference.as_str())));
+    match listed.as_ref().and_then(|values| selector::form_of(values, providers)) {
+        Some(form) => {
+            tracing::info!("the selector's options hold provider {}s", form.as_str());
+            Ok(form)
+        }
+        None => {
+            selector::warn_undetermined(key, listed.is_some());
+            Ok(ValueForm::ReferenceId)
+        }
     }
-    let service_ids = check_services(analysis, index, &to_create)?;
-    let (mut run, previous) = open_run(client, index, state, RunKind::Apply, digest, target)?;
-    let made = ensure_providers(&mut run, analysis, index, previous.as_ref(), &service_ids, &to_create)?;
-    real.extend(made.into_iter().map(|(g, (_, reference))| (g, reference)));
-    Ok((Some(finish(run, previous)?), real))
 }
 
 fn create_provider(run: &ApiRun, body: &Value, name: &str) -> Result<Value> {

@@ -4,11 +4,13 @@
 //! - [`pool`]: a few requests in flight at once under the client's rate budget;
 //! - [`store`]: reads a project into the same model as a clone;
 //! - [`apply`]: journaled writes, cleanup and rollback on the tenant;
-//! - [`survey`]: `doctor`'s read-only look at a tenant (index reads only).
+//! - [`survey`]: `doctor`'s read-only look at a tenant (index reads only);
+//! - [`selector`]: whether the tenant's provider selector holds `referenceId`s or `_id`s.
 
 pub mod apply;
 pub mod client;
 pub mod pool;
+pub mod selector;
 pub mod store;
 pub mod survey;
 

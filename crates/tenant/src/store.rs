@@ -45,6 +45,9 @@ pub struct ApiIndex {
     pub services: Vec<Service>,
     /// The selector field found in the node descriptors, or every candidate when that is ambiguous.
     pub selector: SelectorDiscovery,
+    /// The descriptors of Handover to Agent and Check Agent Availability as read (their
+    /// selector's options tell the value form, [`crate::selector`]).
+    pub handover_descriptors: Vec<Value>,
     /// Linking a clone: the tenant's providers (the project's own are the clone's files).
     pub tenant_providers: Vec<ProviderFile>,
 }
@@ -137,7 +140,17 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
     fingerprint.extend(provider_fingerprints);
 
     index.selector = match flows.first() {
-        Some(flow) => discover_selector(&client.get_all(&format!("/flows/{}/chart/descriptors", flow.id), &[])?),
+        Some(flow) => {
+            let descriptors = client.get_all(&format!("/flows/{}/chart/descriptors", flow.id), &[])?;
+            let selector = discover_selector(&descriptors);
+            index.handover_descriptors = descriptors
+                .into_iter()
+                .filter(|d| {
+                    d.get("type").and_then(Value::as_str).is_some_and(|t| HandoverNodeType::from_type(t).is_some())
+                })
+                .collect();
+            selector
+        }
         None => SelectorDiscovery::NoFlows,
     };
 
@@ -246,8 +259,9 @@ pub fn load_providers(
         }
         fingerprint.insert(path.clone(), sha256_json(&item));
         let reference_id = str_of(&item, "referenceId");
-        index.provider_ids.insert(reference_id.clone(), str_of(&item, "_id"));
-        providers.push(ProviderFile { path, reference_id, name, service: str_of(&item, "service"), properties });
+        let id = str_of(&item, "_id");
+        index.provider_ids.insert(reference_id.clone(), id.clone());
+        providers.push(ProviderFile { path, reference_id, id, name, service: str_of(&item, "service"), properties });
     }
     index.services = client
         .get_all("/handover/services", &[])?

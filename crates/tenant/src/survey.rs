@@ -276,16 +276,7 @@ fn selector_facts(descriptors: &[Value]) -> SelectorFacts {
             .find(|f| f.get("key").and_then(Value::as_str) == Some(key.as_str()));
         if let Some(field) = field {
             facts.field_type = field.get("type").and_then(Value::as_str).map(str::to_string);
-            facts.option_values = field.pointer("/params/options").and_then(Value::as_array).map(|options| {
-                options
-                    .iter()
-                    .filter_map(|o| match o {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Object(_) => o.get("value").and_then(Value::as_str).map(str::to_string),
-                        _ => None,
-                    })
-                    .collect()
-            });
+            facts.option_values = crate::selector::option_values(descriptors, key);
         }
     }
     facts

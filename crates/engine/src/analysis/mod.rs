@@ -91,6 +91,9 @@ pub struct Group {
     pub draft: ProviderDraft,
     pub name: String,
     pub reference_id: String,
+    /// The tenant's `_id` of the provider, once linking a clone learned it (written into the
+    /// provider file, where nodes of a tenant whose selector holds `_id`s find it); else empty.
+    pub id: String,
     /// Index of an existing provider file this group reuses.
     pub existing: Option<usize>,
     /// Properties in draft order; `None` where an answer is still missing.
@@ -146,6 +149,7 @@ impl Group {
             draft,
             name: String::new(),
             reference_id: String::new(),
+            id: String::new(),
             existing: None,
             properties: Vec::new(),
             steps: Vec::new(),

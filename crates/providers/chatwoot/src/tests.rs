@@ -1,11 +1,38 @@
 use super::*;
-use handover_migrate_core::testkit::{object, Vendor};
-use handover_migrate_core::{DraftValue, ManualStepKind, Object, ProviderMigration, Severity, VerifyRequest};
-use serde_json::{json, Value};
+use handover_migrate_core::testkit::{object, Cases, Vendor};
+use handover_migrate_core::{Object, ProviderMigration, VerifyRequest};
+use serde_json::json;
 
 fn vendor() -> Vendor {
     Vendor::same(provider(), KIND)
 }
+
+fn cases() -> Cases {
+    Cases {
+        vendor: vendor(),
+        settings: realistic(),
+        provider_name: "Chatwoot Support",
+        required: &["baseUrl", "accountId"],
+        rejected: vec![
+            ("baseUrl", json!("  "), "missing"),
+            ("accountId", json!("  "), "missing"),
+            ("baseUrl", json!("CANARY.chatwoot.example/api/v1"), "absolute URL"),
+            ("baseUrl", json!(5), "must be a string"),
+            ("accountId", json!(6607), "must be a string"),
+            ("chatwootInboxId", json!(5446), "must be a string"),
+            ("forwardOnlyHandoverConversations", json!("CANARY"), "true or false"),
+        ],
+        secrets: &["apiKey"],
+        asked_secrets: &["apiKey"],
+        webhook: &["/handover/chatwoot"],
+        reminders: &[],
+        verify_complete: json!({"baseUrl": "https://app.chatwoot.com/api/v1", "accountId": "6607", "apiKey": "k"}),
+        verify_optional: &[],
+        verify_required: &["baseUrl", "accountId", "apiKey"],
+    }
+}
+
+handover_migrate_core::vendor_cases!(cases);
 
 /// The Chatwoot example of `cognigy-model.md` §1.5 (IDs from the Chatwoot provider doc).
 fn realistic() -> Object {
@@ -19,26 +46,11 @@ fn realistic() -> Object {
 }
 
 #[test]
-fn maps_realistic_settings() {
-    let draft = vendor().map(realistic()).expect("valid");
-    insta::assert_json_snapshot!(draft);
-}
-
-#[test]
 fn manual_steps_for_a_masked_api_key() {
     let mut s = realistic();
     s.insert("apiKey".into(), json!("********"));
     let steps = vendor().steps("Chatwoot Support", vendor().map(s).expect("valid"));
     insta::assert_json_snapshot!(steps);
-}
-
-#[test]
-fn clear_text_secrets_leave_only_the_webhook_confirmation() {
-    let steps = vendor().steps("Chatwoot Support", vendor().map(realistic()).expect("valid"));
-    assert_eq!(steps.len(), 1, "{steps:?}");
-    assert_eq!(steps[0].key, "confirm.webhook");
-    assert_eq!(steps[0].kind, ManualStepKind::Confirm);
-    assert!(steps[0].prompt.contains("/handover/chatwoot"), "{}", steps[0].prompt);
 }
 
 #[test]
@@ -71,26 +83,6 @@ fn node_fill_needs_an_endpoint_default() {
 }
 
 #[test]
-fn each_required_field_is_named_when_missing() {
-    let required = ["baseUrl", "accountId"];
-    vendor().assert_required(&realistic(), &required);
-    let blank = required.map(|key| (key, json!("  "), "missing"));
-    vendor().assert_rejected(&realistic(), &blank);
-}
-
-#[test]
-fn format_rules_name_the_field() {
-    let cases = [
-        ("baseUrl", json!("CANARY.chatwoot.example/api/v1"), "absolute URL"),
-        ("baseUrl", json!(5), "must be a string"),
-        ("accountId", json!(6607), "must be a string"),
-        ("chatwootInboxId", json!(5446), "must be a string"),
-        ("forwardOnlyHandoverConversations", json!("CANARY"), "true or false"),
-    ];
-    vendor().assert_rejected(&realistic(), &cases);
-}
-
-#[test]
 fn unknown_keys_are_errors() {
     let mut s = realistic();
     s.insert("liveAgentInboxId".into(), json!("32852"));
@@ -102,44 +94,14 @@ fn unknown_keys_are_errors() {
 }
 
 #[test]
-fn masked_secret_is_never_kept() {
-    let mut s = realistic();
-    s.insert("apiKey".into(), json!("********"));
-    let draft = vendor().map(s).expect("valid");
-    assert_eq!(draft.properties.iter().find(|p| p.key == "apiKey").map(|p| &p.value), Some(&DraftValue::Masked));
-}
-
-#[test]
-fn missing_secret_becomes_a_manual_step_not_an_error() {
-    let mut s = realistic();
-    s.shift_remove("apiKey");
-    let draft = vendor().map(s).expect("missing secret is asked for");
-    let api_key = draft.properties.iter().find(|p| p.key == "apiKey").expect("apiKey");
-    assert_eq!(api_key.value, DraftValue::Missing);
-    assert_eq!(api_key.class, PropertyClass::Secret);
-    let steps = vendor().steps("Chatwoot Support", draft);
-    assert!(steps.iter().any(|s| s.key == "secrets.apiKey" && s.kind == ManualStepKind::Secret("apiKey".into())));
-}
-
-#[test]
-fn verify_requires_every_property() {
-    let request = |properties: Value| VerifyRequest {
+fn verify_names_a_masked_api_key() {
+    let masked = provider().verify(&VerifyRequest {
         pair: MigrationPair::same(KIND),
         provider_name: "Chatwoot Support".into(),
-        properties: object(properties),
-    };
-    let complete = json!({"baseUrl": "https://app.chatwoot.com/api/v1", "accountId": "6607", "apiKey": "k"});
-    assert!(provider().verify(&request(complete.clone())).is_empty());
-    for key in ["baseUrl", "accountId", "apiKey"] {
-        let mut properties = complete.clone();
-        properties.as_object_mut().expect("object").shift_remove(key);
-        let findings = provider().verify(&request(properties));
-        assert_eq!(findings.len(), 1, "{findings:?}");
-        assert_eq!(findings[0].severity, Severity::Error);
-        assert!(findings[0].message.contains(key), "{}", findings[0].message);
-    }
-    let masked = provider()
-        .verify(&request(json!({"baseUrl": "https://app.chatwoot.com/api/v1", "accountId": "6607", "apiKey": "****"})));
+        properties: object(
+            json!({"baseUrl": "https://app.chatwoot.com/api/v1", "accountId": "6607", "apiKey": "****"}),
+        ),
+    });
     assert!(masked[0].message.contains("masked"));
 }
 

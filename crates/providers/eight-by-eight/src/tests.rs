@@ -1,13 +1,36 @@
 use super::*;
-use handover_migrate_core::testkit::{object, Vendor};
-use handover_migrate_core::{
-    DraftValue, HandoverNodeType, ManualStepKind, Object, ProviderMigration, Severity, VerifyRequest,
-};
-use serde_json::{json, Value};
+use handover_migrate_core::testkit::{object, Cases, Vendor};
+use handover_migrate_core::{HandoverNodeType, Object, ProviderMigration, VerifyRequest};
+use serde_json::json;
 
 fn vendor() -> Vendor {
     Vendor::same(provider(), KIND)
 }
+
+fn cases() -> Cases {
+    Cases {
+        vendor: vendor(),
+        settings: realistic(),
+        provider_name: "8x8 Support",
+        required: &["baseUrl", "apiTenant"],
+        rejected: vec![
+            ("baseUrl", json!("CANARY.8x8.com/chat-gateway/v1"), "absolute URL"),
+            ("baseUrl", json!(true), "must be a string"),
+            ("apiTenant", json!(format!("CANARY{}", "t".repeat(250))), "at most 255 characters"),
+            ("apiTenant", json!(42), "must be a string"),
+            ("forwardOnlyHandoverConversations", json!("CANARY"), "true or false"),
+        ],
+        secrets: &["apiKey"],
+        asked_secrets: &["apiKey"],
+        webhook: &["/handover/eightByEight"],
+        reminders: &[],
+        verify_complete: json!({"baseUrl": "https://api.8x8.com/chat-gateway/v1", "apiKey": "k", "apiTenant": "acme"}),
+        verify_optional: &[],
+        verify_required: &["baseUrl", "apiKey", "apiTenant"],
+    }
+}
+
+handover_migrate_core::vendor_cases!(cases);
 
 /// The 8x8 example of `cognigy-model.md` §1.5, with the elided URL path filled in.
 fn realistic() -> Object {
@@ -20,26 +43,11 @@ fn realistic() -> Object {
 }
 
 #[test]
-fn maps_realistic_settings() {
-    let draft = vendor().map(realistic()).expect("valid");
-    insta::assert_json_snapshot!(draft);
-}
-
-#[test]
 fn manual_steps_for_a_masked_api_key() {
     let mut s = realistic();
     s.insert("apiKey".into(), json!("********"));
     let steps = vendor().steps("8x8 Support", vendor().map(s).expect("valid"));
     insta::assert_json_snapshot!(steps);
-}
-
-#[test]
-fn clear_text_secrets_leave_only_the_webhook_confirmation() {
-    let steps = vendor().steps("8x8 Support", vendor().map(realistic()).expect("valid"));
-    assert_eq!(steps.len(), 1, "{steps:?}");
-    assert_eq!(steps[0].key, "confirm.webhook");
-    assert_eq!(steps[0].kind, ManualStepKind::Confirm);
-    assert!(steps[0].prompt.contains("/handover/eightByEight"), "{}", steps[0].prompt);
 }
 
 #[test]
@@ -62,23 +70,6 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
 }
 
 #[test]
-fn each_required_field_is_named_when_missing() {
-    vendor().assert_required(&realistic(), &["baseUrl", "apiTenant"]);
-}
-
-#[test]
-fn format_rules_name_the_field() {
-    let cases = [
-        ("baseUrl", json!("CANARY.8x8.com/chat-gateway/v1"), "absolute URL"),
-        ("baseUrl", json!(true), "must be a string"),
-        ("apiTenant", json!(format!("CANARY{}", "t".repeat(250))), "at most 255 characters"),
-        ("apiTenant", json!(42), "must be a string"),
-        ("forwardOnlyHandoverConversations", json!("CANARY"), "true or false"),
-    ];
-    vendor().assert_rejected(&realistic(), &cases);
-}
-
-#[test]
 fn a_tenant_of_exactly_255_characters_is_fine() {
     let mut s = realistic();
     // Counted in characters, not bytes.
@@ -96,45 +87,15 @@ fn unknown_keys_are_errors() {
 }
 
 #[test]
-fn masked_secret_is_never_kept() {
-    let mut s = realistic();
-    s.insert("apiKey".into(), json!("********"));
-    let draft = vendor().map(s).expect("valid");
-    assert_eq!(draft.properties.iter().find(|p| p.key == "apiKey").map(|p| &p.value), Some(&DraftValue::Masked));
-}
-
-#[test]
-fn missing_secret_becomes_a_manual_step_not_an_error() {
-    let mut s = realistic();
-    s.shift_remove("apiKey");
-    let draft = vendor().map(s).expect("missing secret is asked for");
-    let api_key = draft.properties.iter().find(|p| p.key == "apiKey").expect("apiKey");
-    assert_eq!(api_key.value, DraftValue::Missing);
-    assert_eq!(api_key.class, PropertyClass::Secret);
-    let steps = vendor().steps("8x8 Support", draft);
-    assert!(steps.iter().any(|s| s.key == "secrets.apiKey" && s.kind == ManualStepKind::Secret("apiKey".into())));
-}
-
-#[test]
-fn verify_requires_every_property() {
-    let request = |properties: &Value| VerifyRequest {
+fn verify_checks_the_tenant_length() {
+    let long_tenant = provider().verify(&VerifyRequest {
         pair: MigrationPair::same(KIND),
         provider_name: "8x8 Support".into(),
-        properties: object(properties.clone()),
-    };
-    let complete = json!({"baseUrl": "https://api.8x8.com/chat-gateway/v1", "apiKey": "k", "apiTenant": "acme"});
-    assert!(provider().verify(&request(&complete)).is_empty());
-    for key in ["baseUrl", "apiKey", "apiTenant"] {
-        let mut properties = complete.clone();
-        properties.as_object_mut().expect("object").shift_remove(key);
-        let findings = provider().verify(&request(&properties));
-        assert_eq!(findings.len(), 1, "{findings:?}");
-        assert_eq!(findings[0].severity, Severity::Error);
-        assert!(findings[0].message.contains(key), "{}", findings[0].message);
-    }
-    let mut long_tenant = complete.clone();
-    long_tenant["apiTenant"] = json!("t".repeat(256));
-    assert!(provider().verify(&request(&long_tenant))[0].message.contains("255"));
+        properties: object(
+            json!({"baseUrl": "https://api.8x8.com/chat-gateway/v1", "apiKey": "k", "apiTenant": "t".repeat(256)}),
+        ),
+    });
+    assert!(long_tenant[0].message.contains("255"));
 }
 
 #[test]

@@ -1,5 +1,5 @@
 use super::*;
-use handover_migrate_core::testkit::{object, Vendor};
+use handover_migrate_core::testkit::{object, Cases, Vendor};
 use handover_migrate_core::{
     DraftValue, HandoverNodeType, ManualStepKind, Object, ProviderMigration, Severity, VerifyRequest,
 };
@@ -27,11 +27,36 @@ fn realistic() -> Object {
 
 const REQUIRED: [&str; 5] = ["host", "organizationId", "deploymentId", "queue", "queueId"];
 
-#[test]
-fn maps_realistic_settings() {
-    let draft = vendor().map(realistic()).expect("valid");
-    insta::assert_json_snapshot!(draft);
+fn cases() -> Cases {
+    let mut verify_complete = realistic();
+    verify_complete.shift_remove("forwardOnlyHandoverConversations");
+    Cases {
+        vendor: vendor(),
+        settings: realistic(),
+        provider_name: "Genesys Guest Chat",
+        required: &REQUIRED,
+        rejected: vec![
+            ("host", json!("https://CANARY.mypurecloud.de"), "bare host name"),
+            ("host", json!("apps.mypurecloud.de/CANARY"), "bare host name"),
+            ("host", json!("mypure cloud.de"), "bare host name"),
+            ("sessionDuration", json!("60"), "whole number"),
+            ("sessionDuration", json!(1.5), "whole number"),
+            ("sendProfile", json!("CANARY"), "true or false"),
+            ("queueId", json!(42), "must be a string"),
+            ("oAuth2Connection", json!({"referenceId": "CANARY"}), "must be a string"),
+        ],
+        // The Genesys credentials are a Connection, not a secret of the provider.
+        secrets: &[],
+        asked_secrets: &[],
+        webhook: &[],
+        reminders: &["check.authenticationConnection"],
+        verify_complete: Value::Object(verify_complete),
+        verify_optional: &[],
+        verify_required: &["host", "organizationId", "deploymentId", "queue", "queueId", "oAuth2Connection"],
+    }
 }
+
+handover_migrate_core::vendor_cases!(cases);
 
 #[test]
 fn manual_steps_without_a_connection() {
@@ -109,26 +134,6 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
 }
 
 #[test]
-fn each_required_field_is_named_when_missing() {
-    vendor().assert_required(&realistic(), &REQUIRED);
-}
-
-#[test]
-fn format_rules_name_the_field() {
-    let cases = [
-        ("host", json!("https://CANARY.mypurecloud.de"), "bare host name"),
-        ("host", json!("apps.mypurecloud.de/CANARY"), "bare host name"),
-        ("host", json!("mypure cloud.de"), "bare host name"),
-        ("sessionDuration", json!("60"), "whole number"),
-        ("sessionDuration", json!(1.5), "whole number"),
-        ("sendProfile", json!("CANARY"), "true or false"),
-        ("queueId", json!(42), "must be a string"),
-        ("oAuth2Connection", json!({"referenceId": "CANARY"}), "must be a string"),
-    ];
-    vendor().assert_rejected(&realistic(), &cases);
-}
-
-#[test]
 fn optional_fields_may_be_absent() {
     let mut s = realistic();
     for key in ["sessionDuration", "sendProfile", "forwardOnlyHandoverConversations"] {
@@ -148,24 +153,13 @@ fn unknown_keys_are_errors() {
 }
 
 #[test]
-fn verify_requires_the_connection_and_every_required_property() {
+fn verify_checks_the_host() {
     let request = |properties: &Value| VerifyRequest {
         pair: MigrationPair::same(KIND),
         provider_name: "Genesys Guest Chat".into(),
         properties: object(properties.clone()),
     };
-    let mut complete = Value::Object(realistic());
-    complete.as_object_mut().expect("object").shift_remove("forwardOnlyHandoverConversations");
-    assert!(provider().verify(&request(&complete)).is_empty());
-    for key in REQUIRED.into_iter().chain(["oAuth2Connection"]) {
-        let mut properties = complete.clone();
-        properties.as_object_mut().expect("object").shift_remove(key);
-        let findings = provider().verify(&request(&properties));
-        assert_eq!(findings.len(), 1, "{findings:?}");
-        assert_eq!(findings[0].severity, Severity::Error);
-        assert!(findings[0].message.contains(key), "{}", findings[0].message);
-    }
-    let mut bad_host = complete.clone();
+    let mut bad_host = cases().verify_complete;
     bad_host["host"] = json!("https://mypurecloud.de");
     assert!(provider().verify(&request(&bad_host))[0].message.contains("host"));
 }

@@ -1,6 +1,6 @@
 use super::*;
-use handover_migrate_core::testkit::{object, Vendor};
-use handover_migrate_core::{DraftValue, HandoverNodeType, ManualStepKind, Object, Severity};
+use handover_migrate_core::testkit::{object, Cases, Vendor};
+use handover_migrate_core::{DraftValue, HandoverNodeType, Object};
 use serde_json::{json, Value};
 
 fn vendor() -> Vendor {
@@ -24,11 +24,36 @@ fn realistic() -> Object {
 
 const SECRETS: [&str; 3] = ["apiAccessToken", "realtimeAccessToken", "webhookSecret"];
 
-#[test]
-fn maps_realistic_settings() {
-    let draft = vendor().map(realistic()).expect("valid");
-    insta::assert_json_snapshot!(draft);
+fn cases() -> Cases {
+    Cases {
+        vendor: vendor(),
+        settings: realistic(),
+        provider_name: "Engage Support",
+        required: &[
+            "forwardOnlyHandoverConversations",
+            "botCategoryId",
+            "agentCategoryId",
+            "realtimeEndpointUrl",
+            "baseApiUrl",
+        ],
+        rejected: vec![
+            ("realtimeEndpointUrl", json!("ftp://CANARY.engagement.dimelo.com/realtime"), "absolute URL"),
+            ("baseApiUrl", json!(443), "must be a string"),
+            ("forwardOnlyHandoverConversations", json!("true"), "true or false"),
+            ("getQueueUpdates", json!("CANARY"), "true or false"),
+            ("botCategoryId", json!(5), "must be a string"),
+        ],
+        secrets: &SECRETS,
+        asked_secrets: &SECRETS,
+        webhook: &["/handover/rce", "Source Base URI", "Webhook URL", "Webhook Verification Token"],
+        reminders: &[],
+        verify_complete: Value::Object(realistic()),
+        verify_optional: &["getQueueUpdates"],
+        verify_required: &["forwardOnlyHandoverConversations", "botCategoryId", "baseApiUrl", "webhookSecret"],
+    }
 }
+
+handover_migrate_core::vendor_cases!(cases);
 
 #[test]
 fn manual_steps_for_masked_and_missing_secrets() {
@@ -38,17 +63,6 @@ fn manual_steps_for_masked_and_missing_secrets() {
     s.shift_remove("webhookSecret");
     let steps = vendor().steps("Engage Support", vendor().map(s).expect("valid"));
     insta::assert_json_snapshot!(steps);
-}
-
-#[test]
-fn clear_text_secrets_leave_only_the_webhook_confirmation() {
-    let steps = vendor().steps("Engage Support", vendor().map(realistic()).expect("valid"));
-    assert_eq!(steps.len(), 1, "{steps:?}");
-    assert_eq!(steps[0].key, "confirm.webhook");
-    assert_eq!(steps[0].kind, ManualStepKind::Confirm);
-    for expected in ["/handover/rce", "Source Base URI", "Webhook URL", "Webhook Verification Token"] {
-        assert!(steps[0].prompt.contains(expected), "{expected}: {}", steps[0].prompt);
-    }
 }
 
 #[test]
@@ -75,14 +89,6 @@ fn forward_only_is_a_real_toggle() {
 }
 
 #[test]
-fn each_required_field_is_named_when_missing() {
-    vendor().assert_required(
-        &realistic(),
-        &["forwardOnlyHandoverConversations", "botCategoryId", "agentCategoryId", "realtimeEndpointUrl", "baseApiUrl"],
-    );
-}
-
-#[test]
 fn optional_queue_updates_may_be_absent() {
     let mut s = realistic();
     s.shift_remove("getQueueUpdates");
@@ -91,15 +97,8 @@ fn optional_queue_updates_may_be_absent() {
 }
 
 #[test]
-fn format_rules_name_the_field() {
-    let cases = [
-        ("realtimeEndpointUrl", json!("ftp://CANARY.engagement.dimelo.com/realtime"), "absolute URL"),
-        ("baseApiUrl", json!(443), "must be a string"),
-        ("forwardOnlyHandoverConversations", json!("true"), "true or false"),
-        ("getQueueUpdates", json!("CANARY"), "true or false"),
-        ("botCategoryId", json!(5), "must be a string"),
-    ];
-    for issue in vendor().assert_rejected(&realistic(), &cases) {
+fn a_wrong_format_is_not_told_to_add_https() {
+    for issue in vendor().assert_rejected(&realistic(), &cases().rejected) {
         assert!(!issue.message.contains("put https://"), "{}", issue.message);
     }
 }
@@ -126,55 +125,6 @@ fn unknown_keys_are_errors() {
     s.insert("apiKey".into(), json!("CANARY-x"));
     let issue = vendor().one_issue(s, "apiKey");
     assert!(issue.message.contains("unknown key `apiKey`"), "{}", issue.message);
-}
-
-#[test]
-fn masked_secrets_are_never_kept() {
-    for key in SECRETS {
-        let mut s = realistic();
-        s.insert(key.into(), json!("********"));
-        let draft = vendor().map(s).expect("valid");
-        let property = draft.properties.iter().find(|p| p.key == key).expect(key);
-        assert_eq!(property.value, DraftValue::Masked);
-        assert_eq!(property.class, PropertyClass::Secret);
-    }
-}
-
-#[test]
-fn missing_secrets_become_manual_steps_not_errors() {
-    for key in SECRETS {
-        let mut s = realistic();
-        s.shift_remove(key);
-        let draft = vendor().map(s).expect("missing secret is asked for");
-        assert_eq!(draft.properties.iter().find(|p| p.key == key).map(|p| &p.value), Some(&DraftValue::Missing));
-        let steps = vendor().steps("Engage Support", draft);
-        assert!(
-            steps.iter().any(|s| s.key == format!("secrets.{key}") && s.kind == ManualStepKind::Secret(key.into())),
-            "{steps:?}"
-        );
-    }
-}
-
-#[test]
-fn verify_requires_every_required_property() {
-    let request = |properties: &Value| VerifyRequest {
-        pair: MigrationPair::same(KIND),
-        provider_name: "Engage Support".into(),
-        properties: object(properties.clone()),
-    };
-    let mut complete = Value::Object(realistic());
-    assert!(provider().verify(&request(&complete)).is_empty());
-    complete.as_object_mut().expect("object").shift_remove("getQueueUpdates");
-    assert!(provider().verify(&request(&complete)).is_empty(), "getQueueUpdates is optional");
-    for key in ["forwardOnlyHandoverConversations", "botCategoryId", "baseApiUrl", "webhookSecret"] {
-        let mut properties = complete.clone();
-        properties.as_object_mut().expect("object").shift_remove(key);
-        let findings = provider().verify(&request(&properties));
-        assert_eq!(findings.len(), 1, "{findings:?}");
-        assert_eq!(findings[0].severity, Severity::Error);
-        assert!(findings[0].message.contains(key), "{}", findings[0].message);
-        assert!(!findings[0].message.contains("CANARY"));
-    }
 }
 
 #[test]

@@ -1,8 +1,6 @@
 use super::*;
-use handover_migrate_core::testkit::{object, Vendor};
-use handover_migrate_core::{
-    DraftValue, HandoverNodeType, ManualStepKind, Object, ProviderMigration, Severity, VerifyRequest,
-};
+use handover_migrate_core::testkit::{object, Cases, Vendor};
+use handover_migrate_core::{DraftValue, HandoverNodeType, ManualStepKind, Object, ProviderMigration, VerifyRequest};
 use serde_json::{json, Value};
 
 fn vendor() -> Vendor {
@@ -25,11 +23,33 @@ fn realistic() -> Object {
 
 const REQUIRED: [&str; 5] = ["baseUrl", "apiVersion", "organizationId", "deploymentId", "buttonId"];
 
-#[test]
-fn maps_realistic_settings() {
-    let draft = vendor().map(realistic()).expect("valid");
-    insta::assert_json_snapshot!(draft);
+fn cases() -> Cases {
+    let mut verify_complete = realistic();
+    verify_complete.shift_remove("forwardOnlyHandoverConversations");
+    Cases {
+        vendor: vendor(),
+        settings: realistic(),
+        provider_name: "Salesforce Support",
+        required: &REQUIRED,
+        rejected: vec![
+            ("baseUrl", json!("CANARY.salesforceliveagent.com"), "absolute URL"),
+            ("baseUrl", json!(["https://d.la1-c2-fra.salesforceliveagent.com"]), "must be a string"),
+            ("apiVersion", json!(52), "must be a string"),
+            ("forwardUnknownEventsToFlow", json!("CANARY"), "true or false"),
+            ("forwardOnlyHandoverConversations", json!(1), "true or false"),
+        ],
+        // Salesforce holds IDs only (see `there_are_no_secrets`).
+        secrets: &[],
+        asked_secrets: &[],
+        webhook: &[],
+        reminders: &["check.chatApiRetired"],
+        verify_complete: Value::Object(verify_complete),
+        verify_optional: &[],
+        verify_required: &REQUIRED,
+    }
 }
+
+handover_migrate_core::vendor_cases!(cases);
 
 #[test]
 fn manual_steps_are_only_the_retirement_reminder() {
@@ -70,23 +90,6 @@ fn node_rewrites_keep_the_nodes_own_fields_and_types() {
 }
 
 #[test]
-fn each_required_field_is_named_when_missing() {
-    vendor().assert_required(&realistic(), &REQUIRED);
-}
-
-#[test]
-fn format_rules_name_the_field() {
-    let cases = [
-        ("baseUrl", json!("CANARY.salesforceliveagent.com"), "absolute URL"),
-        ("baseUrl", json!(["https://d.la1-c2-fra.salesforceliveagent.com"]), "must be a string"),
-        ("apiVersion", json!(52), "must be a string"),
-        ("forwardUnknownEventsToFlow", json!("CANARY"), "true or false"),
-        ("forwardOnlyHandoverConversations", json!(1), "true or false"),
-    ];
-    vendor().assert_rejected(&realistic(), &cases);
-}
-
-#[test]
 fn unknown_keys_are_errors() {
     let mut s = realistic();
     s.insert("deploymentName".into(), json!("CANARY"));
@@ -113,26 +116,6 @@ fn optional_forward_events_toggle_is_carried_when_set() {
     let mut s = realistic();
     s.shift_remove("forwardUnknownEventsToFlow");
     assert!(vendor().map(s).expect("valid").properties.iter().all(|p| p.key != "forwardUnknownEventsToFlow"));
-}
-
-#[test]
-fn verify_requires_every_required_property() {
-    let request = |properties: &Value| VerifyRequest {
-        pair: MigrationPair::same(KIND),
-        provider_name: "Salesforce Support".into(),
-        properties: object(properties.clone()),
-    };
-    let mut complete = Value::Object(realistic());
-    complete.as_object_mut().expect("object").shift_remove("forwardOnlyHandoverConversations");
-    assert!(provider().verify(&request(&complete)).is_empty());
-    for key in REQUIRED {
-        let mut properties = complete.clone();
-        properties.as_object_mut().expect("object").shift_remove(key);
-        let findings = provider().verify(&request(&properties));
-        assert_eq!(findings.len(), 1, "{findings:?}");
-        assert_eq!(findings[0].severity, Severity::Error);
-        assert!(findings[0].message.contains(key), "{}", findings[0].message);
-    }
 }
 
 #[test]
