@@ -165,3 +165,114 @@ fn html_report_renders_in_headless_chromium() {
     }
     assert_no_secret(&dom);
 }
+
+/// Names an attacker controls (an endpoint, a flow, a node label) stay text in both reports:
+/// no element, link or entity comes from them; control and bidi characters are quoted as the
+/// terminal quotes them, and flagged. The HTML one is also parsed by Chromium when present.
+#[test]
+fn hostile_names_are_inert_in_reports() {
+    let project = Scratch::example();
+    let script_name = "</script><img src=x onerror=alert(1)>";
+    project.edit_json("endpoints/Partner Chat/config.json", |endpoint| {
+        endpoint["name"] = serde_json::Value::String(script_name.into());
+    });
+    let link_name = "[Billing](javascript:alert(1)) <a href=\"javascript:alert(2)\">x</a> &#x202E;";
+    project.edit_json("flows/Billing/config.json", |flow| {
+        flow["name"] = serde_json::Value::String(link_name.into());
+    });
+    let bidi_name = "Webchat Production \u{202E}lanretni\u{202C}";
+    project.edit_json("endpoints/Webchat Production/config.json", |endpoint| {
+        endpoint["name"] = serde_json::Value::String(bidi_name.into());
+    });
+    project.edit_json("endpoints/Webchat Staging/config.json", |endpoint| {
+        endpoint["name"] = serde_json::Value::String("Webchat St\u{430}ging".into());
+        // Cyrillic а
+    });
+    let evil_label = "Talk\u{1b}[2J\u{7} to a `human` <svg onload=alert(3)>";
+    project.edit_json("flows/Main/en-US/chart.json", |chart| {
+        for node in chart["nodes"].as_array_mut().unwrap() {
+            if node["label"] == "Talk to a human" {
+                node["label"] = serde_json::Value::String(evil_label.into());
+            }
+        }
+    });
+
+    let md = stable(&project, &["report"]);
+    // Markdown escapes with a backslash: every occurrence must follow one.
+    let unescaped = |needle: &str| md.match_indices(needle).any(|(at, _)| !md[..at].ends_with('\\'));
+    for raw in ["<img", "<a ", "<svg", "</script>", "](javascript:", "&#x202E;"] {
+        assert!(!unescaped(raw), "the Markdown report holds {raw:?} unescaped:\n{md}");
+    }
+    for raw in ['\u{202E}', '\u{1b}', '\u{7}'] {
+        assert!(!md.contains(raw), "the Markdown report holds {raw:?} raw");
+    }
+    assert!(md.contains("\\</script\\>\\<img src=x onerror=alert(1)\\>"), "{md}");
+    assert!(md.contains("\\[Billing\\](javascript:alert(1))"), "{md}");
+    // Quoted git-style (`\342…`), then the backslashes escaped for Markdown.
+    assert!(md.contains("Webchat Production \\\\342\\\\200\\\\256lanretni\\\\342\\\\200\\\\254"), "{md}");
+    assert!(md.contains("⚠ (contains bidirectional control characters"), "{md}");
+    assert!(md.contains("\"Talk\\\\033\\[2J\\\\a to a"), "{md}");
+
+    let out = tempfile::tempdir().unwrap();
+    let html_path = out.path().join("report.html");
+    project.cmd(&["report", "--format", "html", "--out", html_path.to_str().unwrap()]).assert().success();
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    for raw in ["<img", "<a ", "<svg onload", "</script>", "javascript:alert(2)\"", "\u{202E}", "\u{1b}", "\u{7}"] {
+        assert!(!html.contains(raw), "the HTML report holds {raw:?} unescaped");
+    }
+    assert!(html.contains("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(html.contains("&amp;#x202E;"), "an entity from a name must stay text");
+    assert!(html.contains("Webchat Production \\342\\200\\256lanretni\\342\\200\\254"));
+    assert!(html.contains("class=\"flag\" title=\"contains bidirectional control characters"));
+    assert!(html.contains("Talk\\033[2J\\a to a"));
+    assert!(html.contains("title=\"mixes scripts in one word"), "a look-alike name is not flagged");
+
+    let Some(chromium) = chromium() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must have chromium (.ci/run installs it)");
+        eprintln!("skipped the browser half: no chromium on this machine (apt-get install chromium)");
+        return;
+    };
+    let profile = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", html_path.display());
+    let dom = stdout(&browser(chromium, profile.path(), &["--dump-dom", &url]));
+    assert!(dom.contains("id=\"verify-status\""), "the page did not render:\n{dom}");
+    for element in ["<img", "<a ", "<script", "onerror=\"", "onload=\""] {
+        assert!(!dom.contains(element), "the rendered page has {element:?}");
+    }
+}
+
+/// At 500 endpoints and 1,000 flows both reports stay under 300 KB: the diagram, the
+/// per-provider cards, the node table and the per-provider manual steps collapse into
+/// tables of one row per endpoint or provider, counts, and pointers to the full detail,
+/// which the JSON report still holds.
+#[test]
+fn reports_stay_small_at_500_endpoints_and_1000_flows() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = handover_migrate_projectgen::Options {
+        endpoints: 500,
+        flows: 1000,
+        locales: 2,
+        nodes_per_flow: 6,
+        ..Default::default()
+    };
+    handover_migrate_projectgen::generate(dir.path(), &options).unwrap();
+    let project = Scratch { dir };
+    let md = stable(&project, &["report"]);
+    assert!(md.len() < 300 * 1000, "the Markdown report is {} bytes", md.len());
+    for collapsed in [
+        "The diagram is left out at this size",
+        "Each provider's properties: `handover-migrate plan --detail`.",
+        "node(s): ",
+        "**250 provider(s)**: ",
+        "more provider → flow rows (`handover-migrate report --json` lists every one).",
+    ] {
+        assert!(md.contains(collapsed), "not collapsed: {collapsed:?}");
+    }
+    let html = stable(&project, &["report", "--format", "html"]);
+    assert!(html.len() < 300 * 1000, "the HTML report is {} bytes", html.len());
+    assert!(html.contains("The diagram is left out at this size") && !html.contains("<svg"), "the diagram is drawn");
+    let json: serde_json::Value = serde_json::from_str(&stable(&project, &["report", "--json"])).unwrap();
+    let nodes = json["nodes"].as_array().unwrap().len();
+    assert_eq!(nodes, json["summary"]["nodes_to_switch"].as_u64().unwrap() as usize);
+    assert!(nodes > 1000, "the JSON report holds every node: {nodes}");
+}
