@@ -84,6 +84,17 @@ struct Setup {
 
 impl Setup {
     fn new(conflict_in_second: bool, extra_us_project: Option<&str>) -> Setup {
+        Setup::with_limits(conflict_in_second, extra_us_project, None, "1000/1")
+    }
+
+    /// `eu_server_limit`: the simulated eu tenant's own rate limit (per API key, all its
+    /// projects together); `eu_client_limit`: the fleet file's `rate-limit` for eu.
+    fn with_limits(
+        conflict_in_second: bool,
+        extra_us_project: Option<&str>,
+        eu_server_limit: Option<(u32, f64)>,
+        eu_client_limit: &str,
+    ) -> Setup {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let seeds = root.join("seeds");
@@ -96,7 +107,8 @@ impl Setup {
         let b1 = distinct_copy(&seeds.join("us/brand-c"), "b1", |_| {});
         distinct_copy(&root.join("clones/brand-d"), "c1", |_| {});
         let options = |key: &str| Options::new(key, "").selector_key("handoverProvider");
-        let eu = MultiSim::load_dir(seeds.join("eu"), options(EU_KEY)).unwrap().spawn().unwrap();
+        let eu_faults = cognigy_sim::Faults { rate_limit: eu_server_limit, ..cognigy_sim::Faults::default() };
+        let eu = MultiSim::load_dir(seeds.join("eu"), options(EU_KEY).faults(eu_faults)).unwrap().spawn().unwrap();
         let us = MultiSim::load_dir(seeds.join("us"), options(US_KEY)).unwrap().spawn().unwrap();
         let us_list = match extra_us_project {
             Some(extra) => format!("[\"{b1}\", \"{extra}\"]"),
@@ -105,8 +117,8 @@ impl Setup {
         std::fs::write(
             root.join("fleet.toml"),
             format!(
-                "[[tenant]]\nname = \"eu\"\napi-url = \"{}\"\napi-key-env = \"FLEET_EU_KEY\"\nprojects = \"all\"\n\
-                 rate-limit = \"1000/1\"\n\n[[tenant]]\nname = \"us\"\napi-url = \"{}\"\napi-key-file = \"us.key\"\n\
+                "[[tenant]]\nname = \"eu\"\napi-url = \"{}\"\napi-key-env = \"COGNIGY_EU_KEY\"\nprojects = \"all\"\n\
+                 rate-limit = \"{eu_client_limit}\"\n\n[[tenant]]\nname = \"us\"\napi-url = \"{}\"\napi-key-file = \"us.key\"\n\
                  projects = {us_list}\n\n[[clones]]\npath = \"clones/*\"\n",
                 eu.base_url(),
                 us.base_url()
@@ -127,7 +139,7 @@ impl Setup {
 
     fn fleet(&self, args: &[&str]) -> std::process::Output {
         let mut cmd = bin();
-        cmd.env("FLEET_EU_KEY", EU_KEY)
+        cmd.env("COGNIGY_EU_KEY", EU_KEY)
             .env("XDG_STATE_HOME", self.root().join("state"))
             .env_remove("COGNIGY_API_KEY")
             .arg("fleet")
@@ -295,6 +307,14 @@ fn a_project_needing_input_and_one_failing_leave_the_rest_migrated() {
     assert!(setup.providers(&setup.eu, &setup.eu_projects[1]).is_empty(), "the project needing input stays as it was");
     let needs = apply["projects"].as_array().unwrap().iter().find(|p| p["status"] == "needs_input").unwrap();
     assert!(needs["message"].as_str().unwrap().contains("conflict"), "{needs:#}");
+    // Machine-readable, as a single project's error@1: the conflict and the entry settling it.
+    let input = needs["input_needed"].as_array().unwrap();
+    assert!(
+        input.iter().any(|i| i["what"] == "conflict" && i["answers_entry"].as_str().is_some_and(|e| e.contains('['))),
+        "{needs:#}"
+    );
+    let done = apply["projects"].as_array().unwrap().iter().find(|p| p["status"] == "done").unwrap();
+    assert_eq!(done["input_needed"], serde_json::json!([]), "{done:#}");
     assert!(
         needs["next_step"].as_str().unwrap().contains("HANDOVER_MIGRATE_SECRET_A2F26EF21238D0626569C5A3_"),
         "{needs:#}"
@@ -325,7 +345,7 @@ fn a_fleet_apply_killed_anywhere_resumes_to_the_same_end_state() {
         let before = setup.state();
         let mut cmd = bin();
         let killed = cmd
-            .env("FLEET_EU_KEY", EU_KEY)
+            .env("COGNIGY_EU_KEY", EU_KEY)
             .env("XDG_STATE_HOME", setup.root().join("state"))
             .env("HANDOVER_MIGRATE_FAILPOINT", format!("*:{n}"))
             .args(["fleet", "apply", "--yes", "--fleet"])
@@ -378,8 +398,11 @@ fn fleet_secrets_come_only_from_variables_scoped_by_project() {
     std::fs::write(dir.path().join("fleet.toml"), "[[clones]]\npath = \"clones/*\"\n").unwrap();
     let run = |command: &str, env: &[(&str, &str)]| {
         let mut cmd = bin();
-        cmd.env("XDG_STATE_HOME", dir.path().join("state")).args(["fleet", command, "--yes", "--json", "--fleet"]);
+        cmd.env("XDG_STATE_HOME", dir.path().join("state")).args(["fleet", command, "--json", "--fleet"]);
         cmd.arg(dir.path().join("fleet.toml"));
+        if command == "apply" {
+            cmd.arg("--yes");
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -388,6 +411,16 @@ fn fleet_secrets_come_only_from_variables_scoped_by_project() {
     let plain = run("plan", &[]);
     expect(&plain, 3);
     assert!(stdout(&plain).contains("HANDOVER_MIGRATE_SECRET_BRAND_X_<ENDPOINT>_<PROPERTY>"), "{}", stdout(&plain));
+    let plain = check("fleet-plan", &plain);
+    let input = &plain["projects"][0]["input_needed"];
+    assert!(
+        input
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["what"] == "secret" && i["env_var"] == "HANDOVER_MIGRATE_SECRET_BRAND_X_SUPPORT_PORTAL_APIKEY"),
+        "the secret, with the variable scoped by project: {input:#}"
+    );
     let unscoped = run("apply", &[("HANDOVER_MIGRATE_SECRET_SUPPORT_PORTAL_APIKEY", "CANARY-unscoped")]);
     expect(&unscoped, 3);
     let scoped = run("apply", &[("HANDOVER_MIGRATE_SECRET_BRAND_X_SUPPORT_PORTAL_APIKEY", "CANARY-scoped")]);
@@ -400,4 +433,93 @@ fn fleet_secrets_come_only_from_variables_scoped_by_project() {
         .collect();
     assert!(written.iter().any(|text| text.contains("CANARY-scoped")), "the scoped secret reached its provider");
     assert!(!written.iter().any(|text| text.contains("CANARY-unscoped")));
+}
+
+#[test]
+fn every_fleet_command_has_examples_and_lists_only_the_flags_it_uses() {
+    let option = |help: &str, flag: &str| help.lines().any(|l| l.trim_start().starts_with(flag));
+    for command in ["scan", "plan", "apply", "verify", "doctor", "cleanup", "rollback", "report"] {
+        let out = bin().args(["fleet", command, "--help"]).output().unwrap();
+        expect(&out, 0);
+        let help = stdout(&out);
+        assert!(help.contains("Examples:\n  handover-migrate fleet "), "{command}: {help}");
+        // Every example is the command itself (or names the command it leads to).
+        assert!(help.contains(&format!("handover-migrate fleet {command} --fleet fleet.toml")), "{command}: {help}");
+        let asks = matches!(command, "apply" | "cleanup" | "rollback");
+        assert_eq!(option(&help, "--yes"), asks, "--yes only where the command asks; {command}: {help}");
+        for flag in ["--fleet", "--jobs", "--fail-fast", "--json"] {
+            assert!(option(&help, flag), "{command} lacks {flag}: {help}");
+        }
+        // The fleet file holds these; a fleet refuses them, so its help does not offer them.
+        for flag in ["--project ", "--project-id", "--api-url", "--answers", "--endpoint", "--node-selector-key"] {
+            assert!(!option(&help, flag), "{command} offers {flag}: {help}");
+        }
+    }
+    let scan = bin().args(["fleet", "scan", "--yes", "--fleet", "fleet.toml"]).output().unwrap();
+    expect(&scan, 2);
+}
+
+/// The `sh` block after `marker` in README.md: its command lines, comments and `export`
+/// lines left out.
+fn readme_commands(marker: &str) -> Vec<Vec<String>> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    let after = &readme[readme.find(marker).unwrap_or_else(|| panic!("README has no {marker:?}"))..];
+    let block = &after[after.find("```sh\n").unwrap() + 6..];
+    let block = &block[..block.find("```").unwrap()];
+    block
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or_default().trim())
+        .filter(|line| !line.is_empty() && !line.starts_with("export "))
+        .map(|line| line.split_whitespace().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn the_readme_worked_example_runs_as_printed() {
+    let setup = Setup::new(false, None);
+    let commands = readme_commands("A worked example, two tenants and the clones of a third team");
+    assert!(commands.len() >= 8, "{commands:?}");
+    for words in &commands {
+        assert_eq!(words[0], "handover-migrate", "{words:?}");
+        let output = bin()
+            .current_dir(setup.root())
+            .env("COGNIGY_EU_KEY", EU_KEY)
+            .env("XDG_STATE_HOME", setup.root().join("state"))
+            .env_remove("COGNIGY_API_KEY")
+            .args(&words[1..])
+            .output()
+            .unwrap();
+        assert_eq!(code(&output), 0, "{}\nstdout:\n{}\nstderr:\n{}", words.join(" "), stdout(&output), stderr(&output));
+    }
+    // Applied from the saved plans, cleaned up, reported; the rollback undid the cleanup only.
+    assert_eq!(std::fs::read_dir(setup.root().join("plans")).unwrap().count(), 4);
+    assert!(std::fs::read_to_string(setup.root().join("fleet.html"))
+        .unwrap()
+        .contains("<h1>Fleet migration report</h1>"));
+    for project in &setup.eu_projects {
+        assert_eq!(setup.providers(&setup.eu, project).len(), 3, "{project}");
+    }
+    assert_eq!(setup.providers(&setup.us, &setup.us_project).len(), 3);
+    let verify = setup.fleet(&["verify", "--json"]);
+    expect(&verify, 0);
+}
+
+#[test]
+fn a_tenant_s_projects_stay_within_the_tenant_s_rate_limit_together() {
+    // The simulated eu tenant refuses (429) whatever exceeds 40 requests a second for its
+    // key, both projects together; the fleet file's budget for eu is a little below it.
+    let setup = Setup::with_limits(false, None, Some((40, 1.0)), "36/1");
+    let apply = setup.fleet(&["apply", "--yes", "--json", "--jobs", "4"]);
+    expect(&apply, 0);
+    let apply = check("fleet-apply", &apply);
+    assert!(statuses(&apply).values().all(|s| s == "done"), "{apply:#}");
+    let eu = apply["tenants"].as_array().unwrap().iter().find(|t| t["name"] == "eu").unwrap();
+    let sent = eu["requests"].as_u64().unwrap();
+    assert!(sent > 40, "enough requests to need more than one window: {eu:#}");
+    // More than one window's worth, yet never refused: one budget for the tenant's projects.
+    let stats = setup.eu.stats();
+    for project in &setup.eu_projects {
+        assert_eq!(stats["projects"][project]["faults"]["rateLimited429"], 0, "{stats:#}");
+    }
+    assert!(apply["wall_seconds"].as_f64().unwrap() >= eu["bound_seconds"].as_f64().unwrap(), "{apply:#}");
 }

@@ -14,6 +14,10 @@ use handover_migrate_commands::{Error, Result};
 use crate::{confirm, print_json, report, style, Global, ReportFormat};
 
 #[derive(Args)]
+#[command(after_help = "Examples:\n  \
+handover-migrate fleet scan --fleet fleet.toml                 # where the organisation stands\n  \
+handover-migrate fleet apply --fleet fleet.toml                # plan all, ask once, apply each\n  \
+handover-migrate fleet report --fleet fleet.toml --format html --out fleet.html")]
 pub struct FleetArgs {
     /// The fleet file (TOML): [[tenant]] entries, [[clones]] paths, [project."…"] settings.
     #[arg(long = "fleet", global = true, value_name = "FILE")]
@@ -24,24 +28,55 @@ pub struct FleetArgs {
     /// Stop at the first project that needs input, has work left or fails.
     #[arg(long, global = true)]
     fail_fast: bool,
-    /// Confirm without asking (apply, cleanup, rollback); without a terminal and without it,
-    /// the command refuses with exit 3.
-    #[arg(long, global = true)]
-    pub yes: bool,
     #[command(subcommand)]
     command: FleetCommand,
+}
+
+/// `--yes`, on the fleet commands that ask (once for the fleet) before they write.
+#[derive(Args, Clone, Copy, Debug, Default)]
+pub struct FleetConfirm {
+    /// Confirm without asking; without a terminal and without it, the command refuses with
+    /// exit 3.
+    #[arg(long)]
+    yes: bool,
+}
+
+impl FleetArgs {
+    /// The `--yes` of the fleet command (false for the commands that never ask).
+    pub fn yes(&self) -> bool {
+        match &self.command {
+            FleetCommand::Apply { confirm, .. }
+            | FleetCommand::Cleanup { confirm, .. }
+            | FleetCommand::Rollback { confirm, .. } => confirm.yes,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Subcommand)]
 pub enum FleetCommand {
     /// Every project's inventory as one table (what `fleet report` shows as rows).
+    #[command(after_help = "Examples:\n  \
+handover-migrate fleet scan --fleet fleet.toml\n  \
+handover-migrate fleet scan --fleet fleet.toml --json | jq .totals")]
     Scan,
     /// Every project's plan; --out DIR saves one plan per project.
+    #[command(after_help = "Examples:\n  \
+handover-migrate fleet plan --fleet fleet.toml                 # what each project needs\n  \
+handover-migrate fleet plan --fleet fleet.toml --out plans/\n  \
+handover-migrate fleet apply --fleet fleet.toml --plan plans/ --yes   # exactly those plans")]
     Plan {
+        /// Save each project's complete plan in DIR (one file per project), for review and
+        /// for `fleet apply --plan DIR`.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
     /// Plan every project, show the summary, ask once, apply each (journaled, resumable).
+    #[command(after_help = "Examples:\n  \
+handover-migrate fleet apply --fleet fleet.toml                # summary first, then asks once\n  \
+handover-migrate fleet apply --fleet fleet.toml --yes --json   # unattended; rerun to resume\n  \
+handover-migrate fleet apply --fleet fleet.toml --plan plans/ --yes\n  \
+handover-migrate fleet apply --fleet fleet.toml --yes --fail-fast --jobs 8")]
     Apply {
         /// Apply exactly the per-project plans `fleet plan --out DIR` saved.
         #[arg(long, value_name = "DIR")]
@@ -49,32 +84,86 @@ pub enum FleetCommand {
         /// Roll back the interrupted run of a project that fails (default: it stays resumable).
         #[arg(long)]
         rollback_failed: bool,
+        #[command(flatten)]
+        confirm: FleetConfirm,
     },
     /// Every project's verify; exit 4 when any has work left.
+    #[command(after_help = "Examples:\n  \
+handover-migrate fleet verify --fleet fleet.toml\n  \
+handover-migrate fleet verify --fleet fleet.toml --json | jq '.projects[] | select(.status != \"done\")'")]
     Verify,
     /// Every project's doctor (read-only): 0 only when every project can apply unattended.
+    #[command(after_help = "Examples:\n  \
+handover-migrate fleet doctor --fleet fleet.toml               # before the first fleet apply\n  \
+handover-migrate fleet doctor --fleet fleet.toml --json | jq '.projects[].input_needed'")]
     Doctor,
     /// Remove legacy settings from every project's fully migrated endpoints (asks once).
+    #[command(after_help = "Examples:\n  \
+handover-migrate fleet cleanup --fleet fleet.toml --dry-run\n  \
+handover-migrate fleet cleanup --fleet fleet.toml --yes\n  \
+handover-migrate fleet rollback --fleet fleet.toml --yes       # restores the removed settings")]
     Cleanup {
+        /// Show what each project would remove; change nothing.
         #[arg(long)]
         dry_run: bool,
         /// Also clean up endpoints that run a snapshot.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        confirm: FleetConfirm,
     },
     /// Undo the most recent fleet run (apply or cleanup), project by project.
+    #[command(after_help = "Examples:\n  \
+handover-migrate fleet rollback --fleet fleet.toml             # shows the fleet run, asks once\n  \
+handover-migrate fleet rollback --fleet fleet.toml --yes       # again: the run before it")]
     Rollback {
         /// Overwrite what someone else changed after the run.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        confirm: FleetConfirm,
     },
     /// The fleet report: one row per project, totals, a section per project.
+    #[command(after_help = "Examples:\n  \
+handover-migrate fleet report --fleet fleet.toml > fleet.md\n  \
+handover-migrate fleet report --fleet fleet.toml --format html --out fleet.html\n  \
+handover-migrate fleet report --fleet fleet.toml --json")]
     Report {
         #[arg(long, value_enum, default_value = "md")]
         format: ReportFormat,
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+
+/// The ids of the top-level (global) single-project flags a fleet takes from its file.
+const PROJECT_FLAG_IDS: [&str; 10] = [
+    "project",
+    "api_url",
+    "project_id",
+    "api_key_file",
+    "rate_limit",
+    "ca_cert",
+    "insecure_http",
+    "answers",
+    "endpoints",
+    "node_selector_key",
+];
+
+/// `cli` with the single-project flags hidden from `fleet … --help` (and completions): they
+/// are global on the top-level command, so clap offers them on every subcommand, but a fleet
+/// refuses them ([`refuse_project_flags`] says where each setting goes instead).
+pub fn hide_project_flags(mut cli: clap::Command) -> clap::Command {
+    // Global flags reach the subcommands when the command is built: hide them after that.
+    cli.build();
+    let hide = |arg: clap::Arg| {
+        if PROJECT_FLAG_IDS.contains(&arg.get_id().as_str()) {
+            arg.hide(true)
+        } else {
+            arg
+        }
+    };
+    cli.mut_subcommand("fleet", |fleet| fleet.mut_args(hide).mut_subcommands(|command| command.mut_args(hide)))
 }
 
 /// Single-project flags a fleet takes from its file instead.
@@ -144,8 +233,9 @@ pub fn run(global: &Global, args: &FleetArgs) -> Result<u8> {
             }
             Ok(outcome.exit_code)
         }
-        FleetCommand::Apply { plan, rollback_failed } => {
-            let apply_options = ApplyOptions { plans: plan.clone(), rollback_failed: *rollback_failed };
+        FleetCommand::Apply { plan, rollback_failed, confirm: confirmed } => {
+            let apply_options =
+                ApplyOptions { plans: plan.clone(), rollback_failed: *rollback_failed, confirmed: confirmed.yes };
             let outcome = fleet::apply(&fleet, options, &apply_options, &mut |summary| {
                 if !global.json && !global.quiet {
                     println!("{}", style::bold("Fleet plan"));
@@ -167,7 +257,7 @@ pub fn run(global: &Global, args: &FleetArgs) -> Result<u8> {
             show(global, &outcome);
             Ok(outcome.exit_code)
         }
-        FleetCommand::Cleanup { dry_run, force } => {
+        FleetCommand::Cleanup { dry_run, force, .. } => {
             let outcome = fleet::cleanup(&fleet, options, *dry_run, *force, &mut |summary| {
                 if !global.json && !global.quiet {
                     println!("{}", style::bold("Fleet cleanup"));
@@ -178,7 +268,7 @@ pub fn run(global: &Global, args: &FleetArgs) -> Result<u8> {
             show(global, &outcome);
             Ok(outcome.exit_code)
         }
-        FleetCommand::Rollback { force } => {
+        FleetCommand::Rollback { force, .. } => {
             let outcome = fleet::rollback(&fleet, options, *force, &mut |run| {
                 if !global.json && !global.quiet {
                     print!("{}", rollback_preview(run));

@@ -139,7 +139,7 @@ impl Command {
             | Command::Rollback { confirm, .. }
             | Command::Purge { confirm } => confirm.yes,
             Command::Retarget(args) => args.yes,
-            Command::Fleet(args) => args.yes,
+            Command::Fleet(args) => args.yes(),
             _ => false,
         }
     }
@@ -354,7 +354,7 @@ fn main() -> ExitCode {
     // An isolated plugin's runner is this binary started with a hidden first argument.
     handover_migrate_plugin_runner::dispatch_if_runner();
     builtin::link();
-    let matches = Cli::command().get_matches();
+    let matches = fleet::hide_project_flags(Cli::command()).get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     cli.global.yes = cli.command.yes();
     schema::set_command(&matches);

@@ -321,18 +321,25 @@ impl Context {
     /// Load and analyse the project for an inventory (`scan`): without a selector key it is
     /// still analysed, read-only, every node counted as Legacy, and what is unknown returned.
     pub fn load_inventory(&self) -> Result<(Loaded, Option<SelectorUnknown>)> {
-        self.load_with(true)
+        self.load_with(true, true)
     }
 
     /// Load and analyse the project.
     pub fn load(&self) -> Result<Loaded> {
-        self.load_with(false).map(|(loaded, _)| loaded)
+        self.load_with(false, true).map(|(loaded, _)| loaded)
     }
 
-    fn load_with(&self, inventory: bool) -> Result<(Loaded, Option<SelectorUnknown>)> {
+    /// [`Context::load`] for a command that only reads and shows no fingerprint (`verify`):
+    /// a clone is read without hashing it, so nothing can be written from what it returns.
+    pub fn load_read_only(&self) -> Result<Loaded> {
+        self.load_with(false, false).map(|(loaded, _)| loaded)
+    }
+
+    fn load_with(&self, inventory: bool, hashed: bool) -> Result<(Loaded, Option<SelectorUnknown>)> {
+        let load_clone = |dir: &std::path::Path| if hashed { clone::load(dir) } else { clone::load_unhashed(dir) };
         let (project, api) = match &self.target {
             Target::Clone(dir) => {
-                let mut project = clone::load(dir)?;
+                let mut project = load_clone(dir)?;
                 if let Some(project_id) = ProjectConfig::load(dir)?.project_id {
                     for endpoint in &mut project.endpoints {
                         endpoint.snapshot_pinned = !endpoint.entrypoint.is_empty() && endpoint.entrypoint != project_id;
@@ -341,7 +348,7 @@ impl Context {
                 (project, None)
             }
             Target::Linked(dir, api) => {
-                let mut project = clone::load(dir)?;
+                let mut project = load_clone(dir)?;
                 let mut index = ApiIndex { project_id: api.project_id.clone(), ..ApiIndex::default() };
                 let (tenant, _) =
                     handover_migrate_tenant::store::load_providers(&api.client, &api.project_id, &mut index)?;

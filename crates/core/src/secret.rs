@@ -67,9 +67,29 @@ pub fn check_supplied(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Above this many remembered secrets, [`redact`] first finds which of them occur in the
+/// text in one pass (an Aho-Corasick automaton) instead of searching the text once per
+/// secret: a project of thousands of endpoints each with its own key would otherwise cost
+/// endpoints × secrets searches.
+const AUTOMATON_FROM: usize = 16;
+
 /// Every secret value this process has seen (API key, answered secrets, secrets read from
 /// endpoints), longest first so that a secret containing another is masked whole.
-static KNOWN: std::sync::RwLock<Vec<String>> = std::sync::RwLock::new(Vec::new());
+struct Known {
+    /// Longest first, then by value; no duplicates.
+    secrets: Vec<String>,
+    /// Finds every secret of `secrets` in a text (pattern ids are indices into it), and the
+    /// indices of the secrets holding a character of the mask; built at the first
+    /// [`redact`] after a change.
+    matcher: std::sync::OnceLock<Option<(aho_corasick::AhoCorasick, Vec<usize>)>>,
+}
+
+static KNOWN: std::sync::RwLock<Known> =
+    std::sync::RwLock::new(Known { secrets: Vec::new(), matcher: std::sync::OnceLock::new() });
+
+fn longest_first(a: &str, b: &str) -> std::cmp::Ordering {
+    b.len().cmp(&a.len()).then_with(|| a.cmp(b))
+}
 
 /// Remember a secret value: from now on [`redact`] masks it wherever it appears (a value
 /// shorter than [`SUBSTRING_REDACTED_LEN`]: wherever it stands as a whole value).
@@ -79,9 +99,9 @@ pub fn remember(value: &str) {
         return;
     }
     let mut known = KNOWN.write().unwrap_or_else(|p| p.into_inner());
-    if !known.iter().any(|k| k == value) {
-        known.push(value.to_string());
-        known.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    if let Err(at) = known.secrets.binary_search_by(|k| longest_first(k, value)) {
+        known.secrets.insert(at, value.to_string());
+        known.matcher = std::sync::OnceLock::new();
     }
 }
 
@@ -89,15 +109,42 @@ pub fn remember(value: &str) {
 pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
     let known = KNOWN.read().unwrap_or_else(|p| p.into_inner());
     let mut out = std::borrow::Cow::Borrowed(text);
-    for secret in known.iter() {
-        if !out.contains(secret.as_str()) {
-            continue;
+    let replace = |out: &mut std::borrow::Cow<'_, str>, secret: &str| {
+        if !out.contains(secret) {
+            return;
         }
         if secret.chars().count() >= SUBSTRING_REDACTED_LEN {
-            out = std::borrow::Cow::Owned(out.replace(secret.as_str(), REDACTED));
-        } else if let Some(replaced) = replace_whole_values(&out, secret) {
-            out = std::borrow::Cow::Owned(replaced);
+            *out = std::borrow::Cow::Owned(out.replace(secret, REDACTED));
+        } else if let Some(replaced) = replace_whole_values(out, secret) {
+            *out = std::borrow::Cow::Owned(replaced);
         }
+    };
+    if known.secrets.len() < AUTOMATON_FROM {
+        for secret in &known.secrets {
+            replace(&mut out, secret);
+        }
+        return out;
+    }
+    let matcher = known.matcher.get_or_init(|| {
+        let holding_mask = known.secrets.iter().enumerate().filter(|(_, s)| s.contains('•')).map(|(i, _)| i);
+        aho_corasick::AhoCorasick::new(&known.secrets).ok().map(|matcher| (matcher, holding_mask.collect()))
+    });
+    let Some((matcher, holding_mask)) = matcher else {
+        // Not expected (no size limit is set); search once per secret then.
+        for secret in &known.secrets {
+            replace(&mut out, secret);
+        }
+        return out;
+    };
+    // Only the secrets found in the text, replaced in the same order (longest first) as
+    // above, so the result is the same; a secret holding a character of the mask could
+    // appear once another was replaced, so those are always tried.
+    let mut present: Vec<usize> = matcher.find_overlapping_iter(text).map(|m| m.pattern().as_usize()).collect();
+    present.extend(holding_mask.iter().copied());
+    present.sort_unstable();
+    present.dedup();
+    for index in present {
+        replace(&mut out, &known.secrets[index]);
     }
     out
 }
@@ -159,6 +206,24 @@ mod tests {
         let parsed: Secret = serde_json::from_str("\"canary-parsed-77\"").unwrap();
         assert_eq!(parsed.0, "canary-parsed-77");
         assert_eq!(redact("x canary-parsed-77 y"), format!("x {REDACTED} y"));
+    }
+
+    #[test]
+    fn many_secrets_are_redacted_as_one_search_per_secret_would() {
+        // Past the automaton threshold; overlapping and nested secrets included.
+        let secrets: Vec<String> = (0..3 * AUTOMATON_FROM).map(|i| format!("many-key-{i:04}")).collect();
+        for secret in &secrets {
+            remember(secret);
+        }
+        remember("many-key-0001-and-its-tail");
+        remember("0001-and-its-tail-overlap");
+        let text = format!("a {} b {} c many-key-0001-and-its-tail-overlap d many-key-9999", secrets[0], secrets[40]);
+        let mut expected = text.clone();
+        for secret in KNOWN.read().unwrap().secrets.iter().filter(|s| s.chars().count() >= SUBSTRING_REDACTED_LEN) {
+            expected = expected.replace(secret.as_str(), REDACTED);
+        }
+        assert_eq!(redact(&text), expected);
+        assert_eq!(expected, format!("a {REDACTED} b {REDACTED} c {REDACTED}-overlap d many-key-9999"));
     }
 
     #[test]

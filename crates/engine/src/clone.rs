@@ -120,6 +120,8 @@ fn dir_entry_is_dir(rel_dir: &str, entry: Entry) -> Result<()> {
 
 struct Reader<'a> {
     root: &'a Path,
+    /// Whether to hash what is read into `fingerprint` (see [`load_unhashed`]).
+    hash: bool,
     fingerprint: BTreeMap<String, String>,
 }
 
@@ -127,7 +129,9 @@ impl Reader<'_> {
     /// The text of a file, hashed as it is read (the only read of that file).
     fn text(&mut self, rel_path: &str) -> Result<String> {
         let text = fsio::read_text(&self.root.join(rel_path)).map_err(|e| relativize(e, self.root))?;
-        self.fingerprint.insert(rel_path.to_string(), sha256_hex(text.as_bytes()));
+        if self.hash {
+            self.fingerprint.insert(rel_path.to_string(), sha256_hex(text.as_bytes()));
+        }
         Ok(text)
     }
 
@@ -192,12 +196,25 @@ pub fn check_root(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Load and check a cloned project.
+/// Load and check a cloned project, with the SHA-256 of every file it read (the
+/// fingerprint a plan records and every write checks).
 pub fn load(root: &Path) -> Result<Project> {
+    load_with(root, true)
+}
+
+/// [`load`] without the fingerprint, for a command that neither shows it nor writes
+/// (`verify`): hashing every byte is a good part of a load. The project's fingerprint is
+/// empty, so [`Project::read_unchanged`] refuses every file of it: nothing can be written
+/// from such a project.
+pub fn load_unhashed(root: &Path) -> Result<Project> {
+    load_with(root, false)
+}
+
+fn load_with(root: &Path, hash: bool) -> Result<Project> {
     check_root(root)?;
     let has_endpoints = fsio::entry(&root.join(ENDPOINTS_DIR))? != Entry::Missing;
     let has_flows = fsio::entry(&root.join(FLOWS_DIR))? != Entry::Missing;
-    let mut reader = Reader { root, fingerprint: BTreeMap::new() };
+    let mut reader = Reader { root, hash, fingerprint: BTreeMap::new() };
     let mut problems = Problems::default();
     let locales = if has_flows { problems.take(load_locales(&mut reader)).unwrap_or_default() } else { Vec::new() };
     let endpoints = if has_endpoints { load_endpoints(&mut reader, &mut problems) } else { Vec::new() };
@@ -258,7 +275,7 @@ fn load_endpoints(reader: &mut Reader, problems: &mut Problems) -> Vec<Endpoint>
     let Some(dirs) = problems.take(list_dir(reader.root, ENDPOINTS_DIR)) else { return Vec::new() };
     // Read and parse on every core, then check in order.
     let loaded = parallel_map(&dirs, |dir| {
-        let mut local = Reader { root: reader.root, fingerprint: BTreeMap::new() };
+        let mut local = Reader { root: reader.root, hash: reader.hash, fingerprint: BTreeMap::new() };
         let rel_dir = rel(&[ENDPOINTS_DIR, dir]);
         let path = rel(&[&rel_dir, CONFIG_FILE]);
         let endpoint = require_dir(reader.root, &rel_dir).and_then(|()| load_endpoint(&mut local, &path));
@@ -334,7 +351,7 @@ fn load_flows(reader: &mut Reader, locales: &[Locale], configs: &ConfigTexts, pr
     // Flows are independent: read and parse them on every core, then check them in order.
     let progress = handover_migrate_io::progress::phase("Reading flows", Some(dirs.len()));
     let loaded = parallel_map(&dirs, |(rel_dir, kind)| {
-        let mut local = Reader { root: reader.root, fingerprint: BTreeMap::new() };
+        let mut local = Reader { root: reader.root, hash: reader.hash, fingerprint: BTreeMap::new() };
         let flow = dir_entry_is_dir(rel_dir, *kind).and_then(|()| load_flow(&mut local, rel_dir, locales, configs));
         progress.inc();
         (flow, local.fingerprint)
@@ -425,16 +442,20 @@ fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale], configs: &C
             )));
         };
         let chart_path = rel(&[&locale_dir, CHART_FILE]);
-        if fsio::entry(&reader.root.join(&chart_path))? == Entry::Missing {
-            // `cognigy clone` writes a chart for every locale folder it makes; one missing
-            // would leave that locale's handover nodes unseen (verify and cleanup would then
-            // act as if there were no more).
-            return Err(Error::failed(format!(
-                "{locale_dir} has no {CHART_FILE}; `cognigy clone` writes one in every locale folder. Clone the \
-                 flow again, or remove the folder if the flow has no such locale"
-            )));
-        }
-        let text = reader.text(&chart_path)?;
+        // Inspected only when the read fails: one path lookup less per chart.
+        let text = match reader.text(&chart_path) {
+            Ok(text) => text,
+            Err(_) if fsio::entry(&reader.root.join(&chart_path))? == Entry::Missing => {
+                // `cognigy clone` writes a chart for every locale folder it makes; one missing
+                // would leave that locale's handover nodes unseen (verify and cleanup would
+                // then act as if there were no more).
+                return Err(Error::failed(format!(
+                    "{locale_dir} has no {CHART_FILE}; `cognigy clone` writes one in every locale folder. Clone the \
+                     flow again, or remove the folder if the flow has no such locale"
+                )));
+            }
+            Err(error) => return Err(error),
+        };
         let nodes = parse_chart_nodes(&text, &chart_path, locales, configs)?;
         flow.charts.push(Chart { locale, path: chart_path, nodes });
     }

@@ -218,6 +218,10 @@ pub fn create_dirs(dir: &Path, mode: u32) -> Result<Vec<std::path::PathBuf>> {
     let mut missing = Vec::new();
     let mut cursor = Some(dir);
     while let Some(path) = cursor {
+        // A relative path's last parent is "", the current directory.
+        if path.as_os_str().is_empty() {
+            break;
+        }
         match entry(path)? {
             Entry::Dir => break,
             Entry::Missing => missing.push(path.to_path_buf()),
@@ -234,7 +238,7 @@ pub fn create_dirs(dir: &Path, mode: u32) -> Result<Vec<std::path::PathBuf>> {
     for path in &missing {
         fs::DirBuilder::new().mode(mode).create(path).map_err(|e| Error::io("create directory", path, e))?;
         if let Some(parent) = path.parent() {
-            sync_dir(parent)?;
+            sync_dir(if parent.as_os_str().is_empty() { Path::new(".") } else { parent })?;
         }
     }
     Ok(missing)

@@ -30,7 +30,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 use anyhow::{Context, Result};
 use axum::routing::{get, post};
@@ -202,7 +201,9 @@ pub struct App {
     pub descriptors: Descriptors,
     pub project: Mutex<Project>,
     pub stats: Mutex<Stats>,
-    pub faults: Mutex<FaultState>,
+    /// Shared by every project of a tenant ([`multi::MultiSim`]): Cognigy limits requests
+    /// per API key (and client), not per project, so one rate budget, one 429 burst counter.
+    pub faults: Arc<Mutex<FaultState>>,
     /// The user behind the API key (`createdBy` / `lastChangedBy` of writes).
     pub user_id: String,
 }
@@ -215,8 +216,12 @@ pub struct Sim {
 
 impl Sim {
     /// Loads `seed_dir` (a `cognigy clone` directory, `handoverProviders/` included if present).
-    pub fn load(seed_dir: impl AsRef<Path>, mut options: Options) -> Result<Sim> {
-        let seed_dir = seed_dir.as_ref();
+    pub fn load(seed_dir: impl AsRef<Path>, options: Options) -> Result<Sim> {
+        Self::load_sharing(seed_dir.as_ref(), options, Arc::default())
+    }
+
+    /// [`Sim::load`] with the fault state (rate buckets, bursts) of the tenant it is part of.
+    pub(crate) fn load_sharing(seed_dir: &Path, mut options: Options, faults: Arc<Mutex<FaultState>>) -> Result<Sim> {
         let profile = options.profile.as_deref().map(profile::Profile::load).transpose()?;
         let services = match &profile {
             Some(profile) => profile.services(),
@@ -243,7 +248,7 @@ impl Sim {
                 descriptors,
                 project: Mutex::new(project),
                 stats: Mutex::new(Stats::default()),
-                faults: Mutex::new(FaultState::default()),
+                faults,
                 user_id,
             }),
         })
@@ -282,28 +287,8 @@ impl Sim {
     /// Binds `127.0.0.1:0` and serves on a thread of its own (with its own runtime) until the
     /// handle is dropped. Works from sync and async tests alike.
     pub fn spawn(self) -> Result<SimHandle> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let sim = self.clone();
-        let thread = std::thread::Builder::new().name("cognigy-sim".into()).spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let _ = sim
-                    .serve_with_shutdown(listener, async move {
-                        let _ = stopped.await;
-                    })
-                    .await;
-            });
-            runtime.shutdown_background();
-        })?;
-        Ok(SimHandle { addr, sim: self, stop: Some(stop), thread: Some(thread) })
+        let running = server::Running::start(self.router())?;
+        Ok(SimHandle { running, sim: self })
     }
 
     /// `GET /__sim/stats` without HTTP.
@@ -329,20 +314,18 @@ impl Sim {
 
 /// A simulator running on its own thread; stops when dropped.
 pub struct SimHandle {
-    addr: SocketAddr,
+    running: server::Running,
     sim: Sim,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl SimHandle {
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.running.addr()
     }
 
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr())
     }
 
     /// `http://127.0.0.1:PORT/new/v2.0`
@@ -364,22 +347,7 @@ impl SimHandle {
 
     /// Stops serving and waits for the server thread.
     pub fn shutdown(mut self) {
-        self.stop_now();
-    }
-
-    fn stop_now(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for SimHandle {
-    fn drop(&mut self) {
-        self.stop_now();
+        self.running.stop();
     }
 }
 

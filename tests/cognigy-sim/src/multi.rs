@@ -2,14 +2,14 @@
 //! a [`Sim`] of its own; a request goes to the project its `projectId` (query or body)
 //! names, or to the project that holds the endpoint, flow, provider, snapshot or task its
 //! path names. `GET /projects` lists them. Resource ids must be unique across projects (as
-//! on a real tenant); loading refuses projects that share one.
+//! on a real tenant); loading refuses projects that share one. The projects share one fault
+//! state: the rate limit (per API key, as Cognigy's) and 429 bursts count the tenant's
+//! requests, whichever project they are for.
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 
 use anyhow::{bail, Context, Result};
 use axum::body::Body;
@@ -82,13 +82,15 @@ impl MultiSim {
             bail!("no projects to serve");
         }
         let mut projects = Vec::new();
+        // One tenant, one API key: one rate budget and one fault state for all its projects.
+        let faults = Arc::default();
         let mut owner: BTreeMap<String, String> = BTreeMap::new();
         for (seed, project_id) in seeds {
             let mut options = options.clone();
             options.project_id = project_id.clone();
             // Each project draws its own created ids.
             options.faults.rng_seed = options.faults.rng_seed.wrapping_add(projects.len() as u64 * 7919);
-            let sim = Sim::load(seed, options)?;
+            let sim = Sim::load_sharing(seed, options, Arc::clone(&faults))?;
             let name = seed.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| project_id.clone());
             let mut mine = sim.with_project(|p| resource_ids(p));
             mine.push(project_id.clone());
@@ -139,28 +141,8 @@ impl MultiSim {
 
     /// Binds `127.0.0.1:0` and serves on a thread of its own until the handle is dropped.
     pub fn spawn(self) -> Result<MultiHandle> {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1:0")?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let multi = self.clone();
-        let thread = std::thread::Builder::new().name("cognigy-sim".into()).spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let _ = multi
-                    .serve_with_shutdown(listener, async move {
-                        let _ = stopped.await;
-                    })
-                    .await;
-            });
-            runtime.shutdown_background();
-        })?;
-        Ok(MultiHandle { addr, multi: self, stop: Some(stop), thread: Some(thread) })
+        let running = crate::server::Running::start(self.router())?;
+        Ok(MultiHandle { running, multi: self })
     }
 
     /// Every project's stats, summed, and per project.
@@ -280,16 +262,18 @@ async fn dump(State(state): State<Dispatch>, RawQuery(query): RawQuery) -> Respo
 
 /// A multi-project simulator running on its own thread; stops when dropped.
 pub struct MultiHandle {
-    addr: SocketAddr,
+    running: crate::server::Running,
     multi: MultiSim,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl MultiHandle {
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.running.addr()
+    }
+
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.addr())
     }
 
     pub fn multi(&self) -> &MultiSim {
@@ -302,16 +286,5 @@ impl MultiHandle {
 
     pub fn dump(&self, dir: impl AsRef<Path>) -> Result<usize> {
         self.multi.dump(dir)
-    }
-}
-
-impl Drop for MultiHandle {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }

@@ -2,7 +2,9 @@
 //! request to reset its connection (close it without an answer, with an RST).
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use axum::body::Body;
 use axum::Router;
@@ -13,7 +15,62 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
+use anyhow::Context;
+
 use crate::faults::ResetSignal;
+
+/// A server on a thread of its own (with its own runtime) on `127.0.0.1:<ephemeral>`, for
+/// [`crate::SimHandle`] and [`crate::multi::MultiHandle`]; stops when dropped.
+pub struct Running {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn start(router: Router) -> anyhow::Result<Running> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding 127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("starting the server's runtime")?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new().name("cognigy-sim".into()).spawn(move || {
+            runtime.block_on(async move {
+                let Ok(listener) = TcpListener::from_std(listener) else { return };
+                let _ = serve(router, listener, async move {
+                    let _ = stopped.await;
+                })
+                .await;
+            });
+            runtime.shutdown_background();
+        })?;
+        Ok(Running { addr, stop: Some(stop), thread: Some(thread) })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops serving and waits for the server thread.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
 
 pub async fn serve(
     router: Router,

@@ -1,5 +1,6 @@
 //! Fault injection: 5xx rate, 429 bursts with Retry-After, connection resets, the per-key
-//! rate limit, latency; deterministic given the seed; never on `/__sim/*`.
+//! rate limit (shared by the projects of a tenant), latency; deterministic given the seed;
+//! never on `/__sim/*`.
 
 mod common;
 
@@ -186,4 +187,32 @@ fn sim_routes_are_never_faulted() {
     let target = format!("/__sim/dump?dir={}", out.path().display());
     assert_eq!(raw_request(handle.addr(), "POST", &target, &[], None).unwrap().status, 200);
     assert_eq!(handle.stats()["total"], 0);
+}
+
+#[test]
+fn a_tenant_s_projects_share_one_rate_budget() {
+    // Cognigy limits requests per API key, whichever project they are for.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, locale) in [("brand-a", "66f2dd82694e1423e7505a01"), ("brand-b", "66f2dd82694e1423e7505b01")] {
+        let flows = dir.path().join(name).join("flows");
+        std::fs::create_dir_all(&flows).unwrap();
+        std::fs::create_dir_all(dir.path().join(name).join("endpoints")).unwrap();
+        let locales = json!([{"_id": locale, "name": "en-US", "primary": true}]);
+        std::fs::write(flows.join("locales.json"), locales.to_string()).unwrap();
+    }
+    let options =
+        cognigy_sim::Options::new(KEY, "").faults(Faults { rate_limit: Some((4, 60.0)), ..Faults::default() });
+    let multi = cognigy_sim::multi::MultiSim::load_dir(dir.path(), options).unwrap();
+    let projects: Vec<String> = multi.projects().iter().map(|p| p.project_id.clone()).collect();
+    assert_eq!(projects.len(), 2);
+    let handle = multi.spawn().unwrap();
+    let client = Client { addr: handle.addr(), key: Some(KEY.to_string()) };
+    let get = |project: &str| client.get(&format!("/locales?projectId={project}")).status;
+    let (a, b) = (&projects[0], &projects[1]);
+    assert_eq!([get(a), get(b), get(a), get(b)], [200; 4]);
+    // The budget of 4 is spent by both projects together: each is now refused.
+    assert_eq!([get(a), get(b)], [429, 429]);
+    let stats = handle.stats();
+    let limited = |p: &str| stats["projects"][p]["faults"]["rateLimited429"].as_u64().unwrap();
+    assert_eq!((limited(a), limited(b)), (1, 1), "{stats:#}");
 }

@@ -4,7 +4,9 @@
 //! against the rate-limit bound of the requests the tenant's shared budget sent (every
 //! full window after the first burst), for `--jobs 1` (one project in flight: the budget
 //! idles while a project waits on its answers) and `--jobs 4` (several in flight, one
-//! budget). Goal: `--jobs 4` within 1.05x of the bound.
+//! budget), the latter also with `--fail-fast` (every plan first, then every apply, as when
+//! `fleet apply` shows its summary before asking). Goal: `--jobs 4` within 1.05x of the
+//! bound.
 //!
 //! `HM_FLEET_BENCH_PROJECTS` (default 6), `HM_FLEET_BENCH_LATENCY_MS` (default 40),
 //! `HM_FLEET_BENCH_LIMIT` (default `40/1`).
@@ -85,7 +87,7 @@ fn seeds(root: &Path, projects: usize) -> PathBuf {
     seeds
 }
 
-fn run(jobs: usize, projects: usize, latency_ms: u64, limit: &str) -> (f64, f64, u64) {
+fn run(jobs: usize, extra: &[&str], projects: usize, latency_ms: u64, limit: &str) -> (f64, f64, u64) {
     let root = tempfile::tempdir().unwrap();
     let seeds = seeds(root.path(), projects);
     let options =
@@ -108,6 +110,7 @@ fn run(jobs: usize, projects: usize, latency_ms: u64, limit: &str) -> (f64, f64,
         .env("XDG_STATE_HOME", root.path().join("state"))
         .args(["fleet", "apply", "--yes", "--json", "--jobs", &jobs.to_string(), "--fleet"])
         .arg(&fleet)
+        .args(extra)
         .output()
         .unwrap_or_else(|e| {
             panic!("{}: {e} (build it first: cargo build --release -p handover-migrate)", tool.display())
@@ -127,13 +130,17 @@ fn main() {
     let latency = env_or("HM_FLEET_BENCH_LATENCY_MS", 40u64);
     let limit = std::env::var("HM_FLEET_BENCH_LIMIT").unwrap_or_else(|_| "40/1".into());
     println!("fleet apply: {projects} projects on one tenant, {latency} ms per request, rate limit {limit}");
-    println!("{:>6} {:>9} {:>10} {:>10} {:>9}", "jobs", "requests", "bound s", "wall s", "wall/bound");
+    println!("{:>24} {:>9} {:>10} {:>10} {:>9}", "run", "requests", "bound s", "wall s", "wall/bound");
     let mut ratio_parallel = f64::NAN;
-    for jobs in [1, 4] {
-        let (wall, bound, requests) = run(jobs, projects, latency, &limit);
+    // `--fail-fast` keeps the summary-first order (every plan, then every apply); without
+    // it `--yes` plans and applies each project in one pass.
+    let runs: [(&str, usize, &[&str]); 3] =
+        [("jobs 1", 1, &[]), ("jobs 4, summary first", 4, &["--fail-fast"]), ("jobs 4", 4, &[])];
+    for (label, jobs, extra) in runs {
+        let (wall, bound, requests) = run(jobs, extra, projects, latency, &limit);
         let ratio = wall / bound;
-        println!("{jobs:>6} {requests:>9} {bound:>10.2} {wall:>10.2} {ratio:>9.3}");
-        if jobs == 4 {
+        println!("{label:>24} {requests:>9} {bound:>10.2} {wall:>10.2} {ratio:>9.3}");
+        if label == "jobs 4" {
             ratio_parallel = ratio;
         }
     }

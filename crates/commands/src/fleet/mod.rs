@@ -2,35 +2,44 @@
 //! with the single-project commands run per project.
 //!
 //! - [`mod@file`]: the fleet file → [`Fleet`] (tenants, members, per-project settings);
-//! - the commands here run the single-project commands ([`crate::inspect`], [`crate::apply()`],
-//!   [`crate::verify`], [`crate::cleanup()`], [`crate::rollback`]) on each member, tenants in
-//!   parallel and several projects of a tenant in flight, all of a tenant's clients drawing
-//!   from one rate budget;
+//! - one file per command (`report` for scan and report, `plan`, `apply`, `doctor`, `verify`,
+//!   `cleanup`, `rollback`) runs the single-project commands ([`crate::inspect`],
+//!   [`crate::apply()`], [`crate::verify`], [`crate::cleanup()`], [`crate::rollback`]) on each
+//!   member, tenants in parallel and several projects of a tenant in flight, all of a
+//!   tenant's clients drawing from one rate budget; this file has what they share (the
+//!   outcome types, the per-tenant scheduler);
 //! - [`record`]: which project run each fleet run made, for resume and `fleet rollback`.
 //!
 //! A project that needs input or fails stays as it was (an interrupted run stays resumable
 //! unless the caller asks for `rollback_failed`) and the others go on.
 
+mod apply;
+mod cleanup;
+mod doctor;
 pub mod file;
+mod plan;
 pub mod record;
+mod report;
+mod rollback;
+mod verify;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use handover_migrate_engine::plan::{Plan, ProviderAction};
-use handover_migrate_engine::plan_saved::SavedPlan;
-use handover_migrate_engine::report::Report;
-use handover_migrate_engine::scan::EndpointStatus;
-use handover_migrate_io::journal::RunKind;
-use handover_migrate_io::run::RunState;
-use handover_migrate_io::{Error, ErrorKind, Result};
+use handover_migrate_io::{Error, ErrorKind, InputNeeded, Result};
 use serde::{Deserialize, Serialize};
 
+pub use apply::{apply, ApplyOptions};
+pub use cleanup::cleanup;
+pub use doctor::doctor;
 pub use file::{Fleet, FleetOptions, Member, ProjectSettings, Tenant};
+pub use plan::{plan, plan_file_name};
 pub use record::{FleetRun, RecordEntry};
+pub use report::{report, FleetReport, FleetRow, FleetTotals, ProjectReport};
+pub use rollback::{rollback, rollback_candidate};
+pub use verify::verify;
 
 use crate::context::{Context, Providers};
 
@@ -118,6 +127,9 @@ pub struct ProjectOutcome {
     pub run_id: Option<String>,
     /// Command-specific counts (providers created, nodes switched, items removed, …).
     pub detail: BTreeMap<String, u64>,
+    /// With `needs_input`: each input the project needs and what supplies it (its answers
+    /// file, a variable scoped by project, a flag), as a single project's `error@1` lists.
+    pub input_needed: Vec<InputNeeded>,
 }
 
 /// The requests a tenant's projects sent, against its rate bound.
@@ -169,6 +181,7 @@ impl Fleet {
             next_step,
             run_id: None,
             detail: BTreeMap::new(),
+            input_needed: Vec::new(),
         }
     }
 
@@ -186,7 +199,9 @@ impl Fleet {
                 format!("fix the cause, then rerun `fleet {command}` (an interrupted run resumes) or `fleet rollback`")
             }
         };
-        self.outcome(member, status, error.message.clone(), next)
+        let mut outcome = self.outcome(member, status, error.message.clone(), next);
+        outcome.input_needed = error.input_needed.clone();
+        outcome
     }
 
     fn tenant_use(&self) -> Vec<TenantUse> {
@@ -298,211 +313,6 @@ fn scope_word(scope: &str) -> String {
     scope.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
 }
 
-// ------------------------------------------------------------------- scan and report
-
-/// One row of the fleet table (`fleet scan`, `fleet report`).
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct FleetRow {
-    pub project: String,
-    pub tenant: Option<String>,
-    pub name: Option<String>,
-    /// Endpoints with legacy settings, by legacy kind.
-    pub endpoints_by_kind: BTreeMap<String, u64>,
-    pub nodes_to_switch: u64,
-    pub nodes_switched: u64,
-    pub conflicts: u64,
-    pub answers_needed: u64,
-    pub stage: String,
-    /// The most recent run (`<id> (<state>)`).
-    pub last_run: Option<String>,
-    /// Why the project could not be read.
-    pub error: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct FleetTotals {
-    pub projects: u64,
-    pub unreadable: u64,
-    pub endpoints_by_kind: BTreeMap<String, u64>,
-    pub nodes_to_switch: u64,
-    pub nodes_switched: u64,
-    pub conflicts: u64,
-    pub answers_needed: u64,
-}
-
-/// One project's part of the fleet report.
-#[derive(Serialize)]
-pub struct ProjectReport {
-    pub project: String,
-    pub report: Option<Report>,
-    pub error: Option<String>,
-}
-
-/// `fleet scan` / `fleet report`: the table, totals, and (report) each project's report.
-#[derive(Serialize)]
-pub struct FleetReport {
-    pub fleet: String,
-    pub rows: Vec<FleetRow>,
-    pub totals: FleetTotals,
-    pub projects: Vec<ProjectReport>,
-    pub exit_code: u8,
-}
-
-fn row_of(fleet: &Fleet, member: &Member, report: &Report) -> FleetRow {
-    let mut by_kind = BTreeMap::new();
-    for endpoint in &report.endpoints {
-        let legacy = matches!(
-            endpoint.status,
-            EndpointStatus::Legacy
-                | EndpointStatus::Migrated
-                | EndpointStatus::UnsupportedKind
-                | EndpointStatus::InvalidSettings
-        );
-        if let (true, Some(kind)) = (legacy, &endpoint.kind) {
-            *by_kind.entry(kind.clone()).or_insert(0) += 1;
-        }
-    }
-    FleetRow {
-        project: member.key.clone(),
-        tenant: fleet.tenant_of(member).map(|t| t.name.clone()),
-        name: member.name.clone(),
-        endpoints_by_kind: by_kind,
-        nodes_to_switch: report.summary.nodes_to_switch as u64,
-        nodes_switched: report.summary.nodes_switched as u64,
-        conflicts: report.summary.conflicts as u64,
-        answers_needed: report.summary.missing_answers as u64,
-        stage: report.stage.clone(),
-        last_run: report.runs.last().map(|r| format!("{} ({})", r.id, serde_plain(&r.state))),
-        error: None,
-    }
-}
-
-fn serde_plain(state: &RunState) -> String {
-    serde_json::to_value(state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
-/// `fleet scan` (`with_reports` false) and `fleet report` (true): read every project.
-pub fn report(fleet: &Fleet, options: RunOptions, tool: &str, with_reports: bool) -> Result<FleetReport> {
-    let chosen = fleet.all();
-    let work = |member: &Member| -> Result<Report> {
-        let ctx = fleet.context(member, Providers::Load)?;
-        crate::inspect::report(&ctx, tool.to_string())
-    };
-    let results = fleet.each(&chosen, options, &work, &|r| r.is_err());
-    let mut rows = Vec::new();
-    let mut projects = Vec::new();
-    let mut totals = FleetTotals::default();
-    for (member, result) in fleet.members.iter().zip(results) {
-        let (row, report, error) = match result {
-            Some(Ok(report)) => (row_of(fleet, member, &report), Some(report), None),
-            Some(Err(error)) => {
-                let row = FleetRow {
-                    project: member.key.clone(),
-                    tenant: fleet.tenant_of(member).map(|t| t.name.clone()),
-                    name: member.name.clone(),
-                    stage: "Unreadable".into(),
-                    error: Some(error.message.clone()),
-                    ..FleetRow::default()
-                };
-                (row, None, Some(error.message))
-            }
-            None => {
-                let message = "not read: --fail-fast stopped the fleet".to_string();
-                let row = FleetRow {
-                    project: member.key.clone(),
-                    stage: "Not read".into(),
-                    error: Some(message.clone()),
-                    ..FleetRow::default()
-                };
-                (row, None, Some(message))
-            }
-        };
-        totals.projects += 1;
-        totals.unreadable += u64::from(row.error.is_some());
-        for (kind, n) in &row.endpoints_by_kind {
-            *totals.endpoints_by_kind.entry(kind.clone()).or_insert(0) += n;
-        }
-        totals.nodes_to_switch += row.nodes_to_switch;
-        totals.nodes_switched += row.nodes_switched;
-        totals.conflicts += row.conflicts;
-        totals.answers_needed += row.answers_needed;
-        rows.push(row);
-        projects.push(ProjectReport {
-            project: member.key.clone(),
-            report: if with_reports { report } else { None },
-            error,
-        });
-    }
-    // Read-only: 0 unless a project could not be read.
-    let exit_code = if totals.unreadable > 0 { 1 } else { 0 };
-    Ok(FleetReport { fleet: fleet.file.display().to_string(), rows, totals, projects, exit_code })
-}
-
-// ------------------------------------------------------------------------------ plan
-
-/// The file name of a member's saved plan in `fleet plan --out DIR`.
-pub fn plan_file_name(member: &Member) -> String {
-    let slug: String =
-        member.key.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    let slug = slug.trim_matches('_');
-    let short = &handover_migrate_io::fsio::sha256_hex(member.key.as_bytes())[..8];
-    let tail: String = slug.chars().rev().take(60).collect::<Vec<_>>().into_iter().rev().collect();
-    format!("{tail}-{short}.plan.json")
-}
-
-fn plan_detail(plan: &Plan) -> BTreeMap<String, u64> {
-    BTreeMap::from([
-        (
-            "providers_to_create".into(),
-            plan.providers.iter().filter(|p| p.action == ProviderAction::Create).count() as u64,
-        ),
-        ("providers_reused".into(), plan.providers.iter().filter(|p| p.action == ProviderAction::Reuse).count() as u64),
-        ("nodes_to_switch".into(), plan.node_edits.len() as u64),
-        ("conflicts".into(), plan.conflicts.len() as u64),
-        ("answers_needed".into(), plan.missing_answers.len() as u64),
-        ("errors".into(), plan.errors.len() as u64),
-    ])
-}
-
-/// One project's plan, as the fleet summary shows it.
-fn plan_outcome(fleet: &Fleet, member: &Member, plan: &Plan, command: &str) -> ProjectOutcome {
-    let (status, message, next) = if !plan.errors.is_empty() {
-        (ProjectStatus::Failed, plan.errors.join("; "), "fix the project's settings the plan names".to_string())
-    } else if !plan.is_applicable() {
-        let message = plan.check_applicable().err().map(|e| e.message).unwrap_or_default();
-        let next = fleet.failure(member, &Error::needs_input(""), command).next_step;
-        (ProjectStatus::NeedsInput, message, next)
-    } else if plan.has_changes() {
-        (ProjectStatus::Done, "ready to apply".to_string(), "`fleet apply`".to_string())
-    } else {
-        (ProjectStatus::UpToDate, "nothing to change".to_string(), "`fleet verify`".to_string())
-    };
-    let mut outcome = fleet.outcome(member, status, message, next);
-    outcome.detail = plan_detail(plan);
-    outcome
-}
-
-/// `fleet plan [--out DIR]`: every project's plan, saved one file per project.
-pub fn plan(fleet: &Fleet, options: RunOptions, out: Option<&Path>) -> Result<FleetOutcome> {
-    let started = Instant::now();
-    if let Some(dir) = out {
-        handover_migrate_io::fsio::create_dirs(dir, 0o700)?;
-    }
-    let work = |member: &Member| -> ProjectOutcome {
-        let result = fleet.context(member, Providers::Load).and_then(|ctx| {
-            let path = out.map(|dir| dir.join(plan_file_name(member)));
-            crate::inspect::plan(&ctx, path.as_deref())
-        });
-        match result {
-            Ok(plan) => plan_outcome(fleet, member, &plan, "plan"),
-            Err(error) => fleet.failure(member, &error, "plan"),
-        }
-    };
-    let results = fleet.each(&fleet.all(), options, &work, &|o| !o.status.ok());
-    let projects = fill_skipped(fleet, &fleet.all(), results, "plan");
-    Ok(fleet.finish("plan", started, projects))
-}
-
 fn fill_skipped(
     fleet: &Fleet,
     chosen: &[usize],
@@ -510,526 +320,6 @@ fn fill_skipped(
     command: &str,
 ) -> Vec<ProjectOutcome> {
     chosen.iter().zip(results).map(|(&m, r)| r.unwrap_or_else(|| fleet.skipped(&fleet.members[m], command))).collect()
-}
-
-// ----------------------------------------------------------------------------- apply
-
-/// `fleet apply` options besides [`RunOptions`].
-#[derive(Clone, Debug, Default)]
-pub struct ApplyOptions {
-    /// `--plan DIR`: apply exactly the plans `fleet plan --out DIR` saved.
-    pub plans: Option<PathBuf>,
-    /// Roll back the interrupted run of a project that fails (default: leave it resumable).
-    pub rollback_failed: bool,
-}
-
-/// `fleet apply`: plan every project, show the summary (`confirm` gets it, once for the
-/// fleet), then apply each applicable project through its own journal.
-pub fn apply(
-    fleet: &Fleet,
-    options: RunOptions,
-    apply_options: &ApplyOptions,
-    confirm: &mut dyn FnMut(&[ProjectOutcome]) -> Result<bool>,
-) -> Result<FleetOutcome> {
-    let started = Instant::now();
-    let all = fleet.all();
-    // 1. Plans, in parallel; nothing is written.
-    let planned = fleet.each(
-        &all,
-        options,
-        &|member: &Member| -> (ProjectOutcome, Option<String>) {
-            let result = fleet.context(member, Providers::Load).and_then(|ctx| crate::inspect::plan(&ctx, None));
-            match result {
-                Ok(plan) => (plan_outcome(fleet, member, &plan, "apply"), Some(plan.digest())),
-                Err(error) => (fleet.failure(member, &error, "apply"), None),
-            }
-        },
-        &|(o, _)| !o.status.ok(),
-    );
-    let mut summary = Vec::new();
-    let mut digests = Vec::new();
-    for (&m, result) in all.iter().zip(planned) {
-        let (outcome, digest) = result.unwrap_or_else(|| (fleet.skipped(&fleet.members[m], "apply"), None));
-        summary.push(outcome);
-        digests.push(digest);
-    }
-    let ready: Vec<usize> = all.iter().copied().filter(|&m| summary[m].status == ProjectStatus::Done).collect();
-    if options.fail_fast && summary.iter().any(|o| !o.status.ok()) {
-        let mut outcome = fleet.finish("apply", started, summary);
-        outcome.confirmed = false;
-        return Ok(outcome);
-    }
-    if !ready.is_empty() && !confirm(&summary)? {
-        let mut outcome = fleet.finish("apply", started, summary);
-        outcome.confirmed = false;
-        return Ok(outcome);
-    }
-    // 2. The fleet run: continue an unfinished one, or start one.
-    let (run, resumed) = record::continue_or_new(&fleet.state_dir, "apply")?;
-    let run = Mutex::new(run);
-    record::save(&fleet.state_dir, &run.lock().unwrap_or_else(|p| p.into_inner()))?;
-    let save_entry = |member: &Member, status: ProjectStatus, run_id: Option<String>| -> Result<()> {
-        let mut run = run.lock().unwrap_or_else(|p| p.into_inner());
-        let kept = run.projects.get(&member.key).and_then(|e| e.run_id.clone());
-        run.projects.insert(
-            member.key.clone(),
-            RecordEntry { status, run_id: run_id.or(kept), rolled_back: false, pending: false },
-        );
-        record::save(&fleet.state_dir, &run)
-    };
-    let mark_pending = |member: &Member| -> Result<()> {
-        let mut run = run.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = run.projects.entry(member.key.clone()).or_insert(RecordEntry {
-            status: ProjectStatus::Skipped,
-            run_id: None,
-            rolled_back: false,
-            pending: false,
-        });
-        entry.pending = true;
-        record::save(&fleet.state_dir, &run)
-    };
-    let work = |member: &Member| -> ProjectOutcome {
-        if let Err(error) = mark_pending(member) {
-            return fleet.failure(member, &error, "apply");
-        }
-        let index = fleet.members.iter().position(|m| std::ptr::eq(m, member)).unwrap_or(0);
-        let shown = digests[index].clone();
-        let ctx = match fleet.context(member, Providers::Load) {
-            Ok(ctx) => ctx,
-            Err(error) => return fleet.failure(member, &error, "apply"),
-        };
-        let saved = match &apply_options.plans {
-            Some(dir) => {
-                let path = dir.join(plan_file_name(member));
-                match SavedPlan::read(&path) {
-                    Ok(saved) => Some((saved, path)),
-                    Err(error) => {
-                        let error = Error::failed(format!(
-                            "no usable saved plan for this project ({}): {}; `fleet plan --out {}` writes one per project",
-                            path.display(),
-                            error.message,
-                            dir.display()
-                        ));
-                        return fleet.failure(member, &error, "apply");
-                    }
-                }
-            }
-            None => None,
-        };
-        let result = crate::apply::apply(&ctx, saved.as_ref().map(|(s, p)| (s, p.as_path())), false, &mut |plan| {
-            // Exactly what the summary showed, or nothing (a saved plan is checked by apply).
-            Ok(saved.is_some() || Some(plan.digest()) == shown)
-        });
-        match result {
-            Ok(applied) if !applied.confirmed => {
-                let error = Error::failed(
-                    "the project changed between the summary and its turn; nothing was written to it".to_string(),
-                );
-                fleet.failure(member, &error, "apply")
-            }
-            Ok(applied) => {
-                let mut outcome = fleet.outcome(
-                    member,
-                    ProjectStatus::Done,
-                    format!(
-                        "{} written{}",
-                        applied.run.written.len(),
-                        if applied.run.resumed { " (resumed an interrupted run)" } else { "" }
-                    ),
-                    "`fleet verify`".to_string(),
-                );
-                outcome.detail = plan_detail(&applied.plan);
-                outcome.detail.insert("written".into(), applied.run.written.len() as u64);
-                outcome.run_id = applied.run.run_id.clone();
-                if let Err(error) = save_entry(member, ProjectStatus::Done, applied.run.run_id) {
-                    return fleet.failure(member, &error, "apply");
-                }
-                outcome
-            }
-            Err(error) => {
-                let mut outcome = fleet.failure(member, &error, "apply");
-                // A run this apply left interrupted: resumable, or rolled back on request.
-                let interrupted = crate::history::rollback_candidate(&ctx, None)
-                    .ok()
-                    .flatten()
-                    .filter(|r| r.state == RunState::Interrupted);
-                if let Some(run_info) = interrupted {
-                    outcome.run_id = Some(run_info.id.clone());
-                    if apply_options.rollback_failed {
-                        let undo = Context::open(&fleet.options(member), Providers::Skip)
-                            .and_then(|c| crate::history::rollback(&c, Some(&run_info.id), false));
-                        match undo {
-                            Ok(_) => {
-                                outcome
-                                    .message
-                                    .push_str(&format!(" (run {} rolled back: --rollback-failed)", run_info.id));
-                                outcome.next_step = "fix the cause, then rerun `fleet apply`".to_string();
-                                let _ = save_entry(member, ProjectStatus::Failed, None);
-                                return outcome;
-                            }
-                            Err(e) => outcome.message.push_str(&format!(" (its rollback failed too: {})", e.message)),
-                        }
-                    } else {
-                        outcome.message.push_str(&format!(" (run {} is interrupted and resumable)", run_info.id));
-                    }
-                }
-                let _ = save_entry(member, outcome.status, outcome.run_id.clone());
-                outcome
-            }
-        }
-    };
-    let results = fleet.each(&ready, options, &work, &|o| !o.status.ok());
-    let mut projects = summary;
-    for (&m, result) in ready.iter().zip(results) {
-        projects[m] = result.unwrap_or_else(|| fleet.skipped(&fleet.members[m], "apply"));
-    }
-    // Projects up to date now count as finished in the record; a project a killed fleet
-    // run had started has its run looked up in its own state.
-    let mut run = run.into_inner().unwrap_or_else(|p| p.into_inner());
-    adopt_pending(fleet, &mut run, RunKind::Apply);
-    for (member, outcome) in fleet.members.iter().zip(&projects) {
-        if outcome.status == ProjectStatus::UpToDate {
-            run.projects.entry(member.key.clone()).or_insert(RecordEntry {
-                status: ProjectStatus::UpToDate,
-                run_id: None,
-                rolled_back: false,
-                pending: false,
-            });
-        }
-    }
-    run.finished = projects.iter().all(|o| o.status.ok());
-    record::save(&fleet.state_dir, &run)?;
-    let mut outcome = fleet.finish("apply", started, projects);
-    outcome.fleet_run = Some(run.id);
-    outcome.resumed = resumed;
-    Ok(outcome)
-}
-
-/// Entries a killed fleet run started but did not record: the project's most recent run of
-/// `kind` made since the fleet run began (ids start with their UTC second) is this fleet
-/// run's, to be rolled back with it.
-fn adopt_pending(fleet: &Fleet, run: &mut FleetRun, kind: RunKind) {
-    let since: String = run.id.chars().take(16).collect();
-    for member in &fleet.members {
-        let Some(entry) = run.projects.get_mut(&member.key) else { continue };
-        if !entry.pending {
-            continue;
-        }
-        entry.pending = false;
-        if entry.run_id.is_some() {
-            continue;
-        }
-        let found = Context::open(&fleet.options(member), Providers::Skip).and_then(|ctx| ctx.state().runs());
-        if let Ok(runs) = found {
-            let made = runs.iter().rev().find(|r| {
-                r.kind == kind && r.state != RunState::RolledBack && r.id.chars().take(16).collect::<String>() >= since
-            });
-            if let Some(made) = made {
-                entry.run_id = Some(made.id.clone());
-                if entry.status == ProjectStatus::Skipped {
-                    entry.status = ProjectStatus::Done;
-                }
-            }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------- doctor
-
-/// `fleet doctor`: each project's doctor; 0 only when every project can apply unattended.
-pub fn doctor(fleet: &Fleet, options: RunOptions) -> Result<FleetOutcome> {
-    let started = Instant::now();
-    let work = |member: &Member| -> ProjectOutcome {
-        let rate = fleet.tenant_of(member).map(|t| {
-            let limit = t.budget.limit();
-            format!("{}/{}", limit.requests, limit.window.as_secs_f64())
-        });
-        let result =
-            fleet.context(member, Providers::Load).and_then(|ctx| crate::doctor::doctor(&ctx, rate.as_deref()));
-        match result {
-            Ok(report) => {
-                let code = report.exit_code();
-                let worst = report.findings.iter().max_by_key(|f| f.level);
-                let message = match (code, worst) {
-                    (0, _) | (_, None) => "ready: apply can run unattended".to_string(),
-                    (_, Some(finding)) => finding.message.clone(),
-                };
-                let next = worst.and_then(|f| f.resolve.clone()).filter(|_| code != 0);
-                let (status, next) = match code {
-                    0 => (ProjectStatus::Done, "`fleet plan`".to_string()),
-                    3 => (ProjectStatus::NeedsInput, next.unwrap_or_else(|| "see `doctor` in the project".into())),
-                    _ => (ProjectStatus::Failed, next.unwrap_or_else(|| "see `doctor` in the project".into())),
-                };
-                let mut outcome = fleet.outcome(member, status, message, next);
-                outcome.detail = BTreeMap::from([
-                    ("findings".into(), report.findings.len() as u64),
-                    (
-                        "needs_input".into(),
-                        report.findings.iter().filter(|f| f.level == crate::doctor::Level::NeedsInput).count() as u64,
-                    ),
-                    (
-                        "errors".into(),
-                        report.findings.iter().filter(|f| f.level == crate::doctor::Level::Error).count() as u64,
-                    ),
-                ]);
-                outcome
-            }
-            Err(error) => fleet.failure(member, &error, "doctor"),
-        }
-    };
-    let results = fleet.each(&fleet.all(), options, &work, &|o| !o.status.ok());
-    let projects = fill_skipped(fleet, &fleet.all(), results, "doctor");
-    Ok(fleet.finish("doctor", started, projects))
-}
-
-// ---------------------------------------------------------------------------- verify
-
-/// `fleet verify`: each project's verify; 4 when any has work left.
-pub fn verify(fleet: &Fleet, options: RunOptions) -> Result<FleetOutcome> {
-    let started = Instant::now();
-    let work = |member: &Member| -> ProjectOutcome {
-        match fleet.context(member, Providers::Load).and_then(|ctx| crate::cleanup::verify(&ctx)) {
-            Ok(report) => {
-                // Nothing migrated while legacy endpoints remain: everything remains (4).
-                let nothing = report.migrated_endpoints.is_empty() && !report.not_migrated.is_empty();
-                let passed = report.passed() && !nothing;
-                let (status, message, next) = if passed {
-                    (ProjectStatus::Done, "verified".to_string(), "`fleet cleanup`".to_string())
-                } else if nothing {
-                    (
-                        ProjectStatus::WorkRemains,
-                        "nothing is migrated yet: every endpoint remains".to_string(),
-                        "`fleet apply`".to_string(),
-                    )
-                } else {
-                    let mut parts: Vec<String> = report.remaining.iter().take(3).cloned().collect();
-                    parts.extend(report.dangling.iter().take(3).cloned());
-                    parts.extend(report.provider_findings.iter().take(3).cloned());
-                    (
-                        ProjectStatus::WorkRemains,
-                        parts.join("; "),
-                        "rerun `fleet apply`, then `fleet verify`".to_string(),
-                    )
-                };
-                let mut outcome = fleet.outcome(member, status, message, next);
-                outcome.detail = BTreeMap::from([
-                    ("migrated_endpoints".into(), report.migrated_endpoints.len() as u64),
-                    ("remaining".into(), report.remaining.len() as u64),
-                    ("dangling".into(), report.dangling.len() as u64),
-                    ("provider_findings".into(), report.provider_findings.len() as u64),
-                ]);
-                outcome
-            }
-            Err(error) => fleet.failure(member, &error, "verify"),
-        }
-    };
-    let results = fleet.each(&fleet.all(), options, &work, &|o| !o.status.ok());
-    let projects = fill_skipped(fleet, &fleet.all(), results, "verify");
-    Ok(fleet.finish("verify", started, projects))
-}
-
-// --------------------------------------------------------------------------- cleanup
-
-/// `fleet cleanup`: what each project would remove (the summary `confirm` gets, once), then
-/// each project's cleanup through its journal. `dry_run` stops after the summary.
-pub fn cleanup(
-    fleet: &Fleet,
-    options: RunOptions,
-    dry_run: bool,
-    force: bool,
-    confirm: &mut dyn FnMut(&[ProjectOutcome]) -> Result<bool>,
-) -> Result<FleetOutcome> {
-    let started = Instant::now();
-    let all = fleet.all();
-    let preview = |member: &Member| -> ProjectOutcome {
-        let result = fleet
-            .context(member, Providers::Load)
-            .and_then(|ctx| crate::cleanup::cleanup(&ctx, true, force, &mut |_| Ok(false)));
-        match result {
-            Ok(found) => {
-                let eligible = found.items.iter().filter(|i| i.refused.is_none()).count();
-                let refused = found.items.len() - eligible;
-                let (status, message, next) = if eligible > 0 {
-                    (ProjectStatus::Done, format!("{eligible} endpoint(s) to clean up"), "`fleet cleanup`".to_string())
-                } else if refused > 0 {
-                    (
-                        ProjectStatus::WorkRemains,
-                        format!("{refused} endpoint(s) not eligible (see `cleanup --dry-run` in the project)"),
-                        "migrate their nodes (`fleet apply`), or `--force` for snapshot-pinned endpoints".to_string(),
-                    )
-                } else {
-                    (ProjectStatus::UpToDate, "nothing to clean up".to_string(), "none".to_string())
-                };
-                let mut outcome = fleet.outcome(member, status, message, next);
-                outcome.detail =
-                    BTreeMap::from([("eligible".into(), eligible as u64), ("refused".into(), refused as u64)]);
-                outcome
-            }
-            Err(error) => fleet.failure(member, &error, "cleanup"),
-        }
-    };
-    let previews = fleet.each(&all, options, &preview, &|o| !o.status.ok());
-    let summary = fill_skipped(fleet, &all, previews, "cleanup");
-    let ready: Vec<usize> = all.iter().copied().filter(|&m| summary[m].status == ProjectStatus::Done).collect();
-    let stop_here = dry_run || (options.fail_fast && summary.iter().any(|o| !o.status.ok()));
-    if stop_here || ready.is_empty() || !confirm(&summary)? {
-        let mut outcome = fleet.finish("cleanup", started, summary);
-        outcome.confirmed = false;
-        return Ok(outcome);
-    }
-    let (run, resumed) = record::continue_or_new(&fleet.state_dir, "cleanup")?;
-    let run = Mutex::new(run);
-    record::save(&fleet.state_dir, &run.lock().unwrap_or_else(|p| p.into_inner()))?;
-    let work = |member: &Member| -> ProjectOutcome {
-        {
-            let mut run = run.lock().unwrap_or_else(|p| p.into_inner());
-            let entry = run.projects.entry(member.key.clone()).or_insert(RecordEntry {
-                status: ProjectStatus::Skipped,
-                run_id: None,
-                rolled_back: false,
-                pending: false,
-            });
-            entry.pending = true;
-            if let Err(error) = record::save(&fleet.state_dir, &run) {
-                return fleet.failure(member, &error, "cleanup");
-            }
-        }
-        let result = fleet
-            .context(member, Providers::Load)
-            .and_then(|ctx| crate::cleanup::cleanup(&ctx, false, force, &mut |_| Ok(true)));
-        let outcome = match result {
-            Ok(done) => {
-                let run_id = done.run.as_ref().and_then(|r| r.run_id.clone());
-                let removed = done.run.as_ref().map_or(0, |r| r.written.len());
-                let mut outcome = fleet.outcome(
-                    member,
-                    ProjectStatus::Done,
-                    format!("{removed} file(s)/resource(s) changed"),
-                    "none (`fleet rollback` restores the legacy settings)".to_string(),
-                );
-                outcome.run_id = run_id;
-                outcome.detail.insert("written".into(), removed as u64);
-                outcome
-            }
-            Err(error) => fleet.failure(member, &error, "cleanup"),
-        };
-        let mut run = run.lock().unwrap_or_else(|p| p.into_inner());
-        run.projects.insert(
-            member.key.clone(),
-            RecordEntry { status: outcome.status, run_id: outcome.run_id.clone(), rolled_back: false, pending: false },
-        );
-        if let Err(error) = record::save(&fleet.state_dir, &run) {
-            return fleet.failure(member, &error, "cleanup");
-        }
-        outcome
-    };
-    let results = fleet.each(&ready, options, &work, &|o| !o.status.ok());
-    let mut projects = summary;
-    for (&m, result) in ready.iter().zip(results) {
-        projects[m] = result.unwrap_or_else(|| fleet.skipped(&fleet.members[m], "cleanup"));
-    }
-    let mut run = run.into_inner().unwrap_or_else(|p| p.into_inner());
-    adopt_pending(fleet, &mut run, RunKind::Cleanup);
-    run.finished = projects.iter().all(|o| o.status.ok());
-    record::save(&fleet.state_dir, &run)?;
-    let mut outcome = fleet.finish("cleanup", started, projects);
-    outcome.fleet_run = Some(run.id);
-    outcome.resumed = resumed;
-    Ok(outcome)
-}
-
-// -------------------------------------------------------------------------- rollback
-
-/// The fleet run `fleet rollback` would undo: the most recent one with project runs left.
-pub fn rollback_candidate(fleet: &Fleet) -> Result<Option<FleetRun>> {
-    Ok(record::load_all(&fleet.state_dir)?.into_iter().rev().find(FleetRun::undoable))
-}
-
-/// `fleet rollback`: undo the most recent fleet run, project by project (each project's
-/// own rollback, with its checks); `confirm` gets the fleet run first.
-pub fn rollback(
-    fleet: &Fleet,
-    options: RunOptions,
-    force: bool,
-    confirm: &mut dyn FnMut(&FleetRun) -> Result<bool>,
-) -> Result<FleetOutcome> {
-    let started = Instant::now();
-    let Some(run) = rollback_candidate(fleet)? else {
-        let mut outcome = fleet.finish("rollback", started, Vec::new());
-        outcome.confirmed = false;
-        return Ok(outcome);
-    };
-    if !confirm(&run)? {
-        let mut outcome = fleet.finish("rollback", started, Vec::new());
-        outcome.fleet_run = Some(run.id);
-        outcome.confirmed = false;
-        return Ok(outcome);
-    }
-    let chosen: Vec<usize> = fleet
-        .members
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| run.projects.get(&m.key).is_some_and(|e| e.run_id.is_some() && !e.rolled_back))
-        .map(|(i, _)| i)
-        .collect();
-    let shared = Mutex::new(run.clone());
-    let work = |member: &Member| -> ProjectOutcome {
-        let run_id = shared
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .projects
-            .get(&member.key)
-            .and_then(|e| e.run_id.clone())
-            .unwrap_or_default();
-        let result = Context::open(&fleet.options(member), Providers::Skip).and_then(|ctx| {
-            match crate::history::rollback_candidate(&ctx, Some(&run_id))? {
-                Some(info) if info.state == RunState::RolledBack => Ok(None),
-                _ => crate::history::rollback(&ctx, Some(&run_id), force).map(Some),
-            }
-        });
-        let mut outcome = match result {
-            Ok(undone) => {
-                let mut outcome = fleet.outcome(
-                    member,
-                    ProjectStatus::RolledBack,
-                    match &undone {
-                        Some(u) => format!(
-                            "run {run_id} rolled back: {} restored, {} removed",
-                            u.restored.len(),
-                            u.removed.len()
-                        ),
-                        None => format!("run {run_id} was already rolled back"),
-                    },
-                    "none".to_string(),
-                );
-                if let Some(u) = undone {
-                    outcome.detail = BTreeMap::from([
-                        ("restored".into(), u.restored.len() as u64),
-                        ("removed".into(), u.removed.len() as u64),
-                    ]);
-                }
-                let mut run = shared.lock().unwrap_or_else(|p| p.into_inner());
-                if let Some(entry) = run.projects.get_mut(&member.key) {
-                    entry.rolled_back = true;
-                }
-                if let Err(error) = record::save(&fleet.state_dir, &run) {
-                    return fleet.failure(member, &error, "rollback");
-                }
-                outcome
-            }
-            Err(error) => fleet.failure(member, &error, "rollback"),
-        };
-        outcome.run_id = Some(run_id);
-        outcome
-    };
-    let results = fleet.each(&chosen, options, &work, &|o| !o.status.ok());
-    let projects = fill_skipped(fleet, &chosen, results, "rollback");
-    let mut run = shared.into_inner().unwrap_or_else(|p| p.into_inner());
-    run.rolled_back = run.projects.values().all(|e| e.run_id.is_none() || e.rolled_back);
-    record::save(&fleet.state_dir, &run)?;
-    let mut outcome = fleet.finish("rollback", started, projects);
-    outcome.fleet_run = Some(run.id);
-    Ok(outcome)
 }
 
 /// How long `requests` take at least under every tenant's limit: the fleet's bound.
