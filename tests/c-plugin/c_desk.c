@@ -137,6 +137,10 @@ static char *rewrite_node(const char *request) {
 }
 
 #ifdef HOSTILE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define HOSTILE_SEGFAULT 1
@@ -146,6 +150,8 @@ static char *rewrite_node(const char *request) {
 #define HOSTILE_MEMORY 5
 #define HOSTILE_GARBAGE 6
 #define HOSTILE_LOOP_WHEN_OPENED 7
+#define HOSTILE_OVERSIZED 8
+#define HOSTILE_PROBE 9
 
 #if HOSTILE == HOSTILE_LOOP_WHEN_OPENED
 /* Runs when the library is opened, before any check or hook. */
@@ -166,8 +172,88 @@ static int recurse(volatile int depth) {
     return recurse(depth + 1) + frame[0];
 }
 
-/* What a crashing, hanging or forging library does to the process it is loaded in. */
-static void hostile(void) {
+/*
+ * The probe: try what the endpoint's settings name, `probeWrite` (a file to create),
+ * `probeRead` (a file to read), `probeConnect` (`127.0.0.1:port` to connect to). A blocked
+ * attempt becomes an error answer saying what the operating system said; NULL if none was.
+ */
+static char *probe(const char *request) {
+    const char *settings = strstr(request, "\"settings\":");
+    char message[1024] = "";
+    char *value;
+    if (settings == NULL) {
+        return NULL;
+    }
+    if (message[0] == '\0' && (value = string_value(settings, "probeWrite")) != NULL) {
+        FILE *file = fopen(value, "w");
+        if (file == NULL) {
+            snprintf(message, sizeof message, "probe blocked: write %s: %s", value, strerror(errno));
+        } else {
+            fclose(file);
+        }
+        free(value);
+    }
+    if (message[0] == '\0' && (value = string_value(settings, "probeRead")) != NULL) {
+        FILE *file = fopen(value, "r");
+        if (file == NULL) {
+            snprintf(message, sizeof message, "probe blocked: read %s: %s", value, strerror(errno));
+        } else {
+            fclose(file);
+        }
+        free(value);
+    }
+    if (message[0] == '\0' && (value = string_value(settings, "probeConnect")) != NULL) {
+        char *colon = strrchr(value, ':');
+        struct sockaddr_in address;
+        memset(&address, 0, sizeof address);
+        address.sin_family = AF_INET;
+        address.sin_port = htons((unsigned short)(colon ? atoi(colon + 1) : 0));
+        if (colon != NULL) {
+            *colon = '\0';
+        }
+        inet_pton(AF_INET, value, &address.sin_addr);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof address) != 0) {
+            if (colon != NULL) {
+                *colon = ':';
+            }
+            snprintf(message, sizeof message, "probe blocked: connect %s: %s", value, strerror(errno));
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+        free(value);
+    }
+    if (message[0] == '\0') {
+        return NULL;
+    }
+    size_t n = strlen(message) + 64;
+    char *error = malloc(n);
+    if (error != NULL) {
+        snprintf(error, n, "{\"code\":\"failed\",\"message\":\"%s\"}", message);
+    }
+    return error;
+}
+
+/* A well-formed answer padded to over 20 MiB. */
+static char *oversized(char *answer) {
+    size_t pad = 20u << 20;
+    size_t n = answer ? strlen(answer) : 0;
+    char *big = malloc(n + pad + 1);
+    if (big != NULL) {
+        memcpy(big, answer ? answer : "", n);
+        memset(big + n, ' ', pad);
+        big[n + pad] = '\0';
+    }
+    free(answer);
+    return big;
+}
+
+/*
+ * What a crashing, hanging, forging or prying library does to the process it is loaded in.
+ * Returns an error answer to give instead of the hook's, or NULL.
+ */
+static char *hostile(const char *request) {
     switch (HOSTILE) {
     case HOSTILE_SEGFAULT:
         sink = *(volatile int *)0;
@@ -196,7 +282,10 @@ static void hostile(void) {
         sink = (int)write(3, garbage, sizeof garbage - 1);
         break;
     }
+    case HOSTILE_PROBE:
+        return probe(request);
     }
+    return NULL;
 }
 #endif
 
@@ -204,7 +293,14 @@ char *hm_call(const char *hook, const char *request_json, int *is_error) {
     *is_error = 0;
     if (strcmp(hook, "map_settings") == 0) {
 #ifdef HOSTILE
-        hostile();
+        char *refused = hostile(request_json);
+        if (refused != NULL) {
+            *is_error = 1;
+            return refused;
+        }
+        if (HOSTILE == HOSTILE_OVERSIZED) {
+            return oversized(map_settings(request_json));
+        }
 #endif
         return map_settings(request_json);
     }

@@ -104,42 +104,64 @@ fn forged_and_oversized_answers_are_refused() {
     contained_rust("hostile-oversized", &[], &["answered with 20971", "over the limit of 16777216 bytes"]);
     // A frame of a kind the runner protocol does not know.
     contained_c("garbage", 6, &[], &["an answer the runner protocol does not know (first byte 0x58)"]);
+    contained_c("oversized", 8, &[], &["answered with 20971", "over the limit of 16777216 bytes"]);
 }
 
-/// What the kernel enforced for this plugin, from `providers list --json`.
-fn sandbox(project: &DeskProject, plugin: &str) -> Value {
+/// What the kernel enforced for the plugin of legacy kind `kind`, from `providers list --json`.
+fn sandbox_of(project: &DeskProject, kind: &str, plugin: &str) -> Value {
     let output = project.run(&["providers", "list", "--json", "--plugin", plugin]);
     assert!(output.status.success(), "{}", stderr(&output));
     let list: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let desk = list["providers"].as_array().unwrap().iter().find(|p| p["source_kind"] == "exampleDesk").unwrap();
+    let desk = list["providers"].as_array().unwrap().iter().find(|p| p["source_kind"] == kind).unwrap();
     assert_eq!(desk["isolation"]["mode"], "process", "{desk:#}");
     desk["isolation"]["sandbox"].clone()
 }
 
-/// Run the probe plugin with `probe` settings: in process (the control: it gets through)
-/// and isolated (blocked where the kernel enforces `part` of the sandbox).
+fn sandbox(project: &DeskProject, plugin: &str) -> Value {
+    sandbox_of(project, "exampleDesk", plugin)
+}
+
+/// Run the probe plugins, Rust and C, with `probe` settings: in process (the control: it
+/// gets through) and isolated (blocked where the kernel enforces `part` of the sandbox).
 fn probe(part: &str, probe: Value, got_through: impl Fn() -> bool, expect: &[&str]) {
-    let mut settings = desk_settings();
+    let rust = hostile("hostile-probe");
+    // The Rust probe panics with what the OS said; the C probe answers an error with it.
+    probe_with(part, "exampleDesk", desk_settings(), &rust, "panicked in map_settings", &probe, &got_through, expect);
+    let c = hostile_c("probe", 9);
+    probe_with(part, "cDesk", c_settings(), &c, "failed in map_settings", &probe, &got_through, expect);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn probe_with(
+    part: &str,
+    kind: &str,
+    mut settings: Value,
+    plugin: &Path,
+    failed: &str,
+    probe: &Value,
+    got_through: &dyn Fn() -> bool,
+    expect: &[&str],
+) {
     settings.as_object_mut().unwrap().extend(probe.as_object().unwrap().clone());
-    let plugin = hostile("hostile-probe");
     let plugin = plugin.to_str().unwrap();
 
-    let control = DeskProject::new("exampleDesk", settings.clone());
+    let control = DeskProject::new(kind, settings.clone());
     let apply = control.run(&["apply", "--yes", "--plugin", plugin, "--plugin-isolation", "none"]);
-    assert!(apply.status.success(), "in process the probe gets through: {}", stderr(&apply));
-    assert!(got_through(), "the in-process control run did not get through");
+    assert!(apply.status.success(), "{kind}: in process the probe gets through: {}", stderr(&apply));
+    assert!(got_through(), "{kind}: the in-process control run did not get through");
 
-    let project = DeskProject::new("exampleDesk", settings);
-    let sandbox = sandbox(&project, plugin);
+    let project = DeskProject::new(kind, settings);
+    let sandbox = sandbox_of(&project, kind, plugin);
     if sandbox[part] != "full" {
         // Not blocked on this kernel: the tool must have said what it lacks.
         assert!(!sandbox["missing"].as_array().unwrap().is_empty(), "{sandbox:#}");
         eprintln!("this kernel does not enforce the {part} sandbox: {sandbox}");
         return;
     }
-    let mut needles = vec![plugin, "panicked in map_settings", "probe blocked"];
+    let mut needles = vec![plugin, failed, "probe blocked"];
     needles.extend_from_slice(expect);
-    project.assert_refused(&["apply", "--yes", "--plugin", plugin], &needles);
+    let err = project.assert_refused(&["apply", "--yes", "--plugin", plugin], &needles);
+    assert!(!err.contains("DESK-SECRET"), "a secret reached the terminal: {err}");
 }
 
 #[test]
@@ -266,6 +288,54 @@ fn isolation_is_chosen_by_flag_or_the_users_config_never_by_the_project() {
     } else {
         assert_eq!(required.status.code(), Some(2), "{}", stderr(&required));
         assert!(stderr(&required).contains("cannot fully sandbox"), "{}", stderr(&required));
+    }
+}
+
+/// On a kernel without Landlock or seccomp (simulated: the runner's one question to the
+/// kernel about each feature answers "not here" at a test-build failpoint), the tool says
+/// once what is missing and goes on; `providers list` shows it; `--require-sandbox` refuses
+/// instead, naming the plugin and what is missing, and writes nothing.
+#[test]
+fn a_kernel_lacking_a_sandbox_feature_is_said_once_or_refused_with_require_sandbox() {
+    let rust = example_variant("good", "");
+    let c = c_variant("c_desk", &[]);
+    let (rust, c) = (rust.to_str().unwrap(), c.to_str().unwrap());
+    // Without seccomp, Landlock's TCP rules still hold: the network part is partial.
+    for (failpoint, part, state, lacking) in [
+        ("sandbox:landlock:error", "filesystem", "none", "this kernel has no Landlock"),
+        ("sandbox:seccomp:error", "network", "partial", "seccomp is not available"),
+    ] {
+        let project = DeskProject::new("exampleDesk", desk_settings());
+        let run = |args: &[&str]| project.cmd(args).env("HANDOVER_MIGRATE_FAILPOINT", failpoint).output().unwrap();
+
+        let listed = run(&["providers", "list", "--json", "--plugin", rust]);
+        assert!(listed.status.success(), "{failpoint}: {}", stderr(&listed));
+        let list: Value = serde_json::from_slice(&listed.stdout).unwrap();
+        let desk = list["providers"].as_array().unwrap().iter().find(|p| p["source_kind"] == "exampleDesk").unwrap();
+        let sandbox = &desk["isolation"]["sandbox"];
+        assert_eq!(sandbox[part], state, "{failpoint}: {sandbox:#}");
+        assert!(sandbox["missing"].to_string().contains(lacking), "{failpoint}: {sandbox:#}");
+        let text = run(&["providers", "list", "--plugin", rust]);
+        let line = stdout(&text).lines().find(|l| l.starts_with("exampleDesk")).unwrap_or_default().to_string();
+        assert!(line.contains(&format!("{part} {state}")) && line.contains(lacking), "{failpoint}: {line}");
+
+        // --require-sandbox: refused before any hook, nothing written.
+        let before = project.project.snapshot();
+        let refused = run(&["apply", "--yes", "--require-sandbox", "--plugin", rust]);
+        let err = stderr(&refused);
+        assert_eq!(refused.status.code(), Some(2), "{failpoint}: {err}");
+        for needle in [rust, "--require-sandbox", "cannot fully sandbox", lacking] {
+            assert!(err.contains(needle), "{failpoint}: expected {needle:?} in\n{err}");
+        }
+        assert_eq!(project.project.snapshot(), before, "{failpoint}: the refused run wrote to the project");
+
+        // Without it the run goes on, saying once (for two plugins) what is missing.
+        let applied = run(&["apply", "--yes", "--plugin", rust, "--plugin", c]);
+        let err = stderr(&applied);
+        assert!(applied.status.success(), "{failpoint}: {err}");
+        assert_eq!(err.matches("plugin sandbox incomplete").count(), 1, "{failpoint}: said once:\n{err}");
+        assert!(err.contains(lacking), "{failpoint}: {err}");
+        assert!(project.project.file("handoverProviders").exists(), "{failpoint}: the run went on and migrated");
     }
 }
 

@@ -68,6 +68,23 @@ fn parse(spec: &str) -> Option<Config> {
     (!config.name.is_empty()).then_some(config)
 }
 
+/// The failpoint setting for a child process started with an empty environment (the
+/// plugin runner), so that a test can reach failpoints in it too; `None` without the
+/// `failpoints` feature or when no failpoint is set.
+#[cfg(not(feature = "failpoints"))]
+pub fn inherited() -> Option<(&'static str, String)> {
+    None
+}
+
+/// See the other `inherited`.
+#[cfg(feature = "failpoints")]
+pub fn inherited() -> Option<(&'static str, String)> {
+    std::env::var(VARIABLE).ok().map(|value| (VARIABLE, value))
+}
+
+#[cfg(feature = "failpoints")]
+const VARIABLE: &str = "HANDOVER_MIGRATE_FAILPOINT";
+
 /// Cross the failpoint `name` (a no-op without the `failpoints` feature).
 #[cfg(not(feature = "failpoints"))]
 #[inline(always)]
@@ -78,7 +95,7 @@ pub fn hit(_name: &str) -> Result<()> {
 /// Cross the failpoint `name`.
 #[cfg(feature = "failpoints")]
 pub fn hit(name: &str) -> Result<()> {
-    let config = CONFIG.get_or_init(|| std::env::var("HANDOVER_MIGRATE_FAILPOINT").ok().and_then(|s| parse(&s)));
+    let config = CONFIG.get_or_init(|| std::env::var(VARIABLE).ok().and_then(|s| parse(&s)));
     let Some(config) = config else { return Ok(()) };
     if config.name != name && config.name != "*" {
         return Ok(());

@@ -18,7 +18,7 @@
 mod sandbox;
 
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::os::fd::FromRawFd;
 use std::path::PathBuf;
 
@@ -27,7 +27,7 @@ use handover_migrate_core::protocol::PluginError;
 use handover_migrate_plugins::dynamic;
 pub use handover_migrate_plugins::isolated::RUNNER_ARG;
 use handover_migrate_plugins::isolated::{
-    read_frame, write_frame, Hello, Loaded, Refusal, ANSWER_OK, ANSWER_PLUGIN_ERROR, ANSWER_PROTOCOL,
+    push_frame, read_frame, write_frame, Hello, Loaded, Refusal, ANSWER_OK, ANSWER_PLUGIN_ERROR, ANSWER_PROTOCOL,
     MAX_REQUEST_BYTES, PROTOCOL_VERSION,
 };
 use handover_migrate_plugins::registry::CallFailure;
@@ -150,9 +150,13 @@ fn run(args: Vec<std::ffi::OsString>) -> i32 {
     serve(opened.transport.as_ref(), &mut protocol)
 }
 
-/// Answer calls until the host closes standard input.
+/// Answer calls until the host closes standard input. Answers are flushed whenever no
+/// further request is already read: a batch of requests the host wrote at once is
+/// answered in few writes, and a lone request at once.
 fn serve(transport: &dyn handover_migrate_plugins::registry::Transport, out: &mut File) -> i32 {
-    let mut input = BufReader::new(std::io::stdin().lock());
+    let mut input = BufReader::with_capacity(64 * 1024, std::io::stdin().lock());
+    let mut out = BufWriter::with_capacity(64 * 1024, out);
+    let mut frame_bytes = Vec::new();
     loop {
         let frame = match read_frame(&mut input, MAX_REQUEST_BYTES) {
             Ok(Some(frame)) => frame,
@@ -163,21 +167,20 @@ fn serve(transport: &dyn handover_migrate_plugins::registry::Transport, out: &mu
             }
         };
         let answer = answer(transport, &frame);
+        let error_json;
         let (kind, body) = match &answer {
             Ok(json) => (ANSWER_OK, json.as_bytes()),
             Err(CallFailure::Plugin(error)) => {
-                let json = serde_json::to_string(error).unwrap_or_default();
-                if write_frame(out, &[&[ANSWER_PLUGIN_ERROR], json.as_bytes()]).is_err() {
-                    return 1;
-                }
-                continue;
+                error_json = serde_json::to_string(error).unwrap_or_default();
+                (ANSWER_PLUGIN_ERROR, error_json.as_bytes())
             }
             Err(CallFailure::Protocol(problem) | CallFailure::Runner(problem)) => (ANSWER_PROTOCOL, problem.as_bytes()),
         };
-        if write_frame(out, &[&[kind], body]).is_err() {
+        frame_bytes.clear();
+        if push_frame(&mut frame_bytes, &[&[kind], body]).is_err() || out.write_all(&frame_bytes).is_err() {
             return 1;
         }
-        if out.flush().is_err() {
+        if input.buffer().is_empty() && out.flush().is_err() {
             return 1;
         }
     }

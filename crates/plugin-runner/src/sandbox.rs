@@ -32,6 +32,16 @@ const LOADER_PATHS: &[&str] = &[
 /// Address space allowed beyond the memory limit: the runner's code, libraries, stacks.
 const ADDRESS_SPACE_ROOM_MIB: u64 = 1024;
 
+/// Whether the kernel is to be asked for `feature` (`landlock`, `seccomp`) at all: yes,
+/// except in a test build told to act as on a kernel without it
+/// (`HANDOVER_MIGRATE_FAILPOINT=sandbox:landlock:error`; failpoints exist only in builds
+/// with the `failpoints` feature, never in a release binary). This is how the tests reach
+/// the code for a missing feature on a kernel that has them all.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn kernel_offers(feature: &str) -> bool {
+    handover_migrate_io::failpoint::hit(&format!("sandbox:{feature}")).is_ok()
+}
+
 /// Apply every part of the sandbox this kernel supports and say what holds.
 pub fn apply(library: &Path, memory_limit_mib: u64) -> SandboxState {
     let mut missing = Vec::new();
@@ -79,8 +89,12 @@ fn landlock(library: &Path, missing: &mut Vec<String>) -> (Enforcement, bool) {
         Scope, ABI,
     };
     // The kernel's ABI, asked directly, to say which parts it has.
-    // SAFETY: landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) only returns a number.
-    let abi = unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<u8>(), 0usize, 1u32) };
+    let abi = if kernel_offers("landlock") {
+        // SAFETY: landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) only returns a number.
+        unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, std::ptr::null::<u8>(), 0usize, 1u32) }
+    } else {
+        0
+    };
     if abi < 1 {
         missing.push("this kernel has no Landlock: the plugin can read and write every file you can".into());
         return (Enforcement::None, false);
@@ -159,6 +173,10 @@ fn seccomp(missing: &mut Vec<String>) -> bool {
         op(RET_K, 0, 0, RET_ALLOW),
         op(RET_K, 0, 0, RET_EPERM),
     ];
+    if !kernel_offers("seccomp") {
+        missing.push("seccomp is not available (this kernel lacks it): the plugin can open network sockets".into());
+        return false;
+    }
     let program = libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr() as *mut libc::sock_filter };
     // SAFETY: no_new_privs takes plain integers; the filter program outlives the prctl call,
     // which copies it into the kernel.

@@ -6,7 +6,9 @@
 //! - [`discovery`]: where plugin files are found (`--plugin`, `HANDOVER_MIGRATE_PLUGIN_PATH`,
 //!   the per-user directory) and the contract and identity checks before any plugin logic;
 //! - [`pins`]: the `sha256sum`-format pin file;
-//! - [`dynamic`]: Rust (abi_stable) and C libraries; [`declarative`]: TOML/JSON mapping files.
+//! - [`dynamic`]: Rust (abi_stable) and C libraries; [`declarative`]: TOML/JSON mapping files;
+//! - [`isolated`]: native plugins in a sandboxed runner process; `prefetch`: many requests
+//!   to such a plugin in one round trip ([`Registry::prefetch`]).
 //!
 //! The registry is the lower layer: discovery produces [`Registered`] providers and
 //! [`load_registry`] adds them to a registry of built-ins; the registry knows nothing of files.
@@ -16,6 +18,7 @@ pub mod discovery;
 pub mod dynamic;
 pub mod isolated;
 pub mod pins;
+mod prefetch;
 pub mod registry;
 pub mod trust;
 

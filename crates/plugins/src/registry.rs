@@ -65,6 +65,18 @@ impl PluginFormat {
 /// A dynamic plugin's entry point: `call(hook, request_json)`.
 pub trait Transport: Send + Sync {
     fn call(&self, hook: &str, request: &str) -> std::result::Result<String, CallFailure>;
+
+    /// Whether answering many requests at once ([`Transport::call_many`]) saves anything
+    /// over calling one by one: true for a runner process (one round trip between two
+    /// processes instead of one per request), false in process.
+    fn batches(&self) -> bool {
+        false
+    }
+
+    /// Answer `requests` of one hook, in order, each as [`Transport::call`] would.
+    fn call_many(&self, hook: &str, requests: &[&str]) -> Vec<std::result::Result<String, CallFailure>> {
+        requests.iter().map(|request| self.call(hook, request)).collect()
+    }
 }
 
 /// Why a plugin call produced no response.

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 mod groups;
 mod nodes;
+mod prefetch;
 pub mod retarget;
 
 pub(crate) use groups::{check_answered, lookup_answer};
@@ -375,6 +376,7 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
     if options.retarget.is_some() {
         return retarget::analyse(project, registry, answers, options);
     }
+    prefetch::map_settings(project, registry, &options);
     let (endpoint_states, mut groups) = group_endpoints(project, registry, answers, &options)?;
     resolve_groups(project, registry, answers, &mut groups)?;
     let (flow_endpoints, orphan_endpoints, warnings) = attribute_flows(project);
@@ -391,6 +393,7 @@ pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, option
         flow_endpoints,
         warnings: Vec::new(),
     };
+    prefetch::rewrites(project, registry, answers, &analysis)?;
     analysis.nodes = resolve_nodes(project, registry, answers, &analysis)?;
     finish_warnings(project, &mut analysis, warnings);
     Ok(analysis)

@@ -99,7 +99,12 @@ pub(crate) fn selector_of(config: &Object, key: &str) -> Selector {
 }
 
 /// Assignment answer for a node: by node referenceId, node _id, then flow name.
-fn assignment<'a>(answers: &'a Answers, project: &Project, node: &Node, flow: usize) -> Option<(&'a str, String)> {
+pub(super) fn assignment<'a>(
+    answers: &'a Answers,
+    project: &Project,
+    node: &Node,
+    flow: usize,
+) -> Option<(&'a str, String)> {
     [&*node.reference_id, &*node.id, project.flows[flow].name.as_str()]
         .into_iter()
         .filter(|k| !k.is_empty())
