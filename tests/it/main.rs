@@ -2,6 +2,7 @@
 //! (uv-style: one test binary, shared helpers in `common`).
 
 mod api;
+mod api_concurrency;
 mod api_paging;
 mod architecture;
 mod common;

@@ -5,13 +5,21 @@
 //! resource is read again and compared with what the plan saw; a resource changed by
 //! someone else is refused by name and the rest goes on. A create whose answer was lost is
 //! never repeated blindly: the provider is looked up by name first.
+//!
+//! Providers are made one after the other (nodes point at them). The node and endpoint
+//! writes are independent of each other, so a few run at once ([`map_ordered`]); each keeps
+//! its own order: re-read and compare, backup, journal record (on disk), write, `Done`.
+//! What was written and what was refused is reported in plan order.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use handover_migrate_core::secret::looks_masked;
 use serde_json::{json, Value};
 
 use crate::client::{CallError, Client, Method};
+use crate::pool::map_ordered;
 use crate::selector::{self, ValueForm};
 use crate::store::ApiIndex;
 use handover_migrate_engine::analysis::{Analysis, EndpointState, Resolution};
@@ -22,21 +30,44 @@ use handover_migrate_io::journal::{ApiOp, Journal, Record, RunKind};
 use handover_migrate_io::run::{RunInfo, RunOutcome, StateDir, BACKUP_DIR, JOURNAL_FILE};
 use handover_migrate_io::{Error, Result};
 
-/// One open API run.
+/// One open API run. Its writes may run on several threads: the journal is appended to
+/// under a lock, and backups are numbered from a counter, so no number is used twice.
 struct ApiRun<'a> {
     client: &'a Client,
     index: &'a ApiIndex,
-    journal: Journal,
+    journal: Mutex<Journal>,
     run_dir: std::path::PathBuf,
-    seq: usize,
+    seq: AtomicUsize,
     written: Vec<String>,
     refused: Vec<String>,
 }
 
+/// What became of one independent write.
+enum WriteOutcome {
+    Written(String),
+    /// Changed by someone else since it was read: left alone.
+    Refused(String),
+}
+
 impl ApiRun<'_> {
-    fn backup(&mut self, value: &Value) -> Result<String> {
-        self.seq += 1;
-        let name = format!("{:06}.json", self.seq);
+    /// Append `record` to the journal (on disk when this returns).
+    fn record(&self, record: Record) -> Result<()> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner()).append(record)
+    }
+
+    /// Keep what the independent writes did, in their order.
+    fn note(&mut self, outcomes: Vec<WriteOutcome>) {
+        for outcome in outcomes {
+            match outcome {
+                WriteOutcome::Written(what) => self.written.push(what),
+                WriteOutcome::Refused(what) => self.refused.push(what),
+            }
+        }
+    }
+
+    fn backup(&self, value: &Value) -> Result<String> {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let name = format!("{seq:06}.json");
         fsio::write_atomic(
             &self.run_dir.join(BACKUP_DIR).join(&name),
             handover_migrate_io::fsio::to_cli_json(value).as_bytes(),
@@ -86,17 +117,17 @@ fn open_run<'a>(
     let api_run = ApiRun {
         client,
         index,
-        journal: run.journal,
+        journal: Mutex::new(run.journal),
         run_dir: run.dir,
-        seq: run.seq,
+        seq: AtomicUsize::new(run.seq),
         written: Vec::new(),
         refused: Vec::new(),
     };
     Ok((api_run, run.resumed))
 }
 
-fn finish(mut run: ApiRun, previous: Option<RunInfo>) -> Result<RunOutcome> {
-    run.journal.append(Record::End)?;
+fn finish(run: ApiRun, previous: Option<RunInfo>) -> Result<RunOutcome> {
+    run.record(Record::End)?;
     let id = run.run_dir.file_name().map(|n| n.to_string_lossy().into_owned());
     if !run.refused.is_empty() {
         return Err(Error::failed(format!(
@@ -171,14 +202,20 @@ pub fn apply(
     };
     let progress = handover_migrate_io::progress::phase("Writing to the API", Some(made.len() + switches));
     made.iter().for_each(|_| progress.inc());
-    for handover in &analysis.nodes {
-        let Resolution::Migrate { group, switch, .. } = &handover.resolution else { continue };
-        progress.inc();
+    let migrations: Vec<_> = analysis
+        .nodes
+        .iter()
+        .filter_map(|handover| match &handover.resolution {
+            Resolution::Migrate { group, switch, .. } => Some((handover, *group, switch)),
+            _ => None,
+        })
+        .collect();
+    let outcomes = map_ordered(client.concurrency(), migrations, |(handover, group, switch)| {
         let flow = &project.flows[handover.flow];
         let chart = &flow.charts[handover.chart];
         let node = analysis.node(project, handover);
         let locale = &project.locales[chart.locale];
-        let group = &analysis.groups[*group];
+        let group = &analysis.groups[group];
         // The provider as the tenant's selector names it: a made one by what the create
         // answered, an existing one by the ids the tenant listed.
         let reference = match real_ids.get(&group.reference_id) {
@@ -195,12 +232,12 @@ pub fn apply(
         };
         let expected = index.node_versions.get(&(flow.id.clone(), node.id.to_string(), locale.id.clone()));
         let current = read_config(client)?;
+        progress.inc();
         if Some(&sha256_json(&current)) != expected {
-            run.refused.push(format!(
+            return Ok(WriteOutcome::Refused(format!(
                 "flow \"{}\", locale {}, node `{}` (\"{}\")",
                 flow.name, locale.name, node.id, node.label
-            ));
-            continue;
+            )));
         }
         let backup = run.backup(&current)?;
         // The config as analysed: the version check above says the tenant's is unchanged.
@@ -210,7 +247,7 @@ pub fn apply(
             config.insert(key.clone(), value.clone());
         }
         let new_config = Value::Object(config);
-        run.journal.append(Record::ApiWrite {
+        run.record(Record::ApiWrite {
             key: format!("node:{}/{}/{}", flow.id, node.id, locale.id),
             path: chart.path.clone(),
             op: ApiOp::PatchNode {
@@ -225,9 +262,10 @@ pub fn apply(
         })?;
         let body = json!({"config": new_config, "localeId": locale.id});
         run.patch_checked(&node_path, &body, &|| Ok(read_config(client)? == new_config))?;
-        run.journal.append(Record::Done { path: format!("node:{}/{}/{}", flow.id, node.id, locale.id) })?;
-        run.written.push(format!("{} node {}", chart.path, node.id));
-    }
+        run.record(Record::Done { path: format!("node:{}/{}/{}", flow.id, node.id, locale.id) })?;
+        Ok(WriteOutcome::Written(format!("{} node {}", chart.path, node.id)))
+    })?;
+    run.note(outcomes);
     finish(run, previous)
 }
 
@@ -305,7 +343,7 @@ fn ensure_providers(
             Some(found) => found,
             None => {
                 let service_id = service_ids.get(&group.name).cloned().unwrap_or_default();
-                run.journal.append(Record::ApiWrite {
+                run.record(Record::ApiWrite {
                     key: key.clone(),
                     path: path.clone(),
                     op: ApiOp::CreateProvider { name: group.name.clone(), service_id: service_id.clone() },
@@ -320,7 +358,7 @@ fn ensure_providers(
                     provider.get("_id").and_then(Value::as_str).unwrap_or_default().to_string(),
                     provider.get("referenceId").and_then(Value::as_str).unwrap_or_default().to_string(),
                 );
-                run.journal.append(Record::ApiCreated {
+                run.record(Record::ApiCreated {
                     key: key.clone(),
                     id: found.0.clone(),
                     reference_id: found.1.clone(),
@@ -330,7 +368,7 @@ fn ensure_providers(
         };
         let list: Vec<Value> = properties.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
         let body = json!({"projectId": index.project_id, "properties": list});
-        run.journal.append(Record::ApiWrite {
+        run.record(Record::ApiWrite {
             key: format!("{key}:properties"),
             path: path.clone(),
             op: ApiOp::SetProviderProperties { provider_id: id.clone() },
@@ -340,7 +378,7 @@ fn ensure_providers(
             summary: format!("set the properties of provider \"{}\"", group.name),
         })?;
         set_properties(run, &id, &body)?;
-        run.journal.append(Record::Done { path: key })?;
+        run.record(Record::Done { path: key })?;
         run.written.push(path);
         made.insert(index_of_group, (id, reference_id));
     }
@@ -501,26 +539,24 @@ pub fn cleanup(
     let digest = sha256_hex(items.iter().map(|i| i.path.as_str()).collect::<Vec<_>>().join("\n").as_bytes());
     let (mut run, previous) = open_run(client, index, state, RunKind::Cleanup, &digest, target)?;
     let progress = handover_migrate_io::progress::phase("Cleaning up through the API", Some(items.len()));
-    for item in items {
-        progress.inc();
-        let Some((id, _)) = index.endpoints.get(&item.path) else { continue };
+    let outcomes = map_ordered(client.concurrency(), items.to_vec(), |item| {
+        let Some((id, _)) = index.endpoints.get(&item.path) else {
+            progress.inc();
+            return Ok(None);
+        };
         let endpoint_path = format!("/endpoints/{id}");
         let current = super::store_object(client.get(&endpoint_path, &[])?);
+        progress.inc();
         if Some(&sha256_json(&current)) != project.fingerprint.get(&item.path) {
-            run.refused.push(format!("endpoint \"{}\"", item.endpoint));
-            continue;
+            return Ok(Some(WriteOutcome::Refused(format!("endpoint \"{}\"", item.endpoint))));
         }
         let before = current.get("handoverSettings").cloned().unwrap_or(Value::Null);
-        let restorable = match restorable_settings(project, analysis, &item.endpoint, &before) {
-            Some(settings) => settings,
-            None => {
-                run.refused.push(format!(
-                    "endpoint \"{}\": the API returns its secrets masked, so a backup could not restore them; give them \
-                     in the answers file ([providers.\"{}\"] secrets.…) so that cleanup stays reversible",
-                    item.endpoint, item.endpoint
-                ));
-                continue;
-            }
+        let Some(restorable) = restorable_settings(project, analysis, &item.endpoint, &before) else {
+            return Ok(Some(WriteOutcome::Refused(format!(
+                "endpoint \"{}\": the API returns its secrets masked, so a backup could not restore them; give them \
+                 in the answers file ([providers.\"{}\"] secrets.…) so that cleanup stays reversible",
+                item.endpoint, item.endpoint
+            ))));
         };
         let mut after = before.as_object().cloned().unwrap_or_default();
         after.insert("provider".into(), Value::String("none".into()));
@@ -528,7 +564,7 @@ pub fn cleanup(
         let after = Value::Object(after);
         let backup = run.backup(&restorable)?;
         let key = format!("endpoint:{id}");
-        run.journal.append(Record::ApiWrite {
+        run.record(Record::ApiWrite {
             key: key.clone(),
             path: item.path.clone(),
             op: ApiOp::PatchEndpoint { endpoint_id: id.clone() },
@@ -541,9 +577,10 @@ pub fn cleanup(
         run.patch_checked(&endpoint_path, &body, &|| {
             Ok(super::store_object(client.get(&endpoint_path, &[])?).get("handoverSettings") == Some(&after))
         })?;
-        run.journal.append(Record::Done { path: key })?;
-        run.written.push(item.path.clone());
-    }
+        run.record(Record::Done { path: key })?;
+        Ok(Some(WriteOutcome::Written(item.path.clone())))
+    })?;
+    run.note(outcomes.into_iter().flatten().collect());
     finish(run, previous)
 }
 

@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -48,18 +48,58 @@ impl std::str::FromStr for RateLimit {
 }
 
 /// The sliding-window budget of one tenant: every [`Client`] holding the same `Arc` (the
-/// projects of one tenant in a fleet run) draws from it, so together they never send more
-/// than `limit` allows, and a client waiting on its own answer never idles the others.
+/// projects of one tenant in a fleet run, and the workers of one client) draws from it, so
+/// together they never send more than `limit` allows, and a request waiting on its own
+/// answer never idles the others.
+///
+/// A request holds its place in the window from the moment it is sent until `window` after
+/// its answer arrived: the server counts it somewhere in between, so however long the
+/// network took, no window the server can see holds more than `limit.requests`.
 #[derive(Debug)]
 pub struct RateBudget {
     limit: RateLimit,
-    sent: Mutex<VecDeque<Instant>>,
+    window: Mutex<Window>,
+    /// Signalled when a request finishes (its place starts to age) or a pause is set.
+    changed: Condvar,
+    /// Held by the one sender waiting for a place, so waiters are served in turn.
+    turn: Mutex<()>,
     requests: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Window {
+    /// When each finished request of the last window finished, oldest first.
+    finished: VecDeque<Instant>,
+    /// Requests sent and not answered yet.
+    in_flight: usize,
+    /// No request is sent before this (the server asked everyone to wait: 429, Retry-After).
+    paused_until: Option<Instant>,
+}
+
+/// A request's place in the budget; the request counts as answered when this is dropped.
+pub struct Place<'a> {
+    budget: &'a RateBudget,
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        let mut window = self.budget.window.lock().unwrap_or_else(|p| p.into_inner());
+        window.in_flight = window.in_flight.saturating_sub(1);
+        window.finished.push_back(Instant::now());
+        drop(window);
+        self.budget.changed.notify_all();
+    }
 }
 
 impl RateBudget {
     pub fn new(limit: RateLimit) -> Arc<Self> {
-        Arc::new(Self { limit, sent: Mutex::new(VecDeque::new()), requests: AtomicU64::new(0) })
+        Arc::new(Self {
+            limit,
+            window: Mutex::new(Window::default()),
+            changed: Condvar::new(),
+            turn: Mutex::new(()),
+            requests: AtomicU64::new(0),
+        })
     }
 
     pub fn limit(&self) -> RateLimit {
@@ -71,24 +111,44 @@ impl RateBudget {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Wait until one more request fits in the sliding window, and count it. The lock is held
-    /// while waiting, so waiters are served in turn and none sends before its slot.
-    fn take(&self) {
-        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+    /// Hold back every request of this budget for `wait` from now (the server answered 429
+    /// or asked to retry later): one worker's `Retry-After` is honoured by all of them.
+    pub fn pause(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut window = self.window.lock().unwrap_or_else(|p| p.into_inner());
+        if window.paused_until.is_none_or(|current| current < until) {
+            window.paused_until = Some(until);
+        }
+        drop(window);
+        self.changed.notify_all();
+    }
+
+    /// Wait until one more request fits in the sliding window (and no pause holds it back),
+    /// and count it. Waiters take turns, so none sends before an earlier one.
+    fn take(&self) -> Place<'_> {
+        let _turn = self.turn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut window = self.window.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             let now = Instant::now();
-            while sent.front().is_some_and(|t| now.duration_since(*t) >= self.limit.window) {
-                sent.pop_front();
+            while window.finished.front().is_some_and(|t| now.duration_since(*t) >= self.limit.window) {
+                window.finished.pop_front();
             }
-            if sent.len() < self.limit.requests {
-                sent.push_back(now);
-                self.requests.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            let wait =
-                sent.front().map_or(Duration::ZERO, |t| self.limit.window.saturating_sub(now.duration_since(*t)));
-            tracing::debug!("client rate limit reached; waiting {:?}", wait);
-            std::thread::sleep(wait);
+            let wait = match window.paused_until {
+                Some(until) if until > now => until - now,
+                _ if window.in_flight + window.finished.len() < self.limit.requests => {
+                    window.paused_until = None;
+                    window.in_flight += 1;
+                    self.requests.fetch_add(1, Ordering::Relaxed);
+                    return Place { budget: self };
+                }
+                // Every place is taken by a request in flight: its answer starts the clock.
+                _ => window
+                    .finished
+                    .front()
+                    .map_or(self.limit.window, |t| self.limit.window.saturating_sub(now.duration_since(*t))),
+            };
+            tracing::debug!("client rate limit reached; waiting up to {:?}", wait);
+            window = self.changed.wait_timeout(window, wait).unwrap_or_else(|p| p.into_inner()).0;
         }
     }
 }
@@ -214,9 +274,18 @@ pub struct Client {
     api_key: Secret,
     max_retries: u32,
     budget: Arc<RateBudget>,
+    /// How many requests of independent reads and writes may be in flight at once.
+    concurrency: usize,
     requests: AtomicU64,
     largest_page: AtomicU64,
 }
+
+/// Requests in flight at once by default: enough that a round trip of a few tens of
+/// milliseconds does not leave a scaled-up budget idle, few enough for any tenant.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// The most requests a client keeps in flight (and connections it keeps open).
+pub const MAX_CONCURRENCY: usize = 32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -270,6 +339,9 @@ impl Client {
             // A redirect is never followed: ureq would carry the `X-API-Key` header to
             // wherever it points (it strips only `Authorization`). See `redirect_error`.
             .max_redirects(0)
+            // Keep a connection per worker, so requests in flight do not reconnect each time.
+            .max_idle_connections(MAX_CONCURRENCY * 2)
+            .max_idle_connections_per_host(MAX_CONCURRENCY)
             .proxy(ureq::Proxy::try_from_env())
             .tls_config(tls.build())
             .timeout_global(Some(config.timeout))
@@ -283,6 +355,7 @@ impl Client {
             api_key: config.api_key,
             max_retries: config.max_retries,
             budget: config.budget.unwrap_or_else(|| RateBudget::new(config.rate_limit)),
+            concurrency: DEFAULT_CONCURRENCY,
             requests: AtomicU64::new(0),
             largest_page: AtomicU64::new(0),
         })
@@ -293,9 +366,21 @@ impl Client {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// Wait until one more request fits in the (maybe shared) sliding window.
-    fn throttle(&self) {
-        self.budget.take();
+    /// Keep up to `concurrency` (1 to [`MAX_CONCURRENCY`]) requests in flight for
+    /// independent reads and writes; 1 sends one request at a time.
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.clamp(1, MAX_CONCURRENCY);
+        self
+    }
+
+    /// How many requests of independent work may be in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// The sliding-window budget this client draws from (maybe shared with other clients).
+    pub fn budget(&self) -> &Arc<RateBudget> {
+        &self.budget
     }
 
     fn url(&self, path: &str) -> String {
@@ -310,7 +395,8 @@ impl Client {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<Option<Value>, CallError> {
-        self.throttle();
+        // Held until the answer is read: the request counts in the window until then.
+        let _place = self.budget.take();
         self.requests.fetch_add(1, Ordering::Relaxed);
         tracing::debug!("{} {}", method.as_str(), path);
         let url =
@@ -374,9 +460,8 @@ impl Client {
             match self.send_once(method, path, query, body) {
                 Ok(value) => return Ok(value),
                 Err(error) if error.transient() && method.idempotent() && attempt < self.max_retries => {
-                    let backoff = backoff(&error, attempt);
-                    tracing::info!("{} {path} failed ({error:?}); retrying in {backoff:?}", method.as_str());
-                    std::thread::sleep(backoff);
+                    tracing::info!("{} {path} failed ({error:?}); retrying", method.as_str());
+                    self.pause_after(&error, attempt);
                     attempt += 1;
                 }
                 Err(error) => return Err(error),
@@ -384,10 +469,19 @@ impl Client {
         }
     }
 
-    /// Back off after a transient failure of a non-idempotent call, before the caller
-    /// checks whether it landed.
+    /// Back off after a transient failure (before a retry, or before the caller checks
+    /// whether a non-idempotent call landed). A 429, or any answer with `Retry-After`, holds
+    /// back every request of the budget, not only this one: the server asked the tenant's
+    /// client to slow down, and the other workers would only draw more refusals.
     pub fn pause_after(&self, error: &CallError, attempt: u32) {
-        std::thread::sleep(backoff(error, attempt));
+        let wait = backoff(error, attempt);
+        match error {
+            CallError::Status { status: 429, .. } | CallError::Status { retry_after: Some(_), .. } => {
+                tracing::debug!("the API asked to slow down; every request waits {wait:?}");
+                self.budget.pause(wait);
+            }
+            _ => std::thread::sleep(wait),
+        }
     }
 
     pub fn max_retries(&self) -> u32 {
@@ -555,6 +649,40 @@ mod tests {
         assert_eq!(limit.window, Duration::from_secs(300));
         assert!("0/1".parse::<RateLimit>().is_err());
         assert!("abc".parse::<RateLimit>().is_err());
+    }
+
+    /// Lower bounds only: a slow machine makes these waits longer, never shorter.
+    #[test]
+    fn a_place_is_free_again_a_window_after_its_answer_and_a_pause_holds_everyone() {
+        let budget = RateBudget::new(RateLimit { requests: 3, window: Duration::from_millis(200) });
+        let started = Instant::now();
+        let answered = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..6 {
+                scope.spawn(|| {
+                    let place = budget.take();
+                    let sent = started.elapsed();
+                    std::thread::sleep(Duration::from_millis(30));
+                    answered.lock().unwrap().push(started.elapsed());
+                    drop(place);
+                    sent
+                });
+            }
+        });
+        assert_eq!(budget.requests(), 6);
+        // The fourth request waited for the first answer plus a whole window.
+        let first_answer = answered.lock().unwrap().iter().min().copied().unwrap();
+        assert!(started.elapsed() >= first_answer + Duration::from_millis(200), "{:?}", started.elapsed());
+
+        let budget = RateBudget::new(RateLimit { requests: 100, window: Duration::from_secs(1) });
+        budget.pause(Duration::from_millis(150));
+        let before = Instant::now();
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| drop(budget.take()));
+            }
+        });
+        assert!(before.elapsed() >= Duration::from_millis(150));
     }
 
     #[test]

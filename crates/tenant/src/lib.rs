@@ -1,6 +1,7 @@
 //! API mode: the same migration against a Cognigy.AI tenant through its REST API.
 //!
 //! - [`client`]: HTTP with rate limiting, retries and problem details;
+//! - [`pool`]: a few requests in flight at once under the client's rate budget;
 //! - [`store`]: reads a project into the same model as a clone;
 //! - [`apply`]: journaled writes, cleanup and rollback on the tenant;
 //! - [`survey`]: `doctor`'s read-only look at a tenant (index reads only);
@@ -8,6 +9,7 @@
 
 pub mod apply;
 pub mod client;
+pub mod pool;
 pub mod selector;
 pub mod store;
 pub mod survey;

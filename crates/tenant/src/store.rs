@@ -15,6 +15,7 @@ use handover_migrate_core::{HandoverNodeType, Object};
 use serde_json::Value;
 
 use crate::client::Client;
+use crate::pool::map_ordered;
 use handover_migrate_engine::clone::{CHART_FILE, CONFIG_FILE};
 use handover_migrate_engine::model::{Chart, Endpoint, Flow, Handover, Locale, Node, Project, ProviderFile};
 use handover_migrate_io::fsio::sha256_json;
@@ -83,10 +84,13 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
     let mut endpoints = Vec::new();
     let listed = client.get_all("/endpoints", &scope)?;
     let progress = handover_migrate_io::progress::phase("Reading endpoints", Some(listed.len()));
-    for item in listed {
-        progress.inc();
+    let read = map_ordered(client.concurrency(), listed, |item| {
         let id = str_of(&item, "_id");
         let full = object(client.get(&format!("/endpoints/{id}"), &[])?, &format!("endpoint {id}"))?;
+        progress.inc();
+        Ok((id, full))
+    })?;
+    for (id, full) in read {
         let name = full.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
         let path = endpoint_path(&name);
         if index.endpoints.contains_key(&path) {
@@ -115,73 +119,19 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
         .collect();
 
     drop(progress);
-    let mut flows = Vec::new();
     let listed = client.get_all("/flows", &scope)?;
     let progress = handover_migrate_io::progress::phase("Reading flows", Some(listed.len()));
-    for item in listed {
+    // Flows are read side by side; their charts, versions and fingerprints are put together
+    // in the flow index's order, as a read of one flow after the other would.
+    let read = map_ordered(client.concurrency(), listed, |item| {
+        let flow = read_flow(client, &item, &locales)?;
         progress.inc();
-        let flow_id = str_of(&item, "_id");
-        let name = str_of(&item, "name");
-        let mut flow = Flow {
-            name: name.clone(),
-            id: flow_id.clone(),
-            reference_id: str_of(&item, "referenceId"),
-            charts: Vec::new(),
-        };
-        for (locale_index, locale) in locales.iter().enumerate() {
-            let chart_path = format!("flows/{name}/{}/{CHART_FILE}", locale.name);
-            let items = client
-                .get_all(&format!("/flows/{flow_id}/chart/nodes"), &[("preferredLocaleId", locale.id.clone())])?;
-            let mut nodes = Vec::new();
-            let mut versions = Vec::new();
-            for node in items {
-                let node_id = str_of(&node, "_id");
-                let node_type = str_of(&node, "type");
-                let listed_locale = node.get("localeReference").and_then(Value::as_str).map(str::to_string);
-                let wants_config = API_CONFIG_TYPES.contains(&node_type.as_str())
-                    && listed_locale.as_ref().is_none_or(|l| *l == locale.id);
-                let (config, locale_reference) = if wants_config {
-                    let full = client.get(
-                        &format!("/flows/{flow_id}/chart/nodes/{node_id}"),
-                        &[("preferredLocaleId", locale.id.clone())],
-                    )?;
-                    let config = match full.get("config") {
-                        Some(Value::Object(config)) => config.clone(),
-                        _ => Object::new(),
-                    };
-                    let reference =
-                        full.get("localeReference").and_then(Value::as_str).unwrap_or(&locale.id).to_string();
-                    (Some(config), reference)
-                } else {
-                    (None, listed_locale.unwrap_or_default())
-                };
-                // A node whose config was not read is only used for its type: its locale does not matter.
-                let Some(node_locale) = locales.iter().position(|l| l.id == locale_reference).or(if config.is_none() {
-                    Some(locale_index)
-                } else {
-                    None
-                }) else {
-                    return Err(Error::failed(format!(
-                        "{chart_path}: node `{node_id}` has localeReference `{locale_reference}`, which is no locale of the project"
-                    )));
-                };
-                if let (Some(config), true) = (&config, node_locale == locale_index) {
-                    let version = sha256_json(config);
-                    versions.push((node_id.clone(), version.clone()));
-                    index.node_versions.insert((flow_id.clone(), node_id.clone(), locale.id.clone()), version);
-                }
-                nodes.push(Node::from_parsed(
-                    node_id,
-                    str_of(&node, "referenceId"),
-                    node_type,
-                    str_of(&node, "label"),
-                    node_locale,
-                    config,
-                ));
-            }
-            fingerprint.insert(chart_path.clone(), sha256_json(&versions));
-            flow.charts.push(Chart { locale: locale_index, path: chart_path, nodes });
-        }
+        Ok(flow)
+    })?;
+    let mut flows = Vec::with_capacity(read.len());
+    for FlowRead { flow, fingerprints, versions } in read {
+        fingerprint.extend(fingerprints);
+        index.node_versions.extend(versions);
         flows.push(flow);
     }
     drop(progress);
@@ -213,6 +163,79 @@ pub fn load(client: &Client, project_id: &str) -> Result<(Project, ApiIndex)> {
         fingerprint: std::sync::Arc::new(fingerprint),
     };
     Ok((project, index))
+}
+
+/// One flow as read: its charts, a fingerprint per chart, and the version of each node
+/// config read, keyed (flow `_id`, node `_id`, locale `_id`).
+struct FlowRead {
+    flow: Flow,
+    fingerprints: Vec<(String, String)>,
+    versions: Vec<((String, String, String), String)>,
+}
+
+/// Read one flow of the flow index in every locale: the chart's node index, and the full
+/// config of the nodes the migration needs, in the locale they are localized in.
+fn read_flow(client: &Client, item: &Value, locales: &[Locale]) -> Result<FlowRead> {
+    let flow_id = str_of(item, "_id");
+    let name = str_of(item, "name");
+    let mut flow =
+        Flow { name: name.clone(), id: flow_id.clone(), reference_id: str_of(item, "referenceId"), charts: Vec::new() };
+    let mut fingerprints = Vec::with_capacity(locales.len());
+    let mut node_versions = Vec::new();
+    for (locale_index, locale) in locales.iter().enumerate() {
+        let chart_path = format!("flows/{name}/{}/{CHART_FILE}", locale.name);
+        let items =
+            client.get_all(&format!("/flows/{flow_id}/chart/nodes"), &[("preferredLocaleId", locale.id.clone())])?;
+        let mut nodes = Vec::new();
+        let mut versions = Vec::new();
+        for node in items {
+            let node_id = str_of(&node, "_id");
+            let node_type = str_of(&node, "type");
+            let listed_locale = node.get("localeReference").and_then(Value::as_str).map(str::to_string);
+            let wants_config = API_CONFIG_TYPES.contains(&node_type.as_str())
+                && listed_locale.as_ref().is_none_or(|l| *l == locale.id);
+            let (config, locale_reference) = if wants_config {
+                let full = client.get(
+                    &format!("/flows/{flow_id}/chart/nodes/{node_id}"),
+                    &[("preferredLocaleId", locale.id.clone())],
+                )?;
+                let config = match full.get("config") {
+                    Some(Value::Object(config)) => config.clone(),
+                    _ => Object::new(),
+                };
+                let reference = full.get("localeReference").and_then(Value::as_str).unwrap_or(&locale.id).to_string();
+                (Some(config), reference)
+            } else {
+                (None, listed_locale.unwrap_or_default())
+            };
+            // A node whose config was not read is only used for its type: its locale does not matter.
+            let Some(node_locale) = locales.iter().position(|l| l.id == locale_reference).or(if config.is_none() {
+                Some(locale_index)
+            } else {
+                None
+            }) else {
+                return Err(Error::failed(format!(
+                    "{chart_path}: node `{node_id}` has localeReference `{locale_reference}`, which is no locale of the project"
+                )));
+            };
+            if let (Some(config), true) = (&config, node_locale == locale_index) {
+                let version = sha256_json(config);
+                versions.push((node_id.clone(), version.clone()));
+                node_versions.push(((flow_id.clone(), node_id.clone(), locale.id.clone()), version));
+            }
+            nodes.push(Node::from_parsed(
+                node_id,
+                str_of(&node, "referenceId"),
+                node_type,
+                str_of(&node, "label"),
+                node_locale,
+                config,
+            ));
+        }
+        fingerprints.push((chart_path.clone(), sha256_json(&versions)));
+        flow.charts.push(Chart { locale: locale_index, path: chart_path, nodes });
+    }
+    Ok(FlowRead { flow, fingerprints, versions: node_versions })
 }
 
 /// The tenant's handover providers and services (filling `index`), with a fingerprint per

@@ -1,7 +1,7 @@
 //! Fault injection (latency, 5xx, 429 bursts, connection resets, a per-key rate limit),
 //! request statistics, and the gate every API request passes (403 on GET with body, auth).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,7 +29,10 @@ pub struct Faults {
     pub retry_after_secs: u64,
     /// Fraction of API requests whose connection is reset without an answer.
     pub reset_rate: f64,
-    /// `(n, seconds)`: a token bucket per API key of `n` requests per `seconds`.
+    /// `(n, seconds)`: at most `n` requests per API key in any `seconds` (a sliding window
+    /// over the arrival of the requests it let through, Cognigy's "N per window"). A request
+    /// beyond that is refused with 429 and counted (`rateLimited429`): a client that keeps
+    /// to the limit never sees one.
     pub rate_limit: Option<(u32, f64)>,
     /// For writes (POST/PATCH/DELETE) that draw a 5xx or a reset: the fraction where the
     /// write is applied first (an ambiguous failure) instead of refused before it ran.
@@ -66,6 +69,14 @@ pub struct Stats {
     pub resets: u64,
     pub resets_after_write: u64,
     pub mask_writes: u64,
+    /// With a rate limit: the most requests of one key let through within one window.
+    pub peak_window: u64,
+    /// API requests being served right now, and the most at once so far.
+    pub in_flight: u64,
+    pub peak_in_flight: u64,
+    /// Requests that arrived from a key in the second half of the `Retry-After` of a 429
+    /// it was given (the first half is a grace for requests already on their way).
+    pub ignored_retry_after: u64,
 }
 
 impl Stats {
@@ -79,10 +90,13 @@ impl Stats {
                 "injected5xxAfterWrite": self.injected_5xx_after_write,
                 "burst429": self.burst_429,
                 "rateLimited429": self.rate_limited_429,
+                "peakWindow": self.peak_window,
+                "ignoredRetryAfter": self.ignored_retry_after,
                 "resets": self.resets,
                 "resetsAfterWrite": self.resets_after_write,
             },
             "maskWrites": self.mask_writes,
+            "peakInFlight": self.peak_in_flight,
         })
     }
 }
@@ -94,12 +108,30 @@ pub struct FaultState {
     pub requests: u64,
     /// How often each `METHOD uri` was seen (drives the per-request draws).
     pub occurrences: HashMap<String, u64>,
-    pub buckets: HashMap<String, Bucket>,
+    /// Per API key: when each request let through in the last window arrived, oldest first.
+    pub windows: HashMap<String, VecDeque<Instant>>,
+    /// Per API key: the span of the last 429's `Retry-After` in which no request should
+    /// arrive (its second half).
+    pub told_to_wait: HashMap<String, (Instant, Instant)>,
 }
 
-pub struct Bucket {
-    tokens: f64,
-    last: Instant,
+/// Counts a request as being served until it is dropped (answered, or its connection reset).
+struct Serving(Arc<App>);
+
+impl Serving {
+    fn start(app: &Arc<App>) -> Serving {
+        let mut stats = app.stats.lock().unwrap();
+        stats.in_flight += 1;
+        stats.peak_in_flight = stats.peak_in_flight.max(stats.in_flight);
+        Serving(app.clone())
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let mut stats = self.0.stats.lock().unwrap();
+        stats.in_flight = stats.in_flight.saturating_sub(1);
+    }
 }
 
 /// Lets a handler close its connection without an answer (set by the accept loop).
@@ -153,21 +185,38 @@ impl App {
         }
     }
 
-    /// `Some(seconds to wait)` when the key's bucket is empty.
+    /// Remember that `key` was told to wait `seconds` (429 + `Retry-After`).
+    fn tell_to_wait(&self, key: &str, seconds: u64) {
+        let now = Instant::now();
+        let wait = Duration::from_secs(seconds);
+        let span = (now + wait / 2, now + wait);
+        let mut state = self.faults.lock().unwrap();
+        let slot = state.told_to_wait.entry(key.to_string()).or_insert(span);
+        if slot.1 < span.1 {
+            *slot = span;
+        }
+    }
+
+    /// `Some(seconds to wait)` when the key's window is full.
     fn rate_limited(&self, key: &str) -> Option<u64> {
         let (n, seconds) = self.options.faults.rate_limit?;
-        let capacity = f64::from(n.max(1));
-        let per_second = capacity / seconds.max(0.001);
+        let window = Duration::from_secs_f64(seconds.max(0.001));
         let mut state = self.faults.lock().unwrap();
         let now = Instant::now();
-        let bucket = state.buckets.entry(key.to_string()).or_insert(Bucket { tokens: capacity, last: now });
-        bucket.tokens = (bucket.tokens + now.duration_since(bucket.last).as_secs_f64() * per_second).min(capacity);
-        bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        let arrived = state.windows.entry(key.to_string()).or_default();
+        while arrived.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            arrived.pop_front();
+        }
+        if arrived.len() < n.max(1) as usize {
+            arrived.push_back(now);
+            let count = arrived.len() as u64;
+            drop(state);
+            let mut stats = self.stats.lock().unwrap();
+            stats.peak_window = stats.peak_window.max(count);
             None
         } else {
-            Some(((1.0 - bucket.tokens) / per_second).ceil().max(1.0) as u64)
+            let oldest = arrived.front().copied().unwrap_or(now);
+            Some(window.saturating_sub(now.duration_since(oldest)).as_secs_f64().ceil().max(1.0) as u64)
         }
     }
 }
@@ -222,9 +271,16 @@ pub async fn gate(State(app): State<Arc<App>>, request: Request, next: Next) -> 
     let route = route_key(&request);
     let method = request.method().clone();
     let uri = request.uri().to_string();
+    let _serving = Serving::start(&app);
+    let early = {
+        let key = presented_key(&request).unwrap_or_default();
+        let now = Instant::now();
+        app.faults.lock().unwrap().told_to_wait.get(&key).is_some_and(|(from, until)| *from <= now && now < *until)
+    };
     {
         let mut stats = app.stats.lock().unwrap();
         stats.total += 1;
+        stats.ignored_retry_after += u64::from(early);
         *stats.routes.entry(route).or_insert(0) += 1;
     }
     let response = gated(&app, request, next, &method).await;
@@ -244,12 +300,14 @@ async fn gated(app: &Arc<App>, request: Request, next: Next, method: &Method) ->
     let key = presented_key(&request);
     if let Some(wait) = app.rate_limited(key.as_deref().unwrap_or("")) {
         app.stats.lock().unwrap().rate_limited_429 += 1;
+        app.tell_to_wait(key.as_deref().unwrap_or(""), wait);
         return Problem::status(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded")
             .with_retry_after(wait)
             .into_response();
     }
     if app.in_burst() {
         app.stats.lock().unwrap().burst_429 += 1;
+        app.tell_to_wait(key.as_deref().unwrap_or(""), faults.retry_after_secs);
         return Problem::status(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
             .with_retry_after(faults.retry_after_secs)
             .into_response();

@@ -69,7 +69,7 @@ struct Cli {
     /// Fraction (0..1) of API requests whose connection is reset without an answer.
     #[arg(long, default_value_t = 0.0)]
     reset_rate: f64,
-    /// N/SECS: a token bucket per API key; an empty bucket answers 429 with Retry-After.
+    /// N/SECS: at most N requests per API key in any SECS (a sliding window); beyond it 429 with Retry-After.
     #[arg(long, value_parser = parse_rate)]
     rate_limit: Option<(u32, f64)>,
     /// Of the writes that draw a 5xx or a reset, the fraction applied before failing.

@@ -132,7 +132,7 @@ fn faults_on_writes_can_land_after_the_write() {
 }
 
 #[test]
-fn rate_limit_is_a_token_bucket_per_key() {
+fn rate_limit_is_a_sliding_window_per_key() {
     let handle = with_faults(Faults { rate_limit: Some((5, 60.0)), ..Faults::default() });
     let client = Client::new(&handle);
     let seen = statuses(&client, 8, "/locales");
@@ -140,18 +140,23 @@ fn rate_limit_is_a_token_bucket_per_key() {
     let limited = client.get("/locales");
     assert_eq!(limited.status, 429);
     let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=12).contains(&wait), "one token refills in 12 s: Retry-After {wait}");
-    // Another key has its own bucket (and is then refused for being wrong).
+    assert!((55..=60).contains(&wait), "the first request leaves the window after 60 s: Retry-After {wait}");
+    // Another key has its own window (and is then refused for being wrong).
     let other = Client { addr: handle.addr(), key: Some("other-key".into()) };
     assert_eq!(other.get("/locales").status, 401);
     assert_eq!(handle.stats()["faults"]["rateLimited429"], 4);
+    assert_eq!(handle.stats()["faults"]["peakWindow"], 5);
 
-    // Tokens come back with time.
-    let fast = with_faults(Faults { rate_limit: Some((2, 4.0)), ..Faults::default() });
+    // A place comes back only when its request leaves the window: not half-way, as a
+    // token bucket would refill.
+    let fast = with_faults(Faults { rate_limit: Some((2, 2.0)), ..Faults::default() });
     let client = Client::new(&fast);
     assert_eq!(statuses(&client, 3, "/locales"), [200, 200, 429]);
-    std::thread::sleep(Duration::from_millis(2100));
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(client.get("/locales").status, 429);
+    std::thread::sleep(Duration::from_millis(1000));
     assert_eq!(client.get("/locales").status, 200);
+    assert_eq!(fast.stats()["faults"]["peakWindow"], 2);
 }
 
 #[test]
