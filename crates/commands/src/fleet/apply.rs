@@ -115,22 +115,13 @@ impl<'a> Recording<'a> {
     fn save_entry(&self, member: &Member, status: ProjectStatus, run_id: Option<String>) -> Result<()> {
         let mut run = self.run.lock().unwrap_or_else(|p| p.into_inner());
         let kept = run.projects.get(&member.key).and_then(|e| e.run_id.clone());
-        run.projects.insert(
-            member.key.clone(),
-            RecordEntry { status, run_id: run_id.or(kept), rolled_back: false, pending: false },
-        );
+        run.projects.insert(member.key.clone(), RecordEntry::recorded(status, run_id.or(kept)));
         record::save(&self.fleet.state_dir, &run)
     }
 
     fn mark_pending(&self, member: &Member) -> Result<()> {
         let mut run = self.run.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = run.projects.entry(member.key.clone()).or_insert(RecordEntry {
-            status: ProjectStatus::Skipped,
-            run_id: None,
-            rolled_back: false,
-            pending: false,
-        });
-        entry.pending = true;
+        run.mark_pending(&member.key);
         record::save(&self.fleet.state_dir, &run)
     }
 
@@ -233,12 +224,7 @@ impl<'a> Recording<'a> {
         adopt_pending(fleet, &mut run, RunKind::Apply);
         for (member, outcome) in fleet.members.iter().zip(&projects) {
             if outcome.status == ProjectStatus::UpToDate {
-                run.projects.entry(member.key.clone()).or_insert(RecordEntry {
-                    status: ProjectStatus::UpToDate,
-                    run_id: None,
-                    rolled_back: false,
-                    pending: false,
-                });
+                run.projects.entry(member.key.clone()).or_insert(RecordEntry::recorded(ProjectStatus::UpToDate, None));
             }
         }
         run.finished = projects.iter().all(|o| o.status.ok());

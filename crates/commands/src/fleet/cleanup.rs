@@ -66,13 +66,7 @@ pub fn cleanup(
     let work = |member: &Member| -> ProjectOutcome {
         {
             let mut run = run.lock().unwrap_or_else(|p| p.into_inner());
-            let entry = run.projects.entry(member.key.clone()).or_insert(RecordEntry {
-                status: ProjectStatus::Skipped,
-                run_id: None,
-                rolled_back: false,
-                pending: false,
-            });
-            entry.pending = true;
+            run.mark_pending(&member.key);
             if let Err(error) = record::save(&fleet.state_dir, &run) {
                 return fleet.failure(member, &error, "cleanup");
             }
@@ -97,10 +91,7 @@ pub fn cleanup(
             Err(error) => fleet.failure(member, &error, "cleanup"),
         };
         let mut run = run.lock().unwrap_or_else(|p| p.into_inner());
-        run.projects.insert(
-            member.key.clone(),
-            RecordEntry { status: outcome.status, run_id: outcome.run_id.clone(), rolled_back: false, pending: false },
-        );
+        run.projects.insert(member.key.clone(), RecordEntry::recorded(outcome.status, outcome.run_id.clone()));
         if let Err(error) = record::save(&fleet.state_dir, &run) {
             return fleet.failure(member, &error, "cleanup");
         }

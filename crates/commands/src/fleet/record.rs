@@ -39,7 +39,20 @@ pub struct RecordEntry {
     pub pending: bool,
 }
 
+impl RecordEntry {
+    /// A project's entry as recorded after its run (not pending, not rolled back).
+    pub fn recorded(status: ProjectStatus, run_id: Option<String>) -> RecordEntry {
+        RecordEntry { status, run_id, rolled_back: false, pending: false }
+    }
+}
+
 impl FleetRun {
+    /// Mark `key`'s project started before its run begins (see [`RecordEntry::pending`]).
+    pub fn mark_pending(&mut self, key: &str) {
+        self.projects.entry(key.to_string()).or_insert(RecordEntry::recorded(ProjectStatus::Skipped, None)).pending =
+            true;
+    }
+
     /// Whether some project run of it can still be rolled back.
     pub fn undoable(&self) -> bool {
         !self.rolled_back && self.projects.values().any(|e| e.run_id.is_some() && !e.rolled_back)
