@@ -6,7 +6,7 @@
 //! digest of itself; `apply --plan` recomputes the plan and refuses when the project
 //! changed (stale) or the result differs, so what is applied is exactly what was reviewed.
 //!
-//! [`writes`] turns the plan into file contents, one pending write at a time.
+//! `writes` turns the plan into file contents, one pending write at a time.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;

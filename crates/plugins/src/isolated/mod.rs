@@ -4,7 +4,7 @@
 //! started with [`RUNNER_ARG`], see the `handover-migrate-plugin-runner` crate) that
 //! sandboxes itself, opens the library, checks its contract version, and then answers hook
 //! calls over its standard input and output. The engine sees no difference: the runner is
-//! one more [`Transport`] behind [`Registered`].
+//! one more [`Transport`](crate::registry::Transport) behind [`Registered`](crate::registry::Registered).
 //!
 //! The wire, [`PROTOCOL_VERSION`] 1: every message is a frame, a little-endian `u32`
 //! length followed by that many bytes.
