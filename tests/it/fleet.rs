@@ -28,7 +28,7 @@ fn distinct_copy(dst: &Path, prefix: &str, edit: impl FnOnce(&Path)) -> String {
         }
         let path = dst.join(&rel);
         let text = std::fs::read_to_string(&path).unwrap();
-        let rewritten = reprefix_ids(&text, prefix);
+        let rewritten = handover_migrate_projectgen::reprefix_ids(&text, prefix);
         if rewritten != text {
             std::fs::write(&path, rewritten).unwrap();
         }
@@ -38,27 +38,6 @@ fn distinct_copy(dst: &Path, prefix: &str, edit: impl FnOnce(&Path)) -> String {
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{text}project-id = \"{project}\"\n")).unwrap();
     project
-}
-
-fn reprefix_ids(text: &str, prefix: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let boundary_before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)).count();
-        let boundary_after = bytes.get(i + run).is_none_or(|b| !b.is_ascii_alphanumeric());
-        if boundary_before && run == 24 && boundary_after {
-            out.push_str(prefix);
-            out.push_str(&text[i + 2..i + 24]);
-            i += 24;
-        } else {
-            let c = text[i..].chars().next().unwrap();
-            out.push(c);
-            i += c.len_utf8();
-        }
-    }
-    out
 }
 
 /// A second Live Agent endpoint with other settings on Main: `plan` needs answers (3).

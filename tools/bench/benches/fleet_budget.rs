@@ -38,35 +38,13 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Every 24-hex id of `text` with its first two digits replaced by `prefix`.
-fn reprefix_ids(text: &str, prefix: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)).count();
-        let after = bytes.get(i + run).is_none_or(|b| !b.is_ascii_alphanumeric());
-        if before && run == 24 && after {
-            out.push_str(prefix);
-            out.push_str(&text[i + 2..i + 24]);
-            i += 24;
-        } else {
-            let c = text[i..].chars().next().unwrap();
-            out.push(c);
-            i += c.len_utf8();
-        }
-    }
-    out
-}
-
 fn rewrite(dir: &Path, prefix: &str) {
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
         if entry.file_type().unwrap().is_dir() {
             rewrite(&path, prefix);
         } else if let Ok(text) = std::fs::read_to_string(&path) {
-            std::fs::write(&path, reprefix_ids(&text, prefix)).unwrap();
+            std::fs::write(&path, handover_migrate_projectgen::reprefix_ids(&text, prefix)).unwrap();
         }
     }
 }

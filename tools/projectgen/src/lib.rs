@@ -180,3 +180,39 @@ pub fn generate(root: &Path, options: &Options) -> std::io::Result<usize> {
     }
     Ok(files)
 }
+
+/// `text` with every Cognigy object id (24 lowercase hex digits standing alone) starting with
+/// `prefix` (two hex digits) instead of its own first two: copies of one project then look
+/// like distinct projects of one tenant, as fleet tests and benchmarks need.
+pub fn reprefix_ids(text: &str, prefix: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) {
+        let boundary_before = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        let run = bytes[i..].iter().take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)).count();
+        let boundary_after = bytes.get(i + run).is_none_or(|b| !b.is_ascii_alphanumeric());
+        if boundary_before && run == 24 && boundary_after {
+            out.push_str(prefix);
+            out.push_str(&text[i + 2..i + 24]);
+            i += 24;
+        } else {
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod reprefix_tests {
+    #[test]
+    fn only_whole_ids_are_reprefixed() {
+        let text =
+            r#"{"_id":"66f26ef21238d0626569c5a3","x":"66f26ef21238d0626569c5a3f","é":"a66f26ef21238d0626569c5a3"}"#;
+        assert_eq!(
+            super::reprefix_ids(text, "a0"),
+            r#"{"_id":"a0f26ef21238d0626569c5a3","x":"66f26ef21238d0626569c5a3f","é":"a66f26ef21238d0626569c5a3"}"#
+        );
+    }
+}
