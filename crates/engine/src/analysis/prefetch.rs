@@ -94,3 +94,12 @@ pub(super) fn rewrites(project: &Project, registry: &Registry, answers: &Answers
     batcher.flush();
     Ok(())
 }
+
+/// The groups' `manual_steps` requests, as [`resolve_groups`](super::groups) makes them.
+pub(super) fn manual_steps(registry: &Registry, requests: &[Option<ManualStepsRequest>]) {
+    if !registry.prefetches() {
+        return;
+    }
+    let requests: Vec<&ManualStepsRequest> = requests.iter().flatten().collect();
+    registry.prefetch(hooks::MANUAL_STEPS, &requests, |r| &r.pair);
+}
