@@ -26,19 +26,25 @@ impl Registry {
     /// remember the answers for the hook calls that follow. Requests already answered, or
     /// repeated within `requests`, are sent once.
     pub fn prefetch<Req: Serialize>(&self, hook: &str, requests: &[Req], pair_of: impl Fn(&Req) -> &MigrationPair) {
+        // Serialized exactly as the hook call will (the memo's key); one that does not
+        // serialize is left for that call to report.
+        let serialized =
+            requests.iter().filter_map(|request| Some((pair_of(request), serde_json::to_string(request).ok()?)));
+        self.prefetch_json(hook, serialized);
+    }
+
+    /// [`Self::prefetch`] for requests the caller serialized itself (on several cores, or
+    /// from borrowed parts): each must be the JSON the hook call will serialize, byte for
+    /// byte, or its answer is never found.
+    pub fn prefetch_json<'a>(&self, hook: &str, requests: impl IntoIterator<Item = (&'a MigrationPair, String)>) {
         let mut by_provider: HashMap<usize, Vec<String>> = HashMap::new();
-        for request in requests {
-            let pair = pair_of(request);
+        for (pair, json) in requests {
             let Some(index) =
                 self.entries().iter().position(|e| e.batches() && e.info.pairs.iter().any(|p| &p.pair == pair))
             else {
                 continue;
             };
-            // Serialized exactly as the hook call will (the memo's key); one that does not
-            // serialize is left for that call to report.
-            if let Ok(json) = serde_json::to_string(request) {
-                by_provider.entry(index).or_default().push(json);
-            }
+            by_provider.entry(index).or_default().push(json);
         }
         for (index, requests) in by_provider {
             self.entries()[index].prefetch(hook, requests);
