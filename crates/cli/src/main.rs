@@ -26,7 +26,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use handover_migrate_commands::{self as commands, inspect, Context, Error, Options, ProjectState, Providers, Result, SavedPlan};
+use handover_migrate_commands::{
+    self as commands, inspect, Context, Error, Options, ProjectState, Providers, Result, SavedPlan,
+};
 
 const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (provider contract ", "1.1", ")");
 
