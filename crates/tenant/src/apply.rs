@@ -624,14 +624,11 @@ pub fn rollback(
     let mut journal = Journal::open(&run.dir.join(JOURNAL_FILE))?;
     // The first write of each resource holds its original (pre-image) backup.
     let mut writes: Vec<&Record> = Vec::new();
+    let mut seen: std::collections::HashSet<&String> = std::collections::HashSet::new();
     let mut created: HashMap<&String, &String> = HashMap::new();
     for record in &run.records {
         match record {
-            Record::ApiWrite { key, .. }
-                if !writes.iter().any(|w| matches!(w, Record::ApiWrite { key: k, .. } if k == key)) =>
-            {
-                writes.push(record)
-            }
+            Record::ApiWrite { key, .. } if seen.insert(key) => writes.push(record),
             Record::ApiCreated { key, id, .. } => {
                 created.insert(key, id);
             }
