@@ -340,8 +340,9 @@ impl Context {
         self.load_with(false, true).map(|(loaded, _)| loaded)
     }
 
-    /// [`Context::load`] for a command that only reads and shows no fingerprint (`verify`):
-    /// a clone is read without hashing it, so nothing can be written from what it returns.
+    /// [`Context::load`] for a command that only reads and shows no fingerprint (`verify`,
+    /// `report`): a clone is read without hashing it, so nothing can be written from what it
+    /// returns.
     pub fn load_read_only(&self) -> Result<Loaded> {
         self.load_with(false, false).map(|(loaded, _)| loaded)
     }

@@ -42,9 +42,10 @@ pub fn plan(ctx: &Context, out: Option<&Path>, state: ProjectState) -> Result<Pl
     Ok(plan)
 }
 
-/// `report`: the migration report's data; `tool` names this binary and its version.
+/// `report`: the migration report's data; `tool` names this binary and its version. It
+/// shows no fingerprint and writes nothing in the project, so the clone is read unhashed.
 pub fn report(ctx: &Context, tool: String) -> Result<Report> {
-    let loaded = ctx.load()?;
+    let loaded = ctx.load_read_only()?;
     let inputs = ReportInputs { registry: &ctx.registry, runs: ctx.state().runs(), api: loaded.api.is_some(), tool };
     report::build(&loaded.project, &loaded.analysis, inputs)
 }

@@ -212,18 +212,26 @@ pub struct ReportInputs<'a> {
 }
 
 /// Collect the report of an analysed project.
+///
+/// One pass of each kind feeds every section: the plan is built once (the scan section
+/// takes only its endpoint rows, [`scan::endpoints`], not a second plan), and the endpoints
+/// a cleanup emptied are found once for the scan and verify sections. The plan's project
+/// state is not shown, so `report` loads the project without hashing it (see
+/// `Context::load_read_only`), which also leaves that state empty instead of re-reading
+/// and re-hashing every endpoint and provider file.
 pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Result<Report> {
     let plan = plan::build(project, analysis);
     let mut history_warning = None;
+    // A damaged journal must not keep the report from being written: say so instead.
     let runs_info = inputs.runs.unwrap_or_else(|error| {
         history_warning = Some(format!("the run history could not be read: {}", error.message));
         Vec::new()
     });
     let history = crate::status::History::from_runs(&runs_info);
-    let scan = scan::build(project, analysis, &history);
+    let cleaned = crate::status::cleaned_up(project, analysis, &history);
+    let scan_endpoints = scan::endpoints(project, analysis, &cleaned);
+    let verify = crate::verify::verify_with(project, analysis, inputs.registry, inputs.api, cleaned)?;
     // What the runs of this state directory did (rolled-back runs no longer count).
-    // A damaged journal must not keep the report from being written: say so instead.
-    let verify = crate::verify::verify(project, analysis, inputs.registry, inputs.api, &history)?;
     let mut created_by: BTreeMap<String, String> = BTreeMap::new();
     let mut written_by: BTreeMap<String, String> = BTreeMap::new();
     for run in runs_info.iter().filter(|r| r.kind == RunKind::Apply && r.state != RunState::RolledBack) {
@@ -251,7 +259,7 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
             id: r.id.clone(),
             kind: r.kind.as_str().to_string(),
             state: r.state,
-            files: r.changed_files().len(),
+            files: r.changed_count(),
         })
         .collect();
 
@@ -287,16 +295,29 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
         .collect();
 
     // Providers of cleaned-up endpoints: no longer in the plan (their endpoints have no legacy
-    // settings left), still the migration's.
+    // settings left), still the migration's. Indexed, not searched: a cleanup can empty
+    // thousands of endpoints of thousands of providers.
+    let mut provider_at: HashMap<String, usize> = HashMap::with_capacity(providers.len());
+    for (i, p) in providers.iter().enumerate() {
+        provider_at.entry(p.name.clone()).or_insert(i);
+    }
+    let mut project_provider: HashMap<&str, &crate::model::ProviderFile> = HashMap::new();
+    for p in &project.providers {
+        project_provider.entry(p.name.as_str()).or_insert(p);
+    }
+    // Per provider of the report, the endpoints it lists (to add each cleaned one once).
+    let mut listed: HashMap<usize, std::collections::HashSet<String>> = HashMap::new();
     for cleaned in &verify.cleaned_up {
         let Some(name) = &cleaned.provider else { continue };
-        if let Some(known) = providers.iter_mut().find(|p| &p.name == name) {
-            if !known.endpoints.contains(&cleaned.endpoint) {
+        if let Some(&at) = provider_at.get(name) {
+            let known = &mut providers[at];
+            let endpoints = listed.entry(at).or_insert_with(|| known.endpoints.iter().cloned().collect());
+            if endpoints.insert(cleaned.endpoint.clone()) {
                 known.endpoints.push(cleaned.endpoint.clone());
             }
             continue;
         }
-        let Some(provider) = project.providers.iter().find(|p| &p.name == name) else { continue };
+        let Some(provider) = project_provider.get(name.as_str()) else { continue };
         let pair = inputs.registry.pair_for_service(&provider.service);
         let created_by_run = created_by.get(&provider.path).cloned();
         providers.push(ReportProvider {
@@ -317,6 +338,7 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
             properties: Vec::new(),
             notes: Vec::new(),
         });
+        provider_at.insert(name.clone(), providers.len() - 1);
     }
 
     let mut nodes: Vec<ReportNode> = plan
@@ -460,8 +482,7 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
     }
 
     let summary = Summary {
-        endpoints_with_legacy_settings: scan
-            .endpoints
+        endpoints_with_legacy_settings: scan_endpoints
             .iter()
             .filter(|e| e.provider.is_some() && e.status != scan::EndpointStatus::CleanedUp)
             .count(),
@@ -499,12 +520,12 @@ pub fn build(project: &Project, analysis: &Analysis, inputs: ReportInputs) -> Re
     Ok(Report {
         tool: inputs.tool,
         generated_at: utc_now(),
-        project: scan.project.clone(),
+        project: project.root.display().to_string(),
         selector_key: plan.selector_key.clone(),
         endpoint_filter: plan.endpoint_filter.clone(),
         stage,
         summary,
-        endpoints: scan.endpoints,
+        endpoints: scan_endpoints,
         providers,
         nodes,
         manual_steps,

@@ -1,13 +1,14 @@
 //! The inventory `scan` shows: per endpoint its legacy kind, state, provider, the flows
 //! that reach it and its handover nodes; the plan's findings beside it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
 use crate::analysis::{Analysis, EndpointState, Resolution, Selector};
 use crate::model::{Handover, Project};
 use crate::plan::{self, Plan};
+use crate::status::CleanedUp;
 
 #[derive(Serialize)]
 pub struct ScanReport {
@@ -87,8 +88,20 @@ struct Reach {
 }
 
 pub fn build(project: &Project, analysis: &Analysis, history: &crate::status::History) -> ScanReport {
-    let cleaned: std::collections::HashMap<String, crate::status::CleanedUp> =
-        crate::status::cleaned_up(project, analysis, history).into_iter().map(|c| (c.endpoint.clone(), c)).collect();
+    let cleaned = crate::status::cleaned_up(project, analysis, history);
+    ScanReport {
+        project: project.root.display().to_string(),
+        selector_unknown: None,
+        endpoints: endpoints(project, analysis, &cleaned),
+        plan: plan::build(project, analysis),
+    }
+}
+
+/// The endpoint rows of a scan, given the endpoints a cleanup emptied
+/// ([`crate::status::cleaned_up`]): `report` builds its plan and that list once and shares
+/// them with this, rather than building a whole scan.
+pub fn endpoints(project: &Project, analysis: &Analysis, cleaned: &[CleanedUp]) -> Vec<ScanEndpoint> {
+    let cleaned: HashMap<&str, &CleanedUp> = cleaned.iter().map(|c| (c.endpoint.as_str(), c)).collect();
     let mut reach: Vec<Reach> = project.endpoints.iter().map(|_| Reach::default()).collect();
     for (flow, endpoints) in analysis.flow_endpoints.iter().enumerate() {
         for &endpoint in endpoints {
@@ -106,7 +119,7 @@ pub fn build(project: &Project, analysis: &Analysis, history: &crate::status::Hi
             reach.locales.insert(locale);
         }
     }
-    let endpoints = project
+    project
         .endpoints
         .iter()
         .zip(reach)
@@ -130,7 +143,7 @@ pub fn build(project: &Project, analysis: &Analysis, history: &crate::status::Hi
                 (Handover::Nothing(kind), _) => (Some(kind.clone()), EndpointStatus::NoHandoverSettings, None),
                 _ => (None, EndpointStatus::NoHandoverSettings, None),
             };
-            let cleaned_up = cleaned.get(&endpoint.name);
+            let cleaned_up = cleaned.get(endpoint.name.as_str());
             let (status, provider) = match cleaned_up {
                 Some(c) => (EndpointStatus::CleanedUp, c.provider.clone()),
                 None => (status, provider),
@@ -151,11 +164,5 @@ pub fn build(project: &Project, analysis: &Analysis, history: &crate::status::Hi
                 cleaned_by: cleaned_up.and_then(|c| c.run.clone()),
             }
         })
-        .collect();
-    ScanReport {
-        project: project.root.display().to_string(),
-        selector_unknown: None,
-        endpoints,
-        plan: plan::build(project, analysis),
-    }
+        .collect()
 }

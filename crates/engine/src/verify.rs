@@ -72,8 +72,19 @@ pub fn verify(
     masked_on_read: bool,
     history: &crate::status::History,
 ) -> Result<VerifyReport> {
-    let mut report =
-        VerifyReport { cleaned_up: crate::status::cleaned_up(project, analysis, history), ..Default::default() };
+    verify_with(project, analysis, registry, masked_on_read, crate::status::cleaned_up(project, analysis, history))
+}
+
+/// [`verify`] given the endpoints a cleanup emptied ([`crate::status::cleaned_up`]), for
+/// `report`, which computes that list once for its scan and verify sections.
+pub fn verify_with(
+    project: &Project,
+    analysis: &Analysis,
+    registry: &Registry,
+    masked_on_read: bool,
+    cleaned_up: Vec<crate::status::CleanedUp>,
+) -> Result<VerifyReport> {
+    let mut report = VerifyReport { cleaned_up, ..Default::default() };
     let migrated: Vec<bool> = analysis
         .endpoint_states
         .iter()

@@ -23,7 +23,10 @@
 //!   to its floor in CPU time (1 + the slope of log(CPU ratio) over log(size): machine drift
 //!   and contention cancel out) exceeds `HM_BENCH_MAX_EXPONENT` (default 1.3, loose enough
 //!   for a noisy CI machine). A linear command keeps its ratio flat (1.0); a loop over
-//!   endpoints × edits that takes a quarter of a command at 5,000 × 5,000 gives about 1.3.
+//!   endpoints × edits that takes a quarter of a command at 5,000 × 5,000 gives about 1.3;
+//! - `HM_BENCH_COMMANDS=report,verify`: only these commands (comma-separated; a word names
+//!   every output format of that command, `plan --json` only that one; default: all). The
+//!   project `verify` and `report` read is migrated by an untimed `apply` either way.
 //!
 //! Peak memory is each measured process's own: see [`handover_migrate_bench::measure`].
 
@@ -135,9 +138,17 @@ struct Bench {
     work: PathBuf,
     runs: usize,
     rows: Vec<Row>,
+    /// `HM_BENCH_COMMANDS`: empty runs every command.
+    commands: Vec<String>,
 }
 
 impl Bench {
+    /// Whether `op` (`plan --json`, `report --format html`, …) is one of `HM_BENCH_COMMANDS`.
+    fn selected(&self, op: &str) -> bool {
+        let word = op.split(' ').next().unwrap_or(op);
+        self.commands.is_empty() || self.commands.iter().any(|c| c == op || c == word)
+    }
+
     fn floor_measure(&self, mode: &str, dir: &Path) -> Measure {
         measure(Command::new(&self.floor).arg(mode).arg(dir))
     }
@@ -161,6 +172,7 @@ impl Bench {
             read_ops.push(("plan --json", vec!["plan".into(), "--json".into()]));
             read_ops.push(("plan --out", vec!["plan".into(), "--out".into(), out_file.to_string_lossy().into_owned()]));
         }
+        read_ops.retain(|(op, _)| self.selected(op));
         for (op, args) in read_ops {
             eprintln!("  {op} at {size} {}", dimension.name());
             let (tool, floor) = run_pair(
@@ -177,7 +189,6 @@ impl Bench {
         }
         // Apply changes the project: each run gets a fresh copy (not timed). The floor writes
         // the same files the tool changes.
-        eprintln!("  apply at {size} {}", dimension.name());
         let applied = self.work.join("applied");
         copy_tree(&seed, &applied);
         let out = Command::new(&self.tool)
@@ -204,7 +215,12 @@ impl Bench {
             dir
         };
         let (mut tool, mut floor) = (Vec::new(), Vec::new());
-        for round in 0..=self.runs {
+        // A warm-up round, then the measured ones (none when apply is not selected).
+        let rounds = if self.selected("apply") { self.runs + 1 } else { 0 };
+        if rounds > 0 {
+            eprintln!("  apply at {size} {}", dimension.name());
+        }
+        for round in 0..rounds {
             let a = fresh();
             let b = fresh();
             let mt = measure(Command::new(&self.tool).arg("--project").arg(&a).args(["apply", "--yes"]));
@@ -216,10 +232,15 @@ impl Bench {
                 floor.push(mf);
             }
         }
-        self.rows.push(Row { dimension, size, op: "apply".into(), floor_name: "apply", tool, floor, value_floor });
+        if !tool.is_empty() {
+            self.rows.push(Row { dimension, size, op: "apply".into(), floor_name: "apply", tool, floor, value_floor });
+        }
         std::fs::remove_dir_all(&seed).ok();
         // verify and report read a migrated project (with its run's journal).
         for (op, args) in [("verify", vec!["verify"]), ("report --format html", vec!["report", "--format", "html"])] {
+            if !self.selected(op) {
+                continue;
+            }
             eprintln!("  {op} at {size} {}", dimension.name());
             let (tool, floor) = run_pair(
                 self.runs,
@@ -265,7 +286,13 @@ fn main() {
         "build first: cargo build --release -p handover-migrate -p handover-migrate-bench"
     );
     let work = std::env::temp_dir().join(format!("hm-bench-{}", std::process::id()));
-    let mut bench = Bench { tool, floor, work: work.clone(), runs, rows: Vec::new() };
+    let commands: Vec<String> = std::env::var("HM_BENCH_COMMANDS")
+        .unwrap_or_default()
+        .split(',')
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let mut bench = Bench { tool, floor, work: work.clone(), runs, rows: Vec::new(), commands };
     if smoke {
         // Flows and endpoints grow together, so that a loop over endpoints × edits (or flows ×
         // nodes) shows at sizes CI can afford.

@@ -14,7 +14,7 @@
 mod execute;
 mod rollback;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -205,26 +205,33 @@ impl RunInfo {
         out
     }
 
-    /// Paths written, each with its first pre-image and every post-image hash.
+    /// Paths written, each with its first pre-image and every post-image hash, in the order
+    /// of their first write.
     fn writes(&self) -> Vec<PathWrites> {
         let mut out: Vec<PathWrites> = Vec::new();
+        // Indexed, not searched: an apply writes tens of thousands of files, and a search of
+        // the list per record made reading its journal quadratic (`report`, `rollback`).
+        let mut at: HashMap<&str, usize> = HashMap::new();
         for record in &self.records {
             let Record::Write { path, before, after, backup, mode, created_dirs, backup_mac, .. } = record else {
                 continue;
             };
-            match out.iter_mut().find(|w| &w.path == path) {
-                Some(existing) => {
-                    existing.afters.insert(after.clone());
+            match at.get(path.as_str()) {
+                Some(&index) => {
+                    out[index].afters.insert(after.clone());
                 }
-                None => out.push(PathWrites {
-                    path: path.clone(),
-                    before: before.clone(),
-                    backup: backup.clone(),
-                    mode: *mode,
-                    afters: BTreeSet::from([after.clone()]),
-                    created_dirs: created_dirs.clone(),
-                    backup_mac: backup_mac.clone(),
-                }),
+                None => {
+                    at.insert(path, out.len());
+                    out.push(PathWrites {
+                        path: path.clone(),
+                        before: before.clone(),
+                        backup: backup.clone(),
+                        mode: *mode,
+                        afters: BTreeSet::from([after.clone()]),
+                        created_dirs: created_dirs.clone(),
+                        backup_mac: backup_mac.clone(),
+                    });
+                }
             }
         }
         out
@@ -232,6 +239,17 @@ impl RunInfo {
 
     pub fn changed_files(&self) -> Vec<String> {
         self.writes().into_iter().map(|w| w.path).collect()
+    }
+
+    /// How many files the run changed: `changed_files().len()` without copying any record.
+    pub fn changed_count(&self) -> usize {
+        let mut paths: HashSet<&str> = HashSet::new();
+        for record in &self.records {
+            if let Record::Write { path, .. } = record {
+                paths.insert(path);
+            }
+        }
+        paths.len()
     }
 }
 
@@ -406,6 +424,36 @@ mod run_dir_tests {
         std::fs::write(run.join(BACKUP_DIR).join("x"), "pre-image").unwrap();
         let err = state.runs().unwrap_err();
         assert!(err.message.contains(JOURNAL_FILE), "{}", err.message);
+    }
+
+    #[test]
+    fn changed_files_are_distinct_in_the_order_of_their_first_write() {
+        let write = |path: &str, after: &str| Record::Write {
+            path: path.into(),
+            before: None,
+            after: after.into(),
+            backup: None,
+            mode: None,
+            created_dirs: Vec::new(),
+            summary: String::new(),
+            backup_mac: None,
+        };
+        let run = RunInfo {
+            id: "20260101T000000Z-apply".into(),
+            dir: PathBuf::new(),
+            kind: RunKind::Apply,
+            state: RunState::Complete,
+            purged: false,
+            records: vec![write("b", "1"), write("a", "2"), write("b", "3"), write("c", "4"), write("a", "5")],
+            torn_tail: false,
+            target: None,
+            auth: journal::Auth::Sealed,
+        };
+        assert_eq!(run.changed_files(), ["b", "a", "c"]);
+        assert_eq!(run.changed_count(), 3);
+        let writes = run.writes();
+        assert_eq!(writes[0].afters, BTreeSet::from(["1".to_string(), "3".to_string()]));
+        assert_eq!(writes[1].afters, BTreeSet::from(["2".to_string(), "5".to_string()]));
     }
 
     #[test]
