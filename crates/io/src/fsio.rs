@@ -252,6 +252,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = path.parent().ok_or_else(|| Error::failed(format!("{} has no parent directory", path.display())))?;
     // A bare file name (`--out plan.json`) lives in the current directory.
     let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    write_atomic_unsynced_name(path, bytes, mode)?;
+    sync_dir(dir)
+}
+
+/// [`write_atomic`] but for the directory's sync: the content is on disk, its name is not
+/// until the caller syncs the directory (once for many files, before relying on any).
+pub fn write_atomic_unsynced_name(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     write_temp(path, bytes, mode)?;
     let temp = temp_path(path);
     let result = File::open(&temp)
@@ -261,8 +268,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
-    result?;
-    sync_dir(dir)
+    result
 }
 
 /// Suffix of the temp files [`write_atomic`] writes next to their target.
