@@ -9,47 +9,35 @@ use handover_migrate_core::protocol::hooks;
 
 use super::*;
 
-/// Requests per batch: bounds what is held in memory at once on a large project.
-const BATCH: usize = 2048;
+/// Endpoints per parallel pass: bounds the requests held in memory at once.
+const ENDPOINTS_PER_PASS: usize = 2048;
 
-/// Collect requests and send them `BATCH` at a time.
-struct Batcher<'a, Req> {
-    registry: &'a Registry,
-    hook: &'static str,
-    pair_of: fn(&Req) -> &MigrationPair,
-    requests: Vec<Req>,
+/// A [`MapSettingsRequest`] of borrowed parts, serialized as the owned one.
+#[derive(serde::Serialize)]
+struct MapSettingsRequestRef<'a> {
+    pair: &'a MigrationPair,
+    endpoint: &'a str,
+    settings: &'a Object,
 }
 
-impl<'a, Req: serde::Serialize> Batcher<'a, Req> {
-    fn new(registry: &'a Registry, hook: &'static str, pair_of: fn(&Req) -> &MigrationPair) -> Self {
-        Self { registry, hook, pair_of, requests: Vec::new() }
-    }
-
-    fn push(&mut self, request: Req) {
-        self.requests.push(request);
-        if self.requests.len() >= BATCH {
-            self.flush();
-        }
-    }
-
-    fn flush(&mut self) {
-        self.registry.prefetch(self.hook, &self.requests, self.pair_of);
-        self.requests.clear();
-    }
-}
-
-/// Every endpoint's `map_settings` request, as [`group_endpoints`] will make it.
+/// Every endpoint's `map_settings` request, as [`group_endpoints`] will make it, serialized
+/// on every core.
 pub(super) fn map_settings(project: &Project, registry: &Registry, options: &Options) {
     if !registry.prefetches() {
         return;
     }
-    let mut batcher = Batcher::new(registry, hooks::MAP_SETTINGS, |r: &MapSettingsRequest| &r.pair);
-    for endpoint in &project.endpoints {
-        let Handover::Legacy { kind, settings } = &endpoint.handover else { continue };
-        let Some(pair) = pair_for(registry, options, kind) else { continue };
-        batcher.push(MapSettingsRequest { pair, endpoint: endpoint.name.clone(), settings: settings.clone() });
+    for endpoints in project.endpoints.chunks(ENDPOINTS_PER_PASS) {
+        let requests = crate::clone::parallel_map(endpoints, |endpoint| {
+            let Handover::Legacy { kind, settings } = &endpoint.handover else { return None };
+            let pair = pair_for(registry, options, kind)?;
+            let request = MapSettingsRequestRef { pair: &pair, endpoint: &endpoint.name, settings };
+            // One that does not serialize is left for the hook call to report.
+            let json = serde_json::to_string(&request).ok()?;
+            Some((pair, json))
+        });
+        let (pairs, jsons): (Vec<MigrationPair>, Vec<String>) = requests.into_iter().flatten().unzip();
+        registry.prefetch_json(hooks::MAP_SETTINGS, pairs.iter().zip(jsons));
     }
-    batcher.flush();
 }
 
 /// A [`NodeRewriteRequest`] of borrowed parts: it serializes to the same JSON (the same
@@ -150,6 +138,10 @@ mod tests {
             config: &config,
             endpoint_defaults: &defaults,
         };
+        assert_eq!(serde_json::to_string(&borrowed).unwrap(), serde_json::to_string(&owned).unwrap());
+        let owned =
+            MapSettingsRequest { pair: pair.clone(), endpoint: "Web \"chat\"".into(), settings: config.clone() };
+        let borrowed = MapSettingsRequestRef { pair: &pair, endpoint: "Web \"chat\"", settings: &config };
         assert_eq!(serde_json::to_string(&borrowed).unwrap(), serde_json::to_string(&owned).unwrap());
     }
 }
