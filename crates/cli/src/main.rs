@@ -345,6 +345,12 @@ enum ProvidersCommand {
     },
 }
 
+/// The command line as parsed, and as help, completions and man pages describe it (fleet
+/// subcommands without the single-project flags they refuse).
+pub fn command() -> clap::Command {
+    fleet::hide_project_flags(Cli::command())
+}
+
 fn main() -> ExitCode {
     // A reader that goes away (`scan | head`) ends the process quietly, as it ends other
     // Unix tools, instead of a "Broken pipe" panic (exit 101) in the middle of printing.
@@ -356,7 +362,7 @@ fn main() -> ExitCode {
     // An isolated plugin's runner is this binary started with a hidden first argument.
     handover_migrate_plugin_runner::dispatch_if_runner();
     builtin::link();
-    let matches = fleet::hide_project_flags(Cli::command()).get_matches();
+    let matches = command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     cli.global.yes = cli.command.yes();
     schema::set_command(&matches);
