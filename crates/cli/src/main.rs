@@ -26,7 +26,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use handover_migrate_commands::{self as commands, inspect, Context, Error, Options, Providers, Result, SavedPlan};
+use handover_migrate_commands::{
+    self as commands, inspect, Context, Error, Options, ProjectState, Providers, Result, SavedPlan,
+};
 
 const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (provider contract ", "1.1", ")");
 
@@ -343,6 +345,12 @@ enum ProvidersCommand {
     },
 }
 
+/// The command line as parsed, and as help, completions and man pages describe it (fleet
+/// subcommands without the single-project flags they refuse).
+pub fn command() -> clap::Command {
+    fleet::hide_project_flags(Cli::command())
+}
+
 fn main() -> ExitCode {
     // A reader that goes away (`scan | head`) ends the process quietly, as it ends other
     // Unix tools, instead of a "Broken pipe" panic (exit 101) in the middle of printing.
@@ -354,7 +362,7 @@ fn main() -> ExitCode {
     // An isolated plugin's runner is this binary started with a hidden first argument.
     handover_migrate_plugin_runner::dispatch_if_runner();
     builtin::link();
-    let matches = fleet::hide_project_flags(Cli::command()).get_matches();
+    let matches = command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     cli.global.yes = cli.command.yes();
     schema::set_command(&matches);
@@ -417,7 +425,8 @@ fn print_json(value: &impl serde::Serialize) {
 /// `plan` and `retarget --dry-run`: compute the plan, save it to `out`, print it; the exit
 /// code says whether apply could run. `apply_with` is the command that applies a saved plan.
 fn show_plan(global: &Global, ctx: &Context, out: Option<&Path>, apply_with: &[&str], detail: bool) -> Result<u8> {
-    let plan = inspect::plan(ctx, out)?;
+    let state = if global.json { ProjectState::Shown } else { ProjectState::NotShown };
+    let plan = inspect::plan(ctx, out, state)?;
     if global.json {
         print_json(&plan);
     } else {
@@ -546,7 +555,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Scan { switch } => {
             let ctx = switch.context(global)?;
-            let report = inspect::scan(&ctx)?;
+            let report = inspect::scan(&ctx, if global.json { ProjectState::Shown } else { ProjectState::NotShown })?;
             if global.json {
                 print_json(&report);
             } else {

@@ -166,6 +166,16 @@ pub struct Context {
     pub secret_scope: Option<String>,
 }
 
+/// Whether a command's output shows the project state a plan is bound to (the SHA-256 of
+/// every file read, `Plan::project_state`): `--json` documents and saved plans do; the text
+/// views do not, and then a clone is read without hashing it (hashing every byte is a good
+/// part of a load) and the secret-free state of its endpoint files is never computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProjectState {
+    Shown,
+    NotShown,
+}
+
 /// A loaded, analysed project.
 pub struct Loaded {
     pub project: Project,
@@ -320,8 +330,9 @@ impl Context {
 
     /// Load and analyse the project for an inventory (`scan`): without a selector key it is
     /// still analysed, read-only, every node counted as Legacy, and what is unknown returned.
-    pub fn load_inventory(&self) -> Result<(Loaded, Option<SelectorUnknown>)> {
-        self.load_with(true, true)
+    /// A clone is hashed only when `state` is shown.
+    pub fn load_inventory(&self, state: ProjectState) -> Result<(Loaded, Option<SelectorUnknown>)> {
+        self.load_with(true, state == ProjectState::Shown)
     }
 
     /// Load and analyse the project.

@@ -12,13 +12,13 @@ use handover_migrate_engine::scan::{self, ScanReport};
 use handover_migrate_io::{Error, Result};
 use handover_migrate_plugins::{Registered, Registry};
 
-use crate::context::Context;
+use crate::context::{Context, ProjectState};
 
-/// `scan`: the inventory of the project.
 /// `scan`: the inventory of the project. Without a node selector key it still runs
-/// (read-only) and reports what is unknown.
-pub fn scan(ctx: &Context) -> Result<ScanReport> {
-    let (loaded, unknown) = ctx.load_inventory()?;
+/// (read-only) and reports what is unknown. Its plan has a project state only when `state`
+/// is shown.
+pub fn scan(ctx: &Context, state: ProjectState) -> Result<ScanReport> {
+    let (loaded, unknown) = ctx.load_inventory(state)?;
     let history = handover_migrate_engine::status::History::from_runs(&ctx.state().runs()?);
     let mut report = scan::build(&loaded.project, &loaded.analysis, &history);
     if unknown.is_some() {
@@ -30,9 +30,11 @@ pub fn scan(ctx: &Context) -> Result<ScanReport> {
     Ok(report)
 }
 
-/// `plan` (and `retarget --dry-run`): the change set, saved to `out` when given.
-pub fn plan(ctx: &Context, out: Option<&Path>) -> Result<Plan> {
-    let loaded = ctx.load()?;
+/// `plan` (and `retarget --dry-run`): the change set, saved to `out` when given. The plan
+/// has a project state when it is saved or `state` is shown; otherwise it is empty, and
+/// such a plan must not be applied or compared (its digest binds no files).
+pub fn plan(ctx: &Context, out: Option<&Path>, state: ProjectState) -> Result<Plan> {
+    let loaded = if out.is_some() || state == ProjectState::Shown { ctx.load()? } else { ctx.load_read_only()? };
     let plan = plan::build(&loaded.project, &loaded.analysis);
     if let Some(out) = out {
         SavedPlan::write(&plan, out)?;

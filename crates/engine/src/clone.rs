@@ -137,14 +137,31 @@ impl Reader<'_> {
 
     fn json_object(&mut self, rel_path: &str) -> Result<Object> {
         let text = self.text(rel_path)?;
-        match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(object)) => Ok(object),
-            Ok(other) => Err(Error::failed(format!(
-                "{rel_path}: expected a JSON object, found {}",
-                handover_migrate_core::validate::type_name(&other)
-            ))),
-            Err(e) => Err(json_error(rel_path, &e)),
-        }
+        object_of(rel_path, &text)
+    }
+}
+
+/// A document's fields read straight into `T` (no `Value` built) when it is an object of
+/// the expected shape, as every file `cognigy clone` writes is; `None` sends the caller to
+/// [`object_of`] and its checks, which name what is wrong (a missing or mistyped field,
+/// another JSON type, a repeated key), so either way the result and every message are the
+/// same.
+fn typed<'a, T: Deserialize<'a>>(text: &'a str) -> Option<T> {
+    // A struct also deserializes from a JSON array (positionally): objects only.
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str(text).ok()
+}
+
+fn object_of(rel_path: &str, text: &str) -> Result<Object> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(other) => Err(Error::failed(format!(
+            "{rel_path}: expected a JSON object, found {}",
+            handover_migrate_core::validate::type_name(&other)
+        ))),
+        Err(e) => Err(json_error(rel_path, &e)),
     }
 }
 
@@ -298,11 +315,57 @@ fn load_endpoints(reader: &mut Reader, problems: &mut Problems) -> Vec<Endpoint>
     endpoints
 }
 
+/// What the migration reads of an endpoint file (see [`typed`]).
+#[derive(Deserialize)]
+struct EndpointDoc<'a> {
+    #[serde(borrow)]
+    name: JsonStr<'a>,
+    #[serde(rename = "_id", borrow, default)]
+    id: JsonStr<'a>,
+    #[serde(rename = "flowId", borrow, default)]
+    flow_id: JsonStr<'a>,
+    #[serde(borrow, default)]
+    entrypoint: JsonStr<'a>,
+    #[serde(rename = "handoverSettings", borrow, default)]
+    handover: Option<&'a RawValue>,
+}
+
 fn load_endpoint(reader: &mut Reader, path: &str) -> Result<Endpoint> {
-    let object = reader.json_object(path)?;
+    let text = reader.text(path)?;
+    if let Some(doc) = typed::<EndpointDoc>(&text) {
+        let name = doc.name.into_string();
+        check_resource_name(&name).map_err(|why| Error::failed(format!("{path}: the endpoint name {name:?} {why}")))?;
+        let settings = doc.handover.map(|raw| serde_json::from_str::<Value>(raw.get())).transpose();
+        let settings = settings.map_err(|e| json_error(path, &e))?;
+        return Ok(Endpoint {
+            handover: handover_of(settings.as_ref(), path)?,
+            entrypoint: doc.entrypoint.into_string(),
+            snapshot_pinned: false,
+            id: doc.id.into_string(),
+            flow_id: doc.flow_id.into_string(),
+            name,
+            path: path.to_string(),
+        });
+    }
+    let object = object_of(path, &text)?;
     let name = string_field(&object, "name", path, true)?;
     check_resource_name(&name).map_err(|why| Error::failed(format!("{path}: the endpoint name {name:?} {why}")))?;
-    let handover = match object.get("handoverSettings") {
+    let handover = handover_of(object.get("handoverSettings"), path)?;
+    Ok(Endpoint {
+        entrypoint: string_field(&object, "entrypoint", path, false)?,
+        // Known once the project id is known (API mode, or `project-id` in handover-migrate.toml).
+        snapshot_pinned: false,
+        id: string_field(&object, "_id", path, false)?,
+        flow_id: string_field(&object, "flowId", path, false)?,
+        name,
+        path: path.to_string(),
+        handover,
+    })
+}
+
+/// An endpoint's `handoverSettings`, checked.
+fn handover_of(settings: Option<&Value>, path: &str) -> Result<Handover> {
+    Ok(match settings {
         None | Some(Value::Null) => Handover::Absent,
         Some(Value::Object(settings)) => {
             let where_ = format!("{path}: handoverSettings");
@@ -327,16 +390,6 @@ fn load_endpoint(reader: &mut Reader, path: &str) -> Result<Endpoint> {
                 handover_migrate_core::validate::type_name(other)
             )))
         }
-    };
-    Ok(Endpoint {
-        entrypoint: string_field(&object, "entrypoint", path, false)?,
-        // Known once the project id is known (API mode, or `project-id` in handover-migrate.toml).
-        snapshot_pinned: false,
-        id: string_field(&object, "_id", path, false)?,
-        flow_id: string_field(&object, "flowId", path, false)?,
-        name,
-        path: path.to_string(),
-        handover,
     })
 }
 
@@ -405,17 +458,43 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + 
     results.into_iter().map(|(_, r)| r).collect()
 }
 
+/// What the migration reads of a flow's `config.json` (see [`typed`]).
+#[derive(Deserialize)]
+struct FlowDoc<'a> {
+    #[serde(borrow)]
+    name: JsonStr<'a>,
+    #[serde(rename = "_id", borrow)]
+    id: JsonStr<'a>,
+    #[serde(rename = "referenceId", borrow)]
+    reference_id: JsonStr<'a>,
+}
+
+fn check_flow_name(name: &str, config_path: &str) -> Result<()> {
+    check_resource_name(name).map_err(|why| Error::failed(format!("{config_path}: the flow name {name:?} {why}")))
+}
+
 fn load_flow(reader: &mut Reader, rel_dir: &str, locales: &[Locale], configs: &ConfigTexts) -> Result<Flow> {
     let config_path = rel(&[rel_dir, CONFIG_FILE]);
-    let config = reader.json_object(&config_path)?;
-    let name = string_field(&config, "name", &config_path, true)?;
-    check_resource_name(&name).map_err(|why| Error::failed(format!("{config_path}: the flow name {name:?} {why}")))?;
-    let mut flow = Flow {
-        id: string_field(&config, "_id", &config_path, true)?,
-        reference_id: string_field(&config, "referenceId", &config_path, true)?,
-        name,
-        charts: Vec::new(),
+    let text = reader.text(&config_path)?;
+    let (name, id, reference_id) = match typed::<FlowDoc>(&text) {
+        Some(doc) => {
+            let name = doc.name.into_string();
+            check_flow_name(&name, &config_path)?;
+            (name, doc.id.into_string(), doc.reference_id.into_string())
+        }
+        None => {
+            let config = object_of(&config_path, &text)?;
+            let name = string_field(&config, "name", &config_path, true)?;
+            check_flow_name(&name, &config_path)?;
+            (
+                name,
+                string_field(&config, "_id", &config_path, true)?,
+                string_field(&config, "referenceId", &config_path, true)?,
+            )
+        }
     };
+    drop(text);
+    let mut flow = Flow { id, reference_id, name, charts: Vec::new() };
     for (entry, kind) in list_dir_typed(reader.root, rel_dir)? {
         if entry == CONFIG_FILE {
             continue;
@@ -484,6 +563,12 @@ pub(crate) struct RawNode<'a> {
 /// A JSON string borrowed from the text it was parsed from, or owned when it had escapes.
 #[derive(Default)]
 pub(crate) struct JsonStr<'a>(std::borrow::Cow<'a, str>);
+
+impl JsonStr<'_> {
+    fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
 
 impl std::ops::Deref for JsonStr<'_> {
     type Target = str;

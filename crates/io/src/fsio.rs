@@ -141,18 +141,35 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
     read_regular_stamped(path).map(|(bytes, _)| bytes)
 }
 
-fn open_regular(path: &Path) -> Result<File> {
+/// A regular file opened for reading, with its metadata. Opened first and inspected by its
+/// descriptor (one path lookup per file, and what is checked is what is read); only when
+/// the open fails or finds no regular file is the path looked at again, to say what it is.
+/// `O_NOFOLLOW` refuses a link, `O_NONBLOCK` keeps a FIFO from blocking, `O_NOCTTY` keeps a
+/// terminal device from becoming ours.
+fn open_regular(path: &Path) -> Result<(File, std::fs::Metadata)> {
+    let opened =
+        OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY).open(path);
+    let open_error = match opened {
+        Ok(file) => {
+            let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
+            if metadata.file_type().is_file() {
+                return Ok((file, metadata));
+            }
+            None
+        }
+        Err(error) => Some(error),
+    };
     entry(path)?.require_file(path)?;
-    OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| Error::io("open", path, e))
+    // A regular file now: it was replaced between the open and the look, or the open was
+    // refused (permissions).
+    Err(match open_error {
+        Some(error) => Error::io("open", path, error),
+        None => Error::changed_while_running(path.display()),
+    })
 }
 
 fn read_regular_stamped(path: &Path) -> Result<(Vec<u8>, FileStamp)> {
-    let file = open_regular(path)?;
-    let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    let (file, metadata) = open_regular(path)?;
     let size = metadata.len();
     let limit = max_file_bytes();
     if size > limit {
@@ -193,8 +210,7 @@ pub fn read_text_stamped(path: &Path) -> Result<(String, FileStamp)> {
 pub fn read_ranges(path: &Path, stamp: FileStamp, ranges: &[std::ops::Range<usize>]) -> Result<Vec<String>> {
     use std::os::unix::fs::FileExt;
     let changed = || Error::changed_while_running(path.display());
-    let file = open_regular(path)?;
-    let metadata = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    let (file, metadata) = open_regular(path)?;
     if FileStamp::of(&metadata) != stamp {
         return Err(changed());
     }
@@ -252,6 +268,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = path.parent().ok_or_else(|| Error::failed(format!("{} has no parent directory", path.display())))?;
     // A bare file name (`--out plan.json`) lives in the current directory.
     let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    write_atomic_unsynced_name(path, bytes, mode)?;
+    sync_dir(dir)
+}
+
+/// [`write_atomic`] but for the directory's sync: the content is on disk, its name is not
+/// until the caller syncs the directory (once for many files, before relying on any).
+pub fn write_atomic_unsynced_name(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     write_temp(path, bytes, mode)?;
     let temp = temp_path(path);
     let result = File::open(&temp)
@@ -261,8 +284,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
-    result?;
-    sync_dir(dir)
+    result
 }
 
 /// Suffix of the temp files [`write_atomic`] writes next to their target.

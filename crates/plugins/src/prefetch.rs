@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use handover_migrate_core::MigrationPair;
 use serde::Serialize;
 
-use crate::registry::{Backend, Registered, Registry};
+use crate::registry::{remember, Backend, Registered, Registry};
 
 impl Registry {
     /// Whether any provider answers a batch faster than one request at a time (a plugin in
@@ -26,19 +26,25 @@ impl Registry {
     /// remember the answers for the hook calls that follow. Requests already answered, or
     /// repeated within `requests`, are sent once.
     pub fn prefetch<Req: Serialize>(&self, hook: &str, requests: &[Req], pair_of: impl Fn(&Req) -> &MigrationPair) {
+        // Serialized exactly as the hook call will (the memo's key); one that does not
+        // serialize is left for that call to report.
+        let serialized =
+            requests.iter().filter_map(|request| Some((pair_of(request), serde_json::to_string(request).ok()?)));
+        self.prefetch_json(hook, serialized);
+    }
+
+    /// [`Self::prefetch`] for requests the caller serialized itself (on several cores, or
+    /// from borrowed parts): each must be the JSON the hook call will serialize, byte for
+    /// byte, or its answer is never found.
+    pub fn prefetch_json<'a>(&self, hook: &str, requests: impl IntoIterator<Item = (&'a MigrationPair, String)>) {
         let mut by_provider: HashMap<usize, Vec<String>> = HashMap::new();
-        for request in requests {
-            let pair = pair_of(request);
+        for (pair, json) in requests {
             let Some(index) =
                 self.entries().iter().position(|e| e.batches() && e.info.pairs.iter().any(|p| &p.pair == pair))
             else {
                 continue;
             };
-            // Serialized exactly as the hook call will (the memo's key); one that does not
-            // serialize is left for that call to report.
-            if let Ok(json) = serde_json::to_string(request) {
-                by_provider.entry(index).or_default().push(json);
-            }
+            by_provider.entry(index).or_default().push(json);
         }
         for (index, requests) in by_provider {
             self.entries()[index].prefetch(hook, requests);
@@ -53,28 +59,31 @@ impl Registered {
 
     fn prefetch(&self, hook: &str, requests: Vec<String>) {
         let Backend::Dynamic(transport, answers) = &self.backend else { return };
-        let mut seen = HashSet::new();
-        let wanted: Vec<&str> = {
-            let Ok(known) = answers.lock() else { return };
+        let keep: Vec<bool> = {
+            let Some(memo) = answers.lock() else { return };
+            let known = memo.get(hook);
+            let mut seen = HashSet::new();
             requests
                 .iter()
-                .filter(|request| !known.contains_key(&(hook.to_string(), request.to_string())))
-                .filter(|request| seen.insert(request.as_str()))
-                .map(String::as_str)
+                .map(|request| !known.is_some_and(|known| known.contains_key(request)) && seen.insert(request.as_str()))
                 .collect()
         };
+        let wanted: Vec<String> =
+            requests.into_iter().zip(keep).filter_map(|(request, keep)| keep.then_some(request)).collect();
         if wanted.is_empty() {
             return;
         }
+        let refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
         // A panic here is the transport's own bug; the hook calls that follow report it.
-        let Ok(results) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| transport.call_many(hook, &wanted)))
+        let Ok(results) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| transport.call_many(hook, &refs)))
         else {
             return;
         };
-        let Ok(mut known) = answers.lock() else { return };
-        for (request, result) in wanted.iter().zip(results) {
+        drop(refs);
+        let Some(mut memo) = answers.lock() else { return };
+        for (request, result) in wanted.into_iter().zip(results) {
             if let Ok(response) = result {
-                known.entry((hook.to_string(), request.to_string())).or_insert(response);
+                remember(&mut memo, hook, request, response);
             }
         }
     }

@@ -96,7 +96,43 @@ pub(crate) enum Backend {
     /// A loaded library, with the answers it already gave: hooks are pure (the contract is
     /// data in, data out), so an identical request — common when nodes were copied between
     /// flows — is answered from memory instead of another JSON round trip.
-    Dynamic(Box<dyn Transport>, std::sync::Mutex<std::collections::HashMap<(String, String), String>>),
+    Dynamic(Box<dyn Transport>, Memo),
+}
+
+/// A plugin's answers by hook and request JSON. Keyed per hook so that a lookup borrows
+/// the request instead of building a key: on a project whose requests are all distinct,
+/// every call looks up once and misses.
+#[derive(Default)]
+pub(crate) struct Memo(std::sync::Mutex<std::collections::HashMap<String, std::collections::HashMap<String, String>>>);
+
+/// One plugin's remembered answers, locked.
+pub(crate) type MemoGuard<'a> =
+    std::sync::MutexGuard<'a, std::collections::HashMap<String, std::collections::HashMap<String, String>>>;
+
+impl Memo {
+    /// The memo, locked; `None` if a panic poisoned it (then nothing is remembered).
+    pub(crate) fn lock(&self) -> Option<MemoGuard<'_>> {
+        self.0.lock().ok()
+    }
+
+    fn get(&self, hook: &str, request: &str) -> Option<String> {
+        self.lock()?.get(hook)?.get(request).cloned()
+    }
+
+    fn insert(&self, hook: &str, request: String, response: String) {
+        if let Some(mut memo) = self.lock() {
+            remember(&mut memo, hook, request, response);
+        }
+    }
+}
+
+/// Keep `response` as the answer to `request` of `hook`, unless one is kept already.
+pub(crate) fn remember(memo: &mut MemoGuard<'_>, hook: &str, request: String, response: String) {
+    let answers = match memo.get_mut(hook) {
+        Some(answers) => answers,
+        None => memo.entry(hook.to_string()).or_default(),
+    };
+    answers.entry(request).or_insert(response);
 }
 
 /// A pair this provider took over from another one because the user preferred it.
@@ -222,47 +258,14 @@ impl Registered {
         };
         let request = serde_json::to_string(request)
             .map_err(|e| Error::failed(format!("cannot serialize the {hook} request for {}: {e}", self.who())))?;
-        let key = (hook.to_string(), request);
-        let known = answers.lock().ok().and_then(|answers| answers.get(&key).cloned());
-        let called = match known {
-            Some(response) => Ok(response),
-            None => self.guarded(hook, || transport.call(hook, &key.1))?,
+        let (response, fresh) = match answers.get(hook, &request) {
+            Some(response) => (response, false),
+            None => match self.guarded(hook, || transport.call(hook, &request))? {
+                Ok(response) => (response, true),
+                Err(failure) => return self.call_failed(hook, failure, unknown),
+            },
         };
-        let response = match called {
-            Ok(response) => {
-                if let Ok(mut answers) = answers.lock() {
-                    answers.entry(key).or_insert_with(|| response.clone());
-                }
-                response
-            }
-            Err(CallFailure::Plugin(error)) if error.code == PluginError::PANIC => {
-                return Err(self.panicked(hook, &error.message));
-            }
-            Err(CallFailure::Plugin(error)) => {
-                if let (true, Some(default)) = (error.code == PluginError::UNKNOWN_HOOK, unknown) {
-                    return Ok(default());
-                }
-                return Err(Error::failed(format!(
-                    "{} failed in {hook}: {} [{}]; nothing was written",
-                    self.who(),
-                    error.message,
-                    error.code
-                )));
-            }
-            Err(CallFailure::Protocol(problem)) => {
-                return Err(Error::failed(format!(
-                    "{} broke the plugin protocol in {hook}: {problem}; nothing was written",
-                    self.who()
-                )));
-            }
-            Err(CallFailure::Runner(what)) => {
-                return Err(Error::failed(format!(
-                    "{} failed in {hook}: {what}; nothing was written. Report this to the plugin's authors",
-                    self.who()
-                )));
-            }
-        };
-        let response: Resp = serde_json::from_str(&response).map_err(|e| {
+        let parsed: Resp = serde_json::from_str(&response).map_err(|e| {
             Error::failed(format!(
                 "{} returned malformed data from {hook}: {e}; nothing was written. The plugin does not speak \
                  contract {} correctly: report this to its authors",
@@ -270,7 +273,37 @@ impl Registered {
                 handover_migrate_core::CONTRACT_VERSION
             ))
         })?;
-        Ok(from_response(response))
+        if fresh {
+            answers.insert(hook, request, response);
+        }
+        Ok(from_response(parsed))
+    }
+
+    /// The error for a call that produced no response, or the contract's default for an
+    /// optional hook the plugin does not know.
+    fn call_failed<T>(&self, hook: &str, failure: CallFailure, unknown: Option<&dyn Fn() -> T>) -> Result<T> {
+        Err(match failure {
+            CallFailure::Plugin(error) if error.code == PluginError::PANIC => self.panicked(hook, &error.message),
+            CallFailure::Plugin(error) => {
+                if let (true, Some(default)) = (error.code == PluginError::UNKNOWN_HOOK, unknown) {
+                    return Ok(default());
+                }
+                Error::failed(format!(
+                    "{} failed in {hook}: {} [{}]; nothing was written",
+                    self.who(),
+                    error.message,
+                    error.code
+                ))
+            }
+            CallFailure::Protocol(problem) => Error::failed(format!(
+                "{} broke the plugin protocol in {hook}: {problem}; nothing was written",
+                self.who()
+            )),
+            CallFailure::Runner(what) => Error::failed(format!(
+                "{} failed in {hook}: {what}; nothing was written. Report this to the plugin's authors",
+                self.who()
+            )),
+        })
     }
 
     pub fn map_settings(&self, request: &MapSettingsRequest) -> Result<Result<ProviderDraft, Vec<SettingsIssue>>> {

@@ -13,7 +13,6 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use handover_migrate_core::secret::looks_masked;
 use serde_json::{json, Value};
@@ -26,16 +25,16 @@ use handover_migrate_engine::analysis::{Analysis, EndpointState, Resolution};
 use handover_migrate_engine::model::Project;
 use handover_migrate_engine::verify::CleanupItem;
 use handover_migrate_io::fsio::{self, sha256_hex, sha256_json};
-use handover_migrate_io::journal::{ApiOp, Journal, Record, RunKind};
+use handover_migrate_io::journal::{ApiOp, Journal, Record, RunKind, SharedJournal};
 use handover_migrate_io::run::{RunInfo, RunOutcome, StateDir, BACKUP_DIR, JOURNAL_FILE};
 use handover_migrate_io::{Error, Result};
 
-/// One open API run. Its writes may run on several threads: the journal is appended to
-/// under a lock, and backups are numbered from a counter, so no number is used twice.
+/// One open API run. Its writes may run on several threads: the journal takes their records
+/// with group commit, and backups are numbered from a counter, so no number is used twice.
 struct ApiRun<'a> {
     client: &'a Client,
     index: &'a ApiIndex,
-    journal: Mutex<Journal>,
+    journal: SharedJournal,
     run_dir: std::path::PathBuf,
     seq: AtomicUsize,
     written: Vec<String>,
@@ -52,7 +51,13 @@ enum WriteOutcome {
 impl ApiRun<'_> {
     /// Append `record` to the journal (on disk when this returns).
     fn record(&self, record: Record) -> Result<()> {
-        self.journal.lock().unwrap_or_else(|p| p.into_inner()).append(record)
+        self.journal.append(record)
+    }
+
+    /// Append that a write landed, without waiting for the disk: a resumed run that lost
+    /// it reads the resource again and finds the write there.
+    fn record_done(&self, key: String) -> Result<()> {
+        self.journal.append_lazy(Record::Done { path: key })
     }
 
     /// Keep what the independent writes did, in their order.
@@ -65,10 +70,12 @@ impl ApiRun<'_> {
         }
     }
 
+    /// Write a pre-image; its name is made durable by the journal's next sync, which comes
+    /// before the record that names it is relied on (the write it announces is sent).
     fn backup(&self, value: &Value) -> Result<String> {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let name = format!("{seq:06}.json");
-        fsio::write_atomic(
+        fsio::write_atomic_unsynced_name(
             &self.run_dir.join(BACKUP_DIR).join(&name),
             handover_migrate_io::fsio::to_cli_json(value).as_bytes(),
             0o600,
@@ -114,10 +121,13 @@ fn open_run<'a>(
     target: &str,
 ) -> Result<(ApiRun<'a>, Option<RunInfo>)> {
     let run = handover_migrate_io::run::open_run(state, kind, digest, Some(target))?;
+    // A resumed run from before backups were written has none yet.
+    let backups = run.dir.join(BACKUP_DIR);
+    fsio::create_dirs(&backups, 0o700)?;
     let api_run = ApiRun {
         client,
         index,
-        journal: Mutex::new(run.journal),
+        journal: SharedJournal::new(run.journal, Some(&backups))?,
         run_dir: run.dir,
         seq: AtomicUsize::new(run.seq),
         written: Vec::new(),
@@ -262,7 +272,7 @@ pub fn apply(
         })?;
         let body = json!({"config": new_config, "localeId": locale.id});
         run.patch_checked(&node_path, &body, &|| Ok(read_config(client)? == new_config))?;
-        run.record(Record::Done { path: format!("node:{}/{}/{}", flow.id, node.id, locale.id) })?;
+        run.record_done(format!("node:{}/{}/{}", flow.id, node.id, locale.id))?;
         Ok(WriteOutcome::Written(format!("{} node {}", chart.path, node.id)))
     })?;
     run.note(outcomes);
@@ -577,7 +587,7 @@ pub fn cleanup(
         run.patch_checked(&endpoint_path, &body, &|| {
             Ok(super::store_object(client.get(&endpoint_path, &[])?).get("handoverSettings") == Some(&after))
         })?;
-        run.record(Record::Done { path: key })?;
+        run.record_done(key)?;
         Ok(Some(WriteOutcome::Written(item.path.clone())))
     })?;
     run.note(outcomes.into_iter().flatten().collect());
@@ -614,14 +624,11 @@ pub fn rollback(
     let mut journal = Journal::open(&run.dir.join(JOURNAL_FILE))?;
     // The first write of each resource holds its original (pre-image) backup.
     let mut writes: Vec<&Record> = Vec::new();
+    let mut seen: std::collections::HashSet<&String> = std::collections::HashSet::new();
     let mut created: HashMap<&String, &String> = HashMap::new();
     for record in &run.records {
         match record {
-            Record::ApiWrite { key, .. }
-                if !writes.iter().any(|w| matches!(w, Record::ApiWrite { key: k, .. } if k == key)) =>
-            {
-                writes.push(record)
-            }
+            Record::ApiWrite { key, .. } if seen.insert(key) => writes.push(record),
             Record::ApiCreated { key, id, .. } => {
                 created.insert(key, id);
             }

@@ -334,7 +334,7 @@ impl Client {
         if let Some(path) = &config.ca_cert {
             tls = tls.root_certs(load_ca(path)?);
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let http = ureq::Agent::config_builder()
             .http_status_as_error(false)
             // A redirect is never followed: ureq would carry the `X-API-Key` header to
             // wherever it points (it strips only `Authorization`). See `redirect_error`.
@@ -346,8 +346,12 @@ impl Client {
             .tls_config(tls.build())
             .timeout_global(Some(config.timeout))
             .user_agent(concat!("handover-migrate/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            http,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            crate::resolve::CachingResolver::default(),
+        );
         let base = if base_url.ends_with("/new/v2.0") { base_url.to_string() } else { format!("{base_url}/new/v2.0") };
         Ok(Self {
             agent,

@@ -10,6 +10,7 @@
 pub mod apply;
 pub mod client;
 pub mod pool;
+mod resolve;
 pub mod selector;
 pub mod store;
 pub mod survey;

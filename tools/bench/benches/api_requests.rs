@@ -90,6 +90,11 @@ fn run(label: &str, seed: &Path, project_id: &str, sim_limit: Option<(u32, f64)>
     let plan: Value = serde_json::from_slice(&plan.stdout).expect("plan --json");
     let created = plan["providers"].as_array().unwrap().iter().filter(|p| p["action"] == "create").count();
     let edits = plan["node_edits"].as_array().unwrap().len();
+    // The plan's requests count against the simulator's window until it has passed; apply, a
+    // new process with a fresh budget of its own, would otherwise meet refusals the plan caused.
+    if let Some((_, window_secs)) = sim_limit {
+        std::thread::sleep(std::time::Duration::from_secs_f64(window_secs));
+    }
     let before = sim.stats()["total"].as_u64().unwrap_or(0);
     let applied = measure(
         Command::new(&tool)

@@ -90,7 +90,9 @@ pub fn apply(
 
 /// A project's plan as the summary shows it, and its digest (what its apply must match).
 fn plan_member(fleet: &Fleet, member: &Member) -> (ProjectOutcome, Option<String>) {
-    let result = fleet.context(member, Providers::Load).and_then(|ctx| crate::inspect::plan(&ctx, None));
+    let result = fleet
+        .context(member, Providers::Load)
+        .and_then(|ctx| crate::inspect::plan(&ctx, None, crate::context::ProjectState::Shown));
     match result {
         Ok(plan) => (plan_outcome(fleet, member, &plan, "apply"), Some(plan.digest())),
         Err(error) => (fleet.failure(member, &error, "apply"), None),

@@ -62,7 +62,7 @@ pub fn plan(fleet: &Fleet, options: RunOptions, out: Option<&Path>) -> Result<Fl
     let work = |member: &Member| -> ProjectOutcome {
         let result = fleet.context(member, Providers::Load).and_then(|ctx| {
             let path = out.map(|dir| dir.join(plan_file_name(member)));
-            crate::inspect::plan(&ctx, path.as_deref())
+            crate::inspect::plan(&ctx, path.as_deref(), crate::context::ProjectState::Shown)
         });
         match result {
             Ok(plan) => plan_outcome(fleet, member, &plan, "plan"),

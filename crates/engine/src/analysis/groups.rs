@@ -71,22 +71,29 @@ pub(super) fn group_endpoints(
     let mut states = Vec::new();
     let mut groups: Vec<Group> = Vec::new();
     let mut keys: HashMap<String, usize> = HashMap::new();
-    for endpoint in &project.endpoints {
-        let Handover::Legacy { kind, settings } = &endpoint.handover else {
+    // Every endpoint's settings mapped first, on every core (hooks are pure); then grouped
+    // in endpoint order, where the first failure in that order is the one reported.
+    let mapped = crate::clone::parallel_map(&project.endpoints, |endpoint| {
+        let Handover::Legacy { kind, settings } = &endpoint.handover else { return None };
+        let pair = pair_for(registry, options, kind)?;
+        let (provider, _) = registry.find(&pair)?;
+        let request = MapSettingsRequest { pair, endpoint: endpoint.name.clone(), settings: settings.clone() };
+        Some(provider.map_settings(&request))
+    });
+    for (endpoint, mapped) in project.endpoints.iter().zip(mapped) {
+        let Handover::Legacy { kind, .. } = &endpoint.handover else {
             states.push(EndpointState::NoHandover);
             continue;
         };
-        let Some(pair) = pair_for(registry, options, kind) else {
+        let (Some(pair), Some(mapped)) = (pair_for(registry, options, kind), mapped) else {
             states.push(EndpointState::Unsupported { kind: kind.clone() });
             continue;
         };
-        let Some((provider, info)) = registry.find(&pair) else {
+        let Some((_, info)) = registry.find(&pair) else {
             states.push(EndpointState::Unsupported { kind: kind.clone() });
             continue;
         };
-        let request =
-            MapSettingsRequest { pair: pair.clone(), endpoint: endpoint.name.clone(), settings: settings.clone() };
-        let draft = match provider.map_settings(&request)? {
+        let draft = match mapped? {
             Ok(draft) => draft,
             Err(issues) => {
                 states.push(EndpointState::Invalid { kind: kind.clone(), issues });
@@ -182,7 +189,7 @@ pub(super) fn resolve_groups(
     let mut by_property = ProvidersByProperty::default();
     let endpoint_index: HashMap<&str, usize> =
         project.endpoints.iter().enumerate().map(|(i, e)| (e.name.as_str(), i)).collect();
-    for (index, group) in groups.iter_mut().enumerate() {
+    let mut name_group = |index: usize, group: &mut Group| -> Result<String> {
         let entries = answer_for.remove(&index).unwrap_or_default();
         let answer_key = entries.first().map_or(group.anchor(), |(key, _)| *key).to_string();
         check_entries_agree(&entries, &group.endpoints)?;
@@ -279,13 +286,42 @@ pub(super) fn resolve_groups(
             Some(existing) => project.providers[existing].reference_id.clone(),
             None => mint_reference_id(project, &endpoint_index, group),
         };
-        let Some((provider, _)) = registry.find(&group.pair) else { continue };
-        let steps = provider.manual_steps(&ManualStepsRequest {
-            pair: group.pair.clone(),
-            provider_name: group.name.clone(),
-            draft: group.draft.clone(),
-        })?;
-        group.steps = steps
+        Ok(answer_key)
+    };
+    // Names first (unique across groups, so given in order), then the manual steps, whose
+    // requests carry the name: asked together, on every core, and sent ahead to a plugin
+    // in a runner process (one round trip instead of one per group). A naming error is
+    // reported after the steps of the groups before it, as one loop over the groups would.
+    let mut answer_keys = Vec::with_capacity(groups.len());
+    let mut naming_error = None;
+    for (index, group) in groups.iter_mut().enumerate() {
+        match name_group(index, group) {
+            Ok(answer_key) => answer_keys.push(answer_key),
+            Err(error) => {
+                naming_error = Some(error);
+                break;
+            }
+        }
+    }
+    let requests: Vec<Option<ManualStepsRequest>> = groups[..answer_keys.len()]
+        .iter()
+        .map(|group| {
+            registry.find(&group.pair).map(|_| ManualStepsRequest {
+                pair: group.pair.clone(),
+                provider_name: group.name.clone(),
+                draft: group.draft.clone(),
+            })
+        })
+        .collect();
+    prefetch::manual_steps(registry, &requests);
+    let steps = crate::clone::parallel_map(&requests, |request| {
+        let request = request.as_ref()?;
+        let (provider, _) = registry.find(&request.pair)?;
+        Some(provider.manual_steps(request))
+    });
+    for ((group, answer_key), steps) in groups.iter_mut().zip(&answer_keys).zip(steps) {
+        let Some(steps) = steps else { continue };
+        group.steps = steps?
             .into_iter()
             .map(|step| {
                 let property = step.kind.property().map(str::to_string);
@@ -294,10 +330,10 @@ pub(super) fn resolve_groups(
                     property.as_ref().is_none_or(|p| group.properties.iter().any(|r| &r.key == p && r.value.is_some()));
                 let entry = crate::answers::entry_key(&step.kind);
                 let answers_entry =
-                    entry.filter(|_| blocking).map(|e| crate::answers::provider_snippet(&answer_key, &e));
+                    entry.filter(|_| blocking).map(|e| crate::answers::provider_snippet(answer_key, &e));
                 let env_var = match &step.kind {
                     ManualStepKind::Secret(property) => {
-                        Some(secret_env_var_for(answers.secret_scope.as_deref(), &answer_key, property))
+                        Some(secret_env_var_for(answers.secret_scope.as_deref(), answer_key, property))
                     }
                     _ => None,
                 };
@@ -306,7 +342,7 @@ pub(super) fn resolve_groups(
             .collect();
         check_answered(registry, group)?;
     }
-    Ok(())
+    naming_error.map_or(Ok(()), Err)
 }
 
 /// Entries of one group must not contradict each other (name, or a value for one key).

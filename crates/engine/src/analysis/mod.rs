@@ -21,8 +21,8 @@ use groups::{check_target_service, group_endpoints, resolve_groups};
 pub use groups::{matches_properties, pair_for};
 use nodes::resolve_nodes;
 pub(crate) use nodes::{
-    account_node_fields, attribute_flows, find_out_of_scope, for_each_handover_node, handover_instance_count,
-    has_handover_nodes, selector_of,
+    account_node_fields, attribute_flows, find_out_of_scope, for_each_handover_node, handover_charts,
+    handover_instance_count, has_handover_nodes, par_handover_charts, selector_of,
 };
 
 use handover_migrate_core::secret::looks_masked;

@@ -153,33 +153,46 @@ fn par_handover_nodes(
     project: &Project,
     resolve: impl Fn(NodeAt, HandoverNodeType, &Object) -> Result<HandoverNode> + Sync,
 ) -> Result<Vec<HandoverNode>> {
-    let charts: Vec<(usize, usize)> = project
+    let mut nodes = Vec::with_capacity(handover_instance_count(project));
+    for chart in par_handover_charts(project, &handover_charts(project), resolve) {
+        nodes.extend(chart?);
+    }
+    Ok(nodes)
+}
+
+/// The charts (flow, chart) holding a Handover node instance, in order.
+pub(crate) fn handover_charts(project: &Project) -> Vec<(usize, usize)> {
+    project
         .flows
         .iter()
         .enumerate()
         .flat_map(|(f, flow)| flow.charts.iter().enumerate().map(move |(c, chart)| (f, c, chart)))
         .filter(|(_, _, chart)| chart.nodes.iter().any(|n| is_instance(n, chart)))
         .map(|(f, c, _)| (f, c))
-        .collect();
-    let resolved = crate::clone::parallel_map(&charts, |&(flow_index, chart_index)| -> Result<Vec<HandoverNode>> {
+        .collect()
+}
+
+/// `visit` every node instance of `charts` with its config, charts on every core; per
+/// chart, the results of its nodes in node order (or the chart's first error).
+pub(crate) fn par_handover_charts<R: Send>(
+    project: &Project,
+    charts: &[(usize, usize)],
+    visit: impl Fn(NodeAt, HandoverNodeType, &Object) -> Result<R> + Sync,
+) -> Vec<Result<Vec<R>>> {
+    crate::clone::parallel_map(charts, |&(flow_index, chart_index)| -> Result<Vec<R>> {
         let chart = &project.flows[flow_index].charts[chart_index];
         let configs = project.handover_configs(flow_index, chart_index)?;
-        let mut nodes = Vec::new();
+        let mut results = Vec::new();
         for (node_index, (node, config)) in chart.nodes.iter().zip(&configs).enumerate() {
             let (Some(node_type), Some(config), true) =
                 (HandoverNodeType::from_type(&node.node_type), config, is_instance(node, chart))
             else {
                 continue;
             };
-            nodes.push(resolve(NodeAt { flow: flow_index, chart: chart_index, node: node_index }, node_type, config)?);
+            results.push(visit(NodeAt { flow: flow_index, chart: chart_index, node: node_index }, node_type, config)?);
         }
-        Ok(nodes)
-    });
-    let mut nodes = Vec::with_capacity(handover_instance_count(project));
-    for chart in resolved {
-        nodes.extend(chart?);
-    }
-    Ok(nodes)
+        Ok(results)
+    })
 }
 
 /// Where a node is: indices into flows, their charts and their nodes.

@@ -52,45 +52,104 @@ pub(super) fn map_settings(project: &Project, registry: &Registry, options: &Opt
     batcher.flush();
 }
 
+/// A [`NodeRewriteRequest`] of borrowed parts: it serializes to the same JSON (the same
+/// fields, in the same order), without copying a node's config per endpoint to send it.
+#[derive(serde::Serialize)]
+struct RewriteRequestRef<'a> {
+    pair: &'a MigrationPair,
+    node_type: HandoverNodeType,
+    config: &'a Object,
+    endpoint_defaults: &'a Object,
+}
+
+/// Charts per parallel pass: bounds the requests held in memory at once.
+const CHARTS_PER_PASS: usize = 1024;
+
 /// Every `rewrite_node` request [`resolve_nodes`] may make: for each Legacy node, the one
-/// of its assigned endpoint, or those of the endpoints that reach its flow.
+/// of its assigned endpoint, or those of the endpoints that reach its flow. Charts are
+/// read and requests serialized on every core.
 pub(super) fn rewrites(project: &Project, registry: &Registry, answers: &Answers, analysis: &Analysis) -> Result<()> {
     if !registry.prefetches() {
         return Ok(());
     }
     let endpoint_index = project.endpoint_index();
     let selector_key = analysis.options.selector_key.as_str();
-    let mut batcher = Batcher::new(registry, hooks::REWRITE_NODE, |r: &NodeRewriteRequest| &r.pair);
-    for_each_handover_node(project, |at, node_type, config| {
-        if selector_of(config, selector_key) != Selector::Legacy {
-            return Ok(());
-        }
-        let node = &project.flows[at.flow].charts[at.chart].nodes[at.node];
-        let assigned = nodes::assignment(answers, project, node, at.flow).map(|(target, _)| target);
-        let endpoints: Vec<usize> = match assigned {
-            Some(KEEP_LEGACY) => return Ok(()),
-            Some(target) => endpoint_index.get(target).copied().into_iter().collect(),
-            None => analysis.flow_endpoints[at.flow].clone(),
-        };
-        // As resolve_nodes: a node none of whose endpoints is in scope asks nothing.
-        if !endpoints.iter().any(|e| analysis.in_filter(&project.endpoints[*e].name)) {
-            return Ok(());
-        }
-        for endpoint in endpoints {
-            let EndpointState::Grouped { group, defaults } = &analysis.endpoint_states[endpoint] else { continue };
-            let group = &analysis.groups[*group];
-            if !group.info.node_types.contains(&node_type) {
-                continue;
+    let requests_of =
+        |at: nodes::NodeAt, node_type: HandoverNodeType, config: &Object| -> Result<Vec<(usize, String)>> {
+            if selector_of(config, selector_key) != Selector::Legacy {
+                return Ok(Vec::new());
             }
-            batcher.push(NodeRewriteRequest {
-                pair: group.pair.clone(),
-                node_type,
-                config: config.clone(),
-                endpoint_defaults: defaults.clone(),
-            });
+            let node = &project.flows[at.flow].charts[at.chart].nodes[at.node];
+            let assigned = nodes::assignment(answers, project, node, at.flow).map(|(target, _)| target);
+            let endpoints: Vec<usize> = match assigned {
+                Some(KEEP_LEGACY) => return Ok(Vec::new()),
+                Some(target) => endpoint_index.get(target).copied().into_iter().collect(),
+                None => analysis.flow_endpoints[at.flow].clone(),
+            };
+            // As resolve_nodes: a node none of whose endpoints is in scope asks nothing.
+            if !endpoints.iter().any(|e| analysis.in_filter(&project.endpoints[*e].name)) {
+                return Ok(Vec::new());
+            }
+            let mut requests = Vec::new();
+            for endpoint in endpoints {
+                let EndpointState::Grouped { group, defaults } = &analysis.endpoint_states[endpoint] else { continue };
+                let group_info = &analysis.groups[*group];
+                if !group_info.info.node_types.contains(&node_type) {
+                    continue;
+                }
+                let request =
+                    RewriteRequestRef { pair: &group_info.pair, node_type, config, endpoint_defaults: defaults };
+                // One that does not serialize is left for the hook call to report.
+                if let Ok(json) = serde_json::to_string(&request) {
+                    requests.push((*group, json));
+                }
+            }
+            Ok(requests)
+        };
+    for charts in handover_charts(project).chunks(CHARTS_PER_PASS) {
+        let mut requests = Vec::new();
+        for chart in par_handover_charts(project, charts, requests_of) {
+            requests.extend(chart?.into_iter().flatten());
         }
-        Ok(())
-    })?;
-    batcher.flush();
+        registry.prefetch_json(
+            hooks::REWRITE_NODE,
+            requests.into_iter().map(|(group, json)| (&analysis.groups[group].pair, json)),
+        );
+    }
     Ok(())
+}
+
+/// The groups' `manual_steps` requests, as [`resolve_groups`](super::groups) makes them.
+pub(super) fn manual_steps(registry: &Registry, requests: &[Option<ManualStepsRequest>]) {
+    if !registry.prefetches() {
+        return;
+    }
+    let requests: Vec<&ManualStepsRequest> = requests.iter().flatten().collect();
+    registry.prefetch(hooks::MANUAL_STEPS, &requests, |r| &r.pair);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_borrowed_rewrite_request_serializes_as_the_owned_one() {
+        let config: Object =
+            serde_json::from_str(r#"{"text": "hi", "liveAgentInboxId": "", "n": [1, {"a": null}]}"#).expect("config");
+        let defaults: Object = serde_json::from_str(r#"{"liveAgentInboxId": "42"}"#).expect("defaults");
+        let pair = MigrationPair::new("liveAgent", "salesforceMIAW");
+        let owned = NodeRewriteRequest {
+            pair: pair.clone(),
+            node_type: HandoverNodeType::CheckAgentAvailability,
+            config: config.clone(),
+            endpoint_defaults: defaults.clone(),
+        };
+        let borrowed = RewriteRequestRef {
+            pair: &pair,
+            node_type: HandoverNodeType::CheckAgentAvailability,
+            config: &config,
+            endpoint_defaults: &defaults,
+        };
+        assert_eq!(serde_json::to_string(&borrowed).unwrap(), serde_json::to_string(&owned).unwrap());
+    }
 }

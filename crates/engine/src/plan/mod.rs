@@ -414,11 +414,17 @@ fn secret_free_state(project: &Project) -> std::sync::Arc<std::collections::BTre
         // Changed since it was read: a state no saved plan matches.
         Err(_) => format!("{MASKED_PREFIX}changed"),
     };
+    // One read of each such file again (thousands of endpoints): on every core.
+    let secret_files: Vec<&str> = project.fingerprint.keys().map(String::as_str).filter(|p| holds_secrets(p)).collect();
+    let mut masked = crate::clone::parallel_map(&secret_files, |path| masked(path)).into_iter();
     std::sync::Arc::new(
         project
             .fingerprint
             .iter()
-            .map(|(path, hash)| (path.clone(), if holds_secrets(path) { masked(path) } else { hash.clone() }))
+            .map(|(path, hash)| {
+                let state = if holds_secrets(path) { masked.next().unwrap_or_default() } else { hash.clone() };
+                (path.clone(), state)
+            })
             .collect(),
     )
 }

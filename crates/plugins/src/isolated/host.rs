@@ -32,35 +32,38 @@ const SPIN: Duration = Duration::from_micros(50);
 /// batch's answers arrive back to back).
 struct Output {
     pipe: ChildStdout,
-    pending: Vec<u8>,
-    /// Where the unread part of `pending` starts.
-    at: usize,
+    /// Bytes read: `buffer[start..end]` is not consumed yet. Zeroed once, when it grows,
+    /// never per read: the answers of a batch often arrive one pipe read each.
+    buffer: Vec<u8>,
+    start: usize,
+    end: usize,
 }
 
-/// How much one read asks the pipe for.
+/// How much one read asks the pipe for, at least.
 const READ_CHUNK: usize = 64 * 1024;
 
 impl Output {
     fn new(pipe: ChildStdout) -> Self {
-        Self { pipe, pending: Vec::new(), at: 0 }
+        Self { pipe, buffer: vec![0; READ_CHUNK], start: 0, end: 0 }
     }
 
     /// The next answer frame's payload, before `deadline`.
-    fn read_answer(&mut self, deadline: Instant) -> std::result::Result<Vec<u8>, ReadFailure> {
+    fn read_answer(&mut self, deadline: Instant) -> std::result::Result<&[u8], ReadFailure> {
         self.fill(4, deadline)?;
-        let header = [0, 1, 2, 3].map(|i| self.pending[self.at + i]);
+        let header = [0, 1, 2, 3].map(|i| self.buffer[self.start + i]);
         let length = u32::from_le_bytes(header) as usize;
         if length > MAX_ANSWER_BYTES {
             return Err(ReadFailure::Oversized(length));
         }
         self.fill(4 + length, deadline)?;
-        let payload = self.pending[self.at + 4..self.at + 4 + length].to_vec();
-        self.at += 4 + length;
-        if self.at == self.pending.len() {
-            self.pending.clear();
-            self.at = 0;
+        let at = self.start + 4;
+        self.start += 4 + length;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
         }
-        Ok(payload)
+        // Still in the buffer: nothing reads into it before the next call.
+        Ok(&self.buffer[at..at + length])
     }
 
     /// Have at least `want` unread bytes before `deadline`, reading the (non-blocking)
@@ -68,18 +71,21 @@ impl Output {
     /// cannot hold the host past its timeout.
     fn fill(&mut self, want: usize, deadline: Instant) -> std::result::Result<(), ReadFailure> {
         let mut spinning_since: Option<Instant> = None;
-        while self.pending.len() - self.at < want {
-            if self.at > 0 {
-                self.pending.drain(..self.at);
-                self.at = 0;
+        while self.end - self.start < want {
+            // Room for the whole frame and a chunk more after the unread bytes.
+            if self.buffer.len() - self.start < want.max(READ_CHUNK) {
+                self.buffer.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+                if self.buffer.len() < want.max(READ_CHUNK) {
+                    self.buffer.resize(want.max(READ_CHUNK), 0);
+                }
             }
-            let old = self.pending.len();
-            self.pending.resize(old + READ_CHUNK.max(want - old), 0);
-            let read = self.pipe.read(&mut self.pending[old..]);
-            self.pending.truncate(old + *read.as_ref().unwrap_or(&0));
+            let read = self.pipe.read(&mut self.buffer[self.end..]);
             match read {
                 Ok(0) => return Err(ReadFailure::Closed),
-                Ok(_) => {
+                Ok(n) => {
+                    self.end += n;
                     spinning_since = None;
                     continue;
                 }
@@ -339,20 +345,19 @@ impl Runner {
             Err(why) => return Err(already_stopped(why)),
         };
         let deadline = Instant::now() + self.timeout;
-        let answer = match live.output.read_answer(deadline) {
-            Ok(answer) => answer,
+        let decoded = match live.output.read_answer(deadline) {
+            Ok(answer) => match answer.split_first() {
+                None => Err("it sent an empty answer; its process was stopped"),
+                Some((&kind, body)) => match std::str::from_utf8(body) {
+                    Ok(text) => Ok((kind, text.to_owned())),
+                    Err(_) => Err("it answered with bytes that are not UTF-8; its process was stopped"),
+                },
+            },
             Err(failure) => return Err(self.failure_of(state, failure)),
         };
-        let Some((&kind, body)) = answer.split_first() else {
-            return Err(self.fail(state, |_| "it sent an empty answer; its process was stopped".into()));
-        };
-        let text = match std::str::from_utf8(body) {
-            Ok(text) => text.to_owned(),
-            Err(_) => {
-                return Err(
-                    self.fail(state, |_| "it answered with bytes that are not UTF-8; its process was stopped".into())
-                )
-            }
+        let (kind, text) = match decoded {
+            Ok(decoded) => decoded,
+            Err(why) => return Err(self.fail(state, |_| why.into())),
         };
         match kind {
             ANSWER_OK => Ok(text),
@@ -530,7 +535,7 @@ impl Runner {
             Ok(live) => live,
             Err(why) => return Err(Error::failed(format!("plugin {plugin}: {why}"))),
         };
-        let frame = live.output.read_answer(Instant::now() + self.timeout);
+        let frame = live.output.read_answer(Instant::now() + self.timeout).map(<[u8]>::to_vec);
         let frame = match frame {
             Ok(frame) => frame,
             Err(failure) => {
