@@ -28,6 +28,16 @@ fn man_page_is_printed_or_written_per_command() {
         let text = std::fs::read_to_string(dir.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!text.is_empty());
     }
+    // The pages describe the command line as it parses: fleet subcommands refuse the
+    // single-project flags (a fleet file gives them per project), so their pages omit them;
+    // and `help` is a subcommand with no page of its own.
+    let fleet_scan = std::fs::read_to_string(dir.path().join("handover-migrate-fleet-scan.1")).unwrap();
+    assert!(fleet_scan.contains("\\-\\-fleet") && !fleet_scan.contains("\\-\\-api\\-url"), "{fleet_scan}");
+    let apply = std::fs::read_to_string(dir.path().join("handover-migrate-apply.1")).unwrap();
+    assert!(apply.contains("\\-\\-api\\-url"), "{apply}");
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(!names.iter().any(|n| n.contains("-help")), "{names:?}");
 }
 
 #[test]

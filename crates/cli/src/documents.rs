@@ -1,9 +1,8 @@
 //! The commands that write a document: `report`, `answers template`, `completions`, `man`.
 
-use clap::CommandFactory;
 use handover_migrate_commands::{inspect, Error, Result};
 
-use crate::{context, print_json, report, shell, AnswersCommand, Cli, Command, Global, ReportFormat};
+use crate::{context, print_json, report, shell, AnswersCommand, Command, Global, ReportFormat};
 
 pub fn run(global: &Global, command: &Command) -> Result<u8> {
     match command {
@@ -51,7 +50,7 @@ pub fn run(global: &Global, command: &Command) -> Result<u8> {
             Ok(0)
         }
         Command::Completions { shell } => {
-            let script = shell::completions(Cli::command(), *shell);
+            let script = shell::completions(crate::command(), *shell);
             if global.json {
                 print_json(&serde_json::json!({"shell": shell.to_string(), "script": script}));
             } else {
@@ -62,7 +61,7 @@ pub fn run(global: &Global, command: &Command) -> Result<u8> {
         Command::Man { out } => {
             match out {
                 Some(dir) => {
-                    let files = shell::man_pages_to(Cli::command(), dir)?;
+                    let files = shell::man_pages_to(shell::man_command(), dir)?;
                     if global.json {
                         print_json(&serde_json::json!({"files": files}));
                     } else {
@@ -70,7 +69,7 @@ pub fn run(global: &Global, command: &Command) -> Result<u8> {
                     }
                 }
                 None => {
-                    let page = shell::man_page(Cli::command())?;
+                    let page = shell::man_page(shell::man_command())?;
                     if global.json {
                         print_json(&serde_json::json!({"page": page}));
                     } else {

@@ -345,6 +345,12 @@ enum ProvidersCommand {
     },
 }
 
+/// The command line as parsed, and as help, completions and man pages describe it (fleet
+/// subcommands without the single-project flags they refuse).
+pub fn command() -> clap::Command {
+    fleet::hide_project_flags(Cli::command())
+}
+
 fn main() -> ExitCode {
     // A reader that goes away (`scan | head`) ends the process quietly, as it ends other
     // Unix tools, instead of a "Broken pipe" panic (exit 101) in the middle of printing.
@@ -356,7 +362,7 @@ fn main() -> ExitCode {
     // An isolated plugin's runner is this binary started with a hidden first argument.
     handover_migrate_plugin_runner::dispatch_if_runner();
     builtin::link();
-    let matches = fleet::hide_project_flags(Cli::command()).get_matches();
+    let matches = command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     cli.global.yes = cli.command.yes();
     schema::set_command(&matches);
@@ -440,13 +446,16 @@ fn show_plan(global: &Global, ctx: &Context, out: Option<&Path>, apply_with: &[&
             );
         }
     }
-    Ok(if !plan.errors.is_empty() {
+    let code = if !plan.errors.is_empty() {
         1
     } else if !plan.is_applicable() {
         3
     } else {
         0
-    })
+    };
+    // `plan` and `retarget --dry-run` end the process next: freeing the plan would only cost time.
+    std::mem::forget(plan);
+    Ok(code)
 }
 
 /// `apply` and `retarget`: apply the saved plan `plan_file` or a fresh one (shown first, then
@@ -549,6 +558,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Scan { switch } => {
             let ctx = switch.context(global)?;
+            commands::leave_loaded_to_exit();
             let report = inspect::scan(&ctx, if global.json { ProjectState::Shown } else { ProjectState::NotShown })?;
             if global.json {
                 print_json(&report);
@@ -557,10 +567,13 @@ fn run(cli: Cli) -> Result<u8> {
                 let _ = std::fmt::Write::write_str(&mut out, &render::scan_text(&report));
                 out.finish();
             }
+            // The process ends next: freeing the report would only cost time.
+            std::mem::forget(report);
             Ok(0)
         }
         Command::Plan { out, detail, switch } => {
             let ctx = switch.context(global)?;
+            commands::leave_loaded_to_exit();
             show_plan(global, &ctx, out.as_deref(), &["apply"], *detail)
         }
         Command::Apply { plan: plan_file, snapshot, switch, .. } => {
@@ -578,13 +591,17 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Verify { switch } => {
             let ctx = switch.context(global)?;
+            commands::leave_loaded_to_exit();
             let report = commands::verify(&ctx)?;
             if global.json {
                 print_json(&serde_json::json!({"passed": report.passed(), "report": report}));
             } else {
                 print!("{}", render::verify_text(&report));
             }
-            Ok(if report.passed() { 0 } else { 4 })
+            let code = if report.passed() { 0 } else { 4 };
+            // The process ends next: freeing the report would only cost time.
+            std::mem::forget(report);
+            Ok(code)
         }
         Command::Cleanup { dry_run, force, switch, .. } => {
             let ctx = switch.context(global)?;

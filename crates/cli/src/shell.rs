@@ -15,6 +15,13 @@ pub fn completions(mut cmd: clap::Command, shell: clap_complete::Shell) -> Strin
 
 /// Every level without clap's `help` subcommand: the pages `man --out` writes are the pages
 /// the others link to, and `help` would be linked without a page of its own.
+/// The command line as the man pages describe it: [`crate::command`] without the `help`
+/// subcommands (removed before the command is built, which adds them).
+pub fn man_command() -> clap::Command {
+    use clap::CommandFactory;
+    crate::fleet::hide_project_flags(without_help(crate::Cli::command()))
+}
+
 fn without_help(cmd: clap::Command) -> clap::Command {
     let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
     let mut cmd = cmd.disable_help_subcommand(true);

@@ -13,7 +13,10 @@ use crate::context::{Context, Target};
 pub fn verify(ctx: &Context) -> Result<VerifyReport> {
     let loaded = ctx.load_read_only()?;
     let history = History::from_runs(&ctx.state().runs()?);
-    verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, ctx.target.clone_dir().is_none(), &history)
+    let report =
+        verify::verify(&loaded.project, &loaded.analysis, &ctx.registry, ctx.target.clone_dir().is_none(), &history);
+    loaded.release();
+    report
 }
 
 #[derive(Debug, Serialize)]

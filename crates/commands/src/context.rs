@@ -2,6 +2,7 @@
 //! providers of this run, the state directory, and the loaded, analysed project.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use handover_migrate_core::secret::Secret;
 use handover_migrate_engine::analysis::{self, selector_key_candidates, Analysis, Retarget};
@@ -182,6 +183,28 @@ pub struct Loaded {
     pub analysis: Analysis,
     /// API ids and versions (API mode).
     pub api: Option<ApiIndex>,
+}
+
+/// Set by [`leave_loaded_to_exit`].
+static LEAVE_TO_EXIT: AtomicBool = AtomicBool::new(false);
+
+/// Leave what `scan`, `plan` and `verify` load to the process's exit instead of freeing it.
+/// For a process that runs one such command and ends (the CLI): freeing a large project's
+/// many small allocations one by one costs a few percent of the command's CPU time, on the
+/// main thread, and gives back nothing the process still needs. A process that runs many
+/// commands (fleet, tests, a library) keeps the default, freeing.
+pub fn leave_loaded_to_exit() {
+    LEAVE_TO_EXIT.store(true, Ordering::Relaxed);
+}
+
+impl Loaded {
+    /// Free this, or leave it to the process's exit (see [`leave_loaded_to_exit`]). It holds
+    /// only memory (no lock, file or connection), so not running its destructor loses nothing.
+    pub(crate) fn release(self) {
+        if LEAVE_TO_EXIT.load(Ordering::Relaxed) {
+            std::mem::forget(self);
+        }
+    }
 }
 
 /// The default state directory of a tenant project: `$XDG_STATE_HOME/handover-migrate/<host>/<project id>`.

@@ -21,6 +21,7 @@ pub fn scan(ctx: &Context, state: ProjectState) -> Result<ScanReport> {
     let (loaded, unknown) = ctx.load_inventory(state)?;
     let history = handover_migrate_engine::status::History::from_runs(&ctx.state().runs()?);
     let mut report = scan::build(&loaded.project, &loaded.analysis, &history);
+    loaded.release();
     if unknown.is_some() {
         // The plan of a made-up key would show edits no run makes.
         report.plan.selector_key = String::new();
@@ -36,6 +37,7 @@ pub fn scan(ctx: &Context, state: ProjectState) -> Result<ScanReport> {
 pub fn plan(ctx: &Context, out: Option<&Path>, state: ProjectState) -> Result<Plan> {
     let loaded = if out.is_some() || state == ProjectState::Shown { ctx.load()? } else { ctx.load_read_only()? };
     let plan = plan::build(&loaded.project, &loaded.analysis);
+    loaded.release();
     if let Some(out) = out {
         SavedPlan::write(&plan, out)?;
     }

@@ -20,7 +20,9 @@ pub mod inspect;
 
 pub use apply::{apply, ApplyOutcome};
 pub use cleanup::{cleanup, verify, CleanupOutcome};
-pub use context::{registry, Context, Loaded, Options, ProjectState, Providers, Target, TenantOptions};
+pub use context::{
+    leave_loaded_to_exit, registry, Context, Loaded, Options, ProjectState, Providers, Target, TenantOptions,
+};
 pub use history::{purge, rollback, rollback_candidate, unlock};
 
 // What the commands return and the CLI shows.

@@ -139,7 +139,7 @@ pub(super) fn resolve_nodes(
             }
             Selector::Legacy => {
                 let node = LegacyNode { node, config, node_type, flow: at.flow };
-                resolve_legacy_node(project, registry, answers, analysis, &endpoint_index, &node, &switches)?
+                resolve_legacy_node(project, registry, answers, analysis, &endpoint_index, node, &switches)?
             }
         };
         Ok(HandoverNode { flow: at.flow, chart: at.chart, node: at.node, node_type, selector, resolution })
@@ -151,7 +151,7 @@ pub(super) fn resolve_nodes(
 /// in that order is returned, as a sequential walk would.
 fn par_handover_nodes(
     project: &Project,
-    resolve: impl Fn(NodeAt, HandoverNodeType, &Object) -> Result<HandoverNode> + Sync,
+    resolve: impl Fn(NodeAt, HandoverNodeType, &mut Object) -> Result<HandoverNode> + Sync,
 ) -> Result<Vec<HandoverNode>> {
     let mut nodes = Vec::with_capacity(handover_instance_count(project));
     for chart in par_handover_charts(project, &handover_charts(project), resolve) {
@@ -173,17 +173,19 @@ pub(crate) fn handover_charts(project: &Project) -> Vec<(usize, usize)> {
 }
 
 /// `visit` every node instance of `charts` with its config, charts on every core; per
-/// chart, the results of its nodes in node order (or the chart's first error).
+/// chart, the results of its nodes in node order (or the chart's first error). The config
+/// is this walk's own copy, lent mutably so that a visit can move it into a request and back
+/// instead of copying it; it is dropped after its visit.
 pub(crate) fn par_handover_charts<R: Send>(
     project: &Project,
     charts: &[(usize, usize)],
-    visit: impl Fn(NodeAt, HandoverNodeType, &Object) -> Result<R> + Sync,
+    visit: impl Fn(NodeAt, HandoverNodeType, &mut Object) -> Result<R> + Sync,
 ) -> Vec<Result<Vec<R>>> {
     crate::clone::parallel_map(charts, |&(flow_index, chart_index)| -> Result<Vec<R>> {
         let chart = &project.flows[flow_index].charts[chart_index];
-        let configs = project.handover_configs(flow_index, chart_index)?;
+        let mut configs = project.handover_configs(flow_index, chart_index)?;
         let mut results = Vec::new();
-        for (node_index, (node, config)) in chart.nodes.iter().zip(&configs).enumerate() {
+        for (node_index, (node, config)) in chart.nodes.iter().zip(&mut configs).enumerate() {
             let (Some(node_type), Some(config), true) =
                 (HandoverNodeType::from_type(&node.node_type), config, is_instance(node, chart))
             else {
@@ -247,7 +249,9 @@ pub(crate) fn for_each_handover_node(
 /// A Legacy handover node instance being resolved.
 struct LegacyNode<'a> {
     node: &'a Node,
-    config: &'a Object,
+    /// Moved into each endpoint's rewrite request and back (the provider call takes an owned
+    /// request): a copy per node and endpoint was a good part of the analysis' allocations.
+    config: &'a mut Object,
     node_type: HandoverNodeType,
     flow: usize,
 }
@@ -258,23 +262,19 @@ fn resolve_legacy_node(
     answers: &Answers,
     analysis: &Analysis,
     endpoint_index: &HashMap<&str, usize>,
-    legacy: &LegacyNode,
+    legacy: LegacyNode,
     switches: &std::sync::Mutex<Interner<NodeSwitch>>,
 ) -> Result<Resolution> {
-    let LegacyNode { node, config, node_type, flow } = *legacy;
+    let LegacyNode { node, config, node_type, flow } = legacy;
     let endpoints = analysis.flow_endpoints[flow].as_slice();
     let selector_key = analysis.options.selector_key.as_str();
-    let rewrite_for = |endpoint: usize| -> Result<Option<(usize, NodeRewrite, Vec<String>)>> {
-        let EndpointState::Grouped { group, defaults } = &analysis.endpoint_states[endpoint] else { return Ok(None) };
-        let pair = &analysis.groups[*group].pair;
-        let Some((provider, info)) = registry.find(pair) else { return Ok(None) };
-        let request = NodeRewriteRequest {
-            pair: pair.clone(),
-            node_type,
-            config: config.clone(),
-            endpoint_defaults: defaults.clone(),
-        };
-        let mut rewrite = provider.rewrite_node(&request).map_err(|error| {
+    let rewrite_with = |request: &NodeRewriteRequest,
+                        group: usize,
+                        provider: &handover_migrate_plugins::registry::Registered,
+                        info: &handover_migrate_core::PairInfo|
+     -> Result<Option<(usize, NodeRewrite, Vec<String>)>> {
+        let pair = &request.pair;
+        let mut rewrite = provider.rewrite_node(request).map_err(|error| {
             Error::failed(format!("{} (node `{}` in flow \"{}\")", error.message, node.id, project.flows[flow].name))
         })?;
         // A vendor switch accounts for every node field of the legacy kind's own vendor.
@@ -294,7 +294,21 @@ fn resolve_legacy_node(
                 &pair.target_service,
             )
         };
-        Ok(Some((*group, rewrite, carried)))
+        Ok(Some((group, rewrite, carried)))
+    };
+    let rewrite_for = |endpoint: usize, config: &mut Object| -> Result<Option<(usize, NodeRewrite, Vec<String>)>> {
+        let EndpointState::Grouped { group, defaults } = &analysis.endpoint_states[endpoint] else { return Ok(None) };
+        let pair = &analysis.groups[*group].pair;
+        let Some((provider, info)) = registry.find(pair) else { return Ok(None) };
+        let mut request = NodeRewriteRequest {
+            pair: pair.clone(),
+            node_type,
+            config: std::mem::take(config),
+            endpoint_defaults: defaults.clone(),
+        };
+        let outcome = rewrite_with(&request, *group, provider, info);
+        *config = std::mem::take(&mut request.config);
+        outcome
     };
     let in_scope = |endpoint: usize| analysis.in_filter(&project.endpoints[endpoint].name);
     if let Some((target, key)) = assignment(answers, project, node, flow) {
@@ -305,7 +319,7 @@ fn resolve_legacy_node(
         if !in_scope(endpoint) {
             return Ok(Resolution::OutOfScope);
         }
-        return match rewrite_for(endpoint)? {
+        return match rewrite_for(endpoint, config)? {
             Some((group, rewrite, carried)) => Ok(Resolution::Migrate {
                 group,
                 endpoint: Some(endpoint),
@@ -336,7 +350,7 @@ fn resolve_legacy_node(
                 unsupported.push(format!("{} ({kind})", project.endpoints[endpoint].name))
             }
             EndpointState::Grouped { .. } => {
-                if let Some((group, rewrite, carried)) = rewrite_for(endpoint)? {
+                if let Some((group, rewrite, carried)) = rewrite_for(endpoint, config)? {
                     candidates.push((endpoint, group, rewrite, carried));
                 }
             }

@@ -63,7 +63,8 @@ pub(super) fn rewrites(project: &Project, registry: &Registry, answers: &Answers
     let endpoint_index = project.endpoint_index();
     let selector_key = analysis.options.selector_key.as_str();
     let requests_of =
-        |at: nodes::NodeAt, node_type: HandoverNodeType, config: &Object| -> Result<Vec<(usize, String)>> {
+        |at: nodes::NodeAt, node_type: HandoverNodeType, config: &mut Object| -> Result<Vec<(usize, String)>> {
+            let config = &*config;
             if selector_of(config, selector_key) != Selector::Legacy {
                 return Ok(Vec::new());
             }
