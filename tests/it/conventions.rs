@@ -12,6 +12,16 @@ fn completions_for_every_shell_are_non_empty() {
     }
     let bash = stdout(&bin().args(["completions", "bash"]).output().unwrap());
     assert!(bash.contains("complete -F") && bash.contains("handover-migrate"), "{bash}");
+    // A fleet command refuses the single-project flags (its file gives them per project), so
+    // its completions do not offer them; `plan` on one project does.
+    let options_of = |case: &str| -> String {
+        let mut lines = bash.lines().skip_while(|line| line.trim() != case);
+        lines.find(|line| line.contains("opts=")).unwrap_or_else(|| panic!("no {case} in:\n{bash}")).to_string()
+    };
+    let fleet_plan = options_of("handover__subcmd__migrate__subcmd__fleet__subcmd__plan)");
+    assert!(fleet_plan.contains("--fleet") && !fleet_plan.contains("--api-url") && !fleet_plan.contains("--project "));
+    let plan = options_of("handover__subcmd__migrate__subcmd__plan)");
+    assert!(plan.contains("--api-url") && plan.contains("--project ") && !plan.contains("--fleet"), "{plan}");
 }
 
 #[test]

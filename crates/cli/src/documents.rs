@@ -50,7 +50,7 @@ pub fn run(global: &Global, command: &Command) -> Result<u8> {
             Ok(0)
         }
         Command::Completions { shell } => {
-            let script = shell::completions(crate::command(), *shell);
+            let script = shell::completions(shell::completion_command(), *shell);
             if global.json {
                 print_json(&serde_json::json!({"shell": shell.to_string(), "script": script}));
             } else {

@@ -150,14 +150,19 @@ const PROJECT_FLAG_IDS: [&str; 10] = [
     "node_selector_key",
 ];
 
-/// `cli` with the single-project flags hidden from `fleet … --help` (and completions): they
+/// Whether `arg` is one of the single-project flags a fleet takes from its file.
+pub fn is_project_flag(arg: &clap::Arg) -> bool {
+    PROJECT_FLAG_IDS.contains(&arg.get_id().as_str())
+}
+
+/// `cli` with the single-project flags hidden from `fleet … --help` and man pages: they
 /// are global on the top-level command, so clap offers them on every subcommand, but a fleet
 /// refuses them ([`refuse_project_flags`] says where each setting goes instead).
 pub fn hide_project_flags(mut cli: clap::Command) -> clap::Command {
     // Global flags reach the subcommands when the command is built: hide them after that.
     cli.build();
     let hide = |arg: clap::Arg| {
-        if PROJECT_FLAG_IDS.contains(&arg.get_id().as_str()) {
+        if is_project_flag(&arg) {
             arg.hide(true)
         } else {
             arg

@@ -13,6 +13,24 @@ pub fn completions(mut cmd: clap::Command, shell: clap_complete::Shell) -> Strin
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The command line as the completion scripts offer it. clap_complete lists hidden flags too,
+/// so hiding the single-project flags on the fleet commands (as help and man pages do) is not
+/// enough: here they are global on every top-level command but `fleet` instead of on the root,
+/// and a fleet command never offers them.
+pub fn completion_command() -> clap::Command {
+    use clap::CommandFactory;
+    let cli = crate::Cli::command();
+    let project_flags: Vec<clap::Arg> =
+        cli.get_arguments().filter(|a| crate::fleet::is_project_flag(a)).cloned().collect();
+    let mut cli = cli.mut_args(|arg| if crate::fleet::is_project_flag(&arg) { arg.global(false) } else { arg });
+    let names: Vec<String> =
+        cli.get_subcommands().map(|s| s.get_name().to_string()).filter(|name| name != "fleet").collect();
+    for name in names {
+        cli = cli.mut_subcommand(name, |sub| project_flags.iter().fold(sub, |sub, flag| sub.arg(flag.clone())));
+    }
+    cli
+}
+
 /// Every level without clap's `help` subcommand: the pages `man --out` writes are the pages
 /// the others link to, and `help` would be linked without a page of its own.
 /// The command line as the man pages describe it: [`crate::command`] without the `help`

@@ -433,7 +433,7 @@ impl Context {
         };
         let options = analysis::Options {
             selector_key,
-            endpoint_filter: self.endpoint_filter.clone(),
+            endpoint_filter: self.endpoint_filter.clone().into(),
             target_service: self.target_service.clone(),
             retarget,
         };

@@ -50,7 +50,7 @@ fn run_case(dir: &Path) -> serde_json::Value {
     let answers = Answers::load(answers_file.is_file().then_some(answers_file.as_path())).expect("answers.toml");
     let options = Options {
         selector_key: selector_key.expect("the case names its node-selector-key"),
-        endpoint_filter: options.endpoints,
+        endpoint_filter: options.endpoints.into(),
         target_service: options.to,
         retarget: None,
     };

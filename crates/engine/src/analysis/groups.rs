@@ -13,7 +13,7 @@ pub(super) fn check_target_service(
     let kinds: BTreeSet<&str> = project
         .endpoints
         .iter()
-        .filter(|e| options.endpoint_filter.is_empty() || options.endpoint_filter.contains(&e.name))
+        .filter(|e| options.endpoint_filter.admits(&e.name))
         .filter_map(|e| match &e.handover {
             Handover::Legacy { kind, .. } => Some(kind.as_str()),
             _ => None,

@@ -46,13 +46,44 @@ pub struct Options {
     /// Node config key holding the selected provider.
     pub selector_key: String,
     /// Limit changes to these endpoints (attribution still uses the whole project).
-    pub endpoint_filter: Vec<String>,
+    pub endpoint_filter: EndpointFilter,
     /// `--to SERVICE`: endpoints whose legacy kind has a pair to this service migrate to it
     /// (a vendor switch); the others keep their kind's own service.
     pub target_service: Option<String>,
     /// `retarget`: re-point the nodes of one Handover Provider to another instead of
     /// migrating legacy endpoints.
     pub retarget: Option<Retarget>,
+}
+
+/// The `--endpoint` names, in the order given (plans and reports show them so), with a set
+/// for lookups: every endpoint is tested against the filter, and a long filter must not make
+/// that endpoints × filter.
+#[derive(Clone, Debug, Default)]
+pub struct EndpointFilter {
+    names: Vec<String>,
+    lookup: std::collections::HashSet<String>,
+}
+
+impl EndpointFilter {
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Whether `endpoint` is in scope: an empty filter takes every endpoint.
+    pub fn admits(&self, endpoint: &str) -> bool {
+        self.names.is_empty() || self.lookup.contains(endpoint)
+    }
+}
+
+impl From<Vec<String>> for EndpointFilter {
+    fn from(names: Vec<String>) -> Self {
+        let lookup = names.iter().cloned().collect();
+        EndpointFilter { names, lookup }
+    }
 }
 
 /// `retarget --from A --to B [--to-service S]`.
@@ -324,7 +355,7 @@ impl Analysis {
     }
 
     pub fn in_filter(&self, endpoint: &str) -> bool {
-        self.options.endpoint_filter.is_empty() || self.options.endpoint_filter.iter().any(|e| e == endpoint)
+        self.options.endpoint_filter.admits(endpoint)
     }
 
     /// Whether `node` still depends, through Legacy, on `endpoint`'s legacy settings.
@@ -356,7 +387,7 @@ impl Analysis {
 /// Analyse a loaded project.
 pub fn analyse(project: &Project, registry: &Registry, answers: &Answers, options: Options) -> Result<Analysis> {
     let endpoint_index = project.endpoint_index();
-    for name in &options.endpoint_filter {
+    for name in options.endpoint_filter.names() {
         if !endpoint_index.contains_key(name.as_str()) {
             let known: Vec<&str> = project.endpoints.iter().map(|e| e.name.as_str()).collect();
             return Err(Error::usage(format!(

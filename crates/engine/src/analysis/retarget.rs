@@ -67,7 +67,7 @@ pub(crate) fn analyse(project: &Project, registry: &Registry, answers: &Answers,
         return Err(Error::failed("internal: a retarget analysis without a retarget"));
     };
     let endpoint_index = project.endpoint_index();
-    for name in &options.endpoint_filter {
+    for name in options.endpoint_filter.names() {
         if !endpoint_index.contains_key(name.as_str()) {
             return Err(Error::usage(format!("--endpoint {name:?}: no such endpoint")));
         }

@@ -434,7 +434,7 @@ pub fn build(project: &Project, analysis: &Analysis) -> Plan {
     let mut plan = Plan {
         format: PLAN_FORMAT.to_string(),
         selector_key: analysis.options.selector_key.clone(),
-        endpoint_filter: analysis.options.endpoint_filter.clone(),
+        endpoint_filter: analysis.options.endpoint_filter.names().to_vec(),
         project_state: secret_free_state(project),
         providers: Vec::new(),
         node_edits: Vec::new(),
