@@ -33,13 +33,18 @@ fn sim_of(seed: &Path, faults: Faults) -> SimHandle {
 }
 
 fn apply(sim: &SimHandle, state: &Path, rate_limit: &str) -> std::process::Output {
+    run(sim, state, rate_limit, "apply")
+}
+
+/// `command --yes` against the simulator.
+fn run(sim: &SimHandle, state: &Path, rate_limit: &str, command: &str) -> std::process::Output {
     bin()
         .env("COGNIGY_API_KEY", KEY)
         .arg("--api-url")
         .arg(sim.base_url())
         .args(["--project-id", GENERATED_PROJECT, "--rate-limit", rate_limit, "--state-dir"])
         .arg(state)
-        .args(["apply", "--yes"])
+        .args([command, "--yes"])
         .output()
         .unwrap()
 }
@@ -75,6 +80,21 @@ fn requests_in_flight_at_once_keep_the_window_and_end_like_an_offline_run() {
     // Nothing is left to do, and the run reads back as migrated.
     let again = apply(&sim, state.path(), "60/1");
     assert!(again.status.success() && stdout(&again).contains("Nothing to change"), "{}", stdout(&again));
+
+    // Rollback restores the nodes a few at a time too, under the same window, and leaves the
+    // tenant as it was before the run.
+    let before = normalized(seed.path());
+    // A new process starts with an empty budget: let the last run's requests leave the
+    // tenant's one-second window first, so that any 429 would be rollback's own.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    sim.sim().reset_stats();
+    let rolled_back = run(&sim, state.path(), "60/1", "rollback");
+    assert!(rolled_back.status.success(), "{}", stderr(&rolled_back));
+    assert_same(&normalized(dump(&sim).path()), &before, "api rollback (concurrent) vs the seed");
+    let stats = sim.stats();
+    assert_eq!(fault(&stats, "rateLimited429"), 0, "rollback went over the tenant's limit: {stats:#}");
+    assert!(fault(&stats, "peakWindow") <= 60, "{stats:#}");
+    assert!(stats["peakInFlight"].as_u64().unwrap_or(0) > 1, "rollback sent one request at a time: {stats:#}");
 }
 
 #[test]

@@ -39,7 +39,7 @@ pub fn rollback(ctx: &Context, run_id: Option<&str>, force: bool) -> Result<Roll
             }
             run::admit(&state, run)?;
             let index = ApiIndex { project_id: api.project_id.clone(), ..Default::default() };
-            handover_migrate_tenant::apply::rollback(&api.client, &index, run, force)
+            handover_migrate_tenant::rollback(&api.client, &index, run, force)
         }
         (Some(run), None, _) if run.target.is_some() => Err(Error::usage(format!(
             "run {} was made against {}; pass --api-url and --project-id to roll it back",

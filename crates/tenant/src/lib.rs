@@ -3,13 +3,16 @@
 //! - [`client`]: HTTP with rate limiting, retries and problem details;
 //! - [`pool`]: a few requests in flight at once under the client's rate budget;
 //! - [`store`]: reads a project into the same model as a clone;
-//! - [`apply`]: journaled writes, cleanup and rollback on the tenant;
+//! - [`apply`]: journaled writes and cleanup on the tenant;
+//! - [`rollback()`]: an API run undone from its journal, a few restores at once;
 //! - [`survey`]: `doctor`'s read-only look at a tenant (index reads only);
 //! - [`selector`]: whether the tenant's provider selector holds `referenceId`s or `_id`s.
 
 pub mod apply;
 pub mod client;
 pub mod pool;
+mod rollback;
+pub use rollback::rollback;
 mod resolve;
 pub mod selector;
 pub mod store;
